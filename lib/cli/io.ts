@@ -1,0 +1,60 @@
+/**
+ * All terminal I/O of a command goes through this interface: data to stdout, progress and logs to
+ * stderr. Tests substitute a recording implementation.
+ */
+export interface Io {
+  /** Writes one line of data to stdout. */
+  out(line: string): void;
+  /** Writes one line of progress or diagnostics to stderr. */
+  err(line: string): void;
+  /** Rewrites the current stderr line (a progress bar); a no-op when stderr is not a TTY. */
+  status(line: string): void;
+  /** True when stderr is a terminal (progress bars allowed). */
+  readonly isTTY: boolean;
+  /** The environment the command sees. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The Io of the running process. */
+export function processIo(): Io {
+  const isTTY = Boolean(process.stderr.isTTY);
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (statusShown) {
+      process.stderr.write('\r\x1b[2K');
+      statusShown = false;
+    }
+  };
+  return {
+    out(line) {
+      clearStatus();
+      process.stdout.write(line + '\n');
+    },
+    err(line) {
+      clearStatus();
+      process.stderr.write(line + '\n');
+    },
+    status(line) {
+      if (!isTTY) return;
+      process.stderr.write('\r\x1b[2K' + line);
+      statusShown = true;
+    },
+    isTTY,
+    env: process.env,
+  };
+}
+
+/** An Io that records lines in memory, for tests. */
+export function memoryIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (l) => void stdout.push(l),
+    err: (l) => void stderr.push(l),
+    status: () => undefined,
+    isTTY: false,
+    env,
+  };
+}

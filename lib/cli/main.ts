@@ -1,0 +1,72 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, isDojoError } from '../errors';
+import { processIo, type Io } from './io';
+import type { CommandSpec } from './spec';
+import { commands } from './commands';
+import { DOJO_VERSION } from './version';
+
+/** Builds the commander program from the command specs (cheap: no handler is loaded). */
+export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code: number) => void): Command {
+  const program = new Command('dojo')
+    .description('A cheap, disposable training dojo: tracking, HPO and data-parallel training, locally or on AWS.')
+    .version(DOJO_VERSION, '-V, --version')
+    .option('--debug', 'print stack traces and extra diagnostics')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .exitOverride();
+  for (const spec of specs) {
+    const path = spec.name.split(' ');
+    let parent = program;
+    for (const part of path.slice(0, -1)) {
+      let group = parent.commands.find((c) => c.name() === part);
+      if (!group) {
+        group = parent.command(part).description(`${part} commands`).exitOverride();
+        group.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+      }
+      parent = group;
+    }
+    const cmd = parent.command(path[path.length - 1]!).description(spec.description).exitOverride();
+    cmd.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+    spec.configure(cmd);
+    cmd.action(async (...params: unknown[]) => {
+      const command = params[params.length - 1] as Command;
+      const opts = command.opts();
+      const args = command.args;
+      const debug = Boolean(program.opts().debug);
+      const handler = (await spec.load()) as unknown as (a: string[], o: unknown, c: { io: Io; debug: boolean }) => Promise<number>;
+      onRun(await handler(args, opts, { io, debug }));
+    });
+  }
+  return program;
+}
+
+/** Runs the CLI with argv (as process.argv) and returns the exit code; errors are printed once here. */
+export async function main(argv: string[], io: Io = processIo(), specs: readonly CommandSpec[] = commands): Promise<number> {
+  let code: number = ExitCode.ok;
+  const debug = argv.includes('--debug');
+  const program = buildProgram(io, specs, (c) => (code = c));
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      // commander already printed its message; the cause of an option parser error is ours.
+      return ExitCode.usage;
+    }
+    if (isDojoError(e)) {
+      io.err(`dojo: ${e.message}`);
+      if (debug && e.stack) io.err(e.stack);
+      if (debug && e.cause instanceof Error && e.cause.stack) io.err(`cause: ${e.cause.stack}`);
+      return e.exitCode;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.err(`dojo: internal error: ${err.message}`);
+    io.err(debug ? String(err.stack) : 'This is a bug in dojo; run again with --debug for the stack trace and report it.');
+    return ExitCode.failure;
+  }
+}

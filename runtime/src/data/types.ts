@@ -1,0 +1,56 @@
+/** Numeric precision of training buffers. */
+export type DType = 'float32' | 'float64';
+
+/** A typed array of the training dtype. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** What to do with a row that does not parse: stop with file:line, or skip and count it. */
+export type BadRowPolicy = 'fail' | 'skip';
+
+/**
+ * A batch of rows, row-major: `x: [rows, numFeatures]`, `y: [rows]`. The reader may reuse these
+ * buffers when `next()` is called again: consume a batch before asking for the next one.
+ */
+export interface Batch {
+  readonly x: FloatArray;
+  readonly y: FloatArray;
+  readonly rows: number;
+  readonly numFeatures: number;
+}
+
+/** Counters a reader keeps while it streams (for metrics and the final JSON line). */
+export interface ReaderStats {
+  rowsRead: number;
+  rowsSkipped: number;
+  bytesRead: number;
+  /** Wall-clock seconds spent reading and parsing. */
+  parseSeconds: number;
+  /** Completed passes over this replica's shards. */
+  passes: number;
+}
+
+/** Where and how to read a dataset. */
+export interface DatasetOptions {
+  /** `s3://bucket/prefix/part*.csv`, `file:///abs/dir/part*.csv` or a plain path glob. */
+  readonly glob: string;
+  /** This replica's rank and the number of replicas: shard i goes to replica i mod worldSize. */
+  readonly rank: number;
+  readonly worldSize: number;
+  /** Rows per shard (the book's shard_size). */
+  readonly shardSize: number;
+  readonly batchSize: number;
+  readonly dtype: DType;
+  readonly onBadRow: BadRowPolicy;
+  /** Start another pass when the data ends (training), or end (evaluation). */
+  readonly cycle: boolean;
+  /** S3 endpoint override (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the SDK default). */
+  readonly s3Endpoint?: string;
+}
+
+/** Streams batches of a dataset; memory does not grow with the data. */
+export interface BatchReader {
+  /** The next batch, or undefined when the data is exhausted and `cycle` is false. */
+  next(): Promise<Batch | undefined>;
+  readonly stats: Readonly<ReaderStats>;
+  close(): Promise<void>;
+}
