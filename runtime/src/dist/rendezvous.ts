@@ -1,0 +1,155 @@
+import { networkInterfaces } from 'node:os';
+import { DojoError, usageError } from '../../../lib/errors';
+import { soloCollective, type Collective } from './collective';
+import { connectCollective, listen, type ConnectOptions } from './connect';
+
+/** Who this replica is and where rank 0 listens. */
+export interface RendezvousInfo {
+  readonly rank: number;
+  readonly worldSize: number;
+  /** `host:port` by rank; from the environment only rank 0's address (index 0) is known. */
+  readonly peers: readonly string[];
+}
+
+/** The port rank 0 listens on when the environment names none (PyTorch's default). */
+export const DEFAULT_MASTER_PORT = 29500;
+
+/** Options shared by the rendezvous helpers (see ConnectOptions for each). */
+export type CollectiveOptions = Pick<ConnectOptions, 'timeoutMs' | 'rendezvousTimeoutMs' | 'trialLabel' | 'maxFrameBytes' | 'onLost'>;
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
+function wholeNumber(v: { name: string; value: string }, min: number, max: number): number {
+  const n = Number(v.value);
+  if (!/^\d+$/.test(v.value) || n < min || n > max) {
+    throw usageError(`environment variable ${v.name} must be a whole number from ${min} to ${max}, got "${v.value}"`);
+  }
+  return n;
+}
+
+/**
+ * Reads the rendezvous from the environment: DOJO_RANK, DOJO_WORLD_SIZE, DOJO_MASTER_ADDR,
+ * DOJO_MASTER_PORT (the book's KAEN_RANK, KAEN_WORLD_SIZE, KAEN_JOB_MANAGER_IP, MASTER_PORT
+ * and PyTorch's MASTER_ADDR are accepted too). Undefined when no world size is set.
+ */
+export function rendezvousFromEnv(env: NodeJS.ProcessEnv): RendezvousInfo | undefined {
+  const ws = pick(env, ['DOJO_WORLD_SIZE', 'KAEN_WORLD_SIZE']);
+  if (!ws) return undefined;
+  const worldSize = wholeNumber(ws, 1, 65535);
+  const rankVar = pick(env, ['DOJO_RANK', 'KAEN_RANK']);
+  if (!rankVar && worldSize > 1) throw usageError(`${ws.name}=${worldSize} but DOJO_RANK (or KAEN_RANK) is not set: give every replica its rank, 0 to ${worldSize - 1}`);
+  const rank = rankVar ? wholeNumber(rankVar, 0, worldSize - 1) : 0;
+  if (worldSize === 1) return { rank, worldSize, peers: [] };
+  const addr = pick(env, ['DOJO_MASTER_ADDR', 'KAEN_JOB_MANAGER_IP', 'MASTER_ADDR']);
+  if (!addr) throw usageError(`${ws.name}=${worldSize} but DOJO_MASTER_ADDR (or KAEN_JOB_MANAGER_IP) is not set: set it to the address of rank 0`);
+  const portVar = pick(env, ['DOJO_MASTER_PORT', 'MASTER_PORT']);
+  const port = portVar ? wholeNumber(portVar, 1, 65535) : DEFAULT_MASTER_PORT;
+  return { rank, worldSize, peers: [hostPort(addr.value, port)] };
+}
+
+/**
+ * The collective described by the environment (see rendezvousFromEnv), the solo collective when
+ * the world size is 1 or unset. DOJO_TRIAL names the trial and DOJO_DIST_TIMEOUT_MS sets the
+ * lost-replica bound unless options give them.
+ */
+export async function collectiveFromEnv(env: NodeJS.ProcessEnv, opts: CollectiveOptions = {}): Promise<Collective> {
+  const info = rendezvousFromEnv(env);
+  if (!info || info.worldSize === 1) return soloCollective;
+  const timeoutVar = pick(env, ['DOJO_DIST_TIMEOUT_MS']);
+  return connectCollective({
+    ...opts,
+    rank: info.rank,
+    worldSize: info.worldSize,
+    peers: info.peers,
+    timeoutMs: opts.timeoutMs ?? (timeoutVar ? wholeNumber(timeoutVar, 1, 86_400_000) : undefined),
+    trialLabel: opts.trialLabel ?? env.DOJO_TRIAL?.trim() ?? undefined,
+  });
+}
+
+/** Options of rendezvousViaHpo. */
+export interface HpoRendezvousOptions extends CollectiveOptions {
+  /** The address other replicas reach this one at. @default - 127.0.0.1 when the HPO service is on loopback, else the first non-internal IPv4 */
+  readonly host?: string;
+  /** How long the HPO service waits for the rendezvous to fill up, in ms. @default - rendezvousTimeoutMs, else the service's default */
+  readonly joinTimeoutMs?: number;
+}
+
+/** The answer of `POST /api/v1/rendezvous/{key}/join`. */
+interface JoinAnswer {
+  rank: number;
+  worldSize: number;
+  peers: string[];
+}
+
+/**
+ * Joins rendezvous `key` through the HPO service (`POST /api/v1/rendezvous/{key}/join`), for
+ * replicas that start with identical settings (ECS tasks): listens on a free port first, advertises
+ * it as `addr`, learns rank and peers once all `replicas` joined, then connects the collective.
+ */
+export async function rendezvousViaHpo(hpoUri: string, key: string, replicas: number, opts: HpoRendezvousOptions = {}): Promise<Collective> {
+  if (!Number.isInteger(replicas) || replicas < 1) throw usageError(`replicas must be a whole number >= 1, got ${replicas}`);
+  if (replicas === 1) return soloCollective;
+  let base: URL;
+  try {
+    base = new URL(hpoUri);
+  } catch {
+    throw usageError(`HPO service URI "${hpoUri}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  const host = opts.host ?? advertisedHost(base.hostname);
+  const server = await listen(host, 0);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = new URL(`api/v1/rendezvous/${encodeURIComponent(key)}/join`, base.href.endsWith('/') ? base : new URL(base.href + '/'));
+  const timeoutMs = opts.joinTimeoutMs ?? opts.rendezvousTimeoutMs;
+  let answer: JoinAnswer;
+  try {
+    answer = await postJoin(url, { replicas, addr: hostPort(host, port), ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, key);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  return connectCollective({ ...opts, rank: answer.rank, worldSize: answer.worldSize, peers: answer.peers, server, trialLabel: opts.trialLabel ?? key });
+}
+
+async function postJoin(url: URL, body: object, key: string): Promise<JoinAnswer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : String(e);
+    throw new DojoError('UNAVAILABLE', `cannot reach the HPO service at ${url.origin} to join rendezvous ${key}: ${cause}`, { cause: e });
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const error = typeof json === 'object' && json !== null && 'error' in json ? String((json as { error: unknown }).error) : text.slice(0, 200);
+  if (res.status === 408) throw new DojoError('LOST', `rendezvous ${key} at ${url.origin} timed out: ${error}`);
+  if (!res.ok) throw new DojoError('UNAVAILABLE', `the HPO service at ${url.origin} refused to join rendezvous ${key}: HTTP ${res.status} ${error}`);
+  const a = json as Partial<JoinAnswer> | undefined;
+  if (!a || !Number.isInteger(a.rank) || !Number.isInteger(a.worldSize) || !Array.isArray(a.peers) || a.peers.length !== a.worldSize) {
+    throw new DojoError('UNAVAILABLE', `the HPO service at ${url.origin} answered the join of rendezvous ${key} without {rank, worldSize, peers}: ${text.slice(0, 200)}`);
+  }
+  return a as JoinAnswer;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function advertisedHost(serviceHost: string): string {
+  if (serviceHost === 'localhost' || serviceHost.startsWith('127.') || serviceHost === '[::1]') return '127.0.0.1';
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
