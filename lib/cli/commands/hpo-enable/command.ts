@@ -1,0 +1,21 @@
+import { Option } from 'commander';
+import { intOption, type CommandSpec } from '../../spec';
+
+/** `dojo hpo enable JOB --space FILE --num-runs N ...`. */
+export const hpoEnableCommand: CommandSpec = {
+  name: 'hpo enable',
+  description: 'make a job an HPO study: search space, number of trials, trials at the same time',
+  configure: (cmd) =>
+    cmd
+      .argument('<job>', 'job id (before `dojo job start`)')
+      .requiredOption('--space <file>', 'search space JSON, e.g. {"lr": {"type": "float", "low": 0.001, "high": 0.1, "log": true}}')
+      .requiredOption('--num-runs <n>', 'number of trials', intOption('--num-runs', 1, 100_000))
+      .option('--parallel <p>', 'trials running at the same time', intOption('--parallel', 1, 1000), 1)
+      .addOption(new Option('--sampler <name>', 'how trials are chosen').choices(['tpe', 'random', 'grid']).default('tpe'))
+      .addOption(new Option('--pruner <name>', 'how bad trials stop early').choices(['none', 'median', 'asha']).default('median'))
+      .option('--seed <s>', 'sampler seed (same seed, same suggestions)', intOption('--seed', 0))
+      .option('--metric <name>', 'the metric each trial reports and the study optimises', 'val_rmse')
+      .addOption(new Option('--direction <d>', 'optimisation direction').choices(['minimize', 'maximize']).default('minimize'))
+      .option('--json', 'print the job as JSON', false),
+  load: () => import('./index').then((m) => m.handler),
+};

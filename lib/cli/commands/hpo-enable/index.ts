@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DojoError } from '../../../errors';
+import { validateSpace } from '../../../hpo/space';
+import { dojoHome, providerOfJob, type HpoSettings } from '../../../providers';
+import type { CommandHandler } from '../../spec';
+import { formatJobInfo } from '../job-inspect/format';
+
+interface Opts {
+  space: string;
+  numRuns: number;
+  parallel: number;
+  sampler: HpoSettings['sampler'];
+  pruner: HpoSettings['pruner'];
+  seed?: number;
+  metric: string;
+  direction: HpoSettings['direction'];
+  json: boolean;
+}
+
+const METRICS = new Set(['val_rmse', 'train_rmse', 'train_mse', 'test_rmse', 'rows_per_sec', 'train_steps_per_sec']);
+
+/** Reads and validates a space file: errors name the file and the path inside it. */
+export function readSpaceFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DojoError('USAGE', `--space ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DojoError('USAGE', `${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  return validateSpace(json, file) as Record<string, unknown>;
+}
+
+/** Records the HPO settings in the job (the study is created by `job start`). */
+export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
+  if (!METRICS.has(opts.metric)) {
+    throw new DojoError('USAGE', `--metric ${opts.metric}: must be one of ${[...METRICS].join(', ')}`);
+  }
+  const space = readSpaceFile(opts.space);
+  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  const rec = await provider.enableHpo(job!, {
+    space,
+    spaceFile: resolve(opts.space),
+    numRuns: opts.numRuns,
+    parallel: Math.min(opts.parallel, opts.numRuns),
+    sampler: opts.sampler,
+    pruner: opts.pruner,
+    seed: opts.seed,
+    metric: opts.metric,
+    direction: opts.direction,
+  });
+  if (opts.json) ctx.io.out(JSON.stringify(rec));
+  else for (const line of formatJobInfo(rec)) ctx.io.out(line);
+  return 0;
+};

@@ -1,0 +1,18 @@
+import { Option } from 'commander';
+import { intOption, type CommandSpec } from '../../spec';
+
+/** `dojo init`: records a new dojo and prints its id. */
+export const initCommand: CommandSpec = {
+  name: 'init',
+  description: 'create a new dojo (nothing runs until `dojo activate`) and print its id',
+  configure: (cmd) =>
+    cmd
+      .addOption(new Option('--provider <name>', 'where the dojo runs').choices(['local', 'aws']).default('local'))
+      .option('--manager-instance-type <type>', 'EC2 instance type of the manager (aws)', 't3.xlarge')
+      .option('--worker-instance-type <type>', 'EC2 instance type of the workers (aws)', 't3.xlarge')
+      .option('--max-workers <n>', 'most workers running at once', intOption('--max-workers', 1, 100), 4)
+      .option('--spot', 'run workers on spot capacity (aws)', false)
+      .option('--region <region>', 'AWS region (aws; default: the SDK default)')
+      .option('--json', 'print the config as JSON', false),
+  load: () => import('./index').then((m) => m.handler),
+};

@@ -1,0 +1,18 @@
+import { intOption, type CommandSpec } from '../../spec';
+
+/** `dojo job start JOB [--replicas R] [-e KEY VALUE]...`. */
+export const jobStartCommand: CommandSpec = {
+  name: 'job start',
+  description: 'start a job\'s workers (parallel trials × replicas) with the given environment',
+  configure: (cmd) =>
+    cmd
+      .argument('<job>', 'job id')
+      .option('--replicas <r>', 'data-parallel replicas per trial', intOption('--replicas', 1, 64), 1)
+      .option(
+        '-e, --env <KEY VALUE...>',
+        'environment for the workers, as `-e KEY VALUE` or `-e KEY=VALUE` (repeatable); needs DOJO_TRAIN_GLOB and DOJO_VAL_GLOB (or the book\'s KAEN_OSDS_*_GLOB)',
+      )
+      .option('--wait', 'wait for the job with live progress', false)
+      .option('--json', 'print the job as JSON', false),
+  load: () => import('./index').then((m) => m.handler),
+};

@@ -1,0 +1,47 @@
+import { GLOB_KEYS, dojoHome, normalizeJobEnv, providerOfJob } from '../../../providers';
+import { DojoError } from '../../../errors';
+import type { CommandHandler } from '../../spec';
+import { formatJobInfo } from '../job-inspect/format';
+import { formatProgress } from '../job-wait/format';
+import { waitWithProgress } from '../job-wait';
+import { envPairs } from './env-pairs';
+
+interface Opts {
+  replicas: number;
+  env?: string[];
+  wait: boolean;
+  json: boolean;
+}
+
+/** Fails before anything starts when a data glob matches nothing. */
+export async function checkGlobs(env: Readonly<Record<string, string>>): Promise<void> {
+  const { resolveGlob } = await import('../../../../runtime/src/data');
+  for (const key of GLOB_KEYS) {
+    const glob = env[key];
+    if (!glob) continue;
+    let found: readonly unknown[];
+    try {
+      found = await resolveGlob(glob);
+    } catch (e) {
+      if (e instanceof Error && e.name === 'DojoError') throw new DojoError('USAGE', `${key}: ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (found.length === 0) throw new DojoError('USAGE', `${key}: no objects match ${glob}`);
+  }
+}
+
+/** Starts the job; with --wait shows progress until it ends. */
+export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
+  const env = normalizeJobEnv(envPairs(opts.env ?? []));
+  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  await checkGlobs(env);
+  const info = await provider.startJob(job!, { replicas: opts.replicas, env }, (m) => ctx.io.err(m));
+  if (!opts.wait) {
+    if (opts.json) ctx.io.out(JSON.stringify(info));
+    else for (const line of formatJobInfo(info)) ctx.io.out(line);
+    return 0;
+  }
+  const final = await waitWithProgress(provider, job!, ctx.io);
+  ctx.io.out(opts.json ? JSON.stringify(final) : formatProgress(final));
+  return final.status === 'completed' ? 0 : 1;
+};

@@ -1,0 +1,28 @@
+import type { JobProgress } from '../../../providers/provider';
+
+/** Seconds as m:ss or h:mm:ss. */
+export function formatDuration(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** A metric value with 4 significant decimals. */
+export function formatValue(v: number): string {
+  return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
+}
+
+/** One line of live progress: trials done/running/pruned/failed, best so far, elapsed, ETA. */
+export function formatProgress(p: JobProgress): string {
+  const done = p.complete + p.pruned + p.failed;
+  const parts = [
+    `${p.jobId} ${p.status}`,
+    `trials ${done}/${p.total} done (${p.complete} complete, ${p.pruned} pruned, ${p.failed} failed), ${p.running} running`,
+    p.best ? `best ${p.metric} ${formatValue(p.best.value)} (trial ${p.best.number})` : `best ${p.metric} -`,
+    `elapsed ${formatDuration(p.elapsedSec)}`,
+  ];
+  if (p.etaSec !== undefined) parts.push(`ETA ${formatDuration(p.etaSec)}`);
+  return parts.join(' · ');
+}

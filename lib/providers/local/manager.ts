@@ -1,0 +1,59 @@
+// The manager of a local dojo: one process running the embedded tracking server and the HPO
+// service (which also does rendezvous) on 127.0.0.1. It reuses the ports of its previous run when
+// they are free, so workers that outlive a manager crash reconnect to the restarted one.
+import { mkdirSync } from 'node:fs';
+import { startTrackingServer } from '../../tracking';
+import { startHpoService } from '../../hpo';
+import { readJson, writeJsonAtomic } from '../state';
+import { layout, type ManagerInfo } from './layout';
+
+interface Closable {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void> | void;
+}
+
+async function onPreferredPort<T extends Closable>(preferred: number | undefined, start: (port: number) => Promise<T>): Promise<T> {
+  if (preferred) {
+    try {
+      return await start(preferred);
+    } catch {
+      // Taken by something else since: any free port will do.
+    }
+  }
+  return start(0);
+}
+
+/** Runs the manager of the dojo in dir until SIGTERM/SIGINT; resolves when it has shut down. */
+export async function serveManager(dir: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
+  const l = layout(dir);
+  mkdirSync(l.trackingStore, { recursive: true });
+  const prior = readJson<{ trackingPort?: number; hpoPort?: number }>(l.ports) ?? {};
+  const tracking = await onPreferredPort(prior.trackingPort, (port) =>
+    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port }),
+  );
+  const hpo = await onPreferredPort(prior.hpoPort, (port) =>
+    startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url }),
+  );
+  writeJsonAtomic(l.ports, { trackingPort: tracking.port, hpoPort: hpo.port });
+  const info: ManagerInfo = {
+    pid: process.pid,
+    trackingUri: tracking.url,
+    hpoUri: hpo.url,
+    trackingPort: tracking.port,
+    hpoPort: hpo.port,
+    startedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(l.managerInfo, info);
+  log(`manager ${process.pid}: tracking ${tracking.url}, hpo ${hpo.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log(`manager ${process.pid}: ${sig}, shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await hpo.close();
+  await tracking.close();
+}

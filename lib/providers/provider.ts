@@ -1,0 +1,222 @@
+// The one interface every place a dojo can run implements (local processes, AWS). Results are
+// plain data; the CLI formats them with pure functions.
+
+/** Where a dojo runs. */
+export type ProviderName = 'local' | 'aws';
+
+/** Lifecycle state of a dojo as its provider sees it now. */
+export type DojoStatus = 'inactive' | 'activating' | 'active' | 'degraded' | 'deactivating';
+
+/** What `dojo init` records: the dojo's settings, never changed afterwards. */
+export interface DojoConfig {
+  readonly id: string;
+  readonly provider: ProviderName;
+  /** ISO time of `dojo init`. */
+  readonly createdAt: string;
+  /** @default 't3.xlarge' (unused by the local provider) */
+  readonly managerInstanceType: string;
+  /** @default 't3.xlarge' (unused by the local provider) */
+  readonly workerInstanceType: string;
+  /** Upper bound of workers (ECS tasks or local worker processes) running at once. */
+  readonly maxWorkers: number;
+  /** Use spot capacity for workers (AWS only). */
+  readonly spot: boolean;
+  /** AWS region (AWS only). */
+  readonly region?: string;
+}
+
+/** Options of `dojo init`. */
+export interface InitOptions {
+  /** @default 't3.xlarge' */
+  readonly managerInstanceType?: string;
+  /** @default 't3.xlarge' */
+  readonly workerInstanceType?: string;
+  /** @default 8 */
+  readonly maxWorkers?: number;
+  /** @default false */
+  readonly spot?: boolean;
+  /** @default - the SDK's default region (AWS only) */
+  readonly region?: string;
+}
+
+/** A dojo as `dojo inspect` shows it (the KEY=VALUE lines). */
+export interface DojoInfo {
+  readonly id: string;
+  readonly provider: ProviderName;
+  readonly status: DojoStatus;
+  /** Address of the manager (127.0.0.1 locally), absent while inactive. */
+  readonly managerIp?: string;
+  readonly trackingUri?: string;
+  readonly hpoUri?: string;
+  /** Worker processes or tasks running now. */
+  readonly workers: number;
+  /** What the dojo costs per hour right now, in USD (0 locally). */
+  readonly costPerHour: number;
+  /** ISO time of the last activation, absent while inactive. */
+  readonly activatedAt?: string;
+  readonly createdAt: string;
+  /** Things the provider noticed that the user should know (e.g. a stale manager pid). */
+  readonly warnings: readonly string[];
+  /** Provider-specific extra lines (e.g. DOJO_BUCKET on AWS), already KEY-named. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** One line of `dojo ls --long`. */
+export interface DojoSummary {
+  readonly id: string;
+  readonly provider: ProviderName;
+  readonly status: DojoStatus;
+  readonly createdAt: string;
+  readonly costPerHour: number;
+}
+
+/** What `dojo rm` leaves behind: nothing, or the list of what could not be removed. */
+export interface RemoveResult {
+  readonly id: string;
+  /** Human-readable descriptions of resources (processes, files, AWS resources) still present. */
+  readonly remaining: readonly string[];
+}
+
+/** HPO settings of a job (`dojo hpo enable`). */
+export interface HpoSettings {
+  /** The search space, already validated (flat format of DESIGN.md). */
+  readonly space: Record<string, unknown>;
+  /** The file the space came from, for messages. */
+  readonly spaceFile: string;
+  readonly numRuns: number;
+  /** Trials run at the same time (worker groups). @default 1 */
+  readonly parallel: number;
+  /** @default 'tpe' */
+  readonly sampler: 'tpe' | 'random' | 'grid';
+  /** @default 'median' */
+  readonly pruner: 'none' | 'median' | 'asha';
+  readonly seed?: number;
+  /** The metric a trial reports and the study minimises. @default 'val_rmse' */
+  readonly metric: string;
+  /** @default 'minimize' */
+  readonly direction: 'minimize' | 'maximize';
+}
+
+/** Lifecycle of a job. */
+export type JobStatus = 'created' | 'running' | 'completed' | 'failed' | 'stopped';
+
+/** A job as recorded: what to run and how it was started. */
+export interface JobRecord {
+  readonly id: string;
+  readonly dojoId: string;
+  /** Container image (AWS) or '-' for the bundled runtime (local). */
+  readonly image: string;
+  readonly createdAt: string;
+  readonly status: JobStatus;
+  readonly hpo?: HpoSettings;
+  /** Set by `job start`. */
+  readonly run?: JobRun;
+}
+
+/** How a job was started. */
+export interface JobRun {
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly replicas: number;
+  /** Worker groups = trials at the same time. */
+  readonly parallel: number;
+  /** The environment given with -e (after alias resolution). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The HPO study the workers draw trials from. */
+  readonly studyId: string;
+  /** The study's MLflow parent run, when the HPO service reports it. */
+  readonly parentRunId?: string;
+}
+
+/** Trial counts and the best trial of a running or finished job. */
+export interface JobProgress {
+  readonly jobId: string;
+  readonly status: JobStatus;
+  readonly total: number;
+  readonly complete: number;
+  readonly running: number;
+  readonly pruned: number;
+  readonly failed: number;
+  readonly best?: { readonly number: number; readonly value: number; readonly params: Readonly<Record<string, unknown>> };
+  /** Seconds since `job start`. */
+  readonly elapsedSec: number;
+  /** Estimated seconds left, when at least one trial has finished. */
+  readonly etaSec?: number;
+  /** Workers (processes or tasks) still running. */
+  readonly workersAlive: number;
+  readonly metric: string;
+}
+
+/** A job with its live state (`dojo job inspect`). */
+export interface JobInfo extends JobRecord {
+  readonly progress?: JobProgress;
+  readonly trackingUri?: string;
+}
+
+/** One line of a job's logs. */
+export interface LogLine {
+  /** Which worker wrote it, e.g. "g0/r1". */
+  readonly source: string;
+  readonly text: string;
+}
+
+/** Options of `dojo job start`. */
+export interface StartJobOptions {
+  /** Replicas per trial (data-parallel processes). @default 1 */
+  readonly replicas: number;
+  /** Environment for the workers; must include DOJO_TRAIN_GLOB and DOJO_VAL_GLOB. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Options of `dojo job logs`. */
+export interface JobLogsOptions {
+  readonly follow: boolean;
+  readonly trial?: number;
+  readonly onLine: (line: LogLine) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `dojo job wait`. */
+export interface WaitJobOptions {
+  readonly onProgress: (p: JobProgress) => void;
+  /** @default 1000 */
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Receives one human-readable progress message (to stderr). */
+export type ProgressFn = (message: string) => void;
+
+/**
+ * A place dojos run. Every method takes ids and returns plain data; a missing dojo or job is a
+ * DojoError('NOT_FOUND') naming the id.
+ */
+export interface Provider {
+  readonly name: ProviderName;
+  /** Records a new dojo (nothing runs yet) and returns its config. */
+  init(options: InitOptions): Promise<DojoConfig>;
+  /** This provider's dojos, most recent first. */
+  list(): Promise<DojoSummary[]>;
+  /** Starts the manager and waits until its services answer; a no-op when already active. */
+  activate(id: string, progress?: ProgressFn): Promise<DojoInfo>;
+  /** Brings compute to zero, keeps data. */
+  deactivate(id: string, progress?: ProgressFn): Promise<DojoInfo>;
+  inspect(id: string): Promise<DojoInfo>;
+  /** Stops everything the dojo started, removes its state, and lists what remains. */
+  remove(id: string, progress?: ProgressFn): Promise<RemoveResult>;
+  createJob(dojoId: string, options: { readonly image?: string }): Promise<JobRecord>;
+  /** Jobs of one dojo, or of all this provider's dojos; most recent first. */
+  listJobs(dojoId?: string): Promise<JobRecord[]>;
+  inspectJob(jobId: string): Promise<JobInfo>;
+  enableHpo(jobId: string, settings: HpoSettings): Promise<JobRecord>;
+  /** Creates the study and starts parallel × replicas workers. */
+  startJob(jobId: string, options: StartJobOptions, progress?: ProgressFn): Promise<JobInfo>;
+  /** The job's progress now. */
+  jobProgress(jobId: string): Promise<JobProgress>;
+  /** Polls until the job ends; returns the final progress. */
+  waitJob(jobId: string, options: WaitJobOptions): Promise<JobProgress>;
+  /** Writes the job's log lines (then follows them until the job ends when asked). */
+  jobLogs(jobId: string, options: JobLogsOptions): Promise<void>;
+  /** Stops the job's workers; running trials end failed. */
+  stopJob(jobId: string, progress?: ProgressFn): Promise<JobInfo>;
+}

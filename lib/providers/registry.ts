@@ -1,0 +1,30 @@
+// Finds the provider of a dojo or job from the local index ($DOJO_HOME), loading provider modules
+// only when needed so that cheap commands stay cheap.
+import { DojoError } from '../errors';
+import type { Provider, ProviderName } from './provider';
+import { dojoHome, findJobDojo, loadDojoConfig } from './state';
+
+/** Creates a provider by name, with state under home. */
+export async function providerNamed(name: ProviderName, home: string = dojoHome()): Promise<Provider> {
+  if (name === 'local') {
+    const { LocalProvider } = await import('./local/provider');
+    return new LocalProvider({ home });
+  }
+  // The AWS provider (issue 8) plugs in here.
+  throw new DojoError('USAGE', `the ${name} provider is not available in this build; use --provider local`);
+}
+
+/** The provider that owns dojo id (NOT_FOUND when there is no such dojo). */
+export async function providerOfDojo(id: string, home: string = dojoHome()): Promise<Provider> {
+  return providerNamed(loadDojoConfig(home, id).provider, home);
+}
+
+/** The provider that owns job id (NOT_FOUND when there is no such job). */
+export async function providerOfJob(jobId: string, home: string = dojoHome()): Promise<Provider> {
+  return providerOfDojo(findJobDojo(home, jobId), home);
+}
+
+/** Every provider that has at least one dojo in the index (always includes local). */
+export function providerNames(): readonly ProviderName[] {
+  return ['local', 'aws'];
+}

@@ -1,0 +1,140 @@
+// The local index of dojos: $DOJO_HOME/<dojo-id>/config.json for every dojo of every provider,
+// and $DOJO_HOME/<dojo-id>/jobs/<job-id>.json for its jobs. Every write is atomic (temp + rename)
+// so that a crash leaves either the old or the new file, never half of one.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DojoError } from '../errors';
+import type { DojoConfig, JobRecord } from './provider';
+
+/** The root of all dojo state: $DOJO_HOME, default ~/.dojo. */
+export function dojoHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOJO_HOME && env.DOJO_HOME.trim() !== '' ? env.DOJO_HOME : join(homedir(), '.dojo');
+}
+
+/** The folder of one dojo. */
+export function dojoDir(home: string, id: string): string {
+  return join(home, id);
+}
+
+/** A new random id with a readable prefix, e.g. dojo-3f9a0c1e. */
+export function newId(prefix: 'dojo' | 'job'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+const ID_PATTERN = /^(dojo|job)-[0-9a-f]{8}$/;
+
+/** True when s has the shape of a dojo or job id (so it can never escape $DOJO_HOME). */
+export function isId(s: string, kind: 'dojo' | 'job'): boolean {
+  return ID_PATTERN.test(s) && s.startsWith(kind + '-');
+}
+
+/** Writes data as JSON to file atomically (temp file in the same folder, fsync-free rename). */
+export function writeJsonAtomic(file: string, data: unknown): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+/** Reads a JSON file, or undefined when it does not exist. A corrupt file is a DojoError naming it. */
+export function readJson<T>(file: string): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new DojoError('BAD_DATA', `${file}: not valid JSON (${(e as Error).message}); remove or fix the file`, { cause: e });
+  }
+}
+
+/** The config of dojo id, or a NOT_FOUND error naming it. */
+export function loadDojoConfig(home: string, id: string): DojoConfig {
+  const cfg = isId(id, 'dojo') ? readJson<DojoConfig>(join(dojoDir(home, id), 'config.json')) : undefined;
+  if (!cfg) throw new DojoError('NOT_FOUND', `no dojo "${id}" in ${home}; run \`dojo ls\` to see the dojos`);
+  return cfg;
+}
+
+/** Records a new dojo's config (creating its folder). */
+export function saveDojoConfig(home: string, cfg: DojoConfig): void {
+  const dir = dojoDir(home, cfg.id);
+  mkdirSync(join(dir, 'jobs'), { recursive: true });
+  writeJsonAtomic(join(dir, 'config.json'), cfg);
+}
+
+/** Every dojo config in the index, most recent first. */
+export function listDojoConfigs(home: string): DojoConfig[] {
+  let names: string[];
+  try {
+    names = readdirSync(home);
+  } catch {
+    return [];
+  }
+  const out: DojoConfig[] = [];
+  for (const n of names) {
+    if (!isId(n, 'dojo')) continue;
+    const cfg = readJson<DojoConfig>(join(home, n, 'config.json'));
+    if (cfg) out.push(cfg);
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/** The file of a job record. */
+export function jobFile(home: string, dojoId: string, jobId: string): string {
+  return join(dojoDir(home, dojoId), 'jobs', `${jobId}.json`);
+}
+
+/** Finds which dojo a job belongs to, or a NOT_FOUND error naming the job. */
+export function findJobDojo(home: string, jobId: string): string {
+  if (isId(jobId, 'job')) {
+    for (const cfg of listDojoConfigs(home)) {
+      if (existsSync(jobFile(home, cfg.id, jobId))) return cfg.id;
+    }
+  }
+  throw new DojoError('NOT_FOUND', `no job "${jobId}" in ${home}; run \`dojo job ls\` to see the jobs`);
+}
+
+/** Loads a job record (NOT_FOUND when missing). */
+export function loadJob(home: string, jobId: string): JobRecord {
+  const dojoId = findJobDojo(home, jobId);
+  const rec = readJson<JobRecord>(jobFile(home, dojoId, jobId));
+  if (!rec) throw new DojoError('NOT_FOUND', `no job "${jobId}"`);
+  return rec;
+}
+
+/** Saves a job record atomically. */
+export function saveJob(home: string, rec: JobRecord): void {
+  writeJsonAtomic(jobFile(home, rec.dojoId, rec.id), rec);
+}
+
+/** The job records of one dojo, most recent first. */
+export function listJobRecords(home: string, dojoId: string): JobRecord[] {
+  const dir = join(dojoDir(home, dojoId), 'jobs');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: JobRecord[] = [];
+  for (const n of names) {
+    if (!n.endsWith('.json') || !isId(n.slice(0, -5), 'job')) continue;
+    const rec = readJson<JobRecord>(join(dir, n));
+    if (rec) out.push(rec);
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/** True when path exists and is a directory. */
+export function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './env';
+export * from './hparams';
+export * from './loop';
+export * from './patience';
+export * from './status';

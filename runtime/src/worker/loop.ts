@@ -1,0 +1,185 @@
+// The worker loop. Each worker group (R replicas) repeatedly: rendezvous → rank 0 asks the HPO
+// service for a trial and broadcasts its number (a negative number means stop) → every rank
+// trains its shard with the trial's hyperparameters → rank 0 logs metrics, reports evaluations
+// (the prune decision is broadcast so all ranks stop together) and tells the result. A failing
+// trial is told `fail` and its run marked FAILED with the reason; the worker goes on.
+import { DojoError } from '../../../lib/errors';
+import { HpoClient } from '../../../lib/hpo';
+import { MetricLogger, TrackingClient } from '../../../lib/tracking';
+import type { Collective } from '../dist/collective';
+import { soloCollective } from '../dist/collective';
+import { rendezvousViaHpo } from '../dist';
+import { train, parseHParams, DEFAULT_HPARAMS } from '../train';
+import type { WorkerSettings } from './env';
+import { trialHParams } from './hparams';
+import { withPatience } from './patience';
+import { writeStatus } from './status';
+
+/** What a worker did, for its exit line. */
+export interface WorkerSummary {
+  trials: number;
+  complete: number;
+  pruned: number;
+  failed: number;
+}
+
+const STOP = -1;
+
+/** Runs the loop until the study has no trial left (or signal aborts); returns what it did. */
+export async function runWorker(s: WorkerSettings, log: (line: string) => void, signal?: AbortSignal): Promise<WorkerSummary> {
+  const hpo = new HpoClient(s.hpoUri);
+  const tracking = s.trackingUri ? new TrackingClient(s.trackingUri) : undefined;
+  const summary: WorkerSummary = { trials: 0, complete: 0, pruned: 0, failed: 0 };
+  const patient = <T>(fn: () => Promise<T>) => withPatience(fn, s.patienceMs, () => log('manager not answering; retrying'));
+  for (let iteration = 0; !signal?.aborted; iteration++) {
+    const collective: Collective =
+      s.replicas > 1
+        ? await patient(() =>
+            rendezvousViaHpo(s.hpoUri, `${s.jobId}/${s.group}/${iteration}`, s.replicas, {
+              rendezvousTimeoutMs: s.rendezvousTimeoutMs,
+              timeoutMs: s.lostTimeoutMs,
+              trialLabel: `${s.jobId}/${s.group}/${iteration}`,
+            }),
+          )
+        : soloCollective;
+    try {
+      const rank0 = collective.rank === 0;
+      const numberBuf = new Float64Array(1);
+      let runId: string | undefined;
+      let params: Record<string, unknown> = {};
+      if (rank0) {
+        const trial = await patient(() => hpo.ask(s.studyId));
+        numberBuf[0] = trial ? trial.number : STOP;
+        if (trial) {
+          runId = trial.runId;
+          params = { ...trial.params };
+        }
+      }
+      await collective.broadcast(numberBuf, 0);
+      const number = numberBuf[0]!;
+      if (number < 0) {
+        log(`no trial left in study ${s.studyId}; worker done`);
+        return summary;
+      }
+      if (!rank0) {
+        const study = await patient(() => hpo.getStudy(s.studyId));
+        const t = (study.trials as readonly { number: number; params: Record<string, unknown> }[]).find((x) => x.number === number);
+        if (!t) throw new DojoError('NOT_FOUND', `trial ${number} is not in study ${s.studyId}`);
+        params = { ...t.params };
+      }
+      summary.trials++;
+      const outcome = await runTrial(s, { hpo, tracking, collective, number, params, runId, log: (l) => log(`[trial ${number}] ${l}`), patient, signal });
+      summary[outcome]++;
+    } finally {
+      await collective.close();
+    }
+  }
+  return summary;
+}
+
+interface TrialContext {
+  readonly hpo: HpoClient;
+  readonly tracking?: TrackingClient;
+  readonly collective: Collective;
+  readonly number: number;
+  readonly params: Record<string, unknown>;
+  readonly runId?: string;
+  readonly log: (line: string) => void;
+  readonly patient: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly signal?: AbortSignal;
+}
+
+async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' | 'pruned' | 'failed'> {
+  const rank0 = t.collective.rank === 0;
+  writeStatus(s.statusFile, t.number, t.runId);
+  const logger = rank0 && t.tracking && t.runId ? new MetricLogger(t.tracking, t.runId) : undefined;
+  let lastEval: number | undefined;
+  try {
+    t.log(`rank ${t.collective.rank}/${t.collective.worldSize} params ${JSON.stringify(t.params)}`);
+    const hparams = parseHParams({ ...DEFAULT_HPARAMS, ...trialHParams(t.params) });
+    if (rank0 && t.tracking && t.runId) await logDerivedParams(t.tracking, t.runId, hparams, t.params);
+    const decision = new Float64Array(1);
+    const result = await train({
+      hparams,
+      train: s.trainGlob,
+      val: s.valGlob,
+      test: s.testGlob,
+      dtype: s.dtype,
+      onBadRow: s.onBadRow,
+      collective: t.collective,
+      evalEvery: s.evalEvery,
+      signal: t.signal,
+      onMetrics: logger
+        ? (step: number, metrics: Readonly<Record<string, number>>) => {
+            for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step);
+          }
+        : undefined,
+      onEval: async (step: number, valRmse: number) => {
+        lastEval = valRmse;
+        decision[0] = 0;
+        if (rank0) {
+          const r = await t.patient(() => t.hpo.report(s.studyId, t.number, step, valRmse));
+          decision[0] = r.prune ? 1 : 0;
+          t.log(`step ${step} val_rmse ${valRmse.toFixed(4)}${r.prune ? ' → pruned' : ''}`);
+        }
+        await t.collective.broadcast(decision, 0);
+        return decision[0] === 1 ? 'prune' : 'continue';
+      },
+    });
+    const value = (result as unknown as Record<string, number | undefined>)[s.metric];
+    const final = result.pruned ? (lastEval ?? value) : value;
+    t.log(
+      `${result.pruned ? 'pruned' : 'complete'}: train_rmse ${fmt(result.train_rmse)} val_rmse ${fmt(result.val_rmse)}` +
+        `${result.test_rmse !== undefined ? ` test_rmse ${fmt(result.test_rmse)}` : ''} rows/s ${Math.round(result.rows_per_sec)}`,
+    );
+    if (final === undefined || !Number.isFinite(final)) {
+      throw new DojoError('BAD_DATA', `the trial produced no finite ${s.metric} (got ${final}); check the data and the learning rate`);
+    }
+    if (logger) {
+      const step = (result as unknown as { steps?: number }).steps ?? 0;
+      for (const [k, v] of Object.entries(result)) if (typeof v === 'number' && Number.isFinite(v)) logger.log(k, v, step);
+      await logger.close();
+    }
+    if (rank0) await t.patient(() => t.hpo.tell(s.studyId, t.number, result.pruned ? 'pruned' : 'complete', final));
+    return result.pruned ? 'pruned' : 'complete';
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    t.log(`failed: ${reason}`);
+    if (logger) await logger.close().catch(() => undefined);
+    if (rank0) await failTrial(s, t, reason);
+    return 'failed';
+  } finally {
+    writeStatus(s.statusFile, null);
+  }
+}
+
+async function failTrial(s: WorkerSettings, t: TrialContext, reason: string): Promise<void> {
+  if (t.tracking && t.runId) {
+    const tracking = t.tracking;
+    const runId = t.runId;
+    await t.patient(() => tracking.setTag(runId, 'dojo.failure_reason', reason.slice(0, 5000))).catch(() => undefined);
+  }
+  await t.patient(() => t.hpo.tell(s.studyId, t.number, 'fail')).catch((e: unknown) => t.log(`could not tell fail: ${(e as Error).message}`));
+  if (t.tracking && t.runId) {
+    const tracking = t.tracking;
+    const runId = t.runId;
+    // The service ends the run at tell; make sure it says FAILED even if it did not.
+    await t.patient(() => tracking.updateRun(runId, { status: 'FAILED', endTime: Date.now() })).catch(() => undefined);
+  }
+}
+
+async function logDerivedParams(tracking: TrackingClient, runId: string, hparams: object, suggested: Record<string, unknown>): Promise<void> {
+  // The service logs the suggestion itself; add what the trial derived from it and the defaults.
+  const params = Object.entries(hparams)
+    .filter(([k]) => !(k in suggested))
+    .map(([key, v]) => ({ key, value: Array.isArray(v) ? JSON.stringify(v) : String(v) }));
+  try {
+    await tracking.logBatch(runId, { params });
+  } catch {
+    // A param logged before with another value (a retried trial) is not worth failing the trial.
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
