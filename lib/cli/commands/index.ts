@@ -1,7 +1,43 @@
 import type { CommandSpec } from '../spec';
+import { initCommand } from './init/command';
+import { lsCommand } from './ls/command';
+import { activateCommand } from './activate/command';
+import { deactivateCommand } from './deactivate/command';
+import { inspectCommand } from './inspect/command';
+import { rmCommand } from './rm/command';
+import { jobCreateCommand } from './job-create/command';
+import { jobLsCommand } from './job-ls/command';
+import { jobInspectCommand } from './job-inspect/command';
+import { jobStartCommand } from './job-start/command';
+import { jobWaitCommand } from './job-wait/command';
+import { jobLogsCommand } from './job-logs/command';
+import { jobStopCommand } from './job-stop/command';
+import { hpoEnableCommand } from './hpo-enable/command';
+import { managerServeCommand } from './manager-serve/command';
+import { workerRunCommand } from './worker-run/command';
+import { dataSynthCommand } from './data-synth/command';
 
 /**
  * Every command of the CLI, in --help order. Each entry is a cheap spec; its handler is loaded
  * only when the command runs. Add a command by adding its folder's spec here.
  */
-export const commands: readonly CommandSpec[] = [];
+export const commands: readonly CommandSpec[] = [
+  // dojo lifecycle and jobs (the book's ch. 12 workflow)
+  initCommand,
+  lsCommand,
+  activateCommand,
+  deactivateCommand,
+  inspectCommand,
+  rmCommand,
+  jobCreateCommand,
+  jobLsCommand,
+  jobInspectCommand,
+  jobStartCommand,
+  jobWaitCommand,
+  jobLogsCommand,
+  jobStopCommand,
+  hpoEnableCommand,
+  managerServeCommand,
+  workerRunCommand,
+  dataSynthCommand,
+];

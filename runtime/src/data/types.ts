@@ -54,3 +54,14 @@ export interface BatchReader {
   readonly stats: Readonly<ReaderStats>;
   close(): Promise<void>;
 }
+
+/** One object (file) a glob resolved to. `name` is what messages show: a path or `s3://bucket/key`. */
+export type ObjectRef =
+  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly size: number }
+  | { readonly kind: 's3'; readonly name: string; readonly bucket: string; readonly key: string; readonly size: number };
+
+/** Options of resolveGlob and the S3 client. */
+export interface ResolveOptions {
+  /** S3 endpoint override (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the SDK default). */
+  readonly s3Endpoint?: string;
+}

@@ -1,0 +1,134 @@
+import { CSV_HEADER, NUM_COLUMNS } from './schema';
+
+/** Exact powers of ten: every 10^k with k <= 22 is a double, so m / 10^k rounds once (Clinger's fast path). */
+const POW10 = new Float64Array(23).map((_, k) => 10 ** k);
+
+const MAX_EXACT = 9007199254740991; // 2^53 - 1: larger mantissas are not exact in a double
+const SPACE = 32;
+const TAB = 9;
+const CR = 13;
+const LF = 10;
+const COMMA = 44;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const LOWER_E = 101;
+const UPPER_E = 69;
+
+/**
+ * Parses one CSV row of 9 numbers straight from the bytes at `pos` into row `r` of a batch: the
+ * label into `y[r]`, the 8 features into `x[r*8 .. r*8+7]` (a bailed row may leave partial values
+ * there; the caller does not count it). No strings are created. Handles surrounding blanks, signs, fractions and exponents. Returns the index of
+ * the row's terminating LF, or -1 when the row is not in the common form (a blank line, a bad
+ * field, a mantissa beyond 2^53, |exponent| > 22): the caller then uses {@link parseRowExact}.
+ * Precondition: an LF exists at or after `pos` in `buf` (the caller only passes complete lines).
+ * Every value it returns equals `Number(fieldText)` exactly: the mantissa is an exact integer
+ * below 2^53 and 10^k (k <= 22) is exact, so one division or multiplication rounds correctly.
+ */
+export function parseRowFast(buf: Uint8Array, pos: number, x: Float64Array, y: Float64Array, r: number): number {
+  let i = pos;
+  const o = r * (NUM_COLUMNS - 1) - 1;
+  for (let col = 0; col < NUM_COLUMNS; col++) {
+    let c = buf[i]!;
+    while (c === SPACE || c === TAB) c = buf[++i]!;
+    let neg = false;
+    if (c === MINUS) {
+      neg = true;
+      c = buf[++i]!;
+    } else if (c === PLUS) {
+      c = buf[++i]!;
+    }
+    let m = 0;
+    let digits = 0;
+    let d = c - ZERO;
+    while (d >= 0 && d <= 9) {
+      m = m * 10 + d;
+      digits++;
+      d = buf[++i]! - ZERO;
+    }
+    let exp = 0;
+    c = buf[i]!;
+    if (c === DOT) {
+      d = buf[++i]! - ZERO;
+      while (d >= 0 && d <= 9) {
+        m = m * 10 + d;
+        digits++;
+        exp--;
+        d = buf[++i]! - ZERO;
+      }
+      c = buf[i]!;
+    }
+    if (digits === 0 || m > MAX_EXACT) return -1;
+    if (c === LOWER_E || c === UPPER_E) {
+      c = buf[++i]!;
+      let eneg = false;
+      if (c === MINUS) {
+        eneg = true;
+        c = buf[++i]!;
+      } else if (c === PLUS) {
+        c = buf[++i]!;
+      }
+      let e = 0;
+      let edigits = 0;
+      d = c - ZERO;
+      while (d >= 0 && d <= 9) {
+        if (e < 1e6) e = e * 10 + d;
+        edigits++;
+        d = buf[++i]! - ZERO;
+      }
+      if (edigits === 0) return -1;
+      exp += eneg ? -e : e;
+      c = buf[i]!;
+    }
+    let v: number;
+    if (exp === 0) v = m;
+    else if (exp < 0 && exp >= -22) v = m / POW10[-exp]!;
+    else if (exp > 0 && exp <= 22) v = m * POW10[exp]!;
+    else return -1;
+    if (col === 0) y[r] = neg ? -v : v;
+    else x[o + col] = neg ? -v : v;
+    while (c === SPACE || c === TAB) c = buf[++i]!;
+    if (col < NUM_COLUMNS - 1) {
+      if (c !== COMMA) return -1;
+      i++;
+    } else {
+      if (c === CR) c = buf[++i]!;
+      if (c !== LF) return -1;
+    }
+  }
+  return i;
+}
+
+/** A decimal number as CSV writers emit it: no hex, no NaN/Infinity, no empty text. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Blank line: only spaces, tabs and CR between `start` and `end` (exclusive). */
+export function isBlankLine(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c !== SPACE && c !== TAB && c !== CR) return false;
+  }
+  return true;
+}
+
+/**
+ * The exact (slow) path for a non-blank line `buf[start..end)` (LF excluded): parses every field
+ * with `Number()` after checking it is a finite decimal. Returns undefined when the row is good
+ * (values in `out`), else the reason, e.g. `column hour_integer: "x" is not a number`.
+ */
+export function parseRowExact(buf: Uint8Array, start: number, end: number, out: Float64Array): string | undefined {
+  let text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  const fields = text.split(',');
+  if (fields.length !== NUM_COLUMNS) {
+    return `expected ${NUM_COLUMNS} columns, found ${fields.length}`;
+  }
+  for (let col = 0; col < NUM_COLUMNS; col++) {
+    const t = fields[col]!.trim();
+    const v = DECIMAL.test(t) ? Number(t) : NaN;
+    if (!Number.isFinite(v)) return `column ${CSV_HEADER[col]}: ${JSON.stringify(t)} is not a number`;
+    out[col] = v;
+  }
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import { open } from 'node:fs/promises';
+import { DojoError } from '../../../lib/errors';
+import { getS3Stream, s3Endpoint, s3Error } from './s3';
+import type { ObjectRef } from './types';
+
+/**
+ * The bytes of one object, chunk by chunk. A chunk is valid only until the next call to next():
+ * sources may reuse their buffer, so consumers copy whatever they keep.
+ */
+export interface ChunkStream {
+  /** The next chunk, or undefined at the end of the object. */
+  next(): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
+
+/** Local reads use one reused 1 MiB buffer: no allocation per chunk. */
+const FILE_CHUNK = 1 << 20;
+
+/** Opens an object (local file or S3 object, streamed) for reading. */
+export async function openObject(ref: ObjectRef, s3EndpointOption?: string): Promise<ChunkStream> {
+  return ref.kind === 'file' ? openFile(ref.path) : openS3(ref.bucket, ref.key, s3Endpoint(s3EndpointOption));
+}
+
+async function openFile(path: string): Promise<ChunkStream> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new DojoError('NOT_FOUND', `${path}: cannot open (${e.code ?? e.message})`, { cause: e });
+  });
+  const buf = Buffer.allocUnsafe(FILE_CHUNK);
+  let closed = false;
+  return {
+    async next() {
+      if (closed) return undefined;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      return bytesRead > 0 ? buf.subarray(0, bytesRead) : undefined;
+    },
+    async close() {
+      if (!closed) {
+        closed = true;
+        await fh.close();
+      }
+    },
+  };
+}
+
+async function openS3(bucket: string, key: string, endpoint?: string): Promise<ChunkStream> {
+  const body = await getS3Stream(bucket, key, endpoint);
+  const it = (body as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  return {
+    async next() {
+      try {
+        const r = await it.next();
+        if (r.done) return undefined;
+        return typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      } catch (e) {
+        throw s3Error(e, bucket, `reading s3://${bucket}/${key}`, endpoint);
+      }
+    },
+    async close() {
+      (body as unknown as { destroy?: () => void }).destroy?.();
+    },
+  };
+}
