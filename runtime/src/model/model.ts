@@ -1,0 +1,77 @@
+import type { DType, FloatArray } from '../data/types';
+import { adamW, sgd, type Optimizer } from '../optim';
+import type { HParams } from './hparams';
+import { initParams } from './init';
+import { createJsNetwork } from './js-network';
+import { modelLayout, type ModelLayout } from './layout';
+import { allocFloat, type Network } from './network';
+import { createWasmNetwork, wasmSimdSupported } from './wasm-network';
+
+/** Gradients are clipped to this global L2 norm (the book's `gradient_clip_val`). */
+export const CLIP_NORM = 0.5;
+/** AdamW's decoupled weight decay (PyTorch's default, which the book kept). */
+export const WEIGHT_DECAY = 0.01;
+
+/** The DcTaxiModel with its optimizer state: everything needed to train in memory. */
+export interface Model {
+  readonly hparams: HParams;
+  readonly dtype: DType;
+  readonly layout: ModelLayout;
+  readonly network: Network;
+  readonly optimizer: Optimizer;
+  /** Flat parameters (PyTorch `named_parameters()` order); a view, re-read it after a step. */
+  readonly params: FloatArray;
+  /** Flat gradients of the last step, same layout as params. */
+  readonly grads: FloatArray;
+  /** BatchNorm running means and variances. */
+  readonly stats: FloatArray;
+}
+
+/** Options of createModel. */
+export interface CreateModelOptions {
+  /** `wasm`: generated SIMD kernels; `js`: the plain reference kernels. @default 'wasm' when SIMD is available */
+  readonly backend?: 'wasm' | 'js';
+  /** Rows the buffers are allocated for (they grow if a larger batch comes). @default hparams.batch_size */
+  readonly capacityRows?: number;
+}
+
+/** Builds and initialises the model (seeded PyTorch-default init) and its optimizer. */
+export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOptions = {}): Model {
+  const layout = modelLayout(hparams);
+  const backend = opts.backend ?? (wasmSimdSupported() ? 'wasm' : 'js');
+  let network: Network;
+  if (backend === 'wasm') {
+    network = createWasmNetwork(layout, dtype, opts.capacityRows ?? hparams.batch_size);
+  } else {
+    network = createJsNetwork(layout, dtype, allocFloat(dtype, layout.numParams), allocFloat(dtype, layout.numStats));
+  }
+  initParams(layout, hparams.seed, network.params, network.stats);
+  const optimizer =
+    hparams.optimizer === 'Adam'
+      ? adamW(layout.numParams, dtype, { lr: hparams.lr, weightDecay: WEIGHT_DECAY })
+      : sgd(layout.numParams, hparams.lr);
+  return {
+    hparams, dtype, layout, network, optimizer,
+    get params() {
+      return network.params;
+    },
+    get grads() {
+      return network.grads;
+    },
+    get stats() {
+      return network.stats;
+    },
+  };
+}
+
+/**
+ * Evaluation-mode predictions (BatchNorm uses running statistics) for a row-major `x: [rows, num_features]`.
+ * Writes into `out` when given (length ≥ rows), else into a new array.
+ */
+export function forward(model: Model, x: FloatArray, rows: number, out?: FloatArray): FloatArray {
+  const nf = model.layout.dims[0];
+  if (x.length < rows * nf) throw new RangeError(`forward: x has ${x.length} values, expected [${rows}, ${nf}] = ${rows * nf}`);
+  const y = out ?? allocFloat(model.dtype, rows);
+  model.network.predict(x, rows, y);
+  return y;
+}

@@ -1,0 +1,27 @@
+import type { DType, FloatArray } from '../data/types';
+
+/** Allocates a zeroed typed array of the dtype. */
+export function allocFloat(dtype: DType, n: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * One implementation of the DcTaxiModel's forward and backward passes (the JS reference or the
+ * WebAssembly kernels). Both share the flat layouts of `ModelLayout`.
+ */
+export interface Network {
+  readonly backend: 'js' | 'wasm';
+  /** All parameters, one flat array (see ModelLayout). */
+  readonly params: FloatArray;
+  /** All gradients, same layout as params. */
+  readonly grads: FloatArray;
+  /** BatchNorm running means and variances (per replica, never reduced). */
+  readonly stats: FloatArray;
+  /**
+   * Training-mode forward and backward of the MSE loss over a row-major batch `x: [rows, in]`,
+   * `y: [rows]`: overwrites `grads`, updates running statistics and returns the sum of squared errors.
+   */
+  lossAndGrad(x: FloatArray, y: FloatArray, rows: number): number;
+  /** Evaluation-mode predictions (running statistics) into `out[rows]`. */
+  predict(x: FloatArray, rows: number, out: FloatArray): void;
+}

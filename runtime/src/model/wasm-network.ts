@@ -1,0 +1,300 @@
+import type { DType, FloatArray } from '../data/types';
+import { BN_EPS, BN_MOMENTUM } from './layers';
+import type { ModelLayout } from './layout';
+import type { Network } from './network';
+import { buildKernels } from './wasm/kernels';
+import { CHUNK_ROWS, planMemory, dpreOf, type MemoryPlan } from './wasm/plan';
+
+type Kernel = (...args: number[]) => number;
+
+/** True when this JavaScript engine runs WebAssembly with 128-bit SIMD. */
+export function wasmSimdSupported(): boolean {
+  try {
+    // A module whose only function returns a v128 constant's lane: validates only with SIMD.
+    const bytes = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11);
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** Per-Linear scratch of the JS driver, allocated once. */
+interface LayerScratch {
+  invstd: Float64Array;
+  /** Mean of the stored input (for the centred first input, what is left after centring). */
+  mean: Float64Array;
+  /** BatchNorm as an affine map z = sc·x + t. */
+  sc: Float64Array;
+  t: Float64Array;
+  g: Float64Array;
+  d: Float64Array;
+  dgamma: Float64Array;
+  dbeta: Float64Array;
+}
+
+interface State {
+  plan: MemoryPlan;
+  memory: WebAssembly.Memory;
+  k: Record<string, Kernel>;
+  f: FloatArray;
+  params: FloatArray;
+  grads: FloatArray;
+  stats: FloatArray;
+}
+
+/**
+ * The fast network: WebAssembly SIMD kernels generated for this model's layer sizes (see
+ * wasm/kernels.ts), driven from JS. All buffers live in one WebAssembly.Memory allocated for
+ * `capacityRows` rows; `params`, `grads` and `stats` are views into it (re-made if a larger batch
+ * forces the memory to grow).
+ *
+ * BatchNorm is folded into the following Linear (W' = W·diag(s), b' = W·t + bias) and its backward
+ * pass is expressed through the Linear's gradient sums, so no normalised copy is ever stored. The
+ * first layer's input is centred in place before use, which keeps float32 from cancelling on raw
+ * coordinates (mean ≫ spread).
+ */
+export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRows: number): Network {
+  const L = layout.linears;
+  const scratch: LayerScratch[] = L.map((s) => ({
+    invstd: new Float64Array(s.in), mean: new Float64Array(s.in), sc: new Float64Array(s.in), t: new Float64Array(s.in),
+    g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in),
+  }));
+  const Arr = dtype === 'float64' ? Float64Array : Float32Array;
+
+  const build = (rows: number, previous?: State): State => {
+    const plan = planMemory(layout, dtype, rows);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.bytes / 65536) });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildKernels(plan, layout)), { env: { memory } });
+    const k = instance.exports as unknown as Record<string, Kernel>;
+    const f = new Arr(memory.buffer);
+    const view = (off: number, n: number): FloatArray => new Arr(memory.buffer, off, n);
+    const st: State = {
+      plan, memory, k, f,
+      params: view(plan.params, layout.numParams),
+      grads: view(plan.grads, layout.numParams),
+      stats: view(plan.stats, layout.numStats),
+    };
+    if (previous) {
+      st.params.set(previous.params);
+      st.grads.set(previous.grads);
+      st.stats.set(previous.stats);
+    }
+    return st;
+  };
+  let S = build(capacityRows);
+  const ensure = (rows: number): void => {
+    if (rows > S.plan.capacity) S = build(rows, S);
+  };
+
+  /** Copies a row-major batch in, zero-pads it to whole vectors and transposes it to feature-major. */
+  const load = (x: FloatArray, y: FloatArray | undefined, rows: number, nVec: number): void => {
+    const { plan, f } = S;
+    const nf = layout.dims[0];
+    const xo = plan.xin / plan.elem;
+    f.set(x.subarray(0, rows * nf), xo);
+    f.fill(0, xo + rows * nf, xo + nVec * nf);
+    if (y) f.set(y.subarray(0, rows), plan.yin / plan.elem);
+    S.k.transpose(nVec);
+  };
+
+  /** Writes the forward table of Linear l: W' = W·diag(sc), b' = bias + W·t (BatchNorm folded). */
+  const fold = (l: number): void => {
+    const { plan, f, params: p } = S;
+    const s = L[l];
+    const c = scratch[l];
+    const wo = plan.fwdW[l] / plan.elem;
+    const bo = plan.fwdB[l] / plan.elem;
+    for (let j = 0; j < s.out; j++) {
+      let b = p[s.bias + j];
+      for (let i = 0; i < s.in; i++) {
+        const w = p[s.weight + j * s.in + i];
+        if (layout.batchNorm) {
+          f[wo + j * s.in + i] = w * c.sc[i];
+          b += w * c.t[i];
+        } else {
+          f[wo + j * s.in + i] = w;
+        }
+      }
+      f[bo + j] = b;
+    }
+  };
+
+  /** Batch statistics of Linear l's input, the running-statistics update, and the affine map. */
+  const batchStats = (l: number, rows: number): void => {
+    const { plan, f, k, params: p, stats } = S;
+    const s = L[l];
+    const c = scratch[l];
+    const nFull = Math.floor(rows / plan.lanes) * plan.lanes;
+    for (let i = 0; i < s.in; i++) {
+      const addr = plan.act[l] + i * plan.stride;
+      const base = addr / plan.elem;
+      let sum = k.vsum(addr, nFull * plan.elem);
+      for (let r = nFull; r < rows; r++) sum += f[base + r];
+      const mean = sum / rows;
+      let m2 = (l === 0 ? k.vm2center : k.vm2)(addr, nFull * plan.elem, mean);
+      let stored = mean;
+      if (l === 0) {
+        // What the kernel subtracted is the mean rounded to the dtype; the rest stays in the data.
+        stored = dtype === 'float32' ? Math.fround(mean) : mean;
+        for (let r = nFull; r < rows; r++) {
+          const dlt = f[base + r] - mean;
+          m2 += dlt * dlt;
+          f[base + r] -= stored;
+        }
+      } else {
+        for (let r = nFull; r < rows; r++) {
+          const dlt = f[base + r] - mean;
+          m2 += dlt * dlt;
+        }
+      }
+      const inv = 1 / Math.sqrt(m2 / rows + BN_EPS);
+      c.invstd[i] = inv;
+      c.mean[i] = mean - (l === 0 ? stored : 0);
+      c.sc[i] = p[s.gamma + i] * inv;
+      c.t[i] = p[s.beta + i] - c.mean[i] * c.sc[i];
+      stats[s.runningMean + i] = (1 - BN_MOMENTUM) * stats[s.runningMean + i] + BN_MOMENTUM * mean;
+      const unbiased = rows > 1 ? m2 / (rows - 1) : m2;
+      stats[s.runningVar + i] = (1 - BN_MOMENTUM) * stats[s.runningVar + i] + BN_MOMENTUM * unbiased;
+    }
+  };
+
+  /** The affine map of evaluation mode (running statistics). */
+  const runningAffine = (l: number): void => {
+    const { params: p, stats } = S;
+    const s = L[l];
+    const c = scratch[l];
+    for (let i = 0; i < s.in; i++) {
+      const inv = 1 / Math.sqrt(stats[s.runningVar + i] + BN_EPS);
+      c.sc[i] = p[s.gamma + i] * inv;
+      c.t[i] = p[s.beta + i] - stats[s.runningMean + i] * c.sc[i];
+    }
+  };
+
+  /** Sums the per-lane accumulators of bwdw over one chunk into the f64 totals. */
+  const drainAcc = (l: number): void => {
+    const { plan, f } = S;
+    const s = L[l];
+    const c = scratch[l];
+    const V = plan.lanes;
+    const base = plan.acc / plan.elem;
+    const ng = s.in * s.out;
+    for (let q = 0; q < ng; q++) {
+      let t = 0;
+      for (let v = 0; v < V; v++) t += f[base + q * V + v];
+      c.g[q] += t;
+    }
+    for (let j = 0; j < s.out; j++) {
+      let t = 0;
+      for (let v = 0; v < V; v++) t += f[base + (ng + j) * V + v];
+      c.d[j] += t;
+    }
+  };
+
+  /** Gradients of Linear l (and its BatchNorm) from the sums, then the backward table for bwdx. */
+  const layerGrads = (l: number, rows: number): void => {
+    const { plan, f, params: p, grads: g } = S;
+    const s = L[l];
+    const c = scratch[l];
+    const bn = layout.batchNorm;
+    for (let j = 0; j < s.out; j++) {
+      g[s.bias + j] = c.d[j];
+      for (let i = 0; i < s.in; i++) {
+        const q = j * s.in + i;
+        g[s.weight + q] = bn ? c.sc[i] * c.g[q] + c.t[i] * c.d[j] : c.g[q];
+      }
+    }
+    if (bn) {
+      for (let i = 0; i < s.in; i++) {
+        let db = 0;
+        let wg = 0;
+        for (let j = 0; j < s.out; j++) {
+          const w = p[s.weight + j * s.in + i];
+          db += w * c.d[j];
+          wg += w * c.g[j * s.in + i];
+        }
+        c.dbeta[i] = db;
+        c.dgamma[i] = c.invstd[i] * (wg - c.mean[i] * db);
+        g[s.beta + i] = db;
+        g[s.gamma + i] = c.dgamma[i];
+      }
+    }
+    if (l === 0) return;
+    const to = plan.bwdT[l] / plan.elem;
+    for (let i = 0; i < s.in; i++) {
+      const a = bn ? c.sc[i] : 1;
+      for (let j = 0; j < s.out; j++) f[to + i * s.out + j] = a * p[s.weight + j * s.in + i];
+      if (bn) {
+        const k = c.sc[i] / rows;
+        f[plan.bwdBeta[l] / plan.elem + i] = -k * c.dgamma[i] * c.invstd[i];
+        f[plan.bwdGamma[l] / plan.elem + i] = -k * (c.dbeta[i] - c.dgamma[i] * c.invstd[i] * c.mean[i]);
+      }
+    }
+  };
+
+  return {
+    backend: 'wasm',
+    get params() {
+      return S.params;
+    },
+    get grads() {
+      return S.grads;
+    },
+    get stats() {
+      return S.stats;
+    },
+    lossAndGrad(x, y, rows) {
+      ensure(rows);
+      const { plan } = S;
+      const E = plan.elem;
+      const nVec = Math.ceil(rows / plan.lanes) * plan.lanes;
+      load(x, y, rows, nVec);
+      for (let l = 0; l < L.length; l++) {
+        if (layout.batchNorm) batchStats(l, rows);
+        fold(l);
+        S.k[`fwd${l}`](0, nVec * E);
+      }
+      // Padding rows predict their own label, so they add nothing to the loss or the gradients.
+      const f = S.f;
+      const yo = plan.yin / E;
+      const po = plan.act[L.length] / E;
+      for (let r = rows; r < nVec; r++) f[yo + r] = f[po + r];
+      const sse = S.k.loss(nVec * E, 2 / rows);
+      for (let l = L.length - 1; l >= 0; l--) {
+        const c = scratch[l];
+        c.g.fill(0);
+        c.d.fill(0);
+        const bwdw = S.k[`bwdw${l}`];
+        for (let r0 = 0; r0 < nVec; r0 += CHUNK_ROWS) {
+          bwdw(r0 * E, Math.min(nVec, r0 + CHUNK_ROWS) * E);
+          drainAcc(l);
+        }
+        layerGrads(l, rows);
+        if (l > 0) {
+          S.k[`bwdx${l}`](0, nVec * E);
+          if (nVec > rows) {
+            const d = dpreOf(plan, layout, l - 1) / E;
+            for (let i = 0; i < L[l].in; i++) f.fill(0, d + i * plan.capacity + rows, d + i * plan.capacity + nVec);
+          }
+        }
+      }
+      return sse;
+    },
+    predict(x, rows, out) {
+      const nf = layout.dims[0];
+      const cap = S.plan.capacity;
+      for (let r0 = 0; r0 < rows; r0 += cap) {
+        const n = Math.min(cap, rows - r0);
+        const { plan } = S;
+        const nVec = Math.ceil(n / plan.lanes) * plan.lanes;
+        load(x.subarray(r0 * nf, (r0 + n) * nf), undefined, n, nVec);
+        for (let l = 0; l < L.length; l++) {
+          if (layout.batchNorm) runningAffine(l);
+          fold(l);
+          S.k[`fwd${l}`](0, nVec * plan.elem);
+        }
+        const po = plan.act[L.length] / plan.elem;
+        out.set(S.f.subarray(po, po + n), r0);
+      }
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './optimizer';
+export * from './adamw';
+export * from './sgd';
+export * from './clip';
