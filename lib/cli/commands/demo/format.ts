@@ -1,0 +1,18 @@
+import type { JobProgress } from '../../../providers/provider';
+import { formatValue } from '../job-wait/format';
+
+/** The demo's closing lines: the best trial, its value and where to look. */
+export function formatDemoResult(p: JobProgress, trackingUri: string | undefined, kept: string | undefined): string[] {
+  const lines: string[] = [];
+  if (p.best) {
+    lines.push(`best trial: ${p.best.number}`);
+    lines.push(`best ${p.metric}: ${formatValue(p.best.value)}`);
+    lines.push(`best params: ${JSON.stringify(p.best.params)}`);
+  } else {
+    lines.push(`no trial completed (${p.failed} failed, ${p.pruned} pruned); see \`dojo job logs ${p.jobId}\``);
+  }
+  lines.push(`trials: ${p.complete} complete, ${p.pruned} pruned, ${p.failed} failed of ${p.total}`);
+  if (trackingUri) lines.push(`tracking UI: ${trackingUri}/${kept ? '' : ' (removed with the dojo; use --keep to browse it)'}`);
+  if (kept) lines.push(`the dojo ${kept} is still running: remove it with \`dojo rm ${kept} --yes\``);
+  return lines;
+}

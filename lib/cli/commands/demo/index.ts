@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalProvider } from '../../../providers/local/provider';
+import { dojoDir, dojoHome } from '../../../providers/state';
+import type { JobProgress } from '../../../providers/provider';
+import type { CommandHandler } from '../../spec';
+import { waitWithProgress } from '../job-wait';
+import { formatDemoResult } from './format';
+import { demoSpace } from './space';
+
+interface Opts {
+  trials: number;
+  parallel: number;
+  replicas: number;
+  rows: number;
+  seed: number;
+  keep: boolean;
+  json: boolean;
+}
+
+/** init → activate → synthesize data → job create → hpo enable → job start → wait → best → rm. */
+export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
+  const io = ctx.io;
+  const t0 = Date.now();
+  const home = dojoHome(io.env);
+  const provider = new LocalProvider({ home });
+  const step = (m: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+  const cfg = await provider.init({ maxWorkers: Math.max(4, opts.parallel * opts.replicas) });
+  step(`dojo init → ${cfg.id}`);
+  let final: JobProgress | undefined;
+  let trackingUri: string | undefined;
+  try {
+    const info = await provider.activate(cfg.id, step);
+    trackingUri = info.trackingUri;
+    step(`dojo activate ${cfg.id} → tracking ${info.trackingUri}, HPO ${info.hpoUri}`);
+    const data = join(dojoDir(home, cfg.id), 'data');
+    const { synthesize } = await import('../../../../runtime/src/data');
+    const valRows = Math.max(100, Math.round(opts.rows / 5));
+    await synthesize({ rows: opts.rows, parts: 4, out: join(data, 'train'), seed: opts.seed });
+    await synthesize({ rows: valRows, parts: 1, out: join(data, 'val'), seed: opts.seed + 1 });
+    step(`synthesized ${opts.rows} training and ${valRows} validation rows of DC-taxi data in ${data}`);
+    const job = await provider.createJob(cfg.id, {});
+    step(`dojo job create --dojo ${cfg.id} → ${job.id}`);
+    const spaceFile = join(data, 'space.json');
+    mkdirSync(data, { recursive: true });
+    const space = demoSpace(opts.rows);
+    writeFileSync(spaceFile, JSON.stringify(space, null, 2) + '\n');
+    await provider.enableHpo(job.id, {
+      space,
+      spaceFile,
+      numRuns: opts.trials,
+      parallel: Math.min(opts.parallel, opts.trials),
+      sampler: 'tpe',
+      pruner: 'median',
+      seed: opts.seed,
+      metric: 'val_rmse',
+      direction: 'minimize',
+    });
+    step(`dojo hpo enable ${job.id} --space ${spaceFile} --num-runs ${opts.trials} --parallel ${opts.parallel}`);
+    await provider.startJob(
+      job.id,
+      {
+        replicas: opts.replicas,
+        env: { DOJO_TRAIN_GLOB: join(data, 'train', 'part-*.csv'), DOJO_VAL_GLOB: join(data, 'val', 'part-*.csv') },
+      },
+      step,
+    );
+    step(`dojo job start ${job.id}${opts.replicas > 1 ? ` --replicas ${opts.replicas}` : ''}: waiting for the study`);
+    final = await waitWithProgress(provider, job.id, io);
+    step(`study ${final.status} in ${final.elapsedSec.toFixed(1)} s`);
+  } finally {
+    if (!opts.keep) {
+      const r = await provider.remove(cfg.id, step);
+      step(r.remaining.length === 0 ? `dojo rm ${cfg.id}: nothing remains` : `dojo rm ${cfg.id}: ${r.remaining.join(', ')} remain`);
+    }
+  }
+  if (opts.json) io.out(JSON.stringify({ dojo: cfg.id, kept: opts.keep, trackingUri, seconds: (Date.now() - t0) / 1000, ...final }));
+  else for (const line of formatDemoResult(final, trackingUri, opts.keep ? cfg.id : undefined)) io.out(line);
+  return final.status === 'completed' && final.best ? 0 : 1;
+};
