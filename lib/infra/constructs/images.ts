@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
+/** The official MLflow image the tracking server derives from, pinned to one version. */
+export const MLFLOW_BASE_IMAGE = 'ghcr.io/mlflow/mlflow:v2.11.3';
+/** boto3 added on top of it: MLflow needs it for `s3://` artifacts and the image lacks it. */
+export const MLFLOW_BOTO3_VERSION = '1.34.69';
+
+/** Paths left out of the runtime image's build context (same list as `.dockerignore`). */
+export const RUNTIME_CONTEXT_EXCLUDE = [
+  '.git',
+  'node_modules',
+  'dist',
+  'cdk.out',
+  'coverage',
+  'test-artifacts',
+  'test',
+  'bench',
+  '**/*.md',
+  '.ci',
+];
+
+/** The repository root (for `runtime/Dockerfile`), from this module's location. */
+export function repositoryRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+/**
+ * The runtime image (the bundled `dojo` CLI): built from `runtime/Dockerfile` at deploy time;
+ * synthesis only stages the files, so it needs no Docker engine.
+ */
+export function runtimeImage(sourceRoot: string = repositoryRoot()): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(sourceRoot, {
+    file: 'runtime/Dockerfile',
+    exclude: RUNTIME_CONTEXT_EXCLUDE,
+    platform: Platform.LINUX_AMD64,
+  });
+}
+
+/** The tracking server image: the pinned official MLflow image plus pinned boto3. */
+export function mlflowImage(sourceRoot: string = repositoryRoot()): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(path.join(sourceRoot, 'lib', 'infra', 'mlflow-image'), {
+    buildArgs: { MLFLOW_IMAGE: MLFLOW_BASE_IMAGE, BOTO3_VERSION: MLFLOW_BOTO3_VERSION },
+    platform: Platform.LINUX_AMD64,
+  });
+}

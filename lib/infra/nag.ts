@@ -1,0 +1,115 @@
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { DojoStack } from './dojo-stack';
+
+/**
+ * One cdk-nag AwsSolutions finding that the dojo accepts on purpose, with the reason. Each one
+ * names the exact finding (rule and, for IAM5, the wildcard) and where it applies; the README's
+ * security section lists the same acknowledgements.
+ */
+export interface DojoAcknowledgement {
+  /** Rule id with the finding, e.g. `AwsSolutions-IAM5[Resource::*]`. */
+  readonly id: string;
+  /** Where it applies, as a short description for the README. */
+  readonly where: string;
+  /** Why the finding is accepted. */
+  readonly reason: string;
+  /** The constructs it is acknowledged on (the finding stays an error anywhere else). */
+  readonly scopes: (stack: DojoStack) => readonly IConstruct[];
+}
+
+const ECS_AGENT =
+  'Permissions of the ECS container agent, as aws-cdk-lib grants them in Cluster.addAsgCapacityProvider: ' +
+  'ecs:Submit* and ecs:Register/DeregisterContainerInstance are scoped to this cluster ARN, ecs:Poll and ' +
+  'ecs:StartTelemetrySession are conditioned on it, and ecs:DiscoverPollEndpoint / ecr:GetAuthorizationToken ' +
+  'have no resource-level permissions.';
+
+function bucketObjects(stack: DojoStack, prefix: string): string {
+  const bucket = stack.store.bucket.node.defaultChild as CfnElement;
+  return `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${prefix}*]`;
+}
+
+/** Every acknowledgement of the dojo stack (ids that depend on logical ids are built per stack). */
+export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
+  const instanceRoles = (s: DojoStack): IConstruct[] => [s.manager.instanceRole, s.workers.instanceRole];
+  const executionRoles = (s: DojoStack): IConstruct[] =>
+    [s.tracking.taskDefinition, s.hpo.taskDefinition, s.workerTask.taskDefinition].flatMap((t) => (t.executionRole ? [t.executionRole] : []));
+  return [
+    {
+      id: 'AwsSolutions-ECS4',
+      where: 'ECS cluster',
+      reason:
+        'Container Insights is billed per metric and a dojo is a small disposable cluster; every container logs to ' +
+        'CloudWatch Logs and ECS keeps service events. Enable it for a long-lived cluster.',
+      scopes: (s) => [s.compute.cluster],
+    },
+    {
+      id: 'AwsSolutions-AS3',
+      where: 'manager and worker Auto Scaling groups',
+      reason:
+        'ECS managed scaling drives both groups; scaling activity is visible in ECS and in the group activity ' +
+        'history. A notification topic per dojo would be one more resource with no subscriber.',
+      scopes: (s) => [s.manager.autoScalingGroup, s.workers.autoScalingGroup],
+    },
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      where: 'manager and worker instance roles',
+      reason:
+        'Session Manager is the only way onto the hosts (no SSH key, no port 22) and AmazonSSMManagedInstanceCore is ' +
+        'its AWS-maintained minimum; a hand-copied policy would go stale.',
+      scopes: instanceRoles,
+    },
+    { id: 'AwsSolutions-IAM5[Action::ecs:Submit*]', where: 'manager and worker instance roles', reason: ECS_AGENT, scopes: instanceRoles },
+    { id: 'AwsSolutions-IAM5[Resource::*]', where: 'manager and worker instance roles', reason: ECS_AGENT, scopes: instanceRoles },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      where: 'manager instance role',
+      reason:
+        'ec2:AttachVolume/DetachVolume for the data volume: instance ids are unknown before launch, so the instance ' +
+        'side is conditioned on a tag that only this dojo manager group puts on its instances, and the volume side ' +
+        'names the one data volume.',
+      scopes: (s) => [s.manager.instanceRole],
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      where: 'task execution roles',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; the image pull actions name the asset repository.',
+      scopes: executionRoles,
+    },
+    {
+      id: bucketObjects(stack, 'artifacts/'),
+      where: 'tracking server and worker task roles',
+      reason:
+        'Objects under the artifacts/ prefix of the dojo bucket: the narrowest scope for keys created at run time ' +
+        '(the worker may only put, the tracking server reads, writes and deletes).',
+      scopes: (s) => [s.tracking.taskDefinition.taskRole, s.workerTask.taskDefinition.taskRole],
+    },
+    {
+      id: bucketObjects(stack, 'data/'),
+      where: 'worker task role',
+      reason: 'Read-only access to objects under the data/ prefix of the dojo bucket: the training shards.',
+      scopes: (s) => [s.workerTask.taskDefinition.taskRole],
+    },
+    {
+      id: 'AwsSolutions-ECS2',
+      where: 'tracking server task definition',
+      reason: 'The one environment variable is AWS_DEFAULT_REGION for boto3: not a secret.',
+      scopes: (s) => [s.tracking.taskDefinition],
+    },
+    {
+      id: 'AwsSolutions-S1',
+      where: 'dojo bucket',
+      reason:
+        'Server access logs need a second bucket that would outlive the dojo and bill; the bucket is private, ' +
+        'TLS-only and reachable only by the dojo task roles. Use CloudTrail data events when an audit trail is needed.',
+      scopes: (s) => [s.store.bucket],
+    },
+  ];
+}
+
+/** Acknowledges the dojo's accepted cdk-nag findings on exactly the constructs they concern. */
+export function acknowledgeDojoFindings(stack: DojoStack): void {
+  for (const ack of dojoAcknowledgements(stack)) {
+    for (const scope of ack.scopes(stack)) Validations.of(scope).acknowledge({ id: ack.id, reason: ack.reason });
+  }
+}
