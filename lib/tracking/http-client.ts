@@ -1,0 +1,109 @@
+import { DojoError } from '../errors';
+import { TrackingError } from './errors';
+
+/** Options of the HTTP layer of TrackingClient. */
+export interface HttpOptions {
+  /** Attempts after the first one on connection errors and 5xx. @default 5 */
+  readonly retries?: number;
+  /** Per-attempt timeout. @default 30000 */
+  readonly timeoutMs?: number;
+  /** First backoff delay, doubled each retry (with jitter), capped at 5 s. @default 200 */
+  readonly backoffMs?: number;
+}
+
+/**
+ * The server could not be reached or failed (connection error, timeout, 5xx) after every retry.
+ * `maybeDelivered` is false only when the request certainly never reached the server (connection
+ * refused), so a caller that must not duplicate a write knows when to check before resending.
+ */
+export class TrackingUnavailableError extends DojoError {
+  constructor(
+    message: string,
+    readonly maybeDelivered: boolean,
+    readonly status?: number,
+    cause?: unknown,
+  ) {
+    super('UNAVAILABLE', message, { cause });
+  }
+}
+
+/** JSON with MLflow's spelling of non-finite numbers. */
+export function encodeJson(body: unknown): string {
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+function errorCodeOf(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur instanceof Error; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = cur.cause;
+  }
+  return undefined;
+}
+
+/** A request as the HTTP layer sends it. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly url: string;
+  readonly body?: string | Uint8Array;
+  readonly contentType?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends a request with retries and exponential backoff on connection errors and 5xx (never on
+ * 4xx, which become TrackingError with MLflow's error_code and message). Returns the response.
+ */
+export async function sendWithRetries(req: HttpRequest, opts: HttpOptions): Promise<Response> {
+  const retries = opts.retries ?? 5;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const backoff = opts.backoffMs ?? 200;
+  let maybeDelivered = false;
+  for (let attempt = 0; ; attempt++) {
+    let failure: TrackingUnavailableError;
+    try {
+      const res = await fetch(req.url, {
+        method: req.method,
+        // A copy backed by a plain ArrayBuffer, which is what BodyInit accepts.
+        body: typeof req.body === 'string' || req.body === undefined ? req.body : new Uint8Array(req.body),
+        headers: req.contentType ? { 'Content-Type': req.contentType } : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (res.status < 400) return res;
+      const text = await res.text();
+      let code: string | undefined;
+      let message = text.slice(0, 500);
+      try {
+        const j = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+        if (typeof j.error_code === 'string') code = j.error_code;
+        if (typeof j.message === 'string') message = j.message;
+      } catch {
+        // Not JSON (a 404 page, a proxy error): keep the text.
+      }
+      if (res.status < 500) {
+        const errorCode = code ?? (res.status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST');
+        throw new TrackingError(errorCode, `${errorCode}: ${message.trim()} (${res.status} from ${req.method} ${new URL(req.url).pathname})`, res.status);
+      }
+      maybeDelivered = true;
+      failure = new TrackingUnavailableError(`${req.method} ${req.url}: ${res.status} ${code ?? ''} ${message}`.replace(/\s+/g, ' ').trim(), true, res.status);
+    } catch (e) {
+      if (e instanceof TrackingError) throw e;
+      const code = errorCodeOf(e) ?? (e instanceof Error ? e.name : 'unknown');
+      // Only a refused connection proves the request never reached the server.
+      if (code !== 'ECONNREFUSED') maybeDelivered = true;
+      failure = new TrackingUnavailableError(
+        `${req.method} ${req.url}: tracking server unreachable (${code}); is it running? check DOJO_TRACKING_URI`,
+        maybeDelivered,
+        undefined,
+        e,
+      );
+    }
+    if (attempt >= retries) {
+      throw new TrackingUnavailableError(failure.message + (retries > 0 ? ` (after ${retries + 1} attempts)` : ''), maybeDelivered, failure.status, failure.cause);
+    }
+    const delay = Math.min(5000, backoff * 2 ** attempt);
+    await sleep(delay / 2 + Math.random() * (delay / 2));
+  }
+}

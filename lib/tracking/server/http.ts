@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidParam, TrackingError } from '../errors';
+
+/** Largest JSON body accepted (a full log-batch is about 100 KB). */
+export const MAX_JSON_BODY = 16 * 1024 * 1024;
+
+/** JSON with MLflow's spelling of non-finite numbers ("NaN", "Infinity", "-Infinity"). */
+export function toJson(body: unknown): string {
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** Sends a JSON answer. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = toJson(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Sends MLflow's error body for an error; anything that is not a TrackingError is a 500 INTERNAL_ERROR. */
+export function sendError(res: ServerResponse, e: unknown): void {
+  if (e instanceof TrackingError) {
+    sendJson(res, e.status, { error_code: e.errorCode, message: e.message });
+    return;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  sendJson(res, 500, { error_code: 'INTERNAL_ERROR', message });
+}
+
+/** Sends a plain-text answer (404/405 for unknown paths and methods, as Flask does). */
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads a POST body as a JSON object; a non-JSON content type or a malformed body is a 400. */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    req.resume();
+    throw invalidParam(`Bad Request. Content-Type must be 'application/json', got '${type || '(none)'}'.`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY) throw new TrackingError('BAD_REQUEST', `Request body larger than ${MAX_JSON_BODY} bytes.`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new TrackingError('BAD_REQUEST', `Malformed JSON in the request body: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TrackingError('BAD_REQUEST', 'The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DojoError } from '../../errors';
+import { TrackingStore } from '../store';
+import { ArtifactRepository, ARTIFACTS_DIR } from './artifact-repo';
+import { readJsonBody, sendError, sendJson, sendText } from './http';
+import { argsFromQuery, type Args } from './parse';
+import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
+import type { ApiRoute, ServerDeps } from './route';
+import { API_ROUTES } from './routes';
+import { StaticFiles } from './static';
+
+/** Options of startTrackingServer. */
+export interface TrackingServerOptions {
+  /** Directory holding `mlflow.db` and `artifacts/`; created if missing. */
+  readonly storeDir: string;
+  /** @default '127.0.0.1' - loopback only */
+  readonly host?: string;
+  /** @default 0 - any free port */
+  readonly port?: number;
+}
+
+/** A running embedded tracking server. */
+export interface TrackingServerHandle {
+  /** Base URL, e.g. http://127.0.0.1:5000 (what MLFLOW_TRACKING_URI would be). */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** Stops accepting, ends open connections and closes the store. */
+  close(): Promise<void>;
+}
+
+/** The version string answered at /version (the MLflow API level this server speaks). */
+export const SERVER_VERSION = '2.11.3';
+
+const API_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
+
+/** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
+export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
+  const ui = new StaticFiles();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const apiPrefix = API_PREFIXES.find((p) => path.startsWith(p));
+    if (apiPrefix) {
+      const route = routes.get(path.slice(apiPrefix.length).replace(/\/$/, ''));
+      if (!route) return sendText(res, 404, 'Not Found');
+      if (!route.methods.includes(method as 'GET' | 'POST')) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
+      const args: Args = method === 'GET' ? argsFromQuery(url.searchParams) : await readJsonBody(req);
+      return sendJson(res, 200, route.handle(args, deps));
+    }
+    const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
+    if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), url.searchParams, deps.artifacts);
+    if (path === '/health') return sendText(res, 200, 'OK');
+    if (path === '/version') return sendText(res, 200, SERVER_VERSION);
+    if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
+    sendText(res, 404, 'Not Found');
+  };
+  return (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendError(res, e);
+    });
+  };
+}
+
+/**
+ * Starts the embedded MLflow-compatible tracking server on a SQLite store. Rejects (and closes
+ * the store) when the port cannot be bound, so a caller may retry on another port.
+ */
+export async function startTrackingServer(opts: TrackingServerOptions): Promise<TrackingServerHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const store = new TrackingStore(opts.storeDir);
+  const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    store.close();
+    throw new DojoError('UNAVAILABLE', `tracking server: cannot listen on ${host}:${opts.port ?? 0}: ${(e as Error).message}; pick another --port`, { cause: e });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      })),
+  };
+}

@@ -1,0 +1,239 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { invalidParam, notFound } from '../errors';
+import { RUN_NAME_TAG, type LifecycleStage, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag } from '../types';
+import type { ExperimentStore } from './experiments';
+import { generateRunName } from './run-names';
+import { searchRunIds, type SearchRunsQuery } from './run-search';
+import { MAX_PARAM_VALUE, MAX_TAG_VALUE, validateKey } from './validate';
+
+interface RunRow {
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string | null;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: LifecycleStage;
+}
+
+interface MetricRow {
+  key: string;
+  value: number | null;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+}
+
+/** Arguments of runs/create, already parsed from the request. */
+export interface CreateRunInput {
+  experimentId: unknown;
+  userId?: string;
+  startTime?: number;
+  runName?: string;
+  tags: RunTag[];
+}
+
+/** Arguments of runs/update. */
+export interface UpdateRunInput {
+  status?: RunStatus;
+  endTime?: number;
+  runName?: string;
+}
+
+function metricOf(r: MetricRow): Metric {
+  return { key: r.key, value: r.is_nan ? NaN : (r.value as number), timestamp: r.timestamp, step: r.step };
+}
+
+/** Runs, params, tags and metrics in the SQLite store; every public method is one transaction. */
+export class RunStore {
+  private readonly sql;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly experiments: ExperimentStore,
+  ) {
+    // Prepared once: log-batch is the hot path (tens of thousands of metrics per second).
+    this.sql = {
+      run: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
+      stage: db.prepare('SELECT lifecycle_stage FROM runs WHERE run_uuid = ?'),
+      insertMetric: db.prepare('INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)'),
+      // Latest = highest step, then timestamp, then value (NaN lowest), as MLflow keeps it.
+      upsertLatest: db.prepare(
+        `INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
+           timestamp = excluded.timestamp, step = excluded.step
+         WHERE (excluded.step, excluded.timestamp, CASE WHEN excluded.is_nan THEN -9e999 ELSE excluded.value END)
+             > (latest_metrics.step, latest_metrics.timestamp, CASE WHEN latest_metrics.is_nan THEN -9e999 ELSE latest_metrics.value END)`,
+      ),
+      getParam: db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?'),
+      insertParam: db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)'),
+      upsertTag: db.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
+      params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key'),
+      tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key'),
+      latest: db.prepare('SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY key'),
+      history: db.prepare('SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value'),
+      rename: db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?'),
+    };
+  }
+
+  private row(runId: unknown): RunRow {
+    if (typeof runId !== 'string' || runId === '') throw invalidParam("Missing value for required parameter 'run_id'.");
+    const row = this.sql.run.get(runId) as RunRow | undefined;
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return row;
+  }
+
+  private requireActive(runId: unknown): void {
+    if (typeof runId !== 'string' || runId === '') throw invalidParam("Missing value for required parameter 'run_id'.");
+    const r = this.sql.stage.get(runId) as { lifecycle_stage: LifecycleStage } | undefined;
+    if (!r) throw notFound(`Run with id=${runId} not found`);
+    if (r.lifecycle_stage !== 'active') throw invalidParam(`The run ${runId} must be in the 'active' state. Current state is ${r.lifecycle_stage}.`);
+  }
+
+  private info(r: RunRow): RunInfo {
+    const info: RunInfo = {
+      run_id: r.run_uuid,
+      run_uuid: r.run_uuid,
+      run_name: r.name,
+      experiment_id: String(r.experiment_id),
+      status: r.status,
+      start_time: r.start_time,
+      artifact_uri: r.artifact_uri,
+      lifecycle_stage: r.lifecycle_stage,
+    };
+    if (r.user_id) info.user_id = r.user_id;
+    if (r.end_time !== null) info.end_time = r.end_time;
+    return info;
+  }
+
+  private toRun(r: RunRow): Run {
+    const params = this.sql.params.all(r.run_uuid) as Param[];
+    const tags = this.sql.tags.all(r.run_uuid) as RunTag[];
+    const metrics = (this.sql.latest.all(r.run_uuid) as MetricRow[]).map(metricOf);
+    const data: Run['data'] = {};
+    if (metrics.length > 0) data.metrics = metrics;
+    if (params.length > 0) data.params = params;
+    if (tags.length > 0) data.tags = tags;
+    return { info: this.info(r), data };
+  }
+
+  /** runs/create: the name and the mlflow.runName tag always agree. */
+  create(input: CreateRunInput): Run {
+    return this.db.transaction(() => {
+      const exp = this.experiments.require(input.experimentId);
+      if (exp.lifecycle_stage !== 'active') {
+        throw invalidParam(`The experiment ${exp.experiment_id} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`);
+      }
+      const tagName = input.tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+      if (input.runName && tagName !== undefined && tagName !== input.runName) {
+        throw invalidParam(`Both 'run_name' argument and '${RUN_NAME_TAG}' tag are specified, but with different values (run_name='${input.runName}', ${RUN_NAME_TAG}='${tagName}').`);
+      }
+      const name = input.runName || tagName || generateRunName();
+      const id = randomUUID().replace(/-/g, '');
+      const artifactUri = `${exp.artifact_location.replace(/\/$/, '')}/${id}/artifacts`;
+      this.db
+        .prepare('INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, exp.experiment_id, name, input.userId ?? null, 'RUNNING', input.startTime ?? Date.now(), artifactUri);
+      for (const t of input.tags) this.putTag(id, t);
+      this.putTag(id, { key: RUN_NAME_TAG, value: name });
+      return this.toRun(this.row(id));
+    })();
+  }
+
+  /** runs/get: deleted runs are readable. */
+  get(runId: unknown): Run {
+    return this.toRun(this.row(runId));
+  }
+
+  /** runs/update: keeps the old end_time unless a new one is given. */
+  update(runId: unknown, u: UpdateRunInput): RunInfo {
+    return this.db.transaction(() => {
+      this.requireActive(runId);
+      const id = runId as string;
+      if (u.status !== undefined) this.db.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(u.status, id);
+      if (u.endTime !== undefined) this.db.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(u.endTime, id);
+      if (u.runName) {
+        this.sql.rename.run(u.runName, id);
+        this.sql.upsertTag.run(id, RUN_NAME_TAG, u.runName);
+      }
+      return this.info(this.row(id));
+    })();
+  }
+
+  /** runs/delete and runs/restore. */
+  setStage(runId: unknown, stage: LifecycleStage): void {
+    this.db.transaction(() => {
+      const r = this.row(runId);
+      this.db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?').run(stage, stage === 'deleted' ? Date.now() : null, r.run_uuid);
+    })();
+  }
+
+  private putTag(runId: string, t: RunTag): void {
+    validateKey('tag', t.key);
+    const value = t.value.slice(0, MAX_TAG_VALUE);
+    this.sql.upsertTag.run(runId, t.key, value);
+    if (t.key === RUN_NAME_TAG) this.sql.rename.run(value, runId);
+  }
+
+  /**
+   * log-batch (and log-metric, log-parameter, set-tag, which are batches of one): all or nothing in
+   * one transaction. A param may be logged again with the same value, never changed.
+   */
+  logBatch(runId: unknown, metrics: readonly Metric[], params: readonly Param[], tags: readonly RunTag[]): void {
+    const seen = new Set<string>();
+    const dup = new Set<string>();
+    for (const p of params) (seen.has(p.key) ? dup : seen).add(p.key);
+    if (dup.size > 0) {
+      throw invalidParam(`Duplicate parameter keys have been submitted: [${[...dup].map((k) => `'${k}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`);
+    }
+    for (const m of metrics) validateKey('metric', m.key);
+    for (const p of params) validateKey('param', p.key);
+    this.db.transaction(() => {
+      this.requireActive(runId);
+      const id = runId as string;
+      for (const p of params) {
+        const value = p.value.slice(0, MAX_PARAM_VALUE);
+        const old = this.sql.getParam.get(id, p.key) as { value: string } | undefined;
+        if (old === undefined) this.sql.insertParam.run(id, p.key, value);
+        else if (old.value !== value) {
+          throw invalidParam(
+            `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old.value}' for run ID='${id}'. Attempted logging new value '${value}'.`,
+          );
+        }
+      }
+      for (const m of metrics) {
+        const nan = Number.isNaN(m.value);
+        const value = nan ? null : m.value;
+        this.sql.insertMetric.run(id, m.key, value, nan ? 1 : 0, m.timestamp, m.step);
+        this.sql.upsertLatest.run(id, m.key, value, nan ? 1 : 0, m.timestamp, m.step);
+      }
+      for (const t of tags) this.putTag(id, t);
+    })();
+  }
+
+  /** runs/delete-tag: 404 when the tag does not exist. */
+  deleteTag(runId: unknown, key: unknown): void {
+    this.db.transaction(() => {
+      this.requireActive(runId);
+      const r = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+      if (r.changes === 0) throw notFound(`No tag with name: ${String(key)} in run with id ${String(runId)}`);
+    })();
+  }
+
+  /** metrics/get-history: every point, duplicates kept, ordered by timestamp, step, value. */
+  history(runId: unknown, key: unknown): Metric[] {
+    this.row(runId);
+    if (typeof key !== 'string' || key === '') throw invalidParam("Missing value for required parameter 'metric_key'.");
+    return (this.sql.history.all(runId, key) as MetricRow[]).map(metricOf);
+  }
+
+  /** runs/search. */
+  search(q: SearchRunsQuery): { runs: Run[]; nextPageToken?: string } {
+    const { ids, nextPageToken } = searchRunIds(this.db, q, (id) => this.experiments.require(id).experiment_id);
+    const runs = ids.map((id) => this.toRun(this.sql.run.get(id) as RunRow));
+    return nextPageToken === undefined ? { runs } : { runs, nextPageToken };
+  }
+}
