@@ -14,7 +14,7 @@ import { jobLogsCommand } from './job-logs/command';
 import { jobStopCommand } from './job-stop/command';
 import { hpoEnableCommand } from './hpo-enable/command';
 import { managerServeCommand } from './manager-serve/command';
-import { workerRunCommand } from './worker-run/command';
+import { demoCommand } from './demo/command';
 import { dataSynthCommand } from './data-synth/command';
 
 /**
@@ -38,6 +38,6 @@ export const commands: readonly CommandSpec[] = [
   jobStopCommand,
   hpoEnableCommand,
   managerServeCommand,
-  workerRunCommand,
+  demoCommand,
   dataSynthCommand,
 ];

@@ -56,13 +56,15 @@ export async function startLocalJob(
     sampler: hpo.seed === undefined ? { name: hpo.sampler } : { name: hpo.sampler, seed: hpo.seed },
     pruner: { name: hpo.pruner },
     maxTrials: hpo.numRuns,
-  } as Parameters<typeof client.createStudy>[0]);
+    metric: hpo.metric,
+  });
   const studyId = String(study.id);
+  const parentRunId = study.parentRunId;
   progress(`study ${studyId}: ${hpo.numRuns} trials, ${hpo.parallel} at a time, ${options.replicas} replica(s) each`);
   const started: JobRecord = {
     ...job,
     status: 'running',
-    run: { startedAt: new Date().toISOString(), replicas: options.replicas, parallel: hpo.parallel, env: { ...options.env }, studyId },
+    run: { startedAt: new Date().toISOString(), replicas: options.replicas, parallel: hpo.parallel, env: { ...options.env }, studyId, parentRunId },
   };
   saveJob(home, started);
   const l = layout(dojoDir(home, cfg.id));
