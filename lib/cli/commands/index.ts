@@ -13,6 +13,8 @@ import { jobWaitCommand } from './job-wait/command';
 import { jobLogsCommand } from './job-logs/command';
 import { jobStopCommand } from './job-stop/command';
 import { hpoEnableCommand } from './hpo-enable/command';
+import { hpoServeCommand } from './hpo-serve/command';
+import { hpoReportCommand } from './hpo-report/command';
 import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
 import { dataSynthCommand } from './data-synth/command';
@@ -37,6 +39,8 @@ export const commands: readonly CommandSpec[] = [
   jobLogsCommand,
   jobStopCommand,
   hpoEnableCommand,
+  hpoServeCommand,
+  hpoReportCommand,
   managerServeCommand,
   demoCommand,
   dataSynthCommand,
