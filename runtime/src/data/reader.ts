@@ -45,8 +45,9 @@ class ObjectStorageBatchReader implements BatchReader {
   private wanted: boolean[] | undefined;
   private index = 0;
   private current: CsvObjectReader | undefined;
-  private passRows = 0;
-  private passSkipped = 0;
+  /** Rows read and skipped before the current pass began (to tell whether a pass yielded any). */
+  private passStartRows = 0;
+  private passStartSkipped = 0;
   private finished = false;
   private closed = false;
   private x32: Float32Array | undefined;
@@ -89,8 +90,6 @@ class ObjectStorageBatchReader implements BatchReader {
         if (!(await this.current.fill())) await this.finishObject();
       }
     } finally {
-      this.passRows += b.rows;
-      this.passSkipped += b.skipped;
       this.stats.rowsRead += b.rows;
       this.stats.rowsSkipped += b.skipped;
       this.stats.parseSeconds += (performance.now() - t0) / 1000;
@@ -149,11 +148,15 @@ class ObjectStorageBatchReader implements BatchReader {
       this.finished = true;
       return false;
     }
-    if (this.passRows === 0) {
+    // The batch being filled is not in stats yet.
+    const rowsNow = this.stats.rowsRead + this.buffers.rows;
+    const skippedNow = this.stats.rowsSkipped + this.buffers.skipped;
+    if (rowsNow === this.passStartRows) {
       const { rank, worldSize, shardSize, glob } = this.opts;
+      const skipped = skippedNow - this.passStartSkipped;
       const why =
-        this.passSkipped > 0
-          ? `all ${this.passSkipped} of its rows were skipped as bad`
+        skipped > 0
+          ? `all ${skipped} of its rows were skipped as bad`
           : `${glob} has ${total} rows, ${Math.ceil(total / shardSize)} shards of ${shardSize} rows; use a smaller shard size or fewer replicas`;
       throw new DojoError('BAD_DATA', `replica ${rank} of ${worldSize} gets no rows to train on: ${why}`);
     }
@@ -164,8 +167,8 @@ class ObjectStorageBatchReader implements BatchReader {
     }
     this.index = 0;
     this.cursor.seek(0);
-    this.passRows = 0;
-    this.passSkipped = 0;
+    this.passStartRows = rowsNow;
+    this.passStartSkipped = skippedNow;
     return true;
   }
 }

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+
+/** An S3-compatible endpoint for tests: DOJO_TEST_S3_ENDPOINT when set, else s3rver on 127.0.0.1:0. */
+export interface TestS3 {
+  readonly endpoint: string;
+  /** True when the endpoint is our own s3rver (not a user-supplied one). */
+  readonly own: boolean;
+  readonly client: S3Client;
+  /** Creates a fresh, uniquely named bucket. */
+  bucket(hint: string): Promise<string>;
+  put(bucket: string, key: string, body: string | Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts (or connects to) the test S3 endpoint. Credentials default to s3rver's S3RVER/S3RVER. */
+export async function startTestS3(): Promise<TestS3> {
+  process.env.AWS_ACCESS_KEY_ID ||= 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY ||= 'S3RVER';
+  process.env.AWS_REGION ||= 'us-east-1';
+  const external = process.env.DOJO_TEST_S3_ENDPOINT;
+  let dir: string | undefined;
+  let server: S3rver | undefined;
+  let endpoint: string;
+  if (external) {
+    endpoint = external;
+  } else {
+    dir = await mkdtemp(join(tmpdir(), 'dojo-s3rver-'));
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
+    const addr = await server.run();
+    endpoint = `http://127.0.0.1:${addr.port}`;
+  }
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: process.env.AWS_REGION,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  let n = 0;
+  return {
+    endpoint,
+    own: !external,
+    client,
+    async bucket(hint) {
+      const name = `dojo-test-${hint}-${process.pid}-${Date.now().toString(36)}-${n++}`.toLowerCase().slice(0, 63);
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+      return name;
+    },
+    async put(bucket, key, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    async close() {
+      client.destroy();
+      await server?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
