@@ -93,10 +93,21 @@ function defaultListenHost(host: string): string {
   return host === 'localhost' || host === '::1' || host.startsWith('127.') ? host : '0.0.0.0';
 }
 
-/** Opens a listening server (port 0 picks a free port). */
+/** Connections accepted before rank 0 started the rendezvous on a server made by listen(). */
+const early = new WeakMap<Server, Socket[]>();
+
+/**
+ * Opens a listening server for rank 0 (port 0 picks a free port). Connections that arrive before
+ * connectCollective takes the server over are kept, not lost.
+ */
 export function listen(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
+    const pending: Socket[] = [];
+    early.set(server, pending);
+    server.on('connection', (s: Socket) => {
+      if (early.get(server) === pending) pending.push(s);
+    });
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(new DojoError('UNAVAILABLE', `replica 0 cannot listen on ${host}:${port} for the collective: ${e.code ?? e.message} (is the master port in use?)`)),
     );
@@ -140,7 +151,7 @@ function acceptAll(server: Server, s: Settings): Promise<PeerLink[]> {
       );
     }, s.rendezvousTimeoutMs);
     server.on('error', () => undefined); // errors after listen surface as dropped connections
-    server.on('connection', (socket: Socket) => {
+    const onConnection = (socket: Socket): void => {
       const link = new PeerLink(-1, socket, s.maxFrameBytes);
       const handshake = Math.min(s.timeoutMs, 10_000);
       link
@@ -163,14 +174,22 @@ function acceptAll(server: Server, s: Settings): Promise<PeerLink[]> {
           if (joined === s.worldSize - 1) finish();
         })
         .catch(() => link.close('now')); // garbage, silence or an early close: rejected, nothing else changes
-    });
+    };
+    const before = early.get(server) ?? [];
+    early.delete(server);
+    server.on('connection', onConnection);
+    for (const socket of before) onConnection(socket);
   });
 }
 
 /** Other ranks: dials rank 0 until it answers, says hello, waits for welcome. */
 async function dialRoot(s: Settings): Promise<PeerLink> {
   const { host, port } = s.master;
-  const deadline = Date.now() + s.rendezvousTimeoutMs;
+  const start = Date.now();
+  const deadline = start + s.rendezvousTimeoutMs;
+  // Once connected, wait longer than rank 0 waits for the others, so that rank 0's verdict
+  // (naming the missing ranks) arrives before this replica gives up on its own.
+  const welcomeDeadline = start + Math.round(s.rendezvousTimeoutMs * 1.5);
   let lastError = '';
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     let socket: Socket;
@@ -185,11 +204,16 @@ async function dialRoot(s: Settings): Promise<PeerLink> {
     link.send(encodeFrame(Op.hello, 0, DTypeCode.bytes, encodeHello(s.rank, s.worldSize, s.trialLabel)));
     let frame;
     try {
-      frame = await link.receive(deadline - Date.now(), 'no welcome');
+      frame = await link.receive(welcomeDeadline - Date.now(), 'no welcome');
     } catch (e) {
       link.close('now');
       lastError = e instanceof Error ? e.message : String(e);
-      if (lastError === 'no welcome') break;
+      if (lastError === 'no welcome') {
+        throw new DojoError(
+          'LOST',
+          `rendezvous of trial ${s.trialLabel} timed out after ${(Date.now() - start) / 1000} s: replica 0 at ${host}:${port} accepted replica ${s.rank} but the other replicas did not all join`,
+        );
+      }
       continue;
     }
     if (frame.op === Op.welcome) return link;

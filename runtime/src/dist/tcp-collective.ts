@@ -210,7 +210,8 @@ export class TcpCollective implements Collective {
     if (this.ticker) clearInterval(this.ticker);
     if (this.rank === 0) {
       const abort = encodeFrame(Op.abort, 0, DTypeCode.bytes, encodeAbort(lostRank, reason));
-      for (const link of this.liveLinks()) if (link.rank !== lostRank) link.send(abort);
+      // The lost replica hears it too: if it is alive but stuck, it learns it was dropped.
+      for (const link of this.liveLinks()) link.send(abort);
     }
     for (const link of this.liveLinks()) link.close('flush');
     this.server?.close();
