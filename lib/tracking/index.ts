@@ -1,6 +1,8 @@
 export * from './types';
 export * from './errors';
 export * from './client';
+export { TrackingUnavailableError, type HttpOptions } from './http-client';
+export { splitBatch, type Batch, type BatchPart } from './batch';
 export * from './metric-logger';
 export { startTrackingServer, SERVER_VERSION, type TrackingServerHandle, type TrackingServerOptions } from './server/server';
 export { TrackingStore } from './store';

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidParam } from '../errors';
 import { compact } from './route';
 import type { ArtifactRepository } from './artifact-repo';
 import { sendJson, sendText } from './http';
@@ -29,7 +30,12 @@ const TYPES: Record<string, string> = {
  * `GET <prefix>?path=<dir>` (list). `rest` is the URL path after the prefix.
  */
 export async function handleProxiedArtifact(req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams, repo: ArtifactRepository): Promise<void> {
-  const rel = decodeURIComponent(rest.replace(/^\/+/, ''));
+  let rel: string;
+  try {
+    rel = decodeURIComponent(rest.replace(/^\/+/, ''));
+  } catch {
+    throw invalidParam(`Invalid artifact path '${rest}': bad percent-encoding.`);
+  }
   const method = req.method ?? 'GET';
   if (rel === '') {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });

@@ -41,19 +41,22 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    // Not new URL(): it would resolve `..` segments before the artifact code could refuse them.
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const searchParams = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
     const method = req.method ?? 'GET';
     const apiPrefix = API_PREFIXES.find((p) => path.startsWith(p));
     if (apiPrefix) {
       const route = routes.get(path.slice(apiPrefix.length).replace(/\/$/, ''));
       if (!route) return sendText(res, 404, 'Not Found');
       if (!route.methods.includes(method as 'GET' | 'POST')) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
-      const args: Args = method === 'GET' ? argsFromQuery(url.searchParams) : await readJsonBody(req);
+      const args: Args = method === 'GET' ? argsFromQuery(searchParams) : await readJsonBody(req);
       return sendJson(res, 200, route.handle(args, deps));
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
-    if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), url.searchParams, deps.artifacts);
+    if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
