@@ -9,7 +9,7 @@ import { MetricLogger, TrackingClient } from '../../../lib/tracking';
 import type { Collective } from '../dist/collective';
 import { soloCollective } from '../dist/collective';
 import { rendezvousViaHpo } from '../dist';
-import { train, parseHParams, DEFAULT_HPARAMS } from '../train';
+import { train, parseHParams } from '../train';
 import type { WorkerSettings } from './env';
 import { trialHParams } from './hparams';
 import { withPatience } from './patience';
@@ -94,9 +94,12 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
   writeStatus(s.statusFile, t.number, t.runId);
   const logger = rank0 && t.tracking && t.runId ? new MetricLogger(t.tracking, t.runId) : undefined;
   let lastEval: number | undefined;
+  // Long trials between evaluations still show they are alive (the service fails silent trials).
+  const beat = rank0 ? setInterval(() => void t.hpo.heartbeat(s.studyId, t.number).catch(() => undefined), 30_000) : undefined;
+  beat?.unref();
   try {
     t.log(`rank ${t.collective.rank}/${t.collective.worldSize} params ${JSON.stringify(t.params)}`);
-    const hparams = parseHParams({ ...DEFAULT_HPARAMS, ...trialHParams(t.params) });
+    const hparams = parseHParams(trialHParams(t.params), `trial ${t.number}`);
     if (rank0 && t.tracking && t.runId) await logDerivedParams(t.tracking, t.runId, hparams, t.params);
     const decision = new Float64Array(1);
     const result = await train({
@@ -149,6 +152,7 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
     if (rank0) await failTrial(s, t, reason);
     return 'failed';
   } finally {
+    if (beat) clearInterval(beat);
     writeStatus(s.statusFile, null);
   }
 }
