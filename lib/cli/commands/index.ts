@@ -18,6 +18,7 @@ import { hpoReportCommand } from './hpo-report/command';
 import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
 import { dataSynthCommand } from './data-synth/command';
+import { trackingServeCommand } from './tracking-serve/command';
 
 /**
  * Every command of the CLI, in --help order. Each entry is a cheap spec; its handler is loaded
@@ -44,4 +45,5 @@ export const commands: readonly CommandSpec[] = [
   managerServeCommand,
   demoCommand,
   dataSynthCommand,
+  trackingServeCommand,
 ];
