@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HpoClient } from '../../lib/hpo';
+import { branin } from './objectives';
+
+const dir = mkdtempSync(join(tmpdir(), 'dojo-hpo-restart-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts the service in a child process and resolves its URL. */
+function serve(db: string, heartbeatMs: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/serve.ts'), db, String(heartbeatMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('service did not start in 20 s')), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/\S+)\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]! });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
+  });
+}
+
+describe('restart', () => {
+  it('kill -9 mid-study, restart on the same db: asks continue, nothing told is lost, orphaned running trials fail after the heartbeat timeout', async () => {
+    const db = join(dir, 'hpo.db');
+    const first = await serve(db, 60_000);
+    let c = new HpoClient(first.url);
+    await c.createStudy({ name: 'r', direction: 'minimize', space: branin.space, sampler: { name: 'tpe', seed: 9 }, maxTrials: 30 });
+    const told = new Map<number, number>();
+    for (let i = 0; i < 15; i++) {
+      const t = (await c.ask('r'))!;
+      await c.report('r', t.number, 1, 100 + i);
+      told.set(t.number, branin.f(t.params));
+      await c.tell('r', t.number, 'complete', told.get(t.number)!);
+    }
+    const orphanA = (await c.ask('r'))!;
+    const orphanB = (await c.ask('r'))!;
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await serve(db, 2_500);
+    c = new HpoClient(second.url);
+    const after = await c.getStudy('r');
+    expect(after.trials.length).toBe(17);
+    for (const [n, v] of told) {
+      expect(after.trials[n]).toMatchObject({ number: n, state: 'complete', value: v, intermediate: { 1: 100 + n } });
+    }
+    expect([after.trials[15]!.state, after.trials[16]!.state]).toEqual(['running', 'running']);
+    // A worker that survived the restart may still tell its trial.
+    await c.tell('r', orphanA.number, 'complete', branin.f(orphanA.params));
+    await new Promise((r) => setTimeout(r, 3_200));
+    expect((await c.getStudy('r')).trials[orphanB.number]!.state).toBe('failed');
+    // Asks continue with the next number; the failed trial's number is not reused.
+    let last = -1;
+    for (;;) {
+      const t = await c.ask('r');
+      if (!t) break;
+      expect(t.number).toBe(last < 0 ? 17 : last + 1);
+      last = t.number;
+      await c.tell('r', t.number, 'complete', branin.f(t.params));
+    }
+    const final = await c.getStudy('r');
+    expect(final.counts).toEqual({ running: 0, complete: 30, pruned: 0, failed: 1 });
+    expect(final.trials.map((t) => t.number)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect(final.state).toBe('finished');
+    second.child.kill('SIGTERM');
+  }, 60_000);
+});
