@@ -3,7 +3,10 @@ import { CsvObjectReader, type BatchBuffers } from './csv-object';
 import { resolveGlob } from './glob';
 import { NUM_FEATURES } from './schema';
 import { ShardCursor, shardPlan } from './shard';
-import { openObject } from './source';
+import { openObject, type ChunkStream } from './source';
+
+/** S3 objects opened ahead of the one being parsed; each holds at most a socket's buffers. */
+const S3_LOOKAHEAD = 4;
 import type { Batch, BatchReader, DatasetOptions, FloatArray, ObjectRef, ReaderStats } from './types';
 
 function checkOptions(o: DatasetOptions): void {
@@ -50,6 +53,8 @@ class ObjectStorageBatchReader implements BatchReader {
   private passStartSkipped = 0;
   private finished = false;
   private closed = false;
+  /** Objects opened ahead of time (S3: hides the GetObject round trip), by index. */
+  private readonly ahead = new Map<number, Promise<ChunkStream>>();
   private x32: Float32Array | undefined;
   private y32: Float32Array | undefined;
 
@@ -111,7 +116,10 @@ class ObjectStorageBatchReader implements BatchReader {
     this.closed = true;
     const cur = this.current;
     this.current = undefined;
+    const ahead = [...this.ahead.values()];
+    this.ahead.clear();
     await cur?.close();
+    await Promise.all(ahead.map((p) => p.then((s) => s.close(), () => undefined)));
   }
 
   private batch(x: FloatArray, y: FloatArray, rows: number): Batch {
@@ -127,9 +135,25 @@ class ObjectStorageBatchReader implements BatchReader {
     }
     if (this.index === n) return this.endPass();
     const ref = this.objects[this.index]!;
-    const stream = await openObject(ref, this.opts.s3Endpoint);
+    const opening = this.ahead.get(this.index) ?? openObject(ref, this.opts.s3Endpoint);
+    this.ahead.delete(this.index);
+    this.openAhead();
+    const stream = await opening;
     this.current = new CsvObjectReader(ref.name, stream, this.opts.onBadRow, (bytes) => (this.stats.bytesRead += bytes));
     return true;
+  }
+
+  /** Starts GetObject for the next S3 objects this replica will read, so their latency overlaps parsing. */
+  private openAhead(): void {
+    for (let i = this.index + 1, k = 0; i < this.objects.length && k < S3_LOOKAHEAD; i++) {
+      const ref = this.objects[i]!;
+      if (ref.kind !== 's3' || (this.wanted && !this.wanted[i])) continue;
+      k++;
+      if (this.ahead.has(i)) continue;
+      const p = openObject(ref, this.opts.s3Endpoint);
+      p.catch(() => undefined); // reported when awaited in openNext
+      this.ahead.set(i, p);
+    }
   }
 
   private async finishObject(): Promise<void> {

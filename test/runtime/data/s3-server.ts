@@ -1,10 +1,26 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 
-/** An S3-compatible endpoint for tests: DOJO_TEST_S3_ENDPOINT when set, else s3rver on 127.0.0.1:0. */
+/** Starts s3rver in a child process (see s3rver-main.mjs for why) and resolves its port. */
+async function spawnS3rver(dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const main = join(import.meta.dirname, 's3rver-main.mjs');
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('s3rver did not start within 15 s')), 15_000);
+    child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+  });
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+/** An S3-compatible endpoint for tests: DOJO_TEST_S3_ENDPOINT when set, else s3rver on 127.0.0.1, port 0. */
 export interface TestS3 {
   readonly endpoint: string;
   /** True when the endpoint is our own s3rver (not a user-supplied one). */
@@ -23,15 +39,15 @@ export async function startTestS3(): Promise<TestS3> {
   process.env.AWS_REGION ||= 'us-east-1';
   const external = process.env.DOJO_TEST_S3_ENDPOINT;
   let dir: string | undefined;
-  let server: S3rver | undefined;
+  let child: ChildProcess | undefined;
   let endpoint: string;
   if (external) {
     endpoint = external;
   } else {
     dir = await mkdtemp(join(tmpdir(), 'dojo-s3rver-'));
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
-    const addr = await server.run();
-    endpoint = `http://127.0.0.1:${addr.port}`;
+    const started = await spawnS3rver(dir);
+    child = started.child;
+    endpoint = `http://127.0.0.1:${started.port}`;
   }
   const client = new S3Client({
     endpoint,
@@ -55,7 +71,11 @@ export async function startTestS3(): Promise<TestS3> {
     },
     async close() {
       client.destroy();
-      await server?.close();
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child!.once('exit', resolve));
+        child.stdin!.end();
+        await exited;
+      }
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
