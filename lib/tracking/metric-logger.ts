@@ -6,7 +6,10 @@ import { BATCH_LIMITS, type Metric } from './types';
 
 /** Options of MetricLogger. */
 export interface MetricLoggerOptions {
-  /** Most metrics kept while the server is unreachable; beyond it the OLDEST are dropped (counted in stats().dropped). @default 100000 */
+  /**
+   * Most metrics kept while the server is unreachable; beyond it the oldest queued ones are dropped
+   * (counted in stats().dropped; the batch in flight is kept, as it may already be stored). @default 100000
+   */
   readonly maxBuffer?: number;
   /** Flush at least this often. @default 1000 */
   readonly flushIntervalMs?: number;
@@ -37,7 +40,7 @@ const identity = (m: Metric): string => `${m.key}\u0000${m.step}\u0000${m.timest
 /**
  * A buffered, non-blocking metric logger for training loops. log() only queues; batches go out by
  * size and by time. Through a tracking outage it keeps up to maxBuffer metrics (then drops the
- * oldest, counted) and retries with backoff; when the server is back each metric is delivered
+ * oldest queued, counted) and retries with backoff; when the server is back each metric is delivered
  * exactly once: timestamps are made unique per key within this logger, and after any failure in
  * which the request may have reached the server (a reset connection, a timeout, a 5xx) the
  * logger reads the metric history and resends only the points not already there.
