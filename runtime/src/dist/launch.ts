@@ -49,7 +49,11 @@ export async function launchReplicas(replicas: number, argv: readonly string[], 
   const stopOthers = (): void => {
     const graceMs = opts.graceMs ?? 2000;
     stopTimer = setTimeout(() => {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      for (const c of children) {
+        if (c.exitCode !== null || c.signalCode !== null) continue;
+        c.kill('SIGTERM');
+        c.kill('SIGCONT'); // a stopped (hung) replica only acts on SIGTERM once it runs again
+      }
       killTimer = setTimeout(() => {
         for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }, 5000);

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { decodeAbort, encodeFrame, FrameDecoder, Op, DTypeCode, type Frame } from './frame';
 
+const GONE = 'the process exited, was killed, or the network dropped';
+
 /** What a link reports to its owner. */
 export interface PeerLinkEvents {
   /** The link can no longer be used: the peer died, disconnected, or sent garbage. Called once. */
@@ -35,10 +37,14 @@ export class PeerLink {
     this.decoder = new FrameDecoder(maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (e: NodeJS.ErrnoException) => this.down(`connection error: ${e.code ?? e.message}`));
-    socket.on('close', () =>
-      this.down(this.byeReceived ? 'it closed its collective' : 'connection closed (the process exited, was killed, or the network dropped)'),
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.down(
+        e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ECONNABORTED'
+          ? `connection closed (${e.code}: ${GONE})`
+          : `connection error: ${e.code ?? e.message}`,
+      ),
     );
+    socket.on('close', () => this.down(this.byeReceived ? 'it closed its collective' : `connection closed (${GONE})`));
   }
 
   /** Starts reporting to `events` (frames arriving before are queued, a loss before is reported now). */
