@@ -167,10 +167,12 @@ export class LocalProvider implements Provider {
 
   async waitJob(jobId: string, options: WaitJobOptions): Promise<JobProgress> {
     const interval = options.intervalMs ?? 1000;
+    const job = loadJob(this.home, jobId);
+    if (job.status === 'created') throw new DojoError('CONFLICT', `job ${jobId} has not been started; run \`dojo job start ${jobId} -e DOJO_TRAIN_GLOB ... -e DOJO_VAL_GLOB ...\``);
     for (;;) {
       const p = await this.jobProgress(jobId);
       options.onProgress(p);
-      if (isTerminal(p.status) || p.status === 'created' || options.signal?.aborted) return p;
+      if (isTerminal(p.status) || options.signal?.aborted) return p;
       await sleep(interval, options.signal);
     }
   }
