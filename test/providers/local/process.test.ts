@@ -46,9 +46,11 @@ describe('local processes', () => {
   });
 
   it('kills a process that ignores SIGTERM after the grace period', async () => {
-    const pid = spawnDetached(cli, sleeper(`--dir=${dir}`, true), join(dir, 'r.log'), process.env);
+    const log = join(dir, 'r.log');
+    const pid = spawnDetached(cli, sleeper(`--dir=${dir}`, true), log, process.env);
     started.push(pid);
-    await new Promise((r) => setTimeout(r, 300));
+    // 'up' is printed after the SIGTERM handler is installed.
+    for (let i = 0; i < 250 && !readFileSync(log, 'utf8').includes('up'); i++) await new Promise((r) => setTimeout(r, 20));
     const rec: ProcRecord = { pid, marker: `--dir=${dir}`, startedAt: '' };
     const t = Date.now();
     expect(await terminate([rec], 500)).toEqual([]);
