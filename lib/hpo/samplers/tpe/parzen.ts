@@ -82,44 +82,65 @@ export class ParzenEstimator {
   /** log density of each point: points[d][i] as returned by sample; result [count]. */
   logPdf(points: readonly Float64Array[], count: number): Float64Array {
     const m = this.size;
-    const acc = new Float64Array(count * m); // [count, components]
-    for (let i = 0; i < count; i++) acc.set(this.logWeight, i * m);
-    for (let d = 0; d < this.dims.length; d++) {
-      const dim = this.dims[d]!;
-      const x = points[d]!;
-      if (dim.kind === 'numeric') {
-        const { mu, sigma, logNorm } = dim;
-        for (let i = 0; i < count; i++) {
-          const xi = x[i]!;
-          const row = i * m;
-          for (let c = 0; c < m; c++) {
-            const z = (xi - mu[c]!) / sigma[c]!;
-            acc[row + c] = acc[row + c]! - 0.5 * z * z - logNorm[c]!;
-          }
-        }
-      } else {
-        const { logProb, k } = dim;
-        for (let i = 0; i < count; i++) {
-          const choice = x[i]!;
-          const row = i * m;
-          for (let c = 0; c < m; c++) acc[row + c] = acc[row + c]! + logProb[c * k + choice]!;
-        }
-      }
-    }
+    const { numIdx, catIdx, mu, invSigma, base } = this.packed();
+    const dn = numIdx.length;
+    const xi = new Float64Array(dn);
+    const row = new Float64Array(m);
     const out = new Float64Array(count);
     for (let i = 0; i < count; i++) {
-      const row = i * m;
+      for (let d = 0; d < dn; d++) xi[d] = points[numIdx[d]!]![i]!;
       let max = -Infinity;
-      for (let c = 0; c < m; c++) if (acc[row + c]! > max) max = acc[row + c]!;
+      for (let c = 0; c < m; c++) {
+        let acc = base[c]!;
+        const o = c * dn;
+        for (let d = 0; d < dn; d++) {
+          const z = (xi[d]! - mu[o + d]!) * invSigma[o + d]!;
+          acc -= 0.5 * z * z;
+        }
+        for (let j = 0; j < catIdx.length; j++) {
+          const dim = this.dims[catIdx[j]!] as CategoricalKernels;
+          acc += dim.logProb[c * dim.k + points[catIdx[j]!]![i]!]!;
+        }
+        row[c] = acc;
+        if (acc > max) max = acc;
+      }
       if (max === -Infinity) {
         out[i] = -Infinity;
         continue;
       }
-      let s = 0;
-      for (let c = 0; c < m; c++) s += Math.exp(acc[row + c]! - max);
-      out[i] = max + Math.log(s);
+      let sum = 0;
+      for (let c = 0; c < m; c++) sum += Math.exp(row[c]! - max);
+      out[i] = max + Math.log(sum);
     }
     return out;
+  }
+
+  private cache: { numIdx: number[]; catIdx: number[]; mu: Float64Array; invSigma: Float64Array; base: Float64Array } | undefined;
+
+  /**
+   * Numeric kernels interleaved per component ([components, numericDims]) with 1/sigma, and
+   * per component the constant log weight − Σ log normaliser, so the density loop is one pass.
+   */
+  private packed() {
+    if (this.cache) return this.cache;
+    const m = this.size;
+    const numIdx: number[] = [];
+    const catIdx: number[] = [];
+    this.dims.forEach((d, j) => (d.kind === 'numeric' ? numIdx : catIdx).push(j));
+    const dn = numIdx.length;
+    const mu = new Float64Array(m * dn);
+    const invSigma = new Float64Array(m * dn);
+    const base = Float64Array.from(this.logWeight);
+    for (let d = 0; d < dn; d++) {
+      const k = this.dims[numIdx[d]!] as NumericKernels;
+      for (let c = 0; c < m; c++) {
+        mu[c * dn + d] = k.mu[c]!;
+        invSigma[c * dn + d] = 1 / k.sigma[c]!;
+        base[c] = base[c]! - k.logNorm[c]!;
+      }
+    }
+    this.cache = { numIdx, catIdx, mu, invSigma, base };
+    return this.cache;
   }
 }
 
