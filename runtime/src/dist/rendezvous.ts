@@ -1,5 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import { DojoError, usageError } from '../../../lib/errors';
+// The client module only, not lib/hpo's index: the runtime must not load the service (fastify, SQLite).
+import { HpoClient } from '../../../lib/hpo/client';
+import type { RendezvousResult } from '../../../lib/hpo/service/rendezvous';
 import { soloCollective, type Collective } from './collective';
 import { connectCollective, listen, type ConnectOptions } from './connect';
 
@@ -80,13 +83,6 @@ export interface HpoRendezvousOptions extends CollectiveOptions {
   readonly joinTimeoutMs?: number;
 }
 
-/** The answer of `POST /api/v1/rendezvous/{key}/join`. */
-interface JoinAnswer {
-  rank: number;
-  worldSize: number;
-  peers: string[];
-}
-
 /**
  * Joins rendezvous `key` through the HPO service (`POST /api/v1/rendezvous/{key}/join`), for
  * replicas that start with identical settings (ECS tasks): listens on a free port first, advertises
@@ -105,41 +101,18 @@ export async function rendezvousViaHpo(hpoUri: string, key: string, replicas: nu
   const server = await listen(host, 0);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const url = new URL(`api/v1/rendezvous/${encodeURIComponent(key)}/join`, base.href.endsWith('/') ? base : new URL(base.href + '/'));
   const timeoutMs = opts.joinTimeoutMs ?? opts.rendezvousTimeoutMs;
-  let answer: JoinAnswer;
+  let answer: RendezvousResult;
   try {
-    answer = await postJoin(url, { replicas, addr: hostPort(host, port), ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, key);
+    answer = await new HpoClient(hpoUri).joinRendezvous(key, { replicas, addr: hostPort(host, port), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    if (!Number.isInteger(answer.rank) || answer.worldSize !== replicas || !Array.isArray(answer.peers) || answer.peers.length !== replicas) {
+      throw new DojoError('UNAVAILABLE', `the HPO service at ${hpoUri} answered the join of rendezvous ${key} with ${JSON.stringify(answer).slice(0, 200)}, not {rank, worldSize: ${replicas}, peers}`);
+    }
   } catch (e) {
     server.close();
     throw e;
   }
   return connectCollective({ ...opts, rank: answer.rank, worldSize: answer.worldSize, peers: answer.peers, server, trialLabel: opts.trialLabel ?? key });
-}
-
-async function postJoin(url: URL, body: object, key: string): Promise<JoinAnswer> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : String(e);
-    throw new DojoError('UNAVAILABLE', `cannot reach the HPO service at ${url.origin} to join rendezvous ${key}: ${cause}`, { cause: e });
-  }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const error = typeof json === 'object' && json !== null && 'error' in json ? String((json as { error: unknown }).error) : text.slice(0, 200);
-  if (res.status === 408) throw new DojoError('LOST', `rendezvous ${key} at ${url.origin} timed out: ${error}`);
-  if (!res.ok) throw new DojoError('UNAVAILABLE', `the HPO service at ${url.origin} refused to join rendezvous ${key}: HTTP ${res.status} ${error}`);
-  const a = json as Partial<JoinAnswer> | undefined;
-  if (!a || !Number.isInteger(a.rank) || !Number.isInteger(a.worldSize) || !Array.isArray(a.peers) || a.peers.length !== a.worldSize) {
-    throw new DojoError('UNAVAILABLE', `the HPO service at ${url.origin} answered the join of rendezvous ${key} without {rank, worldSize, peers}: ${text.slice(0, 200)}`);
-  }
-  return a as JoinAnswer;
 }
 
 function hostPort(host: string, port: number): string {
