@@ -13,7 +13,7 @@ export interface ChunkStream {
   close(): Promise<void>;
 }
 
-/** Local reads use one reused 1 MiB buffer: no allocation per chunk. */
+/** Local reads alternate between two 1 MiB buffers: no allocation per chunk. */
 const FILE_CHUNK = 1 << 20;
 
 /** Opens an object (local file or S3 object, streamed) for reading. */
@@ -21,21 +21,42 @@ export async function openObject(ref: ObjectRef, s3EndpointOption?: string): Pro
   return ref.kind === 'file' ? openFile(ref.path) : openS3(ref.bucket, ref.key, s3Endpoint(s3EndpointOption));
 }
 
+/**
+ * Reads a file one chunk ahead: while the caller parses one buffer, the next read already runs on
+ * the libuv thread pool, so the parsing thread does not sit idle waiting for the disk.
+ */
 async function openFile(path: string): Promise<ChunkStream> {
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new DojoError('NOT_FOUND', `${path}: cannot open (${e.code ?? e.message})`, { cause: e });
   });
-  const buf = Buffer.allocUnsafe(FILE_CHUNK);
+  const buffers = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
+  let turn = 0;
   let closed = false;
+  let eof = false;
+  const readInto = (buf: Buffer): Promise<Buffer | undefined> =>
+    fh.read(buf, 0, buf.length, null).then(({ bytesRead }) => {
+      if (bytesRead === 0) eof = true;
+      return bytesRead > 0 ? buf.subarray(0, bytesRead) : undefined;
+    });
+  let inflight: Promise<Buffer | undefined> | undefined = readInto(buffers[0]!);
+  inflight.catch(() => undefined); // reported by next()
   return {
     async next() {
-      if (closed) return undefined;
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      return bytesRead > 0 ? buf.subarray(0, bytesRead) : undefined;
+      if (closed || !inflight) return undefined;
+      const chunk = await inflight;
+      inflight = undefined;
+      if (chunk && !eof) {
+        // The previous chunk is released by this call (ChunkStream contract): reuse its buffer.
+        turn ^= 1;
+        inflight = readInto(buffers[turn]!);
+        inflight.catch(() => undefined);
+      }
+      return chunk;
     },
     async close() {
       if (!closed) {
         closed = true;
+        await inflight?.catch(() => undefined);
         await fh.close();
       }
     },
