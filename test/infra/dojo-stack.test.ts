@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CfnResource, TagManager } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLFLOW_BASE_IMAGE, MLFLOW_BOTO3_VERSION } from '../../lib/infra/constructs/images';
 import { DOJO_PARAMETERS, DOJO_TAG_KEY, dojoParameterName, type DojoParameterKey } from '../../lib/infra/parameters';
@@ -108,6 +109,29 @@ describe('manager and workers', () => {
         LaunchTemplate: { LaunchTemplateId: { Ref: lt }, Version: getAtt(lt, 'LatestVersionNumber') },
       });
     }
+  });
+
+  it('the manager attaches, mounts and publishes its data volume at boot; both hosts join the cluster', () => {
+    const userData = (host: IConstruct): string => {
+      const lt = resourcesOf(d.template)[d.logicalId(host.node.findChild('Host').node.findChild('LaunchTemplate'))];
+      const joined = (lt?.Properties?.LaunchTemplateData as { UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } } }).UserData['Fn::Base64']['Fn::Join'][1];
+      return joined.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
+    };
+    const manager = userData(d.stack.manager);
+    const volume = d.logicalId(d.stack.manager.dataVolume);
+    expect(manager).toContain(`VOLUME_ID=<{"Ref":"${volume}"}>`);
+    expect(manager).toContain('aws ec2 attach-volume --region "$REGION" --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID"');
+    expect(manager).toContain('/data xfs defaults,nofail 0 2" >> /etc/fstab');
+    expect(manager).toContain("--name '/dojo/demo/manager/address'");
+    expect(manager).toContain('ECS_INSTANCE_ATTRIBUTES={"dojo.role":"manager"}');
+    // The cluster line comes last, so a failed mount (set -e) never registers the host.
+    expect(manager.indexOf('set -euo pipefail')).toBeLessThan(manager.indexOf('attach-volume'));
+    expect(manager.trimEnd().split('\n').at(-1)).toBe(`echo ECS_CLUSTER=<{"Ref":"${d.logicalId(d.stack.compute.cluster)}"}> >> /etc/ecs/ecs.config`);
+    const worker = userData(d.stack.workers);
+    expect(worker).toContain('ECS_INSTANCE_ATTRIBUTES={"dojo.role":"worker"}');
+    expect(worker).toContain('ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true');
+    expect(worker).not.toContain('attach-volume');
+    expect(worker).toContain(`ECS_CLUSTER=<{"Ref":"${d.logicalId(d.stack.compute.cluster)}"}>`);
   });
 
   it('have no SSH key', () => {

@@ -50,3 +50,14 @@ describe('lib/infra/mlflow-image/Dockerfile', () => {
     expect(MLFLOW_BASE_IMAGE).not.toMatch(/:latest$/);
   });
 });
+
+describe('repositoryRoot', () => {
+  it('walks up to the folder holding runtime/Dockerfile, from anywhere below it', () => {
+    expect(repositoryRoot(path.join(root, 'dist', 'bin'))).toBe(root);
+    expect(repositoryRoot(path.join(root, 'lib', 'infra', 'constructs'))).toBe(root);
+  });
+
+  it('says what to do when there is none', () => {
+    expect(() => repositoryRoot('/')).toThrow('runtime/Dockerfile: not found in / or any parent; pass sourceRoot to the dojo stack');
+  });
+});

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { DojoError } from '../../errors';
 
 /** The official MLflow image the tracking server derives from, pinned to one version. */
 export const MLFLOW_BASE_IMAGE = 'ghcr.io/mlflow/mlflow:v2.11.3';
@@ -22,9 +24,17 @@ export const RUNTIME_CONTEXT_EXCLUDE = [
   '.ci',
 ];
 
-/** The repository root (for `runtime/Dockerfile`), from this module's location. */
-export function repositoryRoot(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/**
+ * The repository root (the folder holding `runtime/Dockerfile`), found by walking up from this
+ * module: it works from the sources (tsx) and from the esbuild bundles in `dist/`.
+ */
+export function repositoryRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'runtime', 'Dockerfile')) && existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new DojoError('NOT_FOUND', `runtime/Dockerfile: not found in ${from} or any parent; pass sourceRoot to the dojo stack`);
+    }
+  }
 }
 
 /**

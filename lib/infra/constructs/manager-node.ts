@@ -119,8 +119,9 @@ export class ManagerNode extends Construct {
 }
 
 /**
- * Boot script: attach the data volume (retrying while a replaced manager still holds it), format
- * it once, mount it, prepare the service directories, and publish this instance's id and address.
+ * First-boot script: attach the data volume (retrying while a replaced manager still holds it),
+ * format it once, mount it (and record it in fstab for later boots), prepare the service
+ * directories, and publish this instance's id and address.
  * It runs before the ECS agent registers the host, and a failure stops the boot before the
  * ECS_CLUSTER line, so no service ever starts on an unmounted /data.
  */
@@ -133,12 +134,13 @@ function mountDataVolumeCommands(volumeId: string, region: string, instanceIdPar
     `REGION=${region}`,
     `VOLUME_ID=${volumeId}`,
     'command -v aws >/dev/null || dnf install -y -q awscli-2',
-    'for i in $(seq 1 60); do aws ec2 attach-volume --region "$REGION" --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf && break; sleep 5; done',
     'DEV=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID/-/}',
+    'for i in $(seq 1 60); do [ -e "$DEV" ] && break; aws ec2 attach-volume --region "$REGION" --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf && break; sleep 5; done',
     'for i in $(seq 1 60); do [ -e "$DEV" ] && break; sleep 2; done',
     '[ -e "$DEV" ] || { echo "dojo: data volume $VOLUME_ID did not attach" >&2; exit 1; }',
     'blkid "$DEV" >/dev/null || mkfs.xfs -q "$DEV"',
-    `mkdir -p ${MANAGER_DATA_PATH} && mount "$DEV" ${MANAGER_DATA_PATH}`,
+    // fstab, because user data runs on the first boot only and a stopped manager keeps the volume.
+    `mkdir -p ${MANAGER_DATA_PATH} && echo "$DEV ${MANAGER_DATA_PATH} xfs defaults,nofail 0 2" >> /etc/fstab && mount ${MANAGER_DATA_PATH}`,
     `mkdir -p ${MANAGER_DATA_PATH}/mlflow ${MANAGER_DATA_PATH}/hpo && chown ${RUNTIME_UID}:${RUNTIME_UID} ${MANAGER_DATA_PATH}/hpo`,
     `aws ssm put-parameter --region "$REGION" --overwrite --name '${instanceIdParam}' --value "$INSTANCE_ID" >/dev/null`,
     `aws ssm put-parameter --region "$REGION" --overwrite --name '${addressParam}' --value "$ADDRESS" >/dev/null`,
