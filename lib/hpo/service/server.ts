@@ -44,6 +44,16 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
     observer = new TrackingObserver(opts.trackingUri, log);
   }
   const store = new SqliteStore(opts.dbFile);
+  if (opts.trackingUri && store.countStudies() === 0) {
+    // A new or lost database: recover the studies that tracking knows about.
+    try {
+      const { rebuildFromTracking } = await import('../tracking/rebuild');
+      const r = await rebuildFromTracking(opts.trackingUri, store);
+      if (r.studies > 0) log(`rebuilt ${r.studies} studies (${r.trials} trials) from tracking at ${opts.trackingUri}`);
+    } catch (e) {
+      log(`could not rebuild studies from tracking at ${opts.trackingUri}: ${(e as Error).message}`);
+    }
+  }
   const engine = new HpoEngine(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, observer, warn: log });
   const rendezvous = new Rendezvous({ timeoutMs: opts.rendezvousTimeoutMs });
   const app = buildApp(engine, rendezvous);

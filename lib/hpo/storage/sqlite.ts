@@ -93,7 +93,8 @@ export class SqliteStore {
   private prepare() {
     const db = this.db;
     return {
-      insertStudy: db.prepare('INSERT INTO studies (name, spec, seed, created_at) VALUES (?, ?, ?, ?)'),
+      insertStudy: db.prepare('INSERT INTO studies (id, name, spec, seed, created_at) VALUES (?, ?, ?, ?, ?)'),
+      countStudies: db.prepare('SELECT COUNT(*) AS n FROM studies'),
       setParentRun: db.prepare('UPDATE studies SET parent_run_id = ? WHERE id = ?'),
       setFinished: db.prepare('UPDATE studies SET finished_at = ? WHERE id = ?'),
       insertTrial: db.prepare(
@@ -105,9 +106,14 @@ export class SqliteStore {
     };
   }
 
-  /** Inserts a study and returns its id. */
-  insertStudy(name: string, spec: ResolvedStudySpec, seed: number, createdAt: number): number {
-    return Number(this.stmts.insertStudy.run(name, JSON.stringify(spec), seed, createdAt).lastInsertRowid);
+  /** Inserts a study and returns its id (a given id is kept: rebuilding from tracking). */
+  insertStudy(name: string, spec: ResolvedStudySpec, seed: number, createdAt: number, id?: number): number {
+    return Number(this.stmts.insertStudy.run(id ?? null, name, JSON.stringify(spec), seed, createdAt).lastInsertRowid);
+  }
+
+  /** Number of studies stored. */
+  countStudies(): number {
+    return (this.stmts.countStudies.get() as { n: number }).n;
   }
 
   /** Records the tracking parent run of a study. */

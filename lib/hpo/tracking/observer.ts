@@ -42,6 +42,7 @@ export class TrackingObserver implements StudyObserver {
       tags: {
         [TAG.role]: 'study',
         [TAG.study]: study.row.name,
+        [TAG.studyId]: String(study.row.id),
         [TAG.sampler]: spec.sampler.name,
         [TAG.seed]: String(study.row.seed),
         [TAG.direction]: spec.direction,

@@ -7,6 +7,7 @@
 export const TAG = {
   role: 'hpo.role',
   study: 'hpo.study',
+  studyId: 'hpo.study_id',
   sampler: 'hpo.sampler',
   seed: 'hpo.seed',
   direction: 'hpo.direction',

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HpoClient, startHpoService } from '../../lib/hpo';
+import { startTrackingServer, TrackingClient, type TrackingServerHandle } from '../../lib/tracking';
+import { branin } from './objectives';
+
+const dir = mkdtempSync(join(tmpdir(), 'dojo-hpo-tracking-'));
+let tracking: TrackingServerHandle;
+
+beforeAll(async () => {
+  tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow') });
+});
+afterAll(async () => {
+  await tracking.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const tagsOf = (r: { data: { tags?: { key: string; value: string }[] } }) => Object.fromEntries((r.data.tags ?? []).map((t) => [t.key, t.value]));
+
+describe('HPO service with --tracking', () => {
+  it('writes a study as a parent run and trials as child runs, uploads the report at study end, and rebuilds the study from tracking alone', async () => {
+    const svc = await startHpoService({ dbFile: join(dir, 'a.db'), trackingUri: tracking.url, log: () => undefined });
+    const c = new HpoClient(svc.url);
+    const info = await c.createStudy({ name: 'tracked', direction: 'minimize', space: branin.space, sampler: { name: 'random', seed: 3 }, maxTrials: 8, metric: 'val_rmse' });
+    expect(info.parentRunId).toMatch(/^[0-9a-f]{32}$/);
+    for (let i = 0; i < 8; i++) {
+      const t = (await c.ask('tracked'))!;
+      expect(t.runId).toMatch(/^[0-9a-f]{32}$/);
+      await c.report('tracked', t.number, 1, 50);
+      if (i === 3) await c.tell('tracked', t.number, 'pruned');
+      else if (i === 5) await c.tell('tracked', t.number, 'fail');
+      else await c.tell('tracked', t.number, 'complete', branin.f(t.params));
+    }
+    const study = await c.getStudy('tracked');
+    expect(study.state).toBe('finished');
+    await svc.close();
+
+    const tc = new TrackingClient(tracking.url);
+    const parent = await tc.getRun(info.parentRunId!);
+    expect(parent.info.status).toBe('FINISHED');
+    expect(tagsOf(parent)).toMatchObject({ 'hpo.sampler': 'random', 'hpo.seed': '3', 'hpo.direction': 'minimize', 'hpo.space': JSON.stringify(branin.space) });
+    const children = await tc.searchAllRuns({ experimentIds: [parent.info.experiment_id], filter: `tags.\`mlflow.parentRunId\` = '${parent.info.run_id}'` });
+    expect(children).toHaveLength(8);
+    for (const t of study.trials) {
+      const run = children.find((r) => r.info.run_id === t.runId)!;
+      expect(run.info.status).toBe({ complete: 'FINISHED', pruned: 'KILLED', failed: 'FAILED', running: 'RUNNING' }[t.state]);
+      expect(tagsOf(run)).toMatchObject({ 'hpo.trial_number': String(t.number), 'hpo.state': t.state });
+      expect(Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({ x1: String(t.params.x1), x2: String(t.params.x2) });
+      if (t.state === 'complete') expect(run.data.metrics?.find((m) => m.key === 'objective')?.value).toBe(t.value);
+    }
+    const artifacts = (await tc.listArtifacts(parent.info.run_id, 'report')).map((f) => f.path).sort();
+    expect(artifacts).toEqual(['report/contour.svg', 'report/history.svg', 'report/importances.svg', 'report/index.html', 'report/parallel_coordinates.svg']);
+    const html = new TextDecoder().decode(await tc.downloadArtifact(parent, 'report/index.html'));
+    expect(html).toContain(`trial ${study.best!.number}`);
+
+    // The database is lost: a new service on an empty db rebuilds the study from tracking.
+    const svc2 = await startHpoService({ dbFile: join(dir, 'b.db'), trackingUri: tracking.url, log: () => undefined });
+    const rebuilt = await new HpoClient(svc2.url).getStudy('tracked');
+    await svc2.close();
+    expect(rebuilt.id).toBe(study.id);
+    expect(rebuilt.best).toEqual(study.best);
+    expect(rebuilt.sampler).toEqual(study.sampler);
+    expect(rebuilt.trials.map((t) => [t.number, t.state, t.params, t.value, t.runId])).toEqual(study.trials.map((t) => [t.number, t.state, t.params, t.value, t.runId]));
+  }, 60_000);
+});
