@@ -68,6 +68,21 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
     );
   });
 
+  it('names the bucket and the AWS error code when the credentials are refused', async () => {
+    const saved = process.env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_ACCESS_KEY_ID = 'DOJONOSUCHKEY';
+    try {
+      // A differently spelled endpoint gets a fresh client that picks up the unknown key id.
+      const err = await resolveGlob(`s3://${bucket}/many/*.csv`, { s3Endpoint: `${s3.endpoint}/` }).catch((e: Error) => e);
+      expect(err).toMatchObject({ name: 'DojoError', code: 'AWS' });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^S3 bucket "${bucket}": (SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId) while listing s3://${bucket}/many/ \\(check the credentials and the bucket policy\\)$`),
+      );
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved;
+    }
+  });
+
   it('names the bucket when the endpoint does not answer', async () => {
     const err = await resolveGlob(`s3://${bucket}/x/*.csv`, { s3Endpoint: 'http://127.0.0.1:9' }).catch((e: Error) => e);
     expect(err).toMatchObject({ name: 'DojoError', code: 'UNAVAILABLE' });
@@ -75,13 +90,17 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
     expect((err as Error).message).not.toContain('\n');
   });
 
-  it('synthesizes parts into S3 (multipart-capable upload) byte-identical to local ones, and streams them back', async () => {
+  it('synthesizes parts into S3 byte-identical to local ones (a multipart upload for the 9 MB part), and streams them back', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const rows = 30_000;
       const local = await synthesize({ rows, parts: 3, out: dir, seed: 7 });
       const remote = await synthesize({ rows, parts: 3, out: `s3://${bucket}/synth`, seed: 7, s3Endpoint: s3.endpoint });
       expect(remote.files).toEqual([0, 1, 2].map((i) => `s3://${bucket}/synth/part-0000${i}.csv`));
+      const big = await synthesize({ rows: 160_000, parts: 1, out: `s3://${bucket}/big`, seed: 7, s3Endpoint: s3.endpoint });
+      expect(big.bytes).toBeGreaterThan(8 << 20); // above the upload's part size: sent as a multipart upload
+      const bigBody = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big/part-00000.csv' }));
+      expect((await bigBody.Body!.transformToByteArray()).length).toBe(big.bytes);
       const body = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'synth/part-00001.csv' }));
       expect(Buffer.from(await body.Body!.transformToByteArray()).equals(readFileSync(join(dir, 'part-00001.csv')))).toBe(true);
       const fromS3 = await readLabels(options(`s3://${bucket}/synth/part-*.csv`, { s3Endpoint: s3.endpoint, batchSize: 4096 }));
