@@ -10,9 +10,10 @@ export function s3Endpoint(option?: string, env: NodeJS.ProcessEnv = process.env
 
 /**
  * A cached S3 client for an endpoint. Path-style addressing when an endpoint is given (S3-compatible
- * servers rarely serve virtual-host buckets on 127.0.0.1). Checksums only WHEN_REQUIRED: reads need
- * none, validating a CRC of every streamed GetObject would cost CPU the parser needs, and older
- * S3-compatible servers (s3rver) reject the SDK's default flexible-checksum headers.
+ * servers rarely serve virtual-host buckets on 127.0.0.1). Checksums only WHEN_REQUIRED: with the
+ * SDK's default (WHEN_SUPPORTED) a streamed upload is sent `aws-chunked` with a trailing CRC32,
+ * which servers that predate it (s3rver 3.7) store verbatim, framing and all; and validating a CRC
+ * over every streamed GetObject would cost CPU the parser needs.
  */
 export function s3Client(endpoint?: string): S3Client {
   const key = endpoint ?? '';
