@@ -290,6 +290,21 @@ describe('services on the manager', () => {
     expect(c.Image).not.toEqual(container(d.logicalId(d.stack.tracking.taskDefinition)).Image);
   });
 
+  it('services are created after (and deleted before) the capacity provider association', () => {
+    const association = Object.entries(resourcesOf(d.template)).find(([, r]) => r.Type === 'AWS::ECS::ClusterCapacityProviderAssociations')?.[0];
+    expect(association).toBeDefined();
+    for (const svc of [d.stack.tracking, d.stack.hpo]) {
+      d.template.hasResource('AWS::ECS::Service', {
+        Properties: Match.objectLike({ TaskDefinition: { Ref: d.logicalId(svc.taskDefinition) } }),
+        DependsOn: Match.arrayWith([association]),
+      });
+    }
+    d.template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      Properties: Match.objectLike({ MaxSize: '1' }),
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ManagerHostInstanceRoleDefaultPolicy')]),
+    });
+  });
+
   it('both services run one task on the manager capacity provider, stop-before-start', () => {
     d.template.resourceCountIs('AWS::ECS::Service', 2);
     for (const svc of [d.stack.tracking, d.stack.hpo]) {

@@ -78,6 +78,9 @@ export class HpoService extends Construct {
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    // The capacity provider must be associated with the cluster before the service is created,
+    // and the service gone before it is disassociated: CloudFormation does not infer either.
+    this.service.node.addDependency(props.cluster);
   }
 }
 

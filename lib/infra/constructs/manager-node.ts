@@ -96,6 +96,8 @@ export class ManagerNode extends Construct {
       maxCapacity: 1,
     });
     volume.grantAttachVolumeByResourceTag(host.instanceRole, [this.autoScalingGroup]);
+    // The boot script needs the role's policy: no instance before it exists.
+    this.autoScalingGroup.node.addDependency(host.instanceRole);
     host.instanceRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:PutParameter'],
