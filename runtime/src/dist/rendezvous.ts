@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { DojoError, usageError } from '../../../lib/errors';
 // The client module only, not lib/hpo's index: the runtime must not load the service (fastify, SQLite).
@@ -81,6 +82,33 @@ export interface HpoRendezvousOptions extends CollectiveOptions {
   readonly host?: string;
   /** How long the HPO service waits for the rendezvous to fill up, in ms. @default - rendezvousTimeoutMs, else the service's default */
   readonly joinTimeoutMs?: number;
+  /**
+   * Ports this replica may listen on ('any': a free port the OS picks).
+   * @default - 'any' when the advertised host is loopback, else 29500-29599 (the range a dojo's worker security group opens)
+   */
+  readonly portRange?: { readonly from: number; readonly to: number } | 'any';
+}
+
+/** The ports a dojo opens between workers for the collective (lib/infra/ports.ts; a test keeps them equal). */
+export const DEFAULT_ALLREDUCE_PORTS = { from: 29500, to: 29599 } as const;
+
+/** Listens on a free port of the range, starting at a random one so that replicas on one host rarely collide. */
+export async function listenInRange(host: string, range: { readonly from: number; readonly to: number } | 'any'): Promise<Server> {
+  if (range === 'any') return listen(host, 0);
+  const n = range.to - range.from + 1;
+  if (!(Number.isInteger(range.from) && Number.isInteger(range.to) && range.from > 0 && n > 0 && range.to < 65536)) {
+    throw usageError(`port range ${range.from}-${range.to} is not a range of TCP ports`);
+  }
+  const start = Math.floor(Math.random() * n);
+  let last: unknown;
+  for (let i = 0; i < n; i++) {
+    try {
+      return await listen(host, range.from + ((start + i) % n));
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new DojoError('UNAVAILABLE', `no free port for the collective in ${range.from}-${range.to} on ${host}: ${last instanceof Error ? last.message : String(last)}`);
 }
 
 /**
@@ -98,7 +126,7 @@ export async function rendezvousViaHpo(hpoUri: string, key: string, replicas: nu
     throw usageError(`HPO service URI "${hpoUri}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
   }
   const host = opts.host ?? advertisedHost(base.hostname);
-  const server = await listen(host, 0);
+  const server = await listenInRange(host, opts.portRange ?? (isLoopback(host) ? 'any' : DEFAULT_ALLREDUCE_PORTS));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const timeoutMs = opts.joinTimeoutMs ?? opts.rendezvousTimeoutMs;
@@ -119,8 +147,12 @@ function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
+}
+
 function advertisedHost(serviceHost: string): string {
-  if (serviceHost === 'localhost' || serviceHost.startsWith('127.') || serviceHost === '[::1]') return '127.0.0.1';
+  if (isLoopback(serviceHost)) return '127.0.0.1';
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }

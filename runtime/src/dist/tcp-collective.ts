@@ -173,7 +173,7 @@ export class TcpCollective implements Collective {
     } catch (e) {
       throw this.fail(peer, e instanceof Error ? e.message : String(e));
     }
-    if (frame.op !== op || frame.seq !== seq) {
+    if (frame.op !== op || frame.seq !== seq >>> 0) {
       throw this.fail(peer, `protocol error: expected ${opName(op)} of ${what}, got ${opName(frame.op)} #${frame.seq} (replicas called different collective operations)`);
     }
     return frame;

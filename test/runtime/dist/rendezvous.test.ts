@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHpoService, type HpoServiceHandle } from '../../../lib/hpo';
-import { collectiveFromEnv, rendezvousFromEnv, rendezvousViaHpo, soloCollective, type Collective } from '../../../runtime/src/dist';
+import { collectiveFromEnv, DEFAULT_ALLREDUCE_PORTS, listenInRange, rendezvousFromEnv, rendezvousViaHpo, soloCollective, type Collective } from '../../../runtime/src/dist';
 import { closeAll, openMaster, outcome } from './helpers';
 
 describe('rendezvousFromEnv', () => {
@@ -54,7 +54,9 @@ describe('rendezvousViaHpo against the real HPO service on 127.0.0.1', () => {
   });
 
   it('replicas started with identical settings get unique ranks and a working collective', async () => {
-    const members: Collective[] = await Promise.all([0, 1, 2, 3].map(() => rendezvousViaHpo(hpo.url, 'study-1-trial-5', 4, { trialLabel: '5' })));
+    // A port range, as on AWS where the worker security group opens only the allreduce ports.
+    const from = 41000 + Math.floor(Math.random() * 20000);
+    const members: Collective[] = await Promise.all([0, 1, 2, 3].map(() => rendezvousViaHpo(hpo.url, 'study-1-trial-5', 4, { trialLabel: '5', portRange: { from, to: from + 9 } })));
     try {
       expect(members.map((m) => m.rank).sort()).toEqual([0, 1, 2, 3]);
       const bufs = members.map((m) => new Float64Array([m.rank, 10]));
@@ -83,5 +85,27 @@ describe('rendezvousViaHpo against the real HPO service on 127.0.0.1', () => {
     await new Promise<void>((r) => server.close(() => r()));
     const o = await outcome(rendezvousViaHpo(`http://127.0.0.1:${port}`, 'k', 2));
     expect(!o.ok && o.error.message).toMatch(new RegExp(`HPO service at http://127.0.0.1:${port} does not answer`));
+  });
+});
+
+describe('ports of the collective', () => {
+  it('the default allreduce range is the one a dojo opens between workers', async () => {
+    const { ALLREDUCE_PORT_FROM, ALLREDUCE_PORT_TO } = await import('../../../lib/infra/ports');
+    expect(DEFAULT_ALLREDUCE_PORTS).toEqual({ from: ALLREDUCE_PORT_FROM, to: ALLREDUCE_PORT_TO });
+  });
+
+  it('listenInRange skips ports in use and fails clearly when the range is full', async () => {
+    // Find three consecutive free ports near a random high port.
+    const base = 40000 + Math.floor(Math.random() * 20000);
+    const taken = await Promise.all([listenInRange('127.0.0.1', { from: base, to: base }), listenInRange('127.0.0.1', { from: base + 1, to: base + 1 })]);
+    try {
+      const s = await listenInRange('127.0.0.1', { from: base, to: base + 2 });
+      expect((s.address() as { port: number }).port).toBe(base + 2);
+      const full = await outcome(listenInRange('127.0.0.1', { from: base, to: base + 2 }));
+      expect(!full.ok && full.error.message).toMatch(new RegExp(`no free port for the collective in ${base}-${base + 2} on 127.0.0.1`));
+      await new Promise<void>((r) => s.close(() => r()));
+    } finally {
+      for (const t of taken) t.close();
+    }
   });
 });
