@@ -324,7 +324,7 @@ describe('worker task', () => {
     d.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       NetworkMode: 'host',
       PlacementConstraints: [{ Type: 'memberOf', Expression: 'attribute:dojo.role == worker' }],
-      ContainerDefinitions: [Match.objectLike({ Name: 'worker', LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+      ContainerDefinitions: [Match.objectLike({ Name: 'worker', Command: ['worker', 'run'], LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
     });
   });
 

@@ -7,6 +7,9 @@ import type { ArtifactStore } from './artifact-store';
 /** Name of the container in the worker task definition (for RunTask overrides). */
 export const WORKER_CONTAINER_NAME = 'worker';
 
+/** Default command of the worker container (arguments to `node /app/dojo.mjs`): the worker loop. */
+export const WORKER_COMMAND: readonly string[] = ['worker', 'run'];
+
 /** Props of WorkerTask. */
 export interface WorkerTaskProps {
   /** The dojo bucket: the task reads `data/` and writes `artifacts/`. */
@@ -24,8 +27,8 @@ export interface WorkerTaskProps {
 
 /**
  * The worker task definition: the runtime image on a worker host (host networking, so replicas
- * reach each other on the allreduce ports). The provider supplies the command and the DOJO_*
- * environment per job through RunTask overrides.
+ * reach each other on the allreduce ports). It runs `dojo worker run`; the provider supplies the
+ * DOJO_* environment (and any other command) per job through RunTask overrides.
  */
 export class WorkerTask extends Construct {
   /** The task definition. */
@@ -47,6 +50,7 @@ export class WorkerTask extends Construct {
     props.store.grantWriteArtifacts(this.taskDefinition.taskRole);
     this.container = this.taskDefinition.addContainer(WORKER_CONTAINER_NAME, {
       image: props.image,
+      command: [...WORKER_COMMAND],
       memoryReservationMiB: memory,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'worker' }),
     });
