@@ -81,12 +81,20 @@ export class CsvObjectReader {
           pos = nl + 1;
           continue;
         }
-        const fastEnd = parseRowFast(buf, pos, x, y, r);
-        if (fastEnd >= 0) {
+        // Hot loop: rows of an owned run, parsed straight into the batch until one needs care.
+        const limit = Math.min(capacity, r + cursor.runLeft);
+        const r0 = r;
+        let fastEnd = parseRowFast(buf, pos, x, y, r);
+        while (fastEnd >= 0) {
           r++;
-          seen++;
-          cursor.advance();
           pos = fastEnd + 1;
+          if (r === limit || pos >= end) break;
+          fastEnd = parseRowFast(buf, pos, x, y, r);
+        }
+        if (r > r0) {
+          line += r - r0 - 1; // the loop's first line was counted above
+          seen += r - r0;
+          cursor.advanceBy(r - r0);
           continue;
         }
         const nl = buf.indexOf(LF, pos);

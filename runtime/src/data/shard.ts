@@ -76,4 +76,16 @@ export class ShardCursor {
     this.row++;
     if (--this.left === 0) this.seek(this.row);
   }
+
+  /** Rows from the current one to the end of its shard (all owned, or all not). */
+  get runLeft(): number {
+    return this.left;
+  }
+
+  /** Moves `n` rows ahead within the current run (n <= runLeft). */
+  advanceBy(n: number): void {
+    this.row += n;
+    this.left -= n;
+    if (this.left === 0) this.seek(this.row);
+  }
 }

@@ -116,6 +116,17 @@ describe('openBatches: header and bad data', () => {
     }
   });
 
+  it('counts lines exactly after long runs of good rows, blank lines and other replicas\' rows', async () => {
+    const good = Array.from({ length: 1000 }, (_, i) => rowText(i));
+    const p = write('long.csv', [HEADER, ...good.slice(0, 500), '', ...good.slice(500), '1,2,3,4,5,6,7,8,oops', rowText(1000)].join('\n') + '\n');
+    const message = `${p}:1003: column hour_integer: "oops" is not a number (fix the row, or skip bad rows with --on-bad-row skip)`;
+    expect(await readError(p, { batchSize: 64 })).toBe(message);
+    // Row 1000 (0-based) is in shard 333 of 3 rows: replica 333 mod 2 = 1 reads it.
+    expect(await readError(p, { batchSize: 64, shardSize: 3, worldSize: 2, rank: 1 })).toBe(message);
+    const other = await readLabels(options(p, { batchSize: 64, shardSize: 3, worldSize: 2, rank: 0 }));
+    expect(other.labels.length).toBe(501); // rows 0-1001 split 3 by 3: 167 shards of replica 0
+  });
+
   it('with skip, drops bad rows, counts them and keeps the good ones', async () => {
     write('a.csv', `${HEADER}\n${rowText(0)}\n1,2,3\n${rowText(1)}\nx,2,3,4,5,6,7,8,9\n`);
     write('b.csv', `${HEADER}\n1,2,3,4,5,6,7,8,NaN\n${rowText(2)}\n`);
