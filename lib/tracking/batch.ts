@@ -32,7 +32,7 @@ export function splitBatch(b: Batch): BatchPart[] {
     const t = tags.slice(ti, ti + BATCH_LIMITS.tags);
     const room = Math.min(BATCH_LIMITS.metrics, BATCH_LIMITS.total - p.length - t.length);
     const m = metrics.slice(mi, mi + room);
-    parts.push({ metrics: m.map((x) => ({ key: x.key, value: x.value, timestamp: x.timestamp, step: x.step })), params: [...p], tags: [...t] });
+    parts.push({ metrics: [...m], params: [...p], tags: [...t] });
     pi += p.length;
     ti += t.length;
     mi += m.length;

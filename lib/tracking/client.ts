@@ -92,22 +92,22 @@ export class TrackingClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.append(k, v);
     const res = await sendWithRetries({ method: 'GET', url: `${this.baseUrl}/api/2.0/mlflow/${endpoint}?${qs}` }, this.opts);
-    return (await res.json()) as T;
+    return JSON.parse(res.body.toString('utf8')) as T;
   }
 
-  private async post<T>(endpoint: string, body: object): Promise<T> {
+  private async post<T>(endpoint: string, body: object, encoded?: string): Promise<T> {
     const res = await sendWithRetries(
-      { method: 'POST', url: `${this.baseUrl}/api/2.0/mlflow/${endpoint}`, body: encodeJson(body), contentType: 'application/json' },
+      { method: 'POST', url: `${this.baseUrl}/api/2.0/mlflow/${endpoint}`, body: encoded ?? encodeJson(body), contentType: 'application/json' },
       this.opts,
     );
-    return (await res.json()) as T;
+    return JSON.parse(res.body.toString('utf8')) as T;
   }
 
   /** True when /health answers OK. */
   async health(): Promise<boolean> {
     try {
       const res = await sendWithRetries({ method: 'GET', url: `${this.baseUrl}/health` }, { ...this.opts, retries: 0 });
-      return (await res.text()).trim() === 'OK';
+      return res.body.toString('utf8').trim() === 'OK';
     } catch {
       return false;
     }
@@ -269,7 +269,10 @@ export class TrackingClient {
   /** Logs metrics, params and tags, split into as many log-batch calls as MLflow's limits require. */
   async logBatch(runId: string, batch: Batch): Promise<void> {
     for (const part of splitBatch(batch)) {
-      await this.post('runs/log-batch', { run_id: runId, metrics: part.metrics, params: part.params, tags: part.tags });
+      // The hot path: spell non-finite values here so that plain JSON.stringify (no replacer) will do.
+      const metrics = part.metrics.map((m) => ({ key: m.key, value: Number.isFinite(m.value) ? m.value : String(m.value), timestamp: m.timestamp, step: m.step }));
+      const body = { run_id: runId, metrics, params: part.params, tags: part.tags };
+      await this.post('runs/log-batch', body, JSON.stringify(body));
     }
   }
 
@@ -307,7 +310,7 @@ export class TrackingClient {
   /** Downloads one artifact file. */
   async downloadArtifact(run: Run | RunInfo, path: string): Promise<Uint8Array> {
     const res = await sendWithRetries({ method: 'GET', url: this.artifactUrl(run, path) }, this.opts);
-    return new Uint8Array(await res.arrayBuffer());
+    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
   }
 
   /** Lists a run's artifacts under path (paths relative to the run's artifact root). */

@@ -8,6 +8,7 @@ import { searchRunIds, type SearchRunsQuery } from './run-search';
 import { MAX_PARAM_VALUE, MAX_TAG_VALUE, validateKey } from './validate';
 
 interface RunRow {
+  id: number;
   run_uuid: string;
   experiment_id: number;
   name: string;
@@ -43,6 +44,18 @@ export interface UpdateRunInput {
   runName?: string;
 }
 
+/** Rows per multi-row INSERT: one statement call per chunk instead of per metric. */
+const CHUNK = 50;
+
+/** MLflow's latest-value order: step, then timestamp, then value with NaN lowest. */
+function newer(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const av = Number.isNaN(a.value) ? -Infinity : a.value;
+  const bv = Number.isNaN(b.value) ? -Infinity : b.value;
+  return av > bv;
+}
+
 function metricOf(r: MetricRow): Metric {
   return { key: r.key, value: r.is_nan ? NaN : (r.value as number), timestamp: r.timestamp, step: r.step };
 }
@@ -58,8 +71,9 @@ export class RunStore {
     // Prepared once: log-batch is the hot path (tens of thousands of metrics per second).
     this.sql = {
       run: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
-      stage: db.prepare('SELECT lifecycle_stage FROM runs WHERE run_uuid = ?'),
-      insertMetric: db.prepare('INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)'),
+      stage: db.prepare('SELECT id, lifecycle_stage FROM runs WHERE run_uuid = ?'),
+      insertMetric: db.prepare('INSERT INTO metrics (run, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertMetrics: db.prepare(`INSERT INTO metrics (run, key, value, is_nan, timestamp, step) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
       // Latest = highest step, then timestamp, then value (NaN lowest), as MLflow keeps it.
       upsertLatest: db.prepare(
         `INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
@@ -74,7 +88,7 @@ export class RunStore {
       params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key'),
       tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key'),
       latest: db.prepare('SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY key'),
-      history: db.prepare('SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value'),
+      history: db.prepare('SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run = ? AND key = ? ORDER BY timestamp, step, value'),
       rename: db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?'),
     };
   }
@@ -86,11 +100,13 @@ export class RunStore {
     return row;
   }
 
-  private requireActive(runId: unknown): void {
+  /** Checks that the run exists and is active; returns its integer id. */
+  private requireActive(runId: unknown): number {
     if (typeof runId !== 'string' || runId === '') throw invalidParam("Missing value for required parameter 'run_id'.");
-    const r = this.sql.stage.get(runId) as { lifecycle_stage: LifecycleStage } | undefined;
+    const r = this.sql.stage.get(runId) as { id: number; lifecycle_stage: LifecycleStage } | undefined;
     if (!r) throw notFound(`Run with id=${runId} not found`);
     if (r.lifecycle_stage !== 'active') throw invalidParam(`The run ${runId} must be in the 'active' state. Current state is ${r.lifecycle_stage}.`);
+    return r.id;
   }
 
   private info(r: RunRow): RunInfo {
@@ -192,7 +208,7 @@ export class RunStore {
     for (const m of metrics) validateKey('metric', m.key);
     for (const p of params) validateKey('param', p.key);
     this.db.transaction(() => {
-      this.requireActive(runId);
+      const rowId = this.requireActive(runId);
       const id = runId as string;
       for (const p of params) {
         const value = p.value.slice(0, MAX_PARAM_VALUE);
@@ -204,14 +220,42 @@ export class RunStore {
           );
         }
       }
+      this.insertHistory(rowId, metrics);
+      // One upsert per key (not per point): the batch's own latest point competes with the stored one.
+      const latest = new Map<string, Metric>();
       for (const m of metrics) {
+        const cur = latest.get(m.key);
+        if (!cur || newer(m, cur)) latest.set(m.key, m);
+      }
+      for (const m of latest.values()) {
         const nan = Number.isNaN(m.value);
-        const value = nan ? null : m.value;
-        this.sql.insertMetric.run(id, m.key, value, nan ? 1 : 0, m.timestamp, m.step);
-        this.sql.upsertLatest.run(id, m.key, value, nan ? 1 : 0, m.timestamp, m.step);
+        this.sql.upsertLatest.run(id, m.key, nan ? null : m.value, nan ? 1 : 0, m.timestamp, m.step);
       }
       for (const t of tags) this.putTag(id, t);
     })();
+  }
+
+  private insertHistory(rowId: number, metrics: readonly Metric[]): void {
+    let i = 0;
+    const args: unknown[] = new Array(CHUNK * 6);
+    for (; i + CHUNK <= metrics.length; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) {
+        const m = metrics[i + j]!;
+        const nan = Number.isNaN(m.value);
+        args[j * 6] = rowId;
+        args[j * 6 + 1] = m.key;
+        args[j * 6 + 2] = nan ? null : m.value;
+        args[j * 6 + 3] = nan ? 1 : 0;
+        args[j * 6 + 4] = m.timestamp;
+        args[j * 6 + 5] = m.step;
+      }
+      this.sql.insertMetrics.run(args);
+    }
+    for (; i < metrics.length; i++) {
+      const m = metrics[i]!;
+      const nan = Number.isNaN(m.value);
+      this.sql.insertMetric.run(rowId, m.key, nan ? null : m.value, nan ? 1 : 0, m.timestamp, m.step);
+    }
   }
 
   /** runs/delete-tag: 404 when the tag does not exist. */
@@ -225,9 +269,9 @@ export class RunStore {
 
   /** metrics/get-history: every point, duplicates kept, ordered by timestamp, step, value. */
   history(runId: unknown, key: unknown): Metric[] {
-    this.row(runId);
+    const run = this.row(runId);
     if (typeof key !== 'string' || key === '') throw invalidParam("Missing value for required parameter 'metric_key'.");
-    return (this.sql.history.all(runId, key) as MetricRow[]).map(metricOf);
+    return (this.sql.history.all(run.id, key) as MetricRow[]).map(metricOf);
   }
 
   /** runs/search. */

@@ -24,7 +24,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (experiment_id, key)
   );
   CREATE TABLE runs (
-    run_uuid TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    run_uuid TEXT NOT NULL UNIQUE,
     experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
     name TEXT NOT NULL,
     user_id TEXT,
@@ -48,15 +49,17 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
   );
+  -- The history is the hot table (every logged point): rows refer to the run by its integer id and
+  -- the index is only (run, key), which keeps inserts cheap; a history read sorts one key's points.
   CREATE TABLE metrics (
-    run_uuid TEXT NOT NULL,
+    run INTEGER NOT NULL,
     key TEXT NOT NULL,
     value REAL,
     is_nan INTEGER NOT NULL DEFAULT 0,
     timestamp INTEGER NOT NULL,
     step INTEGER NOT NULL
   );
-  CREATE INDEX metrics_history ON metrics(run_uuid, key, timestamp, step, value);
+  CREATE INDEX metrics_history ON metrics(run, key);
   CREATE TABLE latest_metrics (
     run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
     key TEXT NOT NULL,
