@@ -2,8 +2,9 @@
 //   npx tsx bench/parse/run.ts [--sizes 1000000,10000000] [--parts 40] [--s3-rows 1000000] [--reps 3] [--dtype float64]
 // Generates synthetic data (dojo data synth) under the temp dir, then for each size and source runs
 // child.ts in a fresh process per repetition and prints the best run: MB/s and rows/s (wall clock
-// of a single-threaded reader), CPU seconds, and the child's peak RSS. S3 runs use s3rver on
-// 127.0.0.1 (or DOJO_TEST_S3_ENDPOINT).
+// of a single-threaded reader), CPU seconds of the reading process (user + system, all its threads)
+// and MB per CPU-second (what one core sustains when the machine is shared), and the largest peak
+// RSS of the repetitions. S3 runs use s3rver on 127.0.0.1 (or DOJO_TEST_S3_ENDPOINT).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ function line(source: string, r: Result): string {
     `${r.seconds.toFixed(2)} s`.padStart(9),
     `${(mb / r.seconds).toFixed(0)} MB/s`.padStart(10),
     `${(r.rows / r.seconds / 1e6).toFixed(2)} M rows/s`.padStart(15),
-    `cpu ${r.cpuSeconds.toFixed(2)} s`.padStart(11),
+    `cpu ${r.cpuSeconds.toFixed(2)} s = ${(mb / r.cpuSeconds).toFixed(0)} MB/cpu-s`.padStart(26),
     `peak RSS ${r.maxRssMB.toFixed(0)} MB`.padStart(18),
   ].join('  ');
 }
