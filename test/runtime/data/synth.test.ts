@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../../lib/cli/io';
 import { main } from '../../../lib/cli/main';
 import { CSV_HEADER, haversineMiles, openBatches, partRows, RANGES, synthesize } from '../../../runtime/src/data';
-import { writeDecimal } from '../../../runtime/src/data/synth/format';
+import { writeDecimal, writeUint } from '../../../runtime/src/data/synth/format';
 import { options, tempDir } from './fixtures';
 
 let dir: string;
@@ -104,6 +105,20 @@ describe('writeDecimal', () => {
     expect(w(-77050750, 6)).toBe('-77.05075');
     expect(w(38900000, 6)).toBe('38.9');
     expect(w(38000001, 6)).toBe('38.000001');
+  });
+
+  it('round-trips through Number() for any scaled integer (property)', () => {
+    const buf = Buffer.alloc(32);
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 }), fc.constantFrom(2, 6), (scaled, decimals) => {
+        const pow = 10 ** decimals;
+        const text = buf.toString('latin1', 0, writeDecimal(buf, 0, scaled, decimals, pow));
+        expect(Number(text)).toBe(scaled / pow + 0);
+        expect(text).toMatch(/^-?\d+\.(0|\d*[1-9])$/);
+        expect(buf.toString('latin1', 0, writeUint(buf, 0, Math.abs(scaled)))).toBe(String(Math.abs(scaled)));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
