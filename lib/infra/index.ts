@@ -16,3 +16,4 @@ export * from './constructs/network';
 export * from './constructs/tracking-service';
 export * from './constructs/worker-group';
 export * from './constructs/worker-task';
+export * from './nag';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DojoError } from '../../lib/errors';
@@ -99,5 +100,22 @@ describe('formatDojoCostTable', () => {
     expect(text.split('\n')[0]).toBe('| item | USD/h |');
     expect(text).toContain('| manager t3.xlarge (on-demand) | 0.1664 |');
     expect(text.split('\n').at(-1)).toMatch(/^\| \*\*total\*\* \| \*\*0\.\d{4}\*\* \|$/);
+  });
+});
+
+describe('README "What a dojo costs"', () => {
+  it('shows the numbers the function gives for the default dojo', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows: [string, Parameters<typeof dojoHourlyCost>[1]][] = [
+      ['active, 4 busy workers', { kind: 'active', busyWorkers: 4 }],
+      ['active, 1 busy worker', { kind: 'active', busyWorkers: 1 }],
+      ['active, idle (workers scaled to 0)', { kind: 'active-idle' }],
+      ['deactivated (no instance; data volume kept)', { kind: 'deactivated' }],
+    ];
+    for (const [label, state] of rows) {
+      const c = dojoHourlyCost(defaults, state);
+      const compute = c.computeUsdPerHour === 0 ? '0' : c.computeUsdPerHour.toFixed(4);
+      expect(readme).toContain(`| ${label} | ${compute} | ${c.totalUsdPerHour.toFixed(4)} |`);
+    }
   });
 });
