@@ -77,6 +77,12 @@ export interface RemoveResult {
   readonly remaining: readonly string[];
 }
 
+/** Options of `dojo rm`. */
+export interface RemoveOptions {
+  /** Keep the dojo's data (AWS: the bucket and the manager's data volume). @default false */
+  readonly keepData?: boolean;
+}
+
 /** HPO settings of a job (`dojo hpo enable`). */
 export interface HpoSettings {
   /** The search space, already validated (flat format of DESIGN.md). */
@@ -203,7 +209,7 @@ export interface Provider {
   deactivate(id: string, progress?: ProgressFn): Promise<DojoInfo>;
   inspect(id: string): Promise<DojoInfo>;
   /** Stops everything the dojo started, removes its state, and lists what remains. */
-  remove(id: string, progress?: ProgressFn): Promise<RemoveResult>;
+  remove(id: string, progress?: ProgressFn, options?: RemoveOptions): Promise<RemoveResult>;
   createJob(dojoId: string, options: { readonly image?: string }): Promise<JobRecord>;
   /** Jobs of one dojo, or of all this provider's dojos; most recent first. */
   listJobs(dojoId?: string): Promise<JobRecord[]>;

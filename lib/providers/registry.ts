@@ -10,8 +10,11 @@ export async function providerNamed(name: ProviderName, home: string = dojoHome(
     const { LocalProvider } = await import('./local/provider');
     return new LocalProvider({ home });
   }
-  // The AWS provider (issue 8) plugs in here.
-  throw new DojoError('USAGE', `the ${name} provider is not available in this build; use --provider local`);
+  if (name === 'aws') {
+    const { AwsProvider } = await import('./aws/provider');
+    return new AwsProvider({ home });
+  }
+  throw new DojoError('USAGE', `unknown provider "${String(name)}"; use --provider local or aws`);
 }
 
 /** The provider that owns dojo id (NOT_FOUND when there is no such dojo). */

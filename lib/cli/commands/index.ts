@@ -18,6 +18,8 @@ import { hpoReportCommand } from './hpo-report/command';
 import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
 import { dataSynthCommand } from './data-synth/command';
+import { uiCommand } from './ui/command';
+import { dataPutCommand } from './data-put/command';
 import { trackingServeCommand } from './tracking-serve/command';
 
 /**
@@ -45,5 +47,7 @@ export const commands: readonly CommandSpec[] = [
   managerServeCommand,
   demoCommand,
   dataSynthCommand,
+  uiCommand,
+  dataPutCommand,
   trackingServeCommand,
 ];

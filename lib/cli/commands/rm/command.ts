@@ -8,6 +8,7 @@ export const rmCommand: CommandSpec = {
     cmd
       .argument('<id>', 'dojo id')
       .option('-y, --yes', 'do not ask for confirmation on a terminal', false)
+      .option('--keep-data', 'keep the data (aws: the S3 bucket and the manager\'s data volume)', false)
       .option('--json', 'print the result as JSON', false),
   load: () => import('./index').then((m) => m.handler),
 };
