@@ -1,0 +1,5 @@
+export * from './format';
+export * from './codec';
+export * from './file';
+export * from './mlflow';
+export * from './resolve';

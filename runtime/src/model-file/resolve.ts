@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { DojoError } from '../../../lib/errors';
+import { TrackingClient } from '../../../lib/tracking/client';
+import type { DecodeOptions, LoadedModel } from './codec';
+import { loadModelFile } from './file';
+import { loadRunModel, parseRunsUri } from './mlflow';
+
+/** Options of openModel. */
+export interface OpenModelOptions extends DecodeOptions {
+  /** Tracking server for `runs:/` and `models:/` URIs. @default DOJO_TRACKING_URI */
+  readonly trackingUri?: string;
+  /**
+   * Resolves `models:/<name>/<version|alias>` to a `runs:/` URI (the model registry).
+   * @default - `models:/` URIs are refused
+   */
+  readonly resolveRegistered?: (client: TrackingClient, name: string, versionOrAlias: string) => Promise<string>;
+}
+
+function trackingClient(uri: string, opts: OpenModelOptions): TrackingClient {
+  const base = opts.trackingUri ?? process.env.DOJO_TRACKING_URI;
+  if (!base) throw new DojoError('USAGE', `--model ${uri}: needs a tracking server: pass --tracking URI or set DOJO_TRACKING_URI`);
+  return new TrackingClient(base);
+}
+
+/**
+ * Loads a model from a local path (or `file://` URL), `runs:/<run_id>/<dir>` (the run's logged
+ * artifacts) or `models:/<name>/<version>` (through `resolveRegistered`).
+ */
+export async function openModel(uri: string, opts: OpenModelOptions = {}): Promise<LoadedModel> {
+  if (uri.startsWith('runs:')) {
+    const r = parseRunsUri(uri);
+    if (!r) throw new DojoError('USAGE', `--model ${uri}: expected runs:/<run_id>/<artifact dir>, e.g. runs:/0123abcd/model`);
+    return loadRunModel(trackingClient(uri, opts), r, opts);
+  }
+  if (uri.startsWith('models:')) {
+    const m = /^models:\/+([^/]+)\/([^/]+)\/*$/.exec(uri);
+    if (!m) throw new DojoError('USAGE', `--model ${uri}: expected models:/<name>/<version>, e.g. models:/fare/1`);
+    if (!opts.resolveRegistered) throw new DojoError('USAGE', `--model ${uri}: models:/ URIs need a model registry, which this command was not given`);
+    const client = trackingClient(uri, opts);
+    const runsUri = await opts.resolveRegistered(client, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
+    const r = parseRunsUri(runsUri);
+    if (!r) throw new DojoError('BAD_DATA', `--model ${uri}: the registry points to ${runsUri}, which is not a runs:/ URI`);
+    return loadRunModel(client, r, opts);
+  }
+  return loadModelFile(uri.startsWith('file:') ? fileURLToPath(uri) : uri, opts);
+}
