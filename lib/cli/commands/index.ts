@@ -21,6 +21,7 @@ import { dataSynthCommand } from './data-synth/command';
 import { uiCommand } from './ui/command';
 import { dataPutCommand } from './data-put/command';
 import { trackingServeCommand } from './tracking-serve/command';
+import { predictCommand } from './predict/command';
 
 /**
  * Every command of the CLI, in --help order. Each entry is a cheap spec; its handler is loaded
@@ -50,4 +51,5 @@ export const commands: readonly CommandSpec[] = [
   uiCommand,
   dataPutCommand,
   trackingServeCommand,
+  predictCommand,
 ];

@@ -1,0 +1,69 @@
+import { open } from 'node:fs/promises';
+import { DojoError } from '../../../errors';
+import { openModel } from '../../../../runtime/src/model-file';
+import { predictCsv, type PredictSummary } from '../../../../runtime/src/predict';
+import type { CommandHandler } from '../../spec';
+
+/** Options of `dojo predict` as commander parses them. */
+export interface PredictOptions {
+  model: string;
+  input: string;
+  output?: string;
+  tracking?: string;
+  batch: number;
+  s3Endpoint?: string;
+}
+
+/** The one-line JSON summary printed when predictions are done. */
+export function formatPredictSummary(s: PredictSummary, model: string, output: string | undefined): string {
+  const r = (v: number): number => Math.round(v);
+  return JSON.stringify({
+    model,
+    output: output ?? '-',
+    rows: s.rows,
+    files: s.files,
+    ...(s.rmse !== undefined ? { rmse: s.rmse } : {}),
+    dtype: s.dtype,
+    seconds: Number(s.seconds.toFixed(3)),
+    rows_per_sec: r(s.rows_per_sec),
+    forward_rows_per_sec: r(s.forward_rows_per_sec),
+  });
+}
+
+/** The throughput line on stderr. */
+export function formatThroughput(s: PredictSummary): string {
+  const m = (v: number): string => `${(v / 1e6).toFixed(2)}M`;
+  return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} files in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}`;
+}
+
+/** Runs `dojo predict`. */
+export const handler: CommandHandler<PredictOptions> = async (_args, opts, ctx) => {
+  const { model, header } = await openModel(opts.model, {
+    trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI,
+    capacityRows: opts.batch,
+  });
+  const file = opts.output
+    ? await open(opts.output, 'w').catch((e: NodeJS.ErrnoException) => {
+        throw new DojoError('USAGE', `--output ${opts.output}: cannot write (${e.code ?? e.message})`, { cause: e });
+      })
+    : undefined;
+  let summary: PredictSummary;
+  try {
+    summary = await predictCsv({
+      model,
+      header,
+      input: opts.input,
+      batchRows: opts.batch,
+      s3Endpoint: opts.s3Endpoint,
+      write: file ? async (text) => void (await file.write(text + '\n')) : (text) => ctx.io.out(text),
+      onProgress: (rows, seconds) => ctx.io.status(`predict: ${rows.toLocaleString('en-US')} rows, ${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)}M rows/s`),
+    });
+  } finally {
+    await file?.close();
+  }
+  ctx.io.err(formatThroughput(summary));
+  const line = formatPredictSummary(summary, opts.model, opts.output);
+  if (file) ctx.io.out(line);
+  else ctx.io.err(line);
+  return 0;
+};

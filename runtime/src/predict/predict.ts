@@ -1,0 +1,107 @@
+import type { FloatArray } from '../data/types';
+import { forward, type Model } from '../model';
+import { allocFloat } from '../model/network';
+import type { ModelHeader } from '../model-file/format';
+import { readPredictBatches } from './csv';
+
+/** Options of predictCsv. */
+export interface PredictCsvOptions {
+  readonly model: Model;
+  readonly header: ModelHeader;
+  /** Input CSVs: `s3://...`, `file:///...` or a plain path glob. */
+  readonly input: string;
+  /** Rows per forward call. @default 65536 */
+  readonly batchRows?: number;
+  /** Receives the predictions CSV text, batch by batch (header line first); omitted = not written. */
+  readonly write?: (text: string) => void | Promise<void>;
+  readonly s3Endpoint?: string;
+  /** Progress after every batch. */
+  readonly onProgress?: (rows: number, seconds: number) => void;
+}
+
+/** What a prediction pass did. */
+export interface PredictSummary {
+  readonly rows: number;
+  readonly files: number;
+  /** Root-mean-square error against the label column, when the inputs have one. */
+  readonly rmse?: number;
+  readonly seconds: number;
+  /** Rows per second end to end (reading, parsing, forward, writing). */
+  readonly rows_per_sec: number;
+  /** Rows per second of the forward passes alone. */
+  readonly forward_rows_per_sec: number;
+  readonly dtype: string;
+}
+
+/** The CSV column name of the predictions. */
+export const PREDICTION_COLUMN = 'prediction';
+
+/**
+ * Formats predictions one per line. float32 values are written with 9 significant digits, which
+ * reads back to the same float32; float64 values with the shortest text that reads back exactly.
+ */
+export function formatPredictions(y: FloatArray, rows: number): string {
+  const parts = new Array<string>(rows);
+  if (y instanceof Float32Array) for (let i = 0; i < rows; i++) parts[i] = String(Number(y[i]!.toPrecision(9)));
+  else for (let i = 0; i < rows; i++) parts[i] = String(y[i]!);
+  return parts.join('\n');
+}
+
+/**
+ * Runs the model (eval mode, the training forward kernels) over every row of the input CSVs, in
+ * file and row order: writes the predictions CSV through `write` and returns throughput and, when
+ * the inputs carry labels, the RMSE.
+ */
+export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> {
+  const batchRows = o.batchRows ?? 65536;
+  const { model, header } = o;
+  const nf = model.layout.dims[0];
+  const x32 = model.dtype === 'float32' ? new Float32Array(batchRows * nf) : undefined;
+  const out = allocFloat(model.dtype, batchRows);
+  let rows = 0;
+  let files = 0;
+  let sse = 0;
+  let labelled = false;
+  let forwardMs = 0;
+  const t0 = performance.now();
+  if (o.write) await o.write(PREDICTION_COLUMN);
+  const batches = readPredictBatches(o.input, {
+    features: header.features,
+    label: header.label,
+    batchRows,
+    s3Endpoint: o.s3Endpoint,
+    onFile: (_name, hasLabel) => {
+      files++;
+      labelled = hasLabel;
+    },
+  });
+  for await (const b of batches) {
+    let x: FloatArray = b.x;
+    if (x32) {
+      x32.set(b.rows === batchRows ? b.x : b.x.subarray(0, b.rows * nf));
+      x = x32;
+    }
+    const tf = performance.now();
+    forward(model, x, b.rows, out);
+    forwardMs += performance.now() - tf;
+    if (b.y) {
+      for (let i = 0; i < b.rows; i++) {
+        const e = out[i]! - b.y[i]!;
+        sse += e * e;
+      }
+    }
+    rows += b.rows;
+    if (o.write) await o.write(formatPredictions(out, b.rows));
+    o.onProgress?.(rows, (performance.now() - t0) / 1000);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    rows,
+    files,
+    ...(labelled && rows > 0 ? { rmse: Math.sqrt(sse / rows) } : {}),
+    seconds,
+    rows_per_sec: seconds > 0 ? rows / seconds : 0,
+    forward_rows_per_sec: forwardMs > 0 ? rows / (forwardMs / 1000) : 0,
+    dtype: model.dtype,
+  };
+}
