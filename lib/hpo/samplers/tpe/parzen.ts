@@ -108,8 +108,13 @@ export class ParzenEstimator {
         out[i] = -Infinity;
         continue;
       }
+      // Terms more than e^-40 below the largest change the sum by < 1e-17: skip their exp.
       let sum = 0;
-      for (let c = 0; c < m; c++) sum += Math.exp(row[c]! - max);
+      const cut = max - 40;
+      for (let c = 0; c < m; c++) {
+        const v = row[c]!;
+        if (v > cut) sum += Math.exp(v - max);
+      }
       out[i] = max + Math.log(sum);
     }
     return out;
@@ -172,16 +177,31 @@ function scottWidths(n: number, nDims: number, range: number): Float64Array {
   return new Float64Array(n + 1).fill(s);
 }
 
-/** Univariate TPE widths: the larger gap to the sorted neighbours (the prior centre included). */
+/**
+ * Univariate TPE widths: the larger gap to the sorted neighbours (the prior centre included);
+ * the outermost kernels use their inner gap only (the endpoints are not neighbours). Ranks come
+ * from a native typed-array sort and a binary search, not a comparator sort.
+ */
 function neighbourWidths(mu: Float64Array, lo: number, hi: number): Float64Array {
   const m = mu.length;
-  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => mu[a]! - mu[b]! || a - b);
   const sigma = new Float64Array(m);
-  for (let r = 0; r < m; r++) {
-    const left = r > 0 ? mu[order[r]!]! - mu[order[r - 1]!]! : mu[order[r]!]! - lo;
-    const right = r < m - 1 ? mu[order[r + 1]!]! - mu[order[r]!]! : hi - mu[order[r]!]!;
-    // The endpoints are not neighbours: the outermost kernels use their inner gap only.
-    sigma[order[r]!] = m === 1 ? hi - lo : r === 0 ? right : r === m - 1 ? left : Math.max(left, right);
+  if (m === 1) {
+    sigma[0] = hi - lo;
+    return sigma;
+  }
+  const sorted = Float64Array.from(mu).sort();
+  for (let c = 0; c < m; c++) {
+    const x = mu[c]!;
+    let a = 0;
+    let b = m - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (sorted[mid]! < x) a = mid + 1;
+      else b = mid;
+    }
+    const left = a > 0 ? x - sorted[a - 1]! : 0;
+    const right = a < m - 1 ? sorted[a + 1]! - x : 0;
+    sigma[c] = a === 0 ? right : a === m - 1 ? left : Math.max(left, right);
   }
   return sigma;
 }
