@@ -22,6 +22,7 @@ import { uiCommand } from './ui/command';
 import { dataPutCommand } from './data-put/command';
 import { trackingServeCommand } from './tracking-serve/command';
 import { predictCommand } from './predict/command';
+import { modelExportCommand } from './model-export/command';
 
 /**
  * Every command of the CLI, in --help order. Each entry is a cheap spec; its handler is loaded
@@ -52,4 +53,5 @@ export const commands: readonly CommandSpec[] = [
   dataPutCommand,
   trackingServeCommand,
   predictCommand,
+  modelExportCommand,
 ];

@@ -1,0 +1,15 @@
+import type { CommandSpec } from '../../spec';
+
+/** `dojo model export`: converts a saved model to a portable format (ONNX). */
+export const modelExportCommand: CommandSpec = {
+  name: 'model export',
+  description: 'export a saved model as an ONNX graph (Gemm/Relu/BatchNormalization, opset 13, float32) to serve it anywhere',
+  configure: (cmd) =>
+    cmd
+      .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model or models:/<name>/<version>')
+      .requiredOption('--out <file>', 'where to write the exported model')
+      .option('--format <format>', 'export format (only onnx)', 'onnx')
+      .option('--tracking <uri>', 'tracking server for runs:/ and models:/ (default: DOJO_TRACKING_URI)')
+      .option('--json', 'print the result as one JSON line'),
+  load: () => import('./index').then((m) => m.handler),
+};

@@ -1,0 +1,2 @@
+export * from './protobuf';
+export * from './onnx';

@@ -1,0 +1,74 @@
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { forward } from '../../../runtime/src/model';
+import { decodeModel, encodeModel } from '../../../runtime/src/model-file';
+import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT, ProtoWriter } from '../../../runtime/src/export';
+import { fakeData, trainedModel } from '../model-file/helpers';
+
+ort.env.wasm.numThreads = 1;
+
+describe('protobuf writer', () => {
+  it('encodes varints, negative int64, floats and nested messages as the wire format says', () => {
+    expect(Array.from(new ProtoWriter().int(1, 150).finish())).toEqual([0x08, 0x96, 0x01]);
+    expect(Array.from(new ProtoWriter().int(1, -1).finish())).toEqual([0x08, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1]);
+    expect(Array.from(new ProtoWriter().string(2, 'testing').finish())).toEqual([0x12, 7, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67]);
+    expect(Array.from(new ProtoWriter().float(2, 1).finish())).toEqual([0x15, 0, 0, 0x80, 0x3f]);
+    expect(Array.from(new ProtoWriter().message(3, new ProtoWriter().int(1, 150)).finish())).toEqual([0x1a, 3, 0x08, 0x96, 0x01]);
+  });
+});
+
+describe('ONNX export runs in onnxruntime-web with the same predictions', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const bn of [0, 1] as const) {
+      for (const hidden of [[7, 11, 13], [3, 5, 8]]) {
+        it(`${dtype}, BN ${bn ? 'on' : 'off'}, [${hidden.join(',')}]: |ours - onnx| <= 1e-5 (relative to the fare scale)`, async () => {
+          const trained = await trainedModel(dtype, bn, hidden);
+          const { model, header } = decodeModel(encodeModel(trained), 'mem');
+          const onnx = exportOnnx(model, header);
+          const session = await ort.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
+          expect(session.inputNames).toEqual([ONNX_INPUT]);
+          expect(session.outputNames).toEqual([ONNX_OUTPUT]);
+          const rows = 3000;
+          const { x } = fakeData(rows, dtype, 11);
+          const ours = forward(model, x, rows);
+          const res = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.from(x), [rows, 8]) });
+          const out = res[ONNX_OUTPUT]!;
+          expect(out.dims).toEqual([rows, 1]);
+          const theirs = out.data as Float32Array;
+          let worst = 0;
+          for (let i = 0; i < rows; i++) worst = Math.max(worst, Math.abs(theirs[i]! - ours[i]!) / Math.max(1, Math.abs(ours[i]!)));
+          expect(worst).toBeLessThanOrEqual(1e-5);
+          await session.release();
+        });
+      }
+    }
+  }
+});
+
+describe('dojo model export', () => {
+  it('writes an ONNX file from a saved model that onnxruntime loads, and refuses other formats', async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { memoryIo } = await import('../../../lib/cli/io');
+    const { handler } = await import('../../../lib/cli/commands/model-export');
+    const { saveModel } = await import('../../../runtime/src/model-file');
+    const dir = mkdtempSync(join(tmpdir(), 'dojo-export-'));
+    try {
+      const model = await trainedModel('float64', 1);
+      await saveModel(model, {}, join(dir, 'm.dojo'));
+      const io = memoryIo({});
+      const out = join(dir, 'm.onnx');
+      expect(await handler([], { model: join(dir, 'm.dojo'), out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float64' });
+      const session = await ort.InferenceSession.create(readFileSync(out));
+      const { x } = fakeData(10, 'float64');
+      const r = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.from(x), [10, 8]) });
+      const ours = forward(model, x, 10);
+      (r[ONNX_OUTPUT]!.data as Float32Array).forEach((v, i) => expect(Math.abs(v - ours[i]!)).toBeLessThan(1e-4));
+      await expect(handler([], { model: join(dir, 'm.dojo'), out, format: 'pmml' } as never, { io, debug: false })).rejects.toThrow(/--format pmml: only "onnx"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
