@@ -33,6 +33,7 @@ console.log(
     bytes: reader.stats.bytesRead,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    userSeconds: cpu.user / 1e6,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     check: Number.isFinite(check),
   }),
