@@ -84,6 +84,14 @@ describe('tracking contract: params and tags', () => {
     expect((await s.client.getRun(id)).data.params).toEqual([{ key: 'lr', value: '0.01' }]);
   });
 
+  it('accepts an empty param value but not a missing one', async () => {
+    const id = await newRun();
+    await s.client.logParam(id, 'empty', '');
+    expect((await s.client.getRun(id)).data.params).toEqual([{ key: 'empty', value: '' }]);
+    const missing = await raw(s.url, 'POST', 'runs/log-parameter', { run_id: id, key: 'nothing' });
+    expect(missing.status).toBe(400);
+  });
+
   it('refuses a param value sent as a number and duplicate param keys in one batch', async () => {
     const id = await newRun();
     const num = await raw(s.url, 'POST', 'runs/log-parameter', { run_id: id, key: 'n', value: 3 });

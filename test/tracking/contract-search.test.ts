@@ -71,6 +71,7 @@ describe('tracking contract: runs/search filter grammar', () => {
     const none = await raw(s.url, 'POST', 'runs/search', { experiment_ids: [exp], filter: "params.optimizer = 'none'" });
     expect(none).toMatchObject({ status: 200, json: {} });
     await expectMlflowError(s.client.searchRuns({ experimentIds: [exp], maxResults: 50001 }), 'INVALID_PARAMETER_VALUE', 400);
+    expect(await raw(s.url, 'POST', 'runs/search', { experiment_ids: ['987654321'] })).toMatchObject({ status: 200, json: {} });
     await expectMlflowError(s.client.searchRuns({ experimentIds: [exp], pageToken: '%%%not-a-token' }), 'INVALID_PARAMETER_VALUE', 400);
   });
 });

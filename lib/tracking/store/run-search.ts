@@ -44,7 +44,6 @@ const RUN_TABLES: EntityTables = {
 export function searchRunIds(
   db: Database.Database,
   q: SearchRunsQuery,
-  experimentId: (id: unknown) => number,
 ): { ids: string[]; nextPageToken?: string } {
   const max = q.maxResults ?? 1000;
   if (!Number.isInteger(max) || max < 1 || max > MAX_SEARCH_RESULTS) {
@@ -53,7 +52,11 @@ export function searchRunIds(
   const clauses = parseFilter(q.filter, RUN_VOCABULARY);
   const order = parseOrderBy(q.orderBy, RUN_VOCABULARY);
   const offset = decodePageToken(q.pageToken);
-  const exps = q.experimentIds.map(experimentId);
+  // Like MLflow's SQL store: unknown experiments simply match nothing.
+  const exps = q.experimentIds.map((id) => {
+    if (!/^\d+$/.test(String(id))) throw invalidParam(`Invalid experiment id '${String(id)}' in experiment_ids: expected a whole number.`);
+    return Number(id);
+  });
   if (exps.length === 0) return { ids: [] };
 
   const joins: string[] = [];

@@ -276,7 +276,7 @@ export class RunStore {
 
   /** runs/search. */
   search(q: SearchRunsQuery): { runs: Run[]; nextPageToken?: string } {
-    const { ids, nextPageToken } = searchRunIds(this.db, q, (id) => this.experiments.require(id).experiment_id);
+    const { ids, nextPageToken } = searchRunIds(this.db, q);
     const runs = ids.map((id) => this.toRun(this.sql.run.get(id) as RunRow));
     return nextPageToken === undefined ? { runs } : { runs, nextPageToken };
   }

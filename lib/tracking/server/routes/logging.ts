@@ -13,7 +13,12 @@ export const loggingRoutes: readonly ApiRoute[] = [
   {
     path: 'runs/log-parameter',
     methods: ['POST'],
-    handle: (a, { store }) => (store.runs.logBatch(runIdOf(a), [], [{ key: str(a, 'key', true), value: str(a, 'value', true) }], []), {}),
+    handle: (a, { store }) => {
+      // An empty string is a value; a missing or non-string one is not.
+      if (a['value'] === undefined || a['value'] === null) str(a, 'value', true);
+      store.runs.logBatch(runIdOf(a), [], [{ key: str(a, 'key', true), value: str(a, 'value') ?? '' }], []);
+      return {};
+    },
   },
   {
     path: 'runs/set-tag',
