@@ -1,9 +1,10 @@
+import { setFlagsFromString } from 'node:v8';
 import type { DType, FloatArray } from '../data/types';
 import { BN_EPS, BN_MOMENTUM } from './layers';
 import type { ModelLayout } from './layout';
 import type { Network } from './network';
 import { buildKernels } from './wasm/kernels';
-import { CHUNK_ROWS, planMemory, dpreOf, type MemoryPlan } from './wasm/plan';
+import { planMemory, dpreOf, type MemoryPlan } from './wasm/plan';
 
 type Kernel = (...args: number[]) => number;
 
@@ -16,6 +17,31 @@ export function wasmSimdSupported(): boolean {
   } catch {
     return false;
   }
+}
+
+// (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))
+const RELAXED_PROBE = Uint8Array.from([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11,
+]);
+let fmaChoice: boolean | undefined;
+
+/**
+ * True when the generated kernels may use relaxed-SIMD fused multiply-add. Node ≥ 22 has relaxed
+ * SIMD on by default; Node 20 has it behind a V8 flag, which is switched on here (it only adds
+ * opcodes). `DOJO_WASM_FMA=0` turns it off.
+ */
+export function wasmFmaEnabled(): boolean {
+  if (fmaChoice !== undefined) return fmaChoice;
+  if (process.env.DOJO_WASM_FMA === '0') return (fmaChoice = false);
+  if (!WebAssembly.validate(RELAXED_PROBE)) {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // an engine without the flag: plain multiply + add
+    }
+  }
+  return (fmaChoice = WebAssembly.validate(RELAXED_PROBE));
 }
 
 /** Per-Linear scratch of the JS driver, allocated once. */
@@ -60,11 +86,12 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in),
   }));
   const Arr = dtype === 'float64' ? Float64Array : Float32Array;
+  const fma = wasmFmaEnabled();
 
   const build = (rows: number, previous?: State): State => {
     const plan = planMemory(layout, dtype, rows);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.bytes / 65536) });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildKernels(plan, layout)), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildKernels(plan, layout, { fma })), { env: { memory } });
     const k = instance.exports as unknown as Record<string, Kernel>;
     const f = new Arr(memory.buffer);
     const view = (off: number, n: number): FloatArray => new Arr(memory.buffer, off, n);
@@ -170,24 +197,14 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     }
   };
 
-  /** Sums the per-lane accumulators of bwdw over one chunk into the f64 totals. */
-  const drainAcc = (l: number): void => {
-    const { plan, f } = S;
+  /** Copies the f64 gradient sums left by bwdw into the scratch. */
+  const readAcc = (l: number): void => {
     const s = L[l];
     const c = scratch[l];
-    const V = plan.lanes;
-    const base = plan.acc / plan.elem;
-    const ng = s.in * s.out;
-    for (let q = 0; q < ng; q++) {
-      let t = 0;
-      for (let v = 0; v < V; v++) t += f[base + q * V + v];
-      c.g[q] += t;
-    }
-    for (let j = 0; j < s.out; j++) {
-      let t = 0;
-      for (let v = 0; v < V; v++) t += f[base + (ng + j) * V + v];
-      c.d[j] += t;
-    }
+    const acc = new Float64Array(S.memory.buffer, S.plan.acc, (s.in + 1) * s.out);
+    c.g.set(acc.subarray(0, s.in * s.out));
+    c.d.set(acc.subarray(s.in * s.out));
+    acc.fill(0);
   };
 
   /** Gradients of Linear l (and its BatchNorm) from the sums, then the backward table for bwdx. */
@@ -246,7 +263,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       ensure(rows);
       const { plan } = S;
       const E = plan.elem;
-      const nVec = Math.ceil(rows / plan.lanes) * plan.lanes;
+      const nVec = Math.ceil(rows / plan.block) * plan.block;
       load(x, y, rows, nVec);
       for (let l = 0; l < L.length; l++) {
         if (layout.batchNorm) batchStats(l, rows);
@@ -260,20 +277,14 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       for (let r = rows; r < nVec; r++) f[yo + r] = f[po + r];
       const sse = S.k.loss(nVec * E, 2 / rows);
       for (let l = L.length - 1; l >= 0; l--) {
-        const c = scratch[l];
-        c.g.fill(0);
-        c.d.fill(0);
-        const bwdw = S.k[`bwdw${l}`];
-        for (let r0 = 0; r0 < nVec; r0 += CHUNK_ROWS) {
-          bwdw(r0 * E, Math.min(nVec, r0 + CHUNK_ROWS) * E);
-          drainAcc(l);
-        }
+        S.k[`bwdw${l}`](0, nVec * E);
+        readAcc(l);
         layerGrads(l, rows);
         if (l > 0) {
           S.k[`bwdx${l}`](0, nVec * E);
           if (nVec > rows) {
             const d = dpreOf(plan, layout, l - 1) / E;
-            for (let i = 0; i < L[l].in; i++) f.fill(0, d + i * plan.capacity + rows, d + i * plan.capacity + nVec);
+            for (let i = 0; i < L[l].in; i++) f.fill(0, d + (i * plan.stride) / E + rows, d + (i * plan.stride) / E + nVec);
           }
         }
       }
@@ -285,7 +296,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       for (let r0 = 0; r0 < rows; r0 += cap) {
         const n = Math.min(cap, rows - r0);
         const { plan } = S;
-        const nVec = Math.ceil(n / plan.lanes) * plan.lanes;
+        const nVec = Math.ceil(n / plan.block) * plan.block;
         load(x.subarray(r0 * nf, (r0 + n) * nf), undefined, n, nVec);
         for (let l = 0; l < L.length; l++) {
           if (layout.batchNorm) runningAffine(l);

@@ -19,6 +19,7 @@ export const Op = {
   f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f64Store: 0x39,
   i32Const: 0x41, f64Const: 0x44,
   i32Eqz: 0x45, i32LtU: 0x49, i32GeU: 0x4f,
+  select: 0x1b,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c,
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2,
   f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
@@ -32,6 +33,8 @@ export const Simd = {
   f64x2PromoteLowF32x4: 0x5f,
   f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Pmax: 0xeb,
   f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Pmax: 0xf7,
+  /** Relaxed SIMD: a·b + c, fused where the hardware has FMA. */
+  f32x4RelaxedMadd: 0x105, f64x2RelaxedMadd: 0x107,
 } as const;
 
 function uleb(out: number[], v: number): void {

@@ -2,35 +2,87 @@
  * Generates a WebAssembly module specialised to one model's layer sizes. Activations are stored
  * feature-major (`[features, rows]`) so that SIMD lanes run over rows and every weight is a scalar
  * broadcast; loops over the (tiny) layer dimensions are fully unrolled and every buffer address is a
- * constant offset, so the only loop left is the one over rows.
+ * constant offset, so the only loops left run over rows. Outputs are computed in groups of
+ * independent accumulators sized to stay in the 16 vector registers of x86-64.
  */
 import type { ModelLayout } from '../layout';
 import { dpreOf, type MemoryPlan } from './plan';
 import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128 } from './emitter';
 
+/** Code generation choices. */
+export interface KernelOptions {
+  /** Use relaxed-SIMD fused multiply-add (a·b + c). */
+  readonly fma: boolean;
+  /** Outputs per accumulator group of the forward / input-gradient kernels. @default 4 */
+  readonly fwdGroup?: number;
+  readonly bwdGroup?: number;
+}
+
+/** Outputs per group when summing dbias. */
+const GROUP = 8;
+/** Tile of the weight-gradient kernel: TJ outputs × TI inputs accumulators. */
+const TJ = 3;
+const TI = 3;
+
 interface Ops {
-  add: number; sub: number; mul: number; pmax: number; gt: number; splat: number; loadSplat: number; align: number;
+  add: number; sub: number; mul: number; pmax: number; gt: number; splat: number; loadSplat: number; align: number; madd: number;
 }
 
 function opsFor(plan: MemoryPlan): Ops {
   return plan.elem === 4
-    ? { add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, pmax: Simd.f32x4Pmax, gt: Simd.f32x4Gt, splat: Simd.f32x4Splat, loadSplat: Simd.load32Splat, align: 2 }
-    : { add: Simd.f64x2Add, sub: Simd.f64x2Sub, mul: Simd.f64x2Mul, pmax: Simd.f64x2Pmax, gt: Simd.f64x2Gt, splat: Simd.f64x2Splat, loadSplat: Simd.load64Splat, align: 3 };
+    ? { add: Simd.f32x4Add, sub: Simd.f32x4Sub, mul: Simd.f32x4Mul, pmax: Simd.f32x4Pmax, gt: Simd.f32x4Gt, splat: Simd.f32x4Splat, loadSplat: Simd.load32Splat, align: 2, madd: Simd.f32x4RelaxedMadd }
+    : { add: Simd.f64x2Add, sub: Simd.f64x2Sub, mul: Simd.f64x2Mul, pmax: Simd.f64x2Pmax, gt: Simd.f64x2Gt, splat: Simd.f64x2Splat, loadSplat: Simd.load64Splat, align: 3, madd: Simd.f64x2RelaxedMadd };
 }
 
-/** Emits `for (p = start; p < end; p += 16) { body }` over the locals given. */
-function rowLoop(f: FunctionBuilder, p: number, start: number, end: number, body: () => void): void {
-  f.get(start).set(p);
+/** Splits n into ceil(n/max) nearly equal consecutive ranges. */
+function groups(n: number, max: number): [number, number][] {
+  const k = Math.ceil(n / max);
+  const out: [number, number][] = [];
+  for (let g = 0; g < k; g++) out.push([Math.floor((g * n) / k), Math.floor(((g + 1) * n) / k)]);
+  return out;
+}
+
+/** acc ← a·b + acc, with `pushA`/`pushB` pushing a and b. */
+function madd(f: FunctionBuilder, o: Ops, fma: boolean, acc: number, pushA: () => void, pushB: () => void): void {
+  if (fma) {
+    pushA();
+    pushB();
+    f.get(acc).simd(o.madd).set(acc);
+  } else {
+    f.get(acc);
+    pushA();
+    pushB();
+    f.simd(o.mul).simd(o.add).set(acc);
+  }
+}
+
+/** Emits `for (p = from; p < to; p += step) { body }`. */
+function rowLoop(f: FunctionBuilder, p: number, from: number, to: number, body: () => void, step = 16): void {
+  f.get(from).set(p);
   f.block().loop();
-  f.get(p).get(end).op(Op.i32GeU).brIf(1);
+  f.get(p).get(to).op(Op.i32GeU).brIf(1);
   body();
-  f.get(p).i32(16).op(Op.i32Add).set(p);
+  f.get(p).i32(step).op(Op.i32Add).set(p);
   f.br(0).end().end();
+}
+
+/** Bytes of one feature row per chunk: a kernel's streams for a chunk stay in L1. */
+const CHUNK_BYTES = 1024;
+
+/**
+ * Emits `for (c = start; c < end; c += CHUNK) { cend = min(c + CHUNK, end); body() }` over the kernel's
+ * (start, end) parameters 0 and 1, so that several passes over one chunk hit L1.
+ */
+function chunkLoop(f: FunctionBuilder, c: number, cend: number, body: () => void): void {
+  rowLoop(f, c, 0, 1, () => {
+    f.get(c).i32(CHUNK_BYTES).op(Op.i32Add).get(1).get(c).i32(CHUNK_BYTES).op(Op.i32Add).get(1).op(Op.i32LtU).op(Op.select).set(cend);
+    body();
+  }, CHUNK_BYTES);
 }
 
 /** Sums lanes of `v` in f64 into f64x2 accumulators `accLo`/`accHi`, optionally after subtracting `shift` and squaring. */
 function emitAccumulate(f: FunctionBuilder, plan: MemoryPlan, v: number, accLo: number, accHi: number, tmp: number, shift: number | undefined, square: boolean): void {
-  const halves: [number, (() => void)][] = plan.elem === 4
+  const halves: [number, () => void][] = plan.elem === 4
     ? [
         [accLo, () => f.get(v).simd(Simd.f64x2PromoteLowF32x4)],
         [accHi, () => f.get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).simd(Simd.f64x2PromoteLowF32x4)],
@@ -41,6 +93,18 @@ function emitAccumulate(f: FunctionBuilder, plan: MemoryPlan, v: number, accLo: 
     if (shift !== undefined) f.get(shift).simd(Simd.f64x2Sub);
     if (square) f.tee(tmp).get(tmp).simd(Simd.f64x2Mul);
     f.get(acc).simd(Simd.f64x2Add).set(acc);
+  }
+}
+
+/** Pushes the f64 sum of the lanes of vector local `v` (f32 lanes are promoted first). */
+function pushLaneSum(f: FunctionBuilder, plan: MemoryPlan, v: number): void {
+  if (plan.elem === 8) {
+    f.get(v).lane(Simd.f64x2ExtractLane, 0).get(v).lane(Simd.f64x2ExtractLane, 1).op(Op.f64Add);
+    return;
+  }
+  for (let k = 0; k < 4; k++) {
+    f.get(v).lane(Simd.f32x4ExtractLane, k).op(Op.f64PromoteF32);
+    if (k > 0) f.op(Op.f64Add);
   }
 }
 
@@ -133,48 +197,88 @@ function transpose(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
 }
 
 /** fwd{l}(start, end): act[l+1] = relu(W'·act[l] + b') over the byte range of rows. */
-function forward(plan: MemoryPlan, layout: ModelLayout, l: number): FunctionBuilder {
+function forward(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOptions): FunctionBuilder {
   const o = opsFor(plan);
   const s = layout.linears[l];
   const f = new FunctionBuilder(`fwd${l}`, [I32, I32], []);
+  const c = f.local(I32);
+  const cend = f.local(I32);
   const p = f.local(I32);
-  const x = Array.from({ length: s.in }, () => f.local(V128));
-  rowLoop(f, p, 0, 1, () => {
-    for (let i = 0; i < s.in; i++) f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride).set(x[i]);
-    for (let j = 0; j < s.out; j++) {
-      f.get(p);
-      f.i32(0).simdMem(o.loadSplat, o.align, plan.fwdB[l] + j * plan.elem);
-      for (let i = 0; i < s.in; i++) {
-        f.i32(0).simdMem(o.loadSplat, o.align, plan.fwdW[l] + (j * s.in + i) * plan.elem).get(x[i]).simd(o.mul).simd(o.add);
+  const UNROLL = plan.unroll;
+  const G = Math.min(opt.fwdGroup ?? 4, s.out);
+  const acc = Array.from({ length: G * UNROLL }, () => f.local(V128));
+  const x = Array.from({ length: UNROLL }, () => f.local(V128));
+  const w = f.local(V128);
+  const splat = (off: number): void => void f.i32(0).simdMem(o.loadSplat, o.align, off).set(w);
+  chunkLoop(f, c, cend, () => {
+    for (const [j0, j1] of groups(s.out, G)) rowLoop(f, p, c, cend, () => {
+      for (let j = j0; j < j1; j++) {
+        splat(plan.fwdB[l] + j * plan.elem);
+        for (let u = 0; u < UNROLL; u++) f.get(w).set(acc[(j - j0) * UNROLL + u]);
       }
-      if (s.relu) f.v128Zero().simd(o.pmax);
-      f.simdMem(Simd.store, 4, plan.act[l + 1] + j * plan.stride);
-    }
+      for (let i = 0; i < s.in; i++) {
+        for (let u = 0; u < UNROLL; u++) f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride + 16 * u).set(x[u]);
+        for (let j = j0; j < j1; j++) {
+          splat(plan.fwdW[l] + (j * s.in + i) * plan.elem);
+          for (let u = 0; u < UNROLL; u++) madd(f, o, opt.fma, acc[(j - j0) * UNROLL + u], () => f.get(w), () => f.get(x[u]));
+        }
+      }
+      for (let j = j0; j < j1; j++) {
+        for (let u = 0; u < UNROLL; u++) {
+          f.get(p).get(acc[(j - j0) * UNROLL + u]);
+          if (s.relu) f.v128Zero().simd(o.pmax);
+          f.simdMem(Simd.store, 4, plan.act[l + 1] + j * plan.stride + 16 * u);
+        }
+      }
+    }, 16 * UNROLL);
   });
   return f;
 }
 
-/** bwdw{l}(start, end): per-lane Σ dy_j·x_i and Σ dy_j into the accumulators (zeroed first). */
-function backwardWeights(plan: MemoryPlan, layout: ModelLayout, l: number): FunctionBuilder {
+/**
+ * bwdw{l}(start, end): adds Σ_rows dy_j·x_i (f64, at acc[j·in + i]) and Σ_rows dy_j (at
+ * acc[in·out + j]). Rows are taken in chunks that stay in L1; within a chunk each TJ×TI tile of
+ * the gradient is accumulated in registers, then reduced across lanes into the f64 totals.
+ */
+function backwardWeights(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOptions): FunctionBuilder {
   const o = opsFor(plan);
   const s = layout.linears[l];
   const dpre = dpreOf(plan, layout, l);
   const f = new FunctionBuilder(`bwdw${l}`, [I32, I32], []);
+  const c = f.local(I32);
+  const cend = f.local(I32);
   const p = f.local(I32);
-  const x = Array.from({ length: s.in }, () => f.local(V128));
-  const dy = Array.from({ length: s.out }, () => f.local(V128));
-  const nacc = (s.in + 1) * s.out;
-  for (let k = 0; k < nacc; k++) f.i32(0).v128Zero().simdMem(Simd.store, 4, plan.acc + k * 16);
-  rowLoop(f, p, 0, 1, () => {
-    for (let j = 0; j < s.out; j++) f.get(p).simdMem(Simd.load, 4, dpre + j * plan.stride).set(dy[j]);
-    for (let i = 0; i < s.in; i++) f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride).set(x[i]);
-    for (let j = 0; j < s.out; j++) {
-      for (let i = 0; i < s.in; i++) {
-        const a = plan.acc + (j * s.in + i) * 16;
-        f.i32(0).i32(0).simdMem(Simd.load, 4, a).get(dy[j]).get(x[i]).simd(o.mul).simd(o.add).simdMem(Simd.store, 4, a);
+  const acc = Array.from({ length: Math.max(TJ * TI, Math.min(GROUP, s.out)) }, () => f.local(V128));
+  const dy = Array.from({ length: TJ }, () => f.local(V128));
+  const x = f.local(V128);
+  const addTotal = (k: number, v: number): void => {
+    const at = plan.acc + k * 8;
+    f.i32(0).i32(0).mem(Op.f64Load, 3, at);
+    pushLaneSum(f, plan, v);
+    f.op(Op.f64Add).mem(Op.f64Store, 3, at);
+  };
+  chunkLoop(f, c, cend, () => {
+    for (const [j0, j1] of groups(s.out, TJ)) {
+      for (const [i0, i1] of groups(s.in, TI)) {
+        const nj = j1 - j0;
+        const ni = i1 - i0;
+        for (let k = 0; k < nj * ni; k++) f.v128Zero().set(acc[k]);
+        rowLoop(f, p, c, cend, () => {
+          for (let j = j0; j < j1; j++) f.get(p).simdMem(Simd.load, 4, dpre + j * plan.stride).set(dy[j - j0]);
+          for (let i = i0; i < i1; i++) {
+            f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride).set(x);
+            for (let j = j0; j < j1; j++) madd(f, o, opt.fma, acc[(j - j0) * ni + (i - i0)], () => f.get(dy[j - j0]), () => f.get(x));
+          }
+        });
+        for (let j = j0; j < j1; j++) for (let i = i0; i < i1; i++) addTotal(j * s.in + i, acc[(j - j0) * ni + (i - i0)]);
       }
-      const a = plan.acc + (s.in * s.out + j) * 16;
-      f.i32(0).i32(0).simdMem(Simd.load, 4, a).get(dy[j]).simd(o.add).simdMem(Simd.store, 4, a);
+    }
+    for (const [j0, j1] of groups(s.out, GROUP)) {
+      for (let j = j0; j < j1; j++) f.v128Zero().set(acc[j - j0]);
+      rowLoop(f, p, c, cend, () => {
+        for (let j = j0; j < j1; j++) f.get(acc[j - j0]).get(p).simdMem(Simd.load, 4, dpre + j * plan.stride).simd(o.add).set(acc[j - j0]);
+      });
+      for (let j = j0; j < j1; j++) addTotal(s.in * s.out + j, acc[j - j0]);
     }
   });
   return f;
@@ -184,41 +288,58 @@ function backwardWeights(plan: MemoryPlan, layout: ModelLayout, l: number): Func
  * bwdx{l}(start, end), l ≥ 1: the pre-activation gradient of Linear l−1,
  * dpre[l−1]_i = [act[l]_i > 0] · (Σ_j T_ij·dy_j + β_i·act[l]_i + γ_i) (β, γ only with BatchNorm).
  */
-function backwardInput(plan: MemoryPlan, layout: ModelLayout, l: number): FunctionBuilder {
+function backwardInput(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOptions): FunctionBuilder {
   const o = opsFor(plan);
   const s = layout.linears[l];
   const dpre = dpreOf(plan, layout, l);
   const dprev = dpreOf(plan, layout, l - 1);
   const f = new FunctionBuilder(`bwdx${l}`, [I32, I32], []);
+  const c = f.local(I32);
+  const cend = f.local(I32);
   const p = f.local(I32);
+  const UNROLL = plan.unroll;
+  const G = Math.min(opt.bwdGroup ?? 4, s.in);
+  const acc = Array.from({ length: G * UNROLL }, () => f.local(V128));
+  const dy = Array.from({ length: UNROLL }, () => f.local(V128));
+  const w = f.local(V128);
   const h = f.local(V128);
-  const dy = Array.from({ length: s.out }, () => f.local(V128));
-  rowLoop(f, p, 0, 1, () => {
-    for (let j = 0; j < s.out; j++) f.get(p).simdMem(Simd.load, 4, dpre + j * plan.stride).set(dy[j]);
-    for (let i = 0; i < s.in; i++) {
-      f.get(p);
-      f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride).set(h);
+  const splat = (off: number): void => void f.i32(0).simdMem(o.loadSplat, o.align, off).set(w);
+  chunkLoop(f, c, cend, () => {
+    for (const [i0, i1] of groups(s.in, G)) rowLoop(f, p, c, cend, () => {
+      for (let k = 0; k < (i1 - i0) * UNROLL; k++) f.v128Zero().set(acc[k]);
       for (let j = 0; j < s.out; j++) {
-        f.i32(0).simdMem(o.loadSplat, o.align, plan.bwdT[l] + (i * s.out + j) * plan.elem).get(dy[j]).simd(o.mul);
-        if (j > 0) f.simd(o.add);
+        for (let u = 0; u < UNROLL; u++) f.get(p).simdMem(Simd.load, 4, dpre + j * plan.stride + 16 * u).set(dy[u]);
+        for (let i = i0; i < i1; i++) {
+          splat(plan.bwdT[l] + (i * s.out + j) * plan.elem);
+          for (let u = 0; u < UNROLL; u++) madd(f, o, opt.fma, acc[(i - i0) * UNROLL + u], () => f.get(w), () => f.get(dy[u]));
+        }
       }
-      if (layout.batchNorm) {
-        f.i32(0).simdMem(o.loadSplat, o.align, plan.bwdBeta[l] + i * plan.elem).get(h).simd(o.mul).simd(o.add);
-        f.i32(0).simdMem(o.loadSplat, o.align, plan.bwdGamma[l] + i * plan.elem).simd(o.add);
+      for (let i = i0; i < i1; i++) {
+        for (let u = 0; u < UNROLL; u++) {
+          const a = acc[(i - i0) * UNROLL + u];
+          f.get(p);
+          f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride + 16 * u).set(h);
+          if (layout.batchNorm) {
+            madd(f, o, opt.fma, a, () => f.i32(0).simdMem(o.loadSplat, o.align, plan.bwdBeta[l] + i * plan.elem), () => f.get(h));
+            f.get(a).i32(0).simdMem(o.loadSplat, o.align, plan.bwdGamma[l] + i * plan.elem).simd(o.add);
+          } else {
+            f.get(a);
+          }
+          f.get(h).v128Zero().simd(o.gt).simd(Simd.and);
+          f.simdMem(Simd.store, 4, dprev + i * plan.stride + 16 * u);
+        }
       }
-      f.get(h).v128Zero().simd(o.gt).simd(Simd.and);
-      f.simdMem(Simd.store, 4, dprev + i * plan.stride);
-    }
+    }, 16 * UNROLL);
   });
   return f;
 }
 
 /** Builds the module's binary for one model layout and memory plan. */
-export function buildKernels(plan: MemoryPlan, layout: ModelLayout): Uint8Array<ArrayBuffer> {
+export function buildKernels(plan: MemoryPlan, layout: ModelLayout, opt: KernelOptions): Uint8Array<ArrayBuffer> {
   const funcs: FunctionBuilder[] = [vsum(plan), vm2(plan, false), vm2(plan, true), loss(plan, layout), transpose(plan, layout)];
   for (let l = 0; l < layout.linears.length; l++) {
-    funcs.push(forward(plan, layout, l), backwardWeights(plan, layout, l));
-    if (l > 0) funcs.push(backwardInput(plan, layout, l));
+    funcs.push(forward(plan, layout, l, opt), backwardWeights(plan, layout, l, opt));
+    if (l > 0) funcs.push(backwardInput(plan, layout, l, opt));
   }
   return encodeModule(funcs, Math.ceil(plan.bytes / 65536));
 }

@@ -7,7 +7,11 @@ export interface MemoryPlan {
   /** Bytes per element and elements per 128-bit vector. */
   readonly elem: number;
   readonly lanes: number;
-  /** Rows the activation buffers hold (a multiple of `lanes`); byte stride of one feature row. */
+  /** Row vectors the kernels process side by side, so that each broadcast weight feeds `unroll` FMAs. */
+  readonly unroll: number;
+  /** Rows per kernel step (lanes × unroll): batches are padded to a multiple of it. */
+  readonly block: number;
+  /** Rows the activation buffers hold (a multiple of `block`); byte stride between feature rows. */
   readonly capacity: number;
   readonly stride: number;
   readonly params: number;
@@ -20,7 +24,7 @@ export interface MemoryPlan {
   readonly bwdT: readonly number[];
   readonly bwdBeta: readonly number[];
   readonly bwdGamma: readonly number[];
-  /** Per-lane gradient accumulators (dW then dbias) of the Linear being back-propagated. */
+  /** f64 gradient sums (dW then dbias) of the Linear being back-propagated. */
   readonly acc: number;
   /** Row-major input staging `[capacity, in]` and labels `[capacity]`. */
   readonly xin: number;
@@ -32,21 +36,23 @@ export interface MemoryPlan {
   readonly bytes: number;
 }
 
-/** Rows the kernels process per call when accumulating gradients (keeps f32 partial sums short). */
-export const CHUNK_ROWS = 2048;
 
 /** Lays out all buffers for `capacity` rows, each 16-byte aligned. */
-export function planMemory(layout: ModelLayout, dtype: DType, capacityRows: number): MemoryPlan {
+export function planMemory(layout: ModelLayout, dtype: DType, capacityRows: number, unroll = 2): MemoryPlan {
   const elem = dtype === 'float64' ? 8 : 4;
   const lanes = 16 / elem;
-  const capacity = Math.max(lanes, Math.ceil(capacityRows / lanes) * lanes);
-  const stride = capacity * elem;
+  const block = lanes * unroll;
+  const capacity = Math.max(block, Math.ceil(capacityRows / block) * block);
+  // Feature rows 2^k bytes apart would all map to the same cache sets; a stride of whole pages plus
+  // three cache lines spreads the streams that one kernel reads side by side over the sets.
+  const stride = Math.ceil((capacity * elem) / 4096) * 4096 + 192;
   let at = 0;
-  const take = (n: number): number => {
+  const takeBytes = (bytes: number): number => {
     const o = at;
-    at += Math.ceil((n * elem) / 16) * 16;
+    at += Math.ceil(bytes / 16) * 16;
     return o;
   };
+  const take = (n: number): number => takeBytes(n * elem);
   const params = take(layout.numParams);
   const grads = take(layout.numParams);
   const stats = take(layout.numStats);
@@ -70,9 +76,9 @@ export function planMemory(layout: ModelLayout, dtype: DType, capacityRows: numb
   const nf = layout.dims[0];
   const xin = take(capacity * nf);
   const yin = take(capacity);
-  const act = layout.dims.map((d) => take(capacity * d));
-  const dpre: [number, number] = [take(capacity * maxOut), take(capacity * maxOut)];
-  return { dtype, elem, lanes, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, act, dpre, bytes: at };
+  const act = layout.dims.map((d) => takeBytes(stride * d));
+  const dpre: [number, number] = [takeBytes(stride * maxOut), takeBytes(stride * maxOut)];
+  return { dtype, elem, lanes, unroll, block, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, act, dpre, bytes: at };
 }
 
 /** The pre-activation gradient buffer of Linear l (alternating from the last layer backwards). */

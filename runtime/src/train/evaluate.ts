@@ -1,0 +1,66 @@
+import { openBatches } from '../data';
+import type { BadRowPolicy, DType, ReaderStats } from '../data/types';
+import type { Collective } from '../dist/collective';
+import { forward, type Model } from '../model';
+import { allocFloat } from '../model/network';
+import { DojoError } from '../../../lib/errors';
+
+/** What evaluating one dataset gave (summed over replicas). */
+export interface EvalResult {
+  readonly rmse: number;
+  readonly rows: number;
+  readonly stats: Readonly<ReaderStats>;
+}
+
+/** How to read an evaluation dataset. */
+export interface EvalSource {
+  readonly glob: string;
+  /** Which flag or variable named it, for errors. */
+  readonly label: string;
+  readonly shardSize: number;
+  readonly dtype: DType;
+  readonly onBadRow: BadRowPolicy;
+  readonly s3Endpoint?: string;
+}
+
+/**
+ * RMSE of the model in evaluation mode over one pass of this replica's shards of a dataset; squared
+ * errors and row counts are summed over replicas, so every replica returns the global RMSE.
+ */
+export async function evaluate(model: Model, src: EvalSource, collective: Collective, signal?: AbortSignal): Promise<EvalResult> {
+  const reader = await openBatches({
+    glob: src.glob,
+    rank: collective.rank,
+    worldSize: collective.worldSize,
+    shardSize: src.shardSize,
+    batchSize: model.hparams.batch_size,
+    dtype: src.dtype,
+    onBadRow: src.onBadRow,
+    cycle: false,
+    s3Endpoint: src.s3Endpoint,
+  });
+  const totals = new Float64Array(3);
+  try {
+    let out = allocFloat(model.dtype, 0);
+    for (let b = await reader.next(); b; b = await reader.next()) {
+      signal?.throwIfAborted();
+      if (out.length < b.rows) out = allocFloat(model.dtype, b.rows);
+      forward(model, b.x, b.rows, out);
+      let sse = 0;
+      for (let r = 0; r < b.rows; r++) {
+        const d = out[r] - b.y[r];
+        sse += d * d;
+      }
+      totals[0] += sse;
+      totals[1] += b.rows;
+    }
+    totals[2] = reader.stats.rowsSkipped;
+  } finally {
+    await reader.close();
+  }
+  if (collective.worldSize > 1) await collective.allreduce(totals, 'sum');
+  if (totals[1] === 0) throw new DojoError('BAD_DATA', `${src.label} ${src.glob}: no rows to evaluate on`);
+  const rmse = Math.sqrt(totals[0] / totals[1]);
+  if (!Number.isFinite(rmse)) throw new DojoError('BAD_DATA', `${src.label} ${src.glob}: the model's RMSE is not finite (training diverged?)`);
+  return { rmse, rows: totals[1], stats: { ...reader.stats, rowsSkipped: totals[2] } };
+}

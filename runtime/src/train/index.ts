@@ -1,0 +1,4 @@
+export * from './train';
+export * from './step';
+export * from './evaluate';
+export { createModel, forward, parseHParams, DEFAULT_HPARAMS, type HParams, type Model } from '../model';
