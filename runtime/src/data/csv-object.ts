@@ -1,5 +1,5 @@
 import { DojoError } from '../../../lib/errors';
-import { isBlankLine, parseRowExact, parseRowFast } from './row-parser';
+import { isBlankLine, parseRowExact, parseRowFast, parseRowWide } from './row-parser';
 import { checkHeader, CSV_HEADER, NUM_FEATURES } from './schema';
 import type { ShardCursor } from './shard';
 import type { ChunkStream } from './source';
@@ -95,6 +95,14 @@ export class CsvObjectReader {
           line += r - r0 - 1; // the loop's first line was counted above
           seen += r - r0;
           cursor.advanceBy(r - r0);
+          continue;
+        }
+        const wideEnd = parseRowWide(buf, pos, x, y, r);
+        if (wideEnd >= 0) {
+          r++;
+          seen++;
+          cursor.advance();
+          pos = wideEnd + 1;
           continue;
         }
         const nl = buf.indexOf(LF, pos);

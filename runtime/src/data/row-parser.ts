@@ -19,14 +19,74 @@ const UPPER_E = 69;
 /**
  * Parses one CSV row of 9 numbers straight from the bytes at `pos` into row `r` of a batch: the
  * label into `y[r]`, the 8 features into `x[r*8 .. r*8+7]` (a bailed row may leave partial values
- * there; the caller does not count it). No strings are created. Handles surrounding blanks, signs, fractions and exponents. Returns the index of
- * the row's terminating LF, or -1 when the row is not in the common form (a blank line, a bad
- * field, a mantissa beyond 2^53, |exponent| > 22): the caller then uses {@link parseRowExact}.
+ * there; the caller does not count it). No strings are created. This is the hot path, for the
+ * common form: blanks, a sign, at most 9 significant digits with an optional fraction (DC-taxi
+ * values have at most 8), so the mantissa is an int32. Returns the index of the row's terminating
+ * LF, or -1 for anything else (the caller then tries {@link parseRowWide}). Precondition: an LF
+ * exists at or after `pos` in `buf` (the caller only passes complete lines). Every value equals
+ * `Number(fieldText)` exactly: the mantissa is an exact integer and 10^k (k <= 22) is an exact
+ * double, so the one division rounds correctly (Clinger's fast path).
+ */
+export function parseRowFast(buf: Uint8Array, pos: number, x: Float64Array, y: Float64Array, r: number): number {
+  let i = pos;
+  const o = r * (NUM_COLUMNS - 1) - 1;
+  for (let col = 0; col < NUM_COLUMNS; col++) {
+    let c = buf[i]!;
+    while (c === SPACE || c === TAB) c = buf[++i]!;
+    let neg = false;
+    if (c === MINUS) {
+      neg = true;
+      c = buf[++i]!;
+    } else if (c === PLUS) {
+      c = buf[++i]!;
+    }
+    const start = i;
+    let m = 0;
+    let d = (c - ZERO) >>> 0;
+    while (d < 10) {
+      m = (m * 10 + d) | 0; // wraps past 9 digits, but such fields are rejected below
+      d = (buf[++i]! - ZERO) >>> 0;
+    }
+    let digits = i - start;
+    let exp = 0;
+    c = buf[i]!;
+    if (c === DOT) {
+      const fraction = ++i;
+      d = (buf[i]! - ZERO) >>> 0;
+      while (d < 10) {
+        m = (m * 10 + d) | 0;
+        d = (buf[++i]! - ZERO) >>> 0;
+      }
+      exp = fraction - i;
+      digits -= exp;
+      c = buf[i]!;
+    }
+    if (digits === 0 || digits > 9 || c === LOWER_E || c === UPPER_E) return -1;
+    const v = exp === 0 ? m : m / POW10[-exp]!;
+    if (col === 0) y[r] = neg ? -v : v;
+    else x[o + col] = neg ? -v : v;
+    while (c === SPACE || c === TAB) c = buf[++i]!;
+    if (col < NUM_COLUMNS - 1) {
+      if (c !== COMMA) return -1;
+      i++;
+    } else {
+      if (c === CR) c = buf[++i]!;
+      if (c !== LF) return -1;
+    }
+  }
+  return i;
+}
+
+/**
+ * The second path, for rows {@link parseRowFast} leaves: the same contract, but mantissas are
+ * accumulated in a double, exact up to 2^53 (e.g. the 17 digits of `0.30000000000000004`), and
+ * exponents are taken. Returns the index of the row's LF, or -1 (a blank line, a bad field, a
+ * mantissa beyond 2^53, a decimal exponent beyond ±22): the caller then uses {@link parseRowExact}.
  * Precondition: an LF exists at or after `pos` in `buf` (the caller only passes complete lines).
  * Every value it returns equals `Number(fieldText)` exactly: the mantissa is an exact integer
  * below 2^53 and 10^k (k <= 22) is exact, so one division or multiplication rounds correctly.
  */
-export function parseRowFast(buf: Uint8Array, pos: number, x: Float64Array, y: Float64Array, r: number): number {
+export function parseRowWide(buf: Uint8Array, pos: number, x: Float64Array, y: Float64Array, r: number): number {
   let i = pos;
   const o = r * (NUM_COLUMNS - 1) - 1;
   for (let col = 0; col < NUM_COLUMNS; col++) {

@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isBlankLine, parseRowExact, parseRowFast } from '../../../runtime/src/data';
+import { isBlankLine, parseRowExact, parseRowFast, parseRowWide } from '../../../runtime/src/data';
 
 const enc = (s: string): Buffer => Buffer.from(s);
 
-/** Parses one line with the fast path, then the exact path like the reader; returns values or the problem. */
+/** Parses one line like the reader: fast path, then wide path, then exact path; returns values or the problem. */
 function parse(line: string): number[] | string {
   const buf = enc(line + '\n');
   const x = new Float64Array(8);
   const y = new Float64Array(1);
   if (parseRowFast(buf, 0, x, y, 0) === buf.length - 1) return [y[0]!, ...x];
+  if (parseRowWide(buf, 0, x, y, 0) === buf.length - 1) return [y[0]!, ...x];
   const out = new Float64Array(9);
   return parseRowExact(buf, 0, buf.length - 1, out) ?? Array.from(out);
 }
@@ -26,15 +27,31 @@ describe('parseRowFast', () => {
     expect(Array.from(x.subarray(8))).toEqual([38.905261, -77.050758, 38.839716, -76.99845, 2018, 2, 1, 16]);
   });
 
-  it('handles CRLF, blanks around fields, signs, exponents and bare fractions', () => {
-    expect(parse(' 1 ,\t+2,-3 , 4.5e1,5E-1, .5,6.,7e+0 , -0\r')).toEqual([1, 2, -3, 45, 0.5, 0.5, 6, 7, -0]);
-    expect(Object.is((parse(nine('-0')) as number[])[8], -0)).toBe(true);
+  it('handles CRLF, blanks around fields, signs and bare fractions on the fast path', () => {
+    const line = ' 1 ,\t+2,-3 , 4.5,0.0000001, .5,6.,123456789 , -0\r\n';
+    const x = new Float64Array(8);
+    const y = new Float64Array(1);
+    expect(parseRowFast(enc(line), 0, x, y, 0)).toBe(line.length - 1);
+    expect([y[0], ...x]).toEqual([1, 2, -3, 4.5, 1e-7, 0.5, 6, 123456789, -0]);
+    expect(Object.is(x[7], -0)).toBe(true);
   });
 
-  it('gives up (-1) on forms it does not take, leaving them to the exact path', () => {
-    for (const line of [nine('1').replace(/,1$/, ',12345678901234567890'), nine('1e-400'), nine('1e30'), '', '   ', nine('x')]) {
+  it('leaves 10+ significant digits and exponents to the wide path, which takes them', () => {
+    for (const v of ['1234567890', '38.9052610001', '0.000000001', '4.5e1', '5E-1', '7e+0', '9007199254740991']) {
+      const buf = enc(nine(v) + '\n');
+      const x = new Float64Array(8);
+      const y = new Float64Array(1);
+      expect(parseRowFast(buf, 0, x, y, 0)).toBe(-1);
+      expect(parseRowWide(buf, 0, x, y, 0)).toBe(buf.length - 1);
+      expect([y[0], ...x]).toEqual(Array(9).fill(Number(v)));
+    }
+  });
+
+  it('gives up (-1) on both paths for forms only the exact path takes or rejects', () => {
+    for (const line of [nine('1').replace(/,1$/, ',12345678901234567890'), nine('1e-400'), nine('1e30'), '', '   ', nine('x'), nine('1e')]) {
       const buf = enc(line + '\n');
       expect(parseRowFast(buf, 0, new Float64Array(8), new Float64Array(1), 0)).toBe(-1);
+      expect(parseRowWide(buf, 0, new Float64Array(8), new Float64Array(1), 0)).toBe(-1);
     }
   });
 
