@@ -24,7 +24,8 @@ const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'Unautho
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
 function nameOf(e: unknown): string {
-  if (e && typeof e === 'object' && 'name' in e && typeof e.name === 'string') return e.name;
+  // A plain Error's name says nothing; SDK errors carry their service error code as name.
+  if (e && typeof e === 'object' && 'name' in e && typeof e.name === 'string' && e.name !== 'Error') return e.name;
   return '';
 }
 

@@ -178,7 +178,7 @@ describe('inspect', () => {
         { taskArn: 'arn:t/3', startedBy: 'ecs-svc/1' },
       ],
     });
-    mocks.asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'wrk-asg', Instances: [{ InstanceId: 'i-w', LifecycleState: 'InService' }] }] });
+    mocks.asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({ AutoScalingGroups: [{ AutoScalingGroupName: 'wrk-asg', Instances: [{ InstanceId: 'i-w', LifecycleState: 'InService' }] }] }));
     const info = await provider(t.home, new RecordingDeployer()).inspect(DOJO_ID);
     expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-0manager'] });
     expect(mocks.ecs.commandCalls(DescribeTasksCommand)[0]!.args[0].input).toEqual({ cluster: 'dojo-cluster-X', tasks: ['arn:t/1', 'arn:t/2', 'arn:t/3'] });

@@ -103,6 +103,14 @@ afterAll(() => mocks.restore());
 
 describe('dojo rm (AWS)', () => {
   it('clean teardown: the whole sequence with its exact requests, then 0 billable resources remain', async () => {
+    // CloudFormation left one parameter behind (e.g. rewritten outside the stack): the CLI deletes it.
+    let leftover = true;
+    mocks.ssm.on(GetParametersByPathCommand).callsFake(() => {
+      if (!destroyed) return { Parameters: params() };
+      const out = leftover ? [{ Name: `/dojo/${DOJO_ID}/status`, Value: 'active' }] : [];
+      return { Parameters: out };
+    });
+    mocks.ssm.on(DeleteParametersCommand).callsFake(() => ((leftover = false), {}));
     const lines: string[] = [];
     const r = await provider(t.home, d).remove(DOJO_ID, (m) => lines.push(m));
     expect(r).toEqual({ id: DOJO_ID, remaining: [] });
@@ -128,6 +136,7 @@ describe('dojo rm (AWS)', () => {
     expect(order).toEqual(['scale', 'scale', 'unprotect', 'empty', 'empty', 'destroy']);
     expect(d.calls).toEqual([{ op: 'destroy', target: { dojoId: DOJO_ID, region: REGION, context: expect.objectContaining({ dojoId: DOJO_ID }) as unknown } }]);
     expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: `/dojo-cli/${DOJO_ID}/config` }]);
+    expect(mocks.ssm.commandCalls(DeleteParametersCommand).map((c) => c.args[0].input)).toEqual([{ Names: [`/dojo/${DOJO_ID}/status`] }]);
     expect(mocks.logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: `/aws/lambda/${STACK}-AutoDelete` }]);
     expect(mocks.ecs.commandCalls(ListTaskDefinitionsCommand)[0]!.args[0].input).toEqual({ familyPrefix: `dojo-${DOJO_ID}-jobs`, status: 'ACTIVE', nextToken: undefined });
     expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: 'arn:td/dojo-jobs:1' }]);
