@@ -33,6 +33,8 @@ export interface CreateModelOptions {
   readonly backend?: 'wasm' | 'js';
   /** Rows the buffers are allocated for (they grow if a larger batch comes). @default hparams.batch_size */
   readonly capacityRows?: number;
+  /** Let the WebAssembly kernels use fused multiply-add (relaxed SIMD). @default true where available */
+  readonly fma?: boolean;
 }
 
 /** Builds and initialises the model (seeded PyTorch-default init) and its optimizer. */
@@ -41,7 +43,7 @@ export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOpt
   const backend = opts.backend ?? (wasmSimdSupported() ? 'wasm' : 'js');
   let network: Network;
   if (backend === 'wasm') {
-    network = createWasmNetwork(layout, dtype, opts.capacityRows ?? hparams.batch_size);
+    network = createWasmNetwork(layout, dtype, opts.capacityRows ?? hparams.batch_size, opts.fma ?? true);
   } else {
     network = createJsNetwork(layout, dtype, allocFloat(dtype, layout.numParams), allocFloat(dtype, layout.numStats));
   }

@@ -79,14 +79,14 @@ interface State {
  * first layer's input is centred in place before use, which keeps float32 from cancelling on raw
  * coordinates (mean ≫ spread).
  */
-export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRows: number): Network {
+export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRows: number, allowFma = true): Network {
   const L = layout.linears;
   const scratch: LayerScratch[] = L.map((s) => ({
     invstd: new Float64Array(s.in), mean: new Float64Array(s.in), sc: new Float64Array(s.in), t: new Float64Array(s.in),
     g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in),
   }));
   const Arr = dtype === 'float64' ? Float64Array : Float32Array;
-  const fma = wasmFmaEnabled();
+  const fma = allowFma && wasmFmaEnabled();
 
   const build = (rows: number, previous?: State): State => {
     const plan = planMemory(layout, dtype, rows);
