@@ -92,7 +92,13 @@ export function createSampler(spec: ResolvedStudySpec, seed: number): Sampler {
     case 'grid':
       return new GridSampler(spec.space, seed);
     case 'tpe':
-      return new TpeSampler(s);
+      return new TpeSampler({
+        multivariate: s.multivariate,
+        nStartupTrials: s.nStartupTrials,
+        nEiCandidates: s.nEiCandidates,
+        constantLiar: s.constantLiar,
+        priorWeight: s.priorWeight,
+      });
   }
 }
 
