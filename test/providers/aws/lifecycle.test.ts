@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
-import { GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersByPathCommand, ParameterNotFound, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dojoHourlyCost } from '../../../lib/infra/cost';
 import { listDojoConfigs } from '../../../lib/providers/state';
@@ -224,5 +224,16 @@ describe('inspect', () => {
     expect(cost.computeUsdPerHour).toBe(0);
     expect(info).toMatchObject({ status: 'inactive', managerIp: undefined, costPerHour: Math.round(cost.totalUsdPerHour * 10000) / 10000 });
     expect(existsSync(join(t.home, DOJO_ID))).toBe(true);
+  });
+});
+
+describe('ls --long (list)', () => {
+  it('reads each AWS dojo\'s status parameter; an undeployed dojo is inactive at no cost', async () => {
+    mocks.ssm.on(GetParameterCommand, { Name: `/dojo/${DOJO_ID}/status` }).resolves({ Parameter: { Name: `/dojo/${DOJO_ID}/status`, Value: 'active' } });
+    const p = provider(t.home, new RecordingDeployer());
+    const idle = dojoHourlyCost({ managerInstanceType: 't3.xlarge', workerInstanceType: 't3.xlarge', maxWorkers: 4, spot: false, private: false, dataVolumeGiB: 20 }, { kind: 'active-idle' });
+    expect(await p.list()).toEqual([{ id: DOJO_ID, provider: 'aws', status: 'active', createdAt: '2026-11-22T07:00:00.000Z', costPerHour: Math.round(idle.totalUsdPerHour * 10000) / 10000 }]);
+    mocks.ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'nope', $metadata: {} }));
+    expect(await p.list()).toEqual([{ id: DOJO_ID, provider: 'aws', status: 'inactive', createdAt: '2026-11-22T07:00:00.000Z', costPerHour: 0 }]);
   });
 });

@@ -169,7 +169,9 @@ describe('dojo rm (AWS)', () => {
   });
 
   it('leftovers (unattached EBS volume, lingering ENI, instance still shutting down) are listed and the dojo stays recorded', async () => {
-    mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-0left', State: 'available', Size: 30 }] });
+    // Two pages of volumes: the second holds the leftover.
+    mocks.ec2.on(DescribeVolumesCommand, { NextToken: undefined }).resolves({ Volumes: [], NextToken: 'v2' });
+    mocks.ec2.on(DescribeVolumesCommand, { NextToken: 'v2' }).resolves({ Volumes: [{ VolumeId: 'vol-0left', State: 'available', Size: 30 }] });
     mocks.ec2.on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0dojo'] }] }).resolves({
       NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0left', Status: 'available' }],
     });
@@ -182,7 +184,21 @@ describe('dojo rm (AWS)', () => {
       'EBS volume vol-0left (available, 30 GiB)',
       'network interface eni-0left (available)',
     ]);
+    expect(mocks.ec2.commandCalls(DescribeVolumesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'v2']);
     expect(existsSync(join(t.home, DOJO_ID, 'config.json'))).toBe(true);
+  });
+
+  it('log groups of the dojo are found page by page and deleted; one that cannot be deleted is a leftover', async () => {
+    mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-`, nextToken: undefined }).resolves({ logGroups: [{ logGroupName: `${STACK}-Logs1` }], nextToken: 'l2' });
+    mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-`, nextToken: 'l2' }).resolves({ logGroups: [{ logGroupName: `${STACK}-FlowLogs2` }] });
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(mocks.logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input.logGroupName)).toEqual([
+      `${STACK}-Logs1`,
+      `${STACK}-FlowLogs2`,
+      `/aws/lambda/${STACK}-AutoDelete`,
+    ]);
+    // The mock keeps listing the first two (as if deletion were refused): the scan reports them.
+    expect(r.remaining).toEqual([`log group ${STACK}-Logs1`, `log group ${STACK}-FlowLogs2`]);
   });
 
   it('a stack stuck by scale-in protection: destroy fails, protection is lifted, the instance terminated, destroy retried', async () => {
