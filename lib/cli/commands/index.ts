@@ -17,12 +17,14 @@ import { hpoServeCommand } from './hpo-serve/command';
 import { hpoReportCommand } from './hpo-report/command';
 import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
+import { workerRunCommand } from './worker-run/command';
 import { dataSynthCommand } from './data-synth/command';
 import { uiCommand } from './ui/command';
 import { dataPutCommand } from './data-put/command';
 import { trackingServeCommand } from './tracking-serve/command';
 import { predictCommand } from './predict/command';
 import { modelExportCommand } from './model-export/command';
+import { trainCommand } from './train/command';
 
 /**
  * Every command of the CLI, in --help order. Each entry is a cheap spec; its handler is loaded
@@ -48,10 +50,12 @@ export const commands: readonly CommandSpec[] = [
   hpoReportCommand,
   managerServeCommand,
   demoCommand,
+  workerRunCommand,
   dataSynthCommand,
   uiCommand,
   dataPutCommand,
   trackingServeCommand,
+  trainCommand,
   predictCommand,
   modelExportCommand,
 ];

@@ -6,8 +6,9 @@ import { createModel, type HParams } from '../model';
 import { evaluate } from './evaluate';
 import { trainStep } from './step';
 
-/** Rows per shard when not given (shard i goes to replica i mod world size). */
-export const DEFAULT_SHARD_SIZE = 1_048_576;
+import { DEFAULT_SHARD_SIZE } from './defaults';
+
+export { DEFAULT_SHARD_SIZE };
 
 /** Progress of a training run, reported after every step and evaluation (rank 0 only). */
 export interface TrainProgress {

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../../lib/cli/io';
+import { main } from '../../../lib/cli/main';
+import { startTrackingServer, TrackingClient, type TrackingServerHandle } from '../../../lib/tracking';
+import { writeFareCsv } from './helpers';
+
+let dir: string;
+let trainGlob: string;
+let valGlob: string;
+let tracking: TrackingServerHandle;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dojo-train-cli-'));
+  trainGlob = writeFareCsv(dir, 'train', 3000, 2, 11);
+  valGlob = writeFareCsv(dir, 'val', 500, 1, 12);
+  tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow') });
+});
+afterAll(async () => {
+  await tracking.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = async (...args: string[]) => {
+  const io = memoryIo({});
+  const code = await main(['node', 'dojo', 'train', '--train', trainGlob, '--val', valGlob, ...args], io);
+  return { code, io };
+};
+
+describe('dojo train', () => {
+  it('prints progress on stderr and one JSON line with the results on stdout', async () => {
+    const { code, io } = await run('--hparams', '{"batch_size": 128, "max_batches": 60}', '--test', valGlob, '--dtype', 'float32');
+    expect(code).toBe(0);
+    expect(io.stdout).toHaveLength(1);
+    const r = JSON.parse(io.stdout[0]) as Record<string, number>;
+    for (const k of ['train_rmse', 'val_rmse', 'test_rmse', 'rows_per_sec', 'end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds', 'rows_skipped', 'steps']) {
+      expect(r[k], k).toBeTypeOf('number');
+    }
+    expect(r.steps).toBe(60);
+    expect(r.test_rmse).toBe(r.val_rmse);
+    expect(io.stderr.join('\n')).toMatch(/step 60\/60 .*rows\/s\s+train_rmse \d/);
+  });
+
+  it('reads --hparams from a file and names the file in errors; bad values exit 2', async () => {
+    const file = join(dir, 'hp.json');
+    writeFileSync(file, '{"batch_size": 64, "max_batches": 3, "optimizer": "SGD", "lr": 0.001}');
+    expect((await run('--hparams', file)).code).toBe(0);
+    writeFileSync(file, '{"lr": 0}');
+    const bad = await run('--hparams', file);
+    expect(bad.code).toBe(2);
+    expect(bad.io.stderr.join('\n')).toContain(`--hparams ${file}: hparams.lr: must be > 0`);
+    const missing = await run('--hparams', join(dir, 'nope.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.io.stderr.join('\n')).toContain('neither JSON nor a readable file (ENOENT)');
+    expect((await run('--dtype', 'float16')).code).toBe(2);
+    expect((await run('--replicas', '0')).code).toBe(2);
+  });
+
+  it('logs params, per-step metrics and the results to an MLflow run with --tracking', async () => {
+    const { code, io } = await run('--hparams', '{"batch_size": 100, "max_batches": 12}', '--tracking', tracking.url);
+    expect(code).toBe(0);
+    const runId = /tracking run ([0-9a-f]+)/.exec(io.stderr.join('\n'))?.[1];
+    expect(runId).toBeDefined();
+    const client = new TrackingClient(tracking.url);
+    const r = await client.getRun(runId!);
+    expect(r.info.status).toBe('FINISHED');
+    const params = Object.fromEntries((r.data.params ?? []).map((p) => [p.key, p.value]));
+    expect(params).toMatchObject({ batch_size: '100', max_batches: '12', num_hidden_neurons: '[3,5,8]', optimizer: 'Adam', dtype: 'float64' });
+    const history = await client.getMetricHistory(runId!, 'train_rmse');
+    expect(history.map((m) => m.step).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const val = await client.getMetricHistory(runId!, 'val_rmse');
+    expect(val.at(-1)?.value).toBeCloseTo((JSON.parse(io.stdout[0]) as { val_rmse: number }).val_rmse, 12);
+  });
+});
