@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rendezvous } from '../../lib/hpo/service/rendezvous';
 import { HpoClient, startHpoService, type HpoServiceHandle } from '../../lib/hpo';
 import { branin } from './objectives';
 
@@ -71,6 +73,28 @@ describe('HPO API v1: bad input is 4xx, never 500', () => {
   });
 });
 
+describe('fuzz', () => {
+  it('never answers 500 to arbitrary JSON on any endpoint', async () => {
+    await client.createStudy({ name: 'fuzz', direction: 'minimize', space: branin.space, sampler: { name: 'random', seed: 1 } });
+    await client.ask('fuzz');
+    const paths = ['/api/v1/studies', '/api/v1/studies/fuzz/report', '/api/v1/studies/fuzz/tell', '/api/v1/studies/fuzz/heartbeat', '/api/v1/studies/fuzz/ask', '/api/v1/rendezvous/fz/join'];
+    const body = fc.oneof(
+      fc.json(),
+      fc.record({ number: fc.oneof(fc.integer(), fc.double(), fc.string()), step: fc.oneof(fc.integer(), fc.constant(null)), value: fc.oneof(fc.double(), fc.string()), state: fc.string() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc.record({ name: fc.string(), space: fc.dictionary(fc.string(), fc.record({ type: fc.constantFrom('float', 'int', 'categorical', 'x'), low: fc.double(), high: fc.double(), log: fc.boolean(), step: fc.double(), choices: fc.array(fc.jsonValue()) }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), body, async (path, raw) => {
+        const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+        expect(res.status, `${path} ${raw}`).toBeLessThan(500);
+        const j = (await res.json()) as { error?: string; path?: string };
+        if (res.status === 400) expect(typeof j.path).toBe('string');
+      }),
+      { numRuns: 150 },
+    );
+  }, 60_000);
+});
+
 describe('concurrency', () => {
   it('16 concurrent clients ask/tell 400 trials: numbers unique and dense, every tell recorded', async () => {
     await client.createStudy({ name: 'conc', direction: 'minimize', space: branin.space, sampler: { name: 'tpe', seed: 5 }, maxTrials: 400 });
@@ -109,6 +133,16 @@ describe('rendezvous', () => {
     for (const g of got) expect(g).toMatchObject({ worldSize: 3, peers: ['a:1', 'b:2', 'c:3'] });
     expect(await client.joinRendezvous('job1/g0/0', { replicas: 3, addr: 'b:2' })).toEqual({ rank: 1, worldSize: 3, peers: ['a:1', 'b:2', 'c:3'] });
     await expect(client.joinRendezvous('job1/g0/0', { replicas: 3, addr: 'z:9' })).rejects.toThrow(/already formed/);
+  });
+
+  it('forgets idle keys (bounded memory)', async () => {
+    const r = new Rendezvous({ retainMs: 50, maxKeys: 3 });
+    for (const k of ['a', 'b', 'c', 'd']) await r.join(k, 1, 'x:1');
+    expect(r.size).toBe(3);
+    await new Promise((res) => setTimeout(res, 80));
+    await r.join('e', 1, 'x:1');
+    expect(r.size).toBe(1);
+    r.close();
   });
 
   it('times out with 408 naming how many joined', async () => {
