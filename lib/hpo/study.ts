@@ -66,23 +66,19 @@ export class StudyRuntime {
     return this.row.spec;
   }
 
-  /** Trials that hold a slot of maxTrials (every state but failed). */
+  /**
+   * Trials handed out so far, failed ones included: a failed trial does not free its slot, so a
+   * training that always crashes cannot make a study ask forever.
+   */
   handedOut(): number {
-    let n = 0;
-    for (const t of this.trials) if (t.state !== 'failed') n++;
-    return n;
+    return this.trials.length;
   }
 
   /** True when maxTrials trials are handed out and none is running any more. */
   isComplete(): boolean {
     const max = this.spec.maxTrials;
-    if (max === undefined) return false;
-    let done = 0;
-    for (const t of this.trials) {
-      if (t.state === 'running') return false;
-      if (t.state !== 'failed') done++;
-    }
-    return done >= max;
+    if (max === undefined || this.trials.length < max) return false;
+    return this.trials.every((t) => t.state !== 'running');
   }
 
   /** The best complete trial (lowest number on ties), or null. */

@@ -35,10 +35,8 @@ describe('heartbeat timeout', () => {
     expect(engine.getStudy('hb').trials.map((t) => t.state)).toEqual(['failed', 'running']);
     const c = await engine.ask('hb');
     expect(c.number).toBe(2);
-    // The failed trial freed its slot: one more ask is allowed before maxTrials (3 non-failed).
-    const d = await engine.ask('hb');
-    expect(d.number).toBe(3);
-    await expect(engine.ask('hb')).rejects.toThrow(/handed out/);
+    // A failed trial keeps its slot and its number: maxTrials 3 are handed out.
+    await expect(engine.ask('hb')).rejects.toThrow(/all 3 trials are handed out/);
     await engine.tell('hb', a.number, 'complete', 1.5);
     expect(engine.getStudy('hb').trials[0]).toMatchObject({ state: 'complete', value: 1.5 });
     engine.close();

@@ -72,8 +72,8 @@ describe('restart', () => {
       await c.tell('r', t.number, 'complete', branin.f(t.params));
     }
     const final = await c.getStudy('r');
-    expect(final.counts).toEqual({ running: 0, complete: 30, pruned: 0, failed: 1 });
-    expect(final.trials.map((t) => t.number)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect(final.counts).toEqual({ running: 0, complete: 29, pruned: 0, failed: 1 });
+    expect(final.trials.map((t) => t.number)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(final.state).toBe('finished');
     second.child.kill('SIGTERM');
   }, 60_000);
