@@ -44,7 +44,7 @@ export class PeerLink {
           : `connection error: ${e.code ?? e.message}`,
       ),
     );
-    socket.on('close', () => this.down(this.byeReceived ? 'it closed its collective' : `connection closed (${GONE})`));
+    socket.on('close', () => this.down(this.byeReceived ? 'it left the trial (closed its collective; its own output says why)' : `connection closed (${GONE})`));
   }
 
   /** Starts reporting to `events` (frames arriving before are queued, a loss before is reported now). */
