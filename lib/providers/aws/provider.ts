@@ -13,12 +13,13 @@ import type {
 import {
   dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readJson, saveDojoConfig, saveJob, writeJsonAtomic,
 } from '../state';
-import { isTerminal, progressOf, type StudyView } from '../study-view';
+import { isTerminal, progressOf } from '../study-view';
 import { createAwsClients, resolveRegion, type AwsClients } from './clients';
 import { ToolkitStackDeployer, dojoContext, type DeployTarget, type StackDeployer } from './deploy';
 import { costConfig, dojoInfoOf, portsOf, runningTasks, snapshot } from './describe';
 import { isAwsError, mapAwsErrors } from './errors';
-import { checkAwsJobEnv, registerJobTaskDefinition, runJobTasks, type AwsJobRecord, type JobTask } from './jobs';
+import { checkAwsJobEnv, registerJobTaskDefinition, type AwsJobRecord } from './jobs';
+import { awsJobProgress, launchJobTasks } from './job-control';
 import { DEFAULT_WAIT, activateDojo, deactivateDojo, stopJobTasks, type WaitSettings } from './lifecycle';
 import { readJobLogs } from './logs';
 import { cliConfigParameterName } from './names';
@@ -228,7 +229,6 @@ export class AwsProvider implements Provider {
       if (params.status !== DOJO_STATUS.active) throw new DojoError('CONFLICT', `dojo ${cfg.id} is not active; run \`dojo activate ${cfg.id}\` first`);
       const address = published(params, 'managerAddress');
       if (!address) throw new DojoError('UNAVAILABLE', `the manager of ${cfg.id} has not started yet; run \`dojo activate ${cfg.id}\` and wait for it`);
-      const ports = portsOf(params);
       const study = await this.withHpo(c, cfg.id, params, (client) =>
         client.createStudy({
           name: job.id,
@@ -242,43 +242,7 @@ export class AwsProvider implements Provider {
       );
       const studyId = String(study.id);
       progress(`study ${studyId}: ${hpo.numRuns} trials, ${hpo.parallel} at a time, ${options.replicas} replica(s) each`);
-      const taskDefinition = job.taskDefinition ?? need(params, 'workerTaskDefinition', cfg.id);
-      let started: AwsJobRecord = {
-        ...job,
-        status: 'running',
-        taskDefinition,
-        tasks: [],
-        run: { startedAt: new Date().toISOString(), replicas: options.replicas, parallel: hpo.parallel, env: { ...options.env }, studyId, parentRunId: study.parentRunId },
-      };
-      saveJob(this.home, started);
-      const tasks: JobTask[] = [];
-      await runJobTasks(
-        c.ecs,
-        {
-          cluster: need(params, 'cluster', cfg.id),
-          taskDefinition,
-          capacityProvider: need(params, 'workerCapacityProvider', cfg.id),
-          container: need(params, 'workerContainer', cfg.id),
-          dojoId: cfg.id,
-          jobId: job.id,
-          region: c.region,
-          parallel: hpo.parallel,
-          replicas: options.replicas,
-          studyId,
-          metric: hpo.metric,
-          trackingUri: `http://${address}:${ports.tracking}`,
-          hpoUri: `http://${address}:${ports.hpo}`,
-          env: options.env,
-        },
-        (t) => {
-          // Recorded after every RunTask so that a failure midway still lets `job stop` find them.
-          tasks.push(t);
-          started = { ...started, tasks: [...tasks] };
-          saveJob(this.home, started);
-        },
-      );
-      progress(`started ${tasks.length} ECS task(s) for ${job.id} on ${need(params, 'workerCapacityProvider', cfg.id)}`);
-      return { ...started, trackingUri: `http://${address}:${ports.tracking}` };
+      return launchJobTasks({ home: this.home, clients: c, cfg, params, job, options, studyId, parentRunId: study.parentRunId, address, progress });
     });
   }
 
@@ -288,7 +252,7 @@ export class AwsProvider implements Provider {
     const cfg = this.config(job.dojoId);
     return this.guard(cfg, `dojo job ${jobId}`, async (c) => {
       const params = await this.deployedParams(c, cfg.id);
-      return this.withHpo(c, cfg.id, params, (client) => this.progressWith(c, params, jobId, client));
+      return this.withHpo(c, cfg.id, params, (client) => awsJobProgress(this.home, c, params, jobId, client));
     });
   }
 
@@ -302,7 +266,7 @@ export class AwsProvider implements Provider {
       // One port-forwarding session for the whole wait.
       return this.withHpo(c, cfg.id, params, async (client) => {
         for (;;) {
-          const p = await this.progressWith(c, params, jobId, client);
+          const p = await awsJobProgress(this.home, c, params, jobId, client);
           options.onProgress(p);
           if (isTerminal(p.status) || options.signal?.aborted) return p;
           await this.wait.sleep(interval);
@@ -368,23 +332,6 @@ export class AwsProvider implements Provider {
       const bytes = await uploadFiles(c.s3, bucket, files, onProgress);
       return { bucket, prefix: keyPrefix, files: files.length, bytes, globs: globsOf(bucket, files) };
     });
-  }
-
-  private async progressWith(c: AwsClients, params: DojoParams, jobId: string, client: { getStudy(id: string): Promise<unknown> }): Promise<JobProgress> {
-    let job = loadJob(this.home, jobId);
-    if (!job.run) return progressOf(job, { trials: [] }, 0);
-    const cluster = need(params, 'cluster', job.dojoId);
-    const alive = (await runningTasks(c.ecs, cluster, jobId)).length;
-    const study = (await client.getStudy(job.run.studyId)) as StudyView;
-    let p = progressOf(job, study, alive);
-    if (isTerminal(p.status) && p.status !== job.status) {
-      // Idle stragglers of a finished study are stopped, then the end is recorded.
-      await stopJobTasks(c, cluster, jobId, `dojo: job ${jobId} ${p.status}`, noop);
-      job = { ...job, status: p.status, run: { ...job.run, endedAt: new Date().toISOString() } };
-      saveJob(this.home, job);
-      p = progressOf(job, study, 0);
-    }
-    return p;
   }
 
   private async withHpo<T>(c: AwsClients, id: string, params: DojoParams, fn: (client: import('../../hpo').HpoClient) => Promise<T>): Promise<T> {

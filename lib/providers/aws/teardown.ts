@@ -147,9 +147,11 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
     }
   }
 
-  const tags = d.assetImageTags ?? (await d.deployer.synth(d.target)).assetImageTags;
+  const exists = await stackExists(c, stackName);
+  // Asset tags recorded at deploy; a stack deployed by `npx cdk deploy` is synthesized to find them.
+  const tags = d.assetImageTags ?? (exists ? (await d.deployer.synth(d.target)).assetImageTags : []);
   const target: DeployTarget = d.keepData ? { ...d.target, context: { ...d.target.context, keepData: 'true' } } : d.target;
-  if (await stackExists(c, stackName)) {
+  if (exists) {
     if (d.keepData) {
       progress(`updating ${stackName} to retain the bucket and the data volume (--keep-data)`);
       await d.deployer.deploy(target, progress);

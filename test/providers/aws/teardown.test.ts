@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DescribeAutoScalingGroupsCommand, SetInstanceProtectionCommand, TerminateInstanceInAutoScalingGroupCommand, UpdateAutoScalingGroupCommand,
@@ -270,6 +270,26 @@ describe('dojo rm (AWS)', () => {
     mocks.ecr.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageTag: TAGS[1] } }] });
     const r = await provider(t.home, d).remove(DOJO_ID);
     expect(r.remaining).toEqual([`ECR image ${REPO}:${TAGS[1]}`]);
+  });
+});
+
+describe('dojo rm: asset tags and undeployed dojos', () => {
+  it('without recorded asset tags (stack deployed by `npx cdk deploy`) synthesizes to find them', async () => {
+    rmSync(join(t.home, DOJO_ID, 'aws.json'));
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(d.calls.map((c) => c.op)).toEqual(['synth', 'destroy']);
+    expect(mocks.ecr.commandCalls(BatchDeleteImageCommand)[0]!.args[0].input.imageIds).toEqual([{ imageTag: 'a'.repeat(64) }]);
+    expect(r.remaining).toEqual([]);
+  });
+
+  it('a dojo that was never deployed: nothing to stop or destroy, the scan still runs, 0 remain', async () => {
+    rmSync(join(t.home, DOJO_ID, 'aws.json'));
+    destroyed = true;
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(d.calls).toEqual([]);
+    expect(mocks.asg.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
+    expect(mocks.tagging.commandCalls(GetResourcesCommand).length).toBeGreaterThan(0);
+    expect(r.remaining).toEqual([]);
   });
 });
 
