@@ -18,6 +18,8 @@ export interface WorkerSettings {
   readonly metric: string;
   readonly dtype: 'float32' | 'float64';
   readonly onBadRow: 'fail' | 'skip';
+  /** Rows per shard (replica r reads shards r, r+R, ...). @default - the trainer's default */
+  readonly shardSize?: number;
   /** Evaluate (and report to the pruner) every this many steps. @default - the trainer's default */
   readonly evalEvery?: number;
   /** How long to wait for the other replicas of a trial. @default 60000 */
@@ -26,6 +28,11 @@ export interface WorkerSettings {
   readonly lostTimeoutMs: number;
   /** How long to keep retrying while the manager does not answer (e.g. it restarts). @default 120000 */
   readonly patienceMs: number;
+  /**
+   * Stop after this many failed trials in a row: the HPO service replaces failed trials, so a
+   * space whose trials always fail would otherwise loop forever. @default 5
+   */
+  readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
 }
@@ -64,9 +71,11 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     dtype,
     onBadRow,
     evalEvery: positiveInt(env, 'DOJO_EVAL_EVERY', undefined),
+    shardSize: positiveInt(env, 'DOJO_SHARD_SIZE', undefined),
     rendezvousTimeoutMs: positiveInt(env, 'DOJO_RENDEZVOUS_TIMEOUT_MS', 60_000)!,
     lostTimeoutMs: positiveInt(env, 'DOJO_LOST_TIMEOUT_MS', 30_000)!,
     patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
+    maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
     statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
   };
 }

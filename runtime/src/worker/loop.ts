@@ -31,6 +31,7 @@ export async function runWorker(s: WorkerSettings, log: (line: string) => void, 
   const tracking = s.trackingUri ? new TrackingClient(s.trackingUri) : undefined;
   const summary: WorkerSummary = { trials: 0, complete: 0, pruned: 0, failed: 0 };
   const patient = <T>(fn: () => Promise<T>) => withPatience(fn, s.patienceMs, () => log('manager not answering; retrying'));
+  let failedInARow = 0;
   for (let iteration = 0; !signal?.aborted; iteration++) {
     const collective: Collective =
       s.replicas > 1
@@ -70,6 +71,12 @@ export async function runWorker(s: WorkerSettings, log: (line: string) => void, 
       summary.trials++;
       const outcome = await runTrial(s, { hpo, tracking, collective, number, params, runId, log: (l) => log(`[trial ${number}] ${l}`), patient, signal });
       summary[outcome]++;
+      failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
+      if (failedInARow >= s.maxConsecutiveFailures) {
+        // Every rank counts the same outcomes, so the whole group stops together.
+        log(`${failedInARow} trials failed in a row; this worker stops (see the failures above; DOJO_MAX_CONSECUTIVE_FAILURES raises the limit)`);
+        return summary;
+      }
     } finally {
       await collective.close();
     }
@@ -110,7 +117,9 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
       dtype: s.dtype,
       onBadRow: s.onBadRow,
       collective: t.collective,
-      evalEvery: s.evalEvery,
+      shardSize: s.shardSize,
+      // Pruning needs intermediate values: by default five evaluations per trial.
+      evalEvery: s.evalEvery ?? Math.max(1, Math.round(hparams.max_batches / 5)),
       signal: t.signal,
       onMetrics: logger
         ? (step: number, metrics: Readonly<Record<string, number>>) => {
@@ -129,18 +138,18 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
         return decision[0] === 1 ? 'prune' : 'continue';
       },
     });
-    const value = (result as unknown as Record<string, number | undefined>)[s.metric];
+    const value = (result as unknown as Record<string, number | boolean | undefined>)[s.metric];
     const final = result.pruned ? (lastEval ?? value) : value;
     t.log(
       `${result.pruned ? 'pruned' : 'complete'}: train_rmse ${fmt(result.train_rmse)} val_rmse ${fmt(result.val_rmse)}` +
         `${result.test_rmse !== undefined ? ` test_rmse ${fmt(result.test_rmse)}` : ''} rows/s ${Math.round(result.rows_per_sec)}`,
     );
-    if (final === undefined || !Number.isFinite(final)) {
+    if (typeof final !== 'number' || !Number.isFinite(final)) {
       throw new DojoError('BAD_DATA', `the trial produced no finite ${s.metric} (got ${final}); check the data and the learning rate`);
     }
     if (logger) {
-      const step = (result as unknown as { steps?: number }).steps ?? 0;
-      for (const [k, v] of Object.entries(result)) if (typeof v === 'number' && Number.isFinite(v)) logger.log(k, v, step);
+      // train() logged the per-step and final RMSEs already; add the run's throughput figures.
+      for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
       await logger.close();
     }
     if (rank0) await t.patient(() => t.hpo.tell(s.studyId, t.number, result.pruned ? 'pruned' : 'complete', final));
