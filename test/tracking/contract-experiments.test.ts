@@ -22,6 +22,9 @@ describe('tracking contract: health and routing', () => {
     const r = await raw(s.url, 'POST', 'experiments/create', JSON.stringify({ name: uniqueName('ct') }), 'text/plain');
     expect(r.status).toBe(400);
     expect(r.json?.['error_code']).toBe('INVALID_PARAMETER_VALUE');
+    const malformed = await raw(s.url, 'POST', 'experiments/create', '{"name": ');
+    expect(malformed.status).toBe(400);
+    expect(typeof malformed.json?.['error_code']).toBe('string');
   });
 });
 

@@ -39,14 +39,23 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
     req.resume();
     throw invalidParam(`Bad Request. Content-Type must be 'application/json', got '${type || '(none)'}'.`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY) throw new TrackingError('BAD_REQUEST', `Request body larger than ${MAX_JSON_BODY} bytes.`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Plain 'data'/'end' events: cheaper than for-await on the hot log-batch path.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TrackingError('BAD_REQUEST', `Request body larger than ${MAX_JSON_BODY} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
   if (text.trim() === '') return {};
   let body: unknown;
   try {
