@@ -4,10 +4,10 @@ import { resolveGlob } from './glob';
 import { NUM_FEATURES } from './schema';
 import { ShardCursor, shardPlan } from './shard';
 import { openObject, type ChunkStream } from './source';
+import type { Batch, BatchReader, DatasetOptions, FloatArray, ObjectRef, ReaderStats } from './types';
 
 /** S3 objects opened ahead of the one being parsed; each holds at most a socket's buffers. */
 const S3_LOOKAHEAD = 4;
-import type { Batch, BatchReader, DatasetOptions, FloatArray, ObjectRef, ReaderStats } from './types';
 
 function checkOptions(o: DatasetOptions): void {
   const whole = (name: string, v: number, min: number): void => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,22 @@ describe('openBatches: batches and passes', () => {
     expect(sizes).toEqual([4, 4, 4, 4]);
     expect(labels).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0]);
     expect(passes).toBe(3);
+  });
+
+  it('after the first pass, does not read objects that hold none of its rows', async () => {
+    // Shards of 10 rows = one file each: replica 0 of 2 owns files 0 and 2.
+    const sizes = writeParts(dir, [10, 10, 10, 10]).map((p) => statSync(p).size);
+    const [s0, s1, s2, s3] = sizes as [number, number, number, number];
+    const reader = await openBatches(options(join(dir, '*.csv'), { batchSize: 20, shardSize: 10, worldSize: 2, rank: 0, cycle: true }));
+    const ours = [...Array(10).keys(), ...Array.from({ length: 10 }, (_, k) => k + 20)];
+    const bytes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(Array.from((await reader.next())!.y)).toEqual(ours);
+      bytes.push(reader.stats.bytesRead);
+    }
+    await reader.close();
+    // Pass 1 scans every file (to count rows); passes 2 and 3 read files 0 and 2 only.
+    expect(bytes).toEqual([s0 + s1 + s2, s0 + s1 + s2 + s3 + s0 + s2, s0 + s1 + s2 + s3 + 2 * (s0 + s2)]);
   });
 
   it('with cycle and a replica that owns no rows: a clear error instead of spinning', async () => {
