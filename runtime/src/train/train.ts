@@ -2,7 +2,7 @@ import { DojoError } from '../../../lib/errors';
 import { openBatches } from '../data';
 import type { BadRowPolicy, DType } from '../data/types';
 import { soloCollective, type Collective } from '../dist/collective';
-import { createModel, type HParams } from '../model';
+import { createModel, type HParams, type Model } from '../model';
 import { evaluate } from './evaluate';
 import { trainStep } from './step';
 
@@ -43,6 +43,8 @@ export interface TrainOptions {
   onMetrics?(step: number, metrics: Record<string, number>): void;
   /** Intermediate validation RMSE, on every replica (it may use the collective); 'prune' stops training. */
   onEval?(step: number, valRmse: number): Promise<'continue' | 'prune'>;
+  /** Rank 0 only: the trained model and its result, before train() returns (e.g. to save the model file). */
+  onTrained?(model: Model, result: TrainResult): Promise<void>;
   readonly signal?: AbortSignal;
   readonly s3Endpoint?: string;
 }
@@ -154,6 +156,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ...(result.test_rmse !== undefined ? { test_rmse: result.test_rmse } : {}),
       rows_skipped: result.rows_skipped,
     });
+    await opts.onTrained?.(model, result);
   }
   return result;
 }

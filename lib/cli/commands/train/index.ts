@@ -6,6 +6,7 @@ import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/dist'
 import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
 import type { CommandContext, CommandHandler } from '../../spec';
 import { formatProgress, formatTrainResult } from './format';
+import { saveTrainedModel } from './save-model';
 
 /** Options of `dojo train` as commander parses them. */
 export interface TrainCommandOptions {
@@ -18,6 +19,7 @@ export interface TrainCommandOptions {
   tracking?: string;
   replicas: number;
   shardSize: number;
+  save?: string;
 }
 
 /** Reads --hparams: inline JSON (starts with `{`) or a JSON file. */
@@ -79,6 +81,7 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
       onBadRow: opts.onBadRow,
       shardSize: opts.shardSize,
       collective,
+      onTrained: opts.save || client ? (model, r) => saveTrainedModel(model, r, opts.save, client, runId, ctx) : undefined,
       onMetrics: logger ? (step, metrics) => { for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step); } : undefined,
       onProgress: (p) => {
         if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
