@@ -94,11 +94,19 @@ export function ssmPortForward(env: NodeJS.ProcessEnv = process.env, probePath =
       );
     }
     const local = await freePort();
-    const child: ChildProcess = spawn('aws', portForwardArgs(t.instanceId, t.region, t.port, local), { stdio: ['ignore', 'ignore', 'pipe'], env });
+    // Its own process group: `aws` starts session-manager-plugin as a child, and both must end on close.
+    const child: ChildProcess = spawn('aws', portForwardArgs(t.instanceId, t.region, t.port, local), { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
     const close = async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     };
     const uri = `http://127.0.0.1:${local}`;
     const deadline = Date.now() + timeoutMs;

@@ -256,4 +256,21 @@ describe('job progress, wait, stop, logs', () => {
     await prov.jobLogs(job.id, { follow: false, trial: 1, onLine: (l) => trial1.push(l) });
     expect(trial1.every((l) => l.text.includes('[trial 1]'))).toBe(true);
   });
+
+  it('inspect shows the job with its progress; deactivate records a running job as stopped', async () => {
+    const { prov, job } = await started();
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [] });
+    const info = await prov.inspectJob(job.id);
+    // No trial has finished and no task runs any more: failed, as locally.
+    expect(info.progress).toMatchObject({ jobId: job.id, total: 2, complete: 0, workersAlive: 0, status: 'failed' });
+    const j2 = await prov.createJob(DOJO_ID, {});
+    await prov.enableHpo(j2.id, { ...settings, numRuns: 2, parallel: 1 });
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:x/t9'] });
+    mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:x/t9', startedBy: j2.id }] });
+    await prov.startJob(j2.id, { replicas: 1, env: ENV });
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    await prov.deactivate(DOJO_ID);
+    expect(loadJob(t.home, j2.id).status).toBe('stopped');
+  });
 });

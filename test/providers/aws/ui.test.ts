@@ -85,7 +85,6 @@ describe('ssmPortForward (how job start/wait reach the HPO service)', () => {
     const r = await fetch(`${e.uri}/api/v1/studies`);
     expect(await r.json()).toEqual([]);
     await e.close();
-    await new Promise((res) => setTimeout(res, 200));
     await expect(fetch(`${e.uri}/api/v1/studies`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
   }, 30_000);
 });
