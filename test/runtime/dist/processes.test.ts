@@ -7,9 +7,13 @@ import { launchReplicas, withoutReplicasFlag } from '../../../runtime/src/dist';
 const fixture = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
 const command = [process.execPath, '--import', 'tsx', fixture];
 
-/** Resolves once `pred` holds for the recorded stderr, polling (bounded by the test timeout). */
+/** Resolves once `pred` holds for the recorded stderr, polling; gives up after 40 s. */
 async function until(pred: () => boolean): Promise<void> {
-  while (!pred()) await new Promise((r) => setTimeout(r, 20));
+  const end = Date.now() + 40_000;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not reached within 40 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('replicas as real processes', () => {
