@@ -58,9 +58,10 @@ export function partRows(rows: number, parts: number, i: number): number {
 
 /**
  * Generates the bytes of one part: the header, then rows from a PRNG seeded by (seed, part), so
- * every part is reproducible on its own. Yields filled buffers (copies: consumers may keep them).
+ * every part is reproducible on its own. Yields filled buffers: copies when `copy` (consumers may
+ * keep them), else views of one reused buffer, valid until the generator resumes.
  */
-export function* partChunks(seed: number, part: number, rows: number, onRows?: (n: number) => void): Generator<Buffer> {
+export function* partChunks(seed: number, part: number, rows: number, onRows?: (n: number) => void, copy = true): Generator<Buffer> {
   const rng = new Rng(mix32(seed ^ 0x2545f491), part);
   const trip = new Int32Array(9);
   const buf = Buffer.allocUnsafe(BUFFER_BYTES);
@@ -83,12 +84,12 @@ export function* partChunks(seed: number, part: number, rows: number, onRows?: (
     if (pos > limit) {
       onRows?.(pending);
       pending = 0;
-      yield Buffer.from(buf.subarray(0, pos));
+      yield copy ? Buffer.from(buf.subarray(0, pos)) : buf.subarray(0, pos);
       pos = 0;
     }
   }
   onRows?.(pending);
-  if (pos > 0) yield Buffer.from(buf.subarray(0, pos));
+  if (pos > 0) yield copy ? Buffer.from(buf.subarray(0, pos)) : buf.subarray(0, pos);
 }
 
 /**
@@ -111,8 +112,9 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   if (!s3) await mkdir(out, { recursive: true });
   for (let i = 0; i < parts; i++) {
     const n = partRows(rows, parts, i);
-    const counted = function* (): Generator<Buffer> {
-      for (const chunk of partChunks(seed, i, n, (k) => (rowsWritten += k))) {
+    // Local writes are awaited before the generator resumes, so they can use its buffer in place.
+    const counted = function* (copy: boolean): Generator<Buffer> {
+      for (const chunk of partChunks(seed, i, n, (k) => (rowsWritten += k), copy)) {
         bytes += chunk.length;
         yield chunk;
         report(i);
@@ -121,7 +123,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     if (s3) {
       const prefix = s3.key === '' || s3.key.endsWith('/') ? s3.key : `${s3.key}/`;
       const key = prefix + partName(i);
-      await uploadPart(s3.bucket, key, counted(), opts.s3Endpoint);
+      await uploadPart(s3.bucket, key, counted(true), opts.s3Endpoint);
       files.push(`s3://${s3.bucket}/${key}`);
     } else {
       const path = join(out, partName(i));
@@ -129,7 +131,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
         throw new DojoError('USAGE', `${path}: cannot write (${e.code ?? e.message}); check --out`, { cause: e });
       });
       try {
-        for (const chunk of counted()) await fh.write(chunk);
+        for (const chunk of counted(false)) await fh.write(chunk);
       } finally {
         await fh.close();
       }
