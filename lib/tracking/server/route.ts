@@ -17,7 +17,7 @@ export interface ApiRoute {
   /** Path after the prefix, e.g. "runs/log-batch". */
   readonly path: string;
   /** Accepted methods; any other is a 405. */
-  readonly methods: readonly ('GET' | 'POST')[];
+  readonly methods: readonly ('GET' | 'POST' | 'DELETE' | 'PATCH')[];
   handle(args: Args, deps: ServerDeps): object;
 }
 

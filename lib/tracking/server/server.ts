@@ -92,7 +92,8 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
     throw new DojoError('UNAVAILABLE', `tracking server: cannot listen on ${host}:${opts.port ?? 0}: ${(e as Error).message}; pick another --port`, { cause: e });
   }
   const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // A wildcard bind is reached through loopback.
+  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}`,

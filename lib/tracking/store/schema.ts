@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DojoError } from '../../errors';
+import { REGISTRY_MIGRATION } from './registry';
 
 /**
  * Schema migrations, applied in order inside one transaction each. Append a new entry to change the
@@ -70,6 +71,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_uuid, key)
   );
   `,
+  // 2: the model registry (registered models, versions, stages, aliases).
+  REGISTRY_MIGRATION,
 ];
 
 /** The schema version this code writes. */

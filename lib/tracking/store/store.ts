@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from './db';
 import { ExperimentStore } from './experiments';
+import { RegistryStore } from './registry';
 import { RunStore } from './runs';
 
 /** The embedded server's store: SQLite (WAL, versioned schema) in `storeDir/mlflow.db`. */
@@ -9,12 +10,15 @@ export class TrackingStore {
   readonly experiments: ExperimentStore;
   /** Runs, params, tags, metrics. */
   readonly runs: RunStore;
+  /** The model registry. */
+  readonly registry: RegistryStore;
   private readonly db: Database.Database;
 
   constructor(readonly storeDir: string) {
     this.db = openDatabase(storeDir);
     this.experiments = new ExperimentStore(this.db);
     this.runs = new RunStore(this.db, this.experiments);
+    this.registry = new RegistryStore(this.db);
   }
 
   /** Checkpoints the WAL and closes the database. */
