@@ -50,6 +50,7 @@ export class HpoEngine {
   private readonly heartbeatMs: number;
   private readonly now: () => number;
   private readonly warn: (m: string) => void;
+  private readonly background = new Set<Promise<void>>();
 
   constructor(
     private readonly store: SqliteStore,
@@ -239,8 +240,16 @@ export class HpoEngine {
     if (s.row.finishedAt === undefined && s.isComplete()) {
       s.row.finishedAt = this.now();
       this.store.setFinished(s.row.id, s.row.finishedAt);
-      await this.observe('study finished', () => this.opts.observer?.studyFinished(s));
+      // Rendering and uploading the report takes seconds: the last tell does not wait for it.
+      const work = this.observe('study finished', () => this.opts.observer?.studyFinished(s)).then(() => undefined);
+      this.background.add(work);
+      void work.finally(() => this.background.delete(work));
     }
+  }
+
+  /** Resolves when background work (end-of-study reports) is done. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   private async observe<T>(what: string, fn: () => Promise<T> | undefined): Promise<T | undefined> {

@@ -76,6 +76,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       clearInterval(timer);
       rendezvous.close();
       await app.close();
+      await engine.idle();
       engine.close();
     },
   };
