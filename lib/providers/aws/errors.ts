@@ -47,7 +47,8 @@ export function toDojoError(e: unknown, ctx: AwsErrorContext): DojoError {
   const doing = ctx.doing ? `${ctx.doing}: ` : '';
   const wrap = (text: string) => new DojoError('AWS', `${doing}${text}`, { cause: e });
 
-  if (name === 'CredentialsProviderError' || /could not load credentials|credential.*(missing|not found)/i.test(msg)) {
+  // toolkit-lib says UnresolvedAccount when no credentials resolve to an account.
+  if (name === 'CredentialsProviderError' || name === 'UnresolvedAccount' || /could not load credentials|credential.*(missing|not found)|unable to resolve aws account/i.test(msg)) {
     return wrap('no AWS credentials found; run `aws configure` (or `aws sso login --profile P` and set AWS_PROFILE=P), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   }
   if (CREDENTIALS_REJECTED.has(name)) {

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toDojoError } from '../../../lib/providers/aws/errors';
 import { ToolkitStackDeployer, dojoContext, findSourceRoot, progressIoHost } from '../../../lib/providers/aws/deploy';
 import type { DojoConfig } from '../../../lib/providers/provider';
 
@@ -53,6 +57,32 @@ describe('ToolkitStackDeployer.synth (toolkit-lib on the real CDK app, no creden
       /maxWorkers/,
     );
   }, 120_000);
+});
+
+describe('ToolkitStackDeployer.deploy without credentials', () => {
+  it('synthesizes, then stops at the account lookup; the error maps to the one-line credentials message', async () => {
+    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED', 'HOME', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
+    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+    const home = mkdtempSync(join(tmpdir(), 'dojo-nocreds-'));
+    for (const k of keys) delete process.env[k];
+    Object.assign(process.env, { HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'c'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'k') });
+    try {
+      const lines: string[] = [];
+      const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]) });
+      const e = await deployer.deploy({ dojoId: cfg.id, region: 'eu-west-1', context: dojoContext(cfg) }, (m) => lines.push(m)).catch((x: unknown) => x);
+      // Progress of the toolkit reached the progress function (stderr in the CLI).
+      expect(lines.some((l) => l.includes('Successfully synthesized'))).toBe(true);
+      expect(toDojoError(e, { region: 'eu-west-1', doing: 'dojo activate x' }).message).toBe(
+        'dojo activate x: no AWS credentials found; run `aws configure` (or `aws sso login --profile P` and set AWS_PROFILE=P), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      );
+    } finally {
+      for (const k of keys) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('progressIoHost', () => {
