@@ -45,13 +45,16 @@ describe.skipIf(Boolean(EXTERNAL_URI))('MetricLogger (embedded server only: the 
         logger.log('loss', 1 / (step + 1), step);
         logger.log('rows_per_sec', 1000 + step, step);
         step++;
-        expect(performance.now() - t0).toBeLessThan(50); // log() never blocks
+        // log() never waits for the network (the bound is loose: the test machine is shared).
+        expect(performance.now() - t0).toBeLessThan(1000);
         await sleep(5);
       }
     };
     await logFor(1000);
     await first.kill9();
+    const beforeOutage = step;
     await logFor(4000);
+    expect(step - beforeOutage).toBeGreaterThan(50);
     expect(logger.stats().pending).toBeGreaterThan(0);
     const second = await startChildServer(dir, first.port);
     children.push(second);
