@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
 import { openModel } from '../../../../runtime/src/model-file';
+import { resolveRegisteredModel } from '../../../tracking/registry-client';
 import { exportOnnx, ONNX_OPSET } from '../../../../runtime/src/export';
 import type { CommandHandler } from '../../spec';
 
@@ -23,7 +24,7 @@ export function formatExportResult(o: { model: string; out: string; bytes: numbe
 /** Runs `dojo model export`. */
 export const handler: CommandHandler<ModelExportOptions> = async (_args, opts, ctx) => {
   if (opts.format !== 'onnx') throw new DojoError('USAGE', `--format ${opts.format}: only "onnx" is supported`);
-  const { model, header } = await openModel(opts.model, { trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI, backend: 'js', capacityRows: 1 });
+  const { model, header } = await openModel(opts.model, { trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI, backend: 'js', capacityRows: 1, resolveRegistered: resolveRegisteredModel });
   const bytes = exportOnnx(model, header);
   await writeFile(opts.out, bytes).catch((e: NodeJS.ErrnoException) => {
     throw new DojoError('USAGE', `--out ${opts.out}: cannot write (${e.code ?? e.message})`, { cause: e });

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
 import { openModel } from '../../../../runtime/src/model-file';
+import { resolveRegisteredModel } from '../../../tracking/registry-client';
 import { predictCsv, type PredictSummary } from '../../../../runtime/src/predict';
 import type { CommandHandler } from '../../spec';
 
@@ -41,6 +42,7 @@ export const handler: CommandHandler<PredictOptions> = async (_args, opts, ctx) 
   const { model, header } = await openModel(opts.model, {
     trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI,
     capacityRows: opts.batch,
+    resolveRegistered: resolveRegisteredModel,
   });
   const file = opts.output
     ? await open(opts.output, 'w').catch((e: NodeJS.ErrnoException) => {
