@@ -61,28 +61,37 @@ const categoricalSchema = z.strictObject({
   choices: z.array(choice).min(1, 'must list at least one choice'),
 });
 
-const paramSchema = z
-  .discriminatedUnion('type', [floatSchema, intSchema, categoricalSchema], {
-    error: 'must have "type": "float", "int" or "categorical"',
-  })
-  .superRefine((p, ctx) => {
-    if (p.type === 'categorical') {
-      const seen = new Set(p.choices.map((c) => `${typeof c}:${String(c)}`));
-      if (seen.size !== p.choices.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'must not repeat a choice' });
-      return;
-    }
-    if (p.low > p.high) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be >= low (${p.low})` });
-    if (p.log && p.low <= 0) ctx.addIssue({ code: 'custom', path: ['low'], message: 'must be > 0 when log is true' });
-    if (p.log && p.step !== undefined && p.step !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['step'], message: 'cannot be combined with log: true (remove one)' });
-    }
-    if (p.step !== undefined && p.low <= p.high) {
-      const k = (p.high - p.low) / p.step;
-      if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, k)) {
-        ctx.addIssue({ code: 'custom', path: ['high'], message: `high - low must be a multiple of step (${p.step})` });
+/** Optional fields sent as null (as Optuna's distributions serialise `step: None`) count as absent. */
+function dropNulls(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+}
+
+const paramSchema = z.preprocess(
+  dropNulls,
+  z
+    .discriminatedUnion('type', [floatSchema, intSchema, categoricalSchema], {
+      error: 'must have "type": "float", "int" or "categorical"',
+    })
+    .superRefine((p, ctx) => {
+      if (p.type === 'categorical') {
+        const seen = new Set(p.choices.map((c) => `${typeof c}:${String(c)}`));
+        if (seen.size !== p.choices.length) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'must not repeat a choice' });
+        return;
       }
-    }
-  });
+      if (p.low > p.high) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be >= low (${p.low})` });
+      if (p.log && p.low <= 0) ctx.addIssue({ code: 'custom', path: ['low'], message: 'must be > 0 when log is true' });
+      if (p.log && p.step !== undefined && p.step !== 1) {
+        ctx.addIssue({ code: 'custom', path: ['step'], message: 'cannot be combined with log: true (remove one)' });
+      }
+      if (p.step !== undefined && p.low <= p.high) {
+        const k = (p.high - p.low) / p.step;
+        if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, k)) {
+          ctx.addIssue({ code: 'custom', path: ['high'], message: `high - low must be a multiple of step (${p.step})` });
+        }
+      }
+    }),
+);
 
 const spaceSchema = z
   .record(z.string().min(1, 'parameter names must not be empty'), paramSchema, {

@@ -72,3 +72,10 @@ describe('dojo hpo serve', () => {
     }
   }, 30_000);
 });
+
+describe('space nulls', () => {
+  it('treats optional fields sent as null as absent (step: null, log: null)', () => {
+    expect(validateSpace({ x: { type: 'float', low: 0, high: 1, step: null, log: null } }, 'f')).toEqual({ x: { type: 'float', low: 0, high: 1 } });
+    expect(() => validateSpace({ x: { type: 'float', low: null, high: 1 } }, 'f')).toThrow(/f: space\.x\.low/);
+  });
+});
