@@ -124,9 +124,11 @@ export class MetricLogger {
           this.inFlight = [];
           continue;
         }
-        if (!(e instanceof TrackingUnavailableError)) throw e;
-        if (e.maybeDelivered) this.needsCheck = true;
-        if (!this.outage) this.opts.onWarning?.(`tracking server unreachable; buffering metrics of run ${this.runId} (${e.message})`);
+        // Anything else (an unreadable answer, say) is treated like an outage that may have
+        // delivered: the loop never dies with metrics in it, and the check prevents duplicates.
+        const maybeDelivered = e instanceof TrackingUnavailableError ? e.maybeDelivered : true;
+        if (maybeDelivered) this.needsCheck = true;
+        if (!this.outage) this.opts.onWarning?.(`tracking server unreachable; buffering metrics of run ${this.runId} (${e instanceof Error ? e.message : String(e)})`);
         this.outage = true;
         if (Date.now() + backoff > this.deadline) return;
         await sleep(backoff);
