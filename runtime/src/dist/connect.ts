@@ -152,6 +152,8 @@ function acceptAll(server: Server, s: Settings): Promise<PeerLink[]> {
     }, s.rendezvousTimeoutMs);
     server.on('error', () => undefined); // errors after listen surface as dropped connections
     const onConnection = (socket: Socket): void => {
+      // Until it has said a valid hello, a connection must not keep this process alive.
+      socket.unref();
       const link = new PeerLink(-1, socket, s.maxFrameBytes);
       const handshake = Math.min(s.timeoutMs, 10_000);
       link
@@ -168,6 +170,7 @@ function acceptAll(server: Server, s: Settings): Promise<PeerLink[]> {
           if (hello.worldSize !== s.worldSize) return refuse(`world size ${hello.worldSize} does not match replica 0's ${s.worldSize}`);
           if (hello.rank < 1 || hello.rank >= s.worldSize) return refuse(`rank ${hello.rank} is not a rank from 1 to ${s.worldSize - 1}`);
           if (links[hello.rank] && links[hello.rank]!.failure === undefined) return refuse(`rank ${hello.rank} has already joined`);
+          socket.ref();
           link.rank = hello.rank;
           links[hello.rank] = link;
           joined = links.filter((l) => l !== undefined).length;

@@ -92,6 +92,8 @@ export class PeerLink {
               this.waiter = undefined;
               reject(new Error(timeoutText));
             }, Math.max(0, timeoutMs));
+      // The socket keeps the process alive while an answer can still come; the timer need not.
+      timer?.unref();
       this.waiter = { resolve, reject, timer };
     });
   }

@@ -106,7 +106,9 @@ export class TcpCollective implements Collective {
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
     for (const link of this.liveLinks()) link.close(this.failure === undefined ? 'bye' : 'now');
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // Stop listening at once; connections still in their handshake (garbage, latecomers) are unref'd
+    // and time out by themselves, so close() does not wait for them.
+    this.server?.close();
   }
 
   /** Runs operations one after another, in call order, each with the next sequence number. */
