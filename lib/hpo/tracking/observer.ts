@@ -3,6 +3,7 @@ import type { StudyObserver } from '../observer';
 import type { StoredTrial } from '../storage/sqlite';
 import type { StudyRuntime } from '../study';
 import { TAG } from './tags';
+import { promoteBestModel } from './best-model';
 
 const STATUS = { complete: 'FINISHED', pruned: 'KILLED', failed: 'FAILED', running: 'RUNNING' } as const;
 
@@ -99,7 +100,8 @@ export class TrackingObserver implements StudyObserver {
       metrics: best ? [{ key: 'best_objective', value: best.value, timestamp: Date.now(), step: 0 }] : [],
       tags: best ? [{ key: TAG.bestTrial, value: String(best.number) }] : [],
     });
+    const model = await promoteBestModel(this.client, detail, parentRunId, this.log);
     await this.client.updateRun(parentRunId, { status: 'FINISHED', endTime: Date.now() });
-    this.log(`study ${study.row.name}: finished; report uploaded to run ${parentRunId} (artifacts report/)`);
+    this.log(`study ${study.row.name}: finished; report uploaded to run ${parentRunId} (artifacts report/)${model ? `; best model ${model.uri}${model.registered ? ` registered as ${model.registered}` : ''}` : ''}`);
   }
 }

@@ -1,7 +1,8 @@
 import { DojoError } from '../../../lib/errors';
 import type { TrackingClient } from '../../../lib/tracking/client';
 import type { Run, RunInfo } from '../../../lib/tracking/types';
-import { decodeModel, type DecodeOptions, type LoadedModel } from './codec';
+import type { Model } from '../model';
+import { decodeModel, encodeModel, type DecodeOptions, type LoadedModel } from './codec';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './format';
 
 /** File name of the weights inside a model artifact directory. */
@@ -81,4 +82,18 @@ export async function loadRunModel(client: TrackingClient, uri: RunsUri, opts: D
     throw new DojoError('NOT_FOUND', `${source}: cannot download the model (${(e as Error).message}); was it logged with dojo train --save --tracking?`, { cause: e });
   }
   return decodeModel(bytes, source, opts);
+}
+
+/**
+ * Logs a just-trained model as `model/` artifacts of a run (what `dojo train --tracking` and every
+ * HPO trial do). Metrics are the finite numbers of `metrics`.
+ */
+export async function logTrainedModel(client: TrackingClient, runId: string, model: Model, metrics: object): Promise<void> {
+  const numbers = Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  await logModelArtifacts(client, (await client.getRun(runId)).info, encodeModel(model, { metrics: numbers, runId }));
+}
+
+/** An `onTrained` hook of train() that logs the model to the run, or undefined without tracking. */
+export function modelLoggerFor(client: TrackingClient | undefined, runId: string | undefined): ((model: Model, result: object) => Promise<void>) | undefined {
+  return client && runId ? (model, result) => logTrainedModel(client, runId, model, result) : undefined;
 }

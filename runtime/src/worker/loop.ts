@@ -6,6 +6,7 @@
 import { DojoError } from '../../../lib/errors';
 import { HpoClient } from '../../../lib/hpo';
 import { MetricLogger, TrackingClient } from '../../../lib/tracking';
+import { modelLoggerFor } from '../model-file/mlflow';
 import type { Collective } from '../dist/collective';
 import { soloCollective } from '../dist/collective';
 import { rendezvousViaHpo } from '../dist';
@@ -121,6 +122,8 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
       // Pruning needs intermediate values: by default five evaluations per trial.
       evalEvery: s.evalEvery ?? Math.max(1, Math.round(hparams.max_batches / 5)),
       signal: t.signal,
+      // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best).
+      onTrained: rank0 ? modelLoggerFor(t.tracking, t.runId) : undefined,
       onMetrics: logger
         ? (step: number, metrics: Readonly<Record<string, number>>) => {
             for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step);

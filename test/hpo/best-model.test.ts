@@ -1,0 +1,97 @@
+// A study in a local dojo ends with its best trial's model on the parent run (best_model/) and a
+// registered model version named after the study; `dojo predict --model models:/<name>/1` uses it.
+// Real HPO service, tracking server and worker loop on 127.0.0.1.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as predict } from '../../lib/cli/commands/predict';
+import { memoryIo } from '../../lib/cli/io';
+import { HpoClient, startHpoService } from '../../lib/hpo';
+import { BEST_MODEL_TAG } from '../../lib/hpo/tracking/best-model';
+import { TrackingClient, startTrackingServer } from '../../lib/tracking';
+import { RegistryClient } from '../../lib/tracking/registry-client';
+import { synthesize } from '../../runtime/src/data';
+import { CSV_HEADER } from '../../runtime/src/data/schema';
+import { forward } from '../../runtime/src/model';
+import { decodeModel } from '../../runtime/src/model-file';
+import { runWorker } from '../../runtime/src/worker';
+
+let dir: string;
+let tracking: { url: string; close(): Promise<void> | void };
+let hpo: { url: string; close(): Promise<void> | void };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dojo-best-model-'));
+  await synthesize({ rows: 2000, parts: 2, out: join(dir, 'train'), seed: 1 });
+  await synthesize({ rows: 400, parts: 1, out: join(dir, 'val'), seed: 2 });
+  tracking = await startTrackingServer({ storeDir: join(dir, 'tracking') });
+  hpo = await startHpoService({ dbFile: join(dir, 'hpo.db'), host: '127.0.0.1', port: 0, trackingUri: tracking.url, log: () => undefined });
+}, 60_000);
+afterAll(async () => {
+  await hpo?.close();
+  await tracking?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitForTag(t: TrackingClient, runId: string, key: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const v = (await t.getRun(runId)).data.tags?.find((x) => x.key === key)?.value;
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`run ${runId} never got tag ${key}`);
+}
+
+describe('study end: best model', () => {
+  it('every trial logs model/, the best is copied to best_model/ and registered; predict models:/<job>/1', async () => {
+    const client = new HpoClient(hpo.url);
+    const study = await client.createStudy({
+      name: 'fare-job',
+      space: { lr: { type: 'float', low: 0.005, high: 0.05, log: true }, batch_size: { type: 'categorical', choices: [64] }, max_batches: { type: 'int', low: 15, high: 15 } },
+      sampler: { name: 'random', seed: 1 },
+      pruner: { name: 'none' },
+      maxTrials: 3,
+      metric: 'val_rmse',
+    });
+    const summary = await runWorker(
+      {
+        trackingUri: tracking.url, hpoUri: hpo.url, jobId: 'fare-job', studyId: String(study.id), replicas: 1, group: '0',
+        trainGlob: join(dir, 'train', 'part-*.csv'), valGlob: join(dir, 'val', 'part-*.csv'), metric: 'val_rmse', dtype: 'float32', onBadRow: 'fail',
+        evalEvery: 5, rendezvousTimeoutMs: 20_000, lostTimeoutMs: 10_000, patienceMs: 5_000, maxConsecutiveFailures: 3,
+      },
+      () => undefined,
+    );
+    expect(summary.complete).toBe(3);
+    const detail = await client.getStudy(study.id);
+    const t = new TrackingClient(tracking.url);
+    for (const trial of detail.trials) {
+      expect((await t.listArtifacts(trial.runId!, 'model')).map((f) => f.path).sort()).toEqual(['model/MLmodel', 'model/model.dojo']);
+    }
+    const bestTrial = detail.trials.find((x) => x.number === detail.best!.number)!;
+    const child = await t.getRun(bestTrial.runId!);
+    const parentRunId = child.data.tags!.find((x) => x.key === 'mlflow.parentRunId')!.value;
+    const registered = await waitForTag(t, parentRunId, BEST_MODEL_TAG.registered);
+    expect(registered).toBe('models:/fare-job/1');
+    expect((await t.getRun(parentRunId)).data.tags?.find((x) => x.key === BEST_MODEL_TAG.uri)?.value).toBe(`runs:/${parentRunId}/best_model`);
+    const parent = await t.getRun(parentRunId);
+    const best = await t.downloadArtifact(parent, 'best_model/model.dojo');
+    expect(Buffer.from(best).equals(Buffer.from(await t.downloadArtifact(child, 'model/model.dojo')))).toBe(true);
+    expect(new TextDecoder().decode(await t.downloadArtifact(parent, 'best_model/MLmodel'))).toMatch(/^artifact_path: best_model$/m);
+    expect(await new RegistryClient(t).getModelVersion('fare-job', '1')).toMatchObject({ source: `runs:/${parentRunId}/best_model`, run_id: parentRunId });
+
+    // The registered model predicts the validation files; its RMSE is the best trial's val_rmse.
+    const io = memoryIo({ DOJO_TRACKING_URI: tracking.url });
+    const out = join(dir, 'pred.csv');
+    expect(await predict([], { model: 'models:/fare-job/1', input: join(dir, 'val', 'part-*.csv'), output: out, batch: 100 } as never, { io, debug: false })).toBe(0);
+    const s = JSON.parse(io.stdout[0]!) as { rmse: number; rows: number };
+    expect(s.rows).toBe(400);
+    expect(s.rmse).toBeCloseTo(bestTrial.value!, 4);
+    const { model } = decodeModel(best, 'best');
+    const row = [38.9, -77.03, 38.91, -77.0, 2017, 5, 3, 14];
+    writeFileSync(join(dir, 'one.csv'), `${CSV_HEADER.slice(1).join(',')}\n${row.join(',')}\n`);
+    const io2 = memoryIo({ DOJO_TRACKING_URI: tracking.url });
+    await predict([], { model: 'models:/fare-job/1', input: join(dir, 'one.csv'), batch: 4 } as never, { io: io2, debug: false });
+    expect(Math.fround(Number(io2.stdout[1]))).toBe(forward(model, Float32Array.from(row), 1)[0]);
+  }, 120_000);
+});
