@@ -34,7 +34,7 @@ export function formatPredictSummary(s: PredictSummary, model: string, output: s
 /** The throughput line on stderr. */
 export function formatThroughput(s: PredictSummary): string {
   const m = (v: number): string => `${(v / 1e6).toFixed(2)}M`;
-  return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} files in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}`;
+  return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} file${s.files === 1 ? '' : 's'} in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}`;
 }
 
 /** Runs `dojo predict`. */
