@@ -30,20 +30,21 @@ export function countTrials(study: StudyView): { complete: number; running: numb
 }
 
 /**
- * Progress of a started job from its study and how many workers still run. Failed trials do not
- * count towards the number of runs (the HPO service replaces them), so the job is completed when
- * numRuns trials have completed or been pruned, failed when the workers are gone before that.
+ * Progress of a started job from its study and how many workers still run. Every trial handed out
+ * counts towards the number of runs (failed ones too: the HPO service does not replace them), so
+ * the job is completed when numRuns trials have ended and at least one did not fail, failed when
+ * the workers are gone before that.
  */
 export function progressOf(job: JobRecord, study: StudyView, workersAlive: number, nowMs: number = Date.now()): JobProgress {
   const total = job.hpo?.numRuns ?? 1;
   const c = countTrials(study);
-  const finished = c.complete + c.pruned;
+  const finished = c.complete + c.pruned + c.failed;
   const startMs = job.run ? Date.parse(job.run.startedAt) : nowMs;
   const endMs = job.run?.endedAt ? Date.parse(job.run.endedAt) : nowMs;
   const elapsedSec = Math.max(0, (endMs - startMs) / 1000);
   let status: JobStatus = job.status;
   if (status === 'running') {
-    if (finished >= total && c.running === 0) status = 'completed';
+    if (finished >= total && c.running === 0) status = c.complete + c.pruned > 0 ? 'completed' : 'failed';
     else if (workersAlive === 0) status = 'failed';
   }
   const left = Math.max(0, total - finished);

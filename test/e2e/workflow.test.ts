@@ -88,5 +88,5 @@ describe('dojo workflow over real processes', () => {
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     expect(await box.ok(['ls'])).toBe('');
-  });
+  }, 300_000);
 });

@@ -18,15 +18,15 @@ describe('progress', () => {
     const p = progressOf(job(6), study, 2, t0 + 30_000);
     expect(p.status).toBe('running');
     expect(p.elapsedSec).toBe(30);
-    expect(p.etaSec).toBe(60); // 2 finished in 30 s, 4 left (failed trials are replaced)
+    expect(p.etaSec).toBe(30); // 3 finished in 30 s, 3 left
     expect(p.best?.number).toBe(0);
   });
 
-  it('is completed when numRuns trials completed or were pruned (failed ones do not count), failed when the workers are gone before', () => {
+  it('is completed when numRuns trials ended (failed ones count), failed when all failed or the workers are gone before', () => {
     const done = { trials: [{ number: 0, state: 'complete', value: 1 }, { number: 1, state: 'failed' }, { number: 2, state: 'pruned' }] };
-    expect(progressOf(job(2), done, 1).status).toBe('completed');
-    expect(progressOf(job(3), done, 1).status).toBe('running');
-    expect(progressOf(job(3), done, 0).status).toBe('failed');
+    expect(progressOf(job(3), done, 1).status).toBe('completed');
+    expect(progressOf(job(4), done, 1).status).toBe('running');
+    expect(progressOf(job(4), done, 0).status).toBe('failed');
     expect(progressOf(job(1), { trials: [{ number: 0, state: 'failed' }] }, 0).status).toBe('failed');
   });
 });

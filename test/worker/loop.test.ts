@@ -80,7 +80,7 @@ describe('worker loop', () => {
       name: 'loop-bad',
       space: { lr: { type: 'categorical', choices: [-1] } },
       sampler: { name: 'random' },
-      maxTrials: 2,
+      maxTrials: 5,
     });
     const summary = await runWorker({ ...settings, studyId: String(study.id), replicas: 1, group: '0' }, log);
     expect(summary).toEqual({ trials: 3, complete: 0, pruned: 0, failed: 3 });

@@ -1,6 +1,7 @@
 // Jobs of a local dojo: records, starting P×R detached worker processes, progress, stopping, and
 // failing the trials of workers that died (so a killed worker's trial ends failed, not forgotten).
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { DojoError } from '../../errors';
 import type { DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, StartJobOptions } from '../provider';
 import { dojoDir, readJson, saveJob, writeJsonAtomic } from '../state';
@@ -133,6 +134,24 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
     writeJsonAtomic(proc.statusFile, { ...status, trial: null, updatedAt: new Date().toISOString() });
   }
   return alive;
+}
+
+/** Fails the trials of dead workers of every running job of the dojo in dir (the manager calls this). */
+export async function reapDojo(dir: string, manager: ManagerInfo): Promise<void> {
+  const l = layout(dir);
+  for (const job of readJobs(l)) {
+    if (job.status === 'running' && job.run) await reapWorkers(l, job, manager);
+  }
+}
+
+function readJobs(l: DojoLayout): JobRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(l.jobs);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.endsWith('.json')).map((n) => readJson<JobRecord>(join(l.jobs, n))).filter((j): j is JobRecord => j !== undefined);
 }
 
 /** Marks a tracking run FAILED with the reason as the tag dojo.failure_reason. */

@@ -6,6 +6,7 @@ import { startTrackingServer } from '../../tracking';
 import { startHpoService } from '../../hpo';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type ManagerInfo } from './layout';
+import { reapDojo } from './jobs';
 
 interface Closable {
   readonly url: string;
@@ -46,6 +47,15 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
   };
   writeJsonAtomic(l.managerInfo, info);
   log(`manager ${process.pid}: tracking ${tracking.url}, hpo ${hpo.url}`);
+  // A killed worker's trial is failed within seconds (and so replaced), even if nobody waits on the job.
+  let reaping = false;
+  const reaper = setInterval(() => {
+    if (reaping) return;
+    reaping = true;
+    reapDojo(dir, info)
+      .catch((e: unknown) => log(`manager: reaping dead workers failed: ${(e as Error).message}`))
+      .finally(() => (reaping = false));
+  }, 2000);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log(`manager ${process.pid}: ${sig}, shutting down`);
@@ -54,6 +64,7 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  clearInterval(reaper);
   await hpo.close();
   await tracking.close();
 }

@@ -29,8 +29,8 @@ export interface WorkerSettings {
   /** How long to keep retrying while the manager does not answer (e.g. it restarts). @default 120000 */
   readonly patienceMs: number;
   /**
-   * Stop after this many failed trials in a row: the HPO service replaces failed trials, so a
-   * space whose trials always fail would otherwise loop forever. @default 5
+   * Stop after this many failed trials in a row: a systematic failure (unreadable data, a space
+   * whose trials always fail) should not burn through every remaining trial. @default 5
    */
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */

@@ -41,7 +41,7 @@ describe('formatting', () => {
       best: { number: 2, value: 4.56789, params: {} }, elapsedSec: 65, etaSec: 3725, workersAlive: 2, metric: 'val_rmse',
     };
     expect(formatProgress(p)).toBe(
-      'job-1 running · trials 4/10 done (3 complete, 1 pruned), 2 running, 0 failed · best val_rmse 4.5679 (trial 2) · elapsed 1:05 · ETA 1:02:05',
+      'job-1 running · trials 4/10 done (3 complete, 1 pruned, 0 failed), 2 running · best val_rmse 4.5679 (trial 2) · elapsed 1:05 · ETA 1:02:05',
     );
     expect(formatDuration(0)).toBe('0:00');
     const lines = formatJobInfo({ id: 'job-1', dojoId: 'dojo-1', image: 'bundled', createdAt: 'c', status: 'running', progress: p });

@@ -14,12 +14,12 @@ export function formatValue(v: number): string {
   return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
 }
 
-/** One line of live progress: trials done/running/pruned/failed (failed ones are retried), best so far, elapsed, ETA. */
+/** One line of live progress: trials done/running/pruned/failed , best so far, elapsed, ETA. */
 export function formatProgress(p: JobProgress): string {
-  const done = p.complete + p.pruned;
+  const done = p.complete + p.pruned + p.failed;
   const parts = [
     `${p.jobId} ${p.status}`,
-    `trials ${done}/${p.total} done (${p.complete} complete, ${p.pruned} pruned), ${p.running} running, ${p.failed} failed`,
+    `trials ${done}/${p.total} done (${p.complete} complete, ${p.pruned} pruned, ${p.failed} failed), ${p.running} running`,
     p.best ? `best ${p.metric} ${formatValue(p.best.value)} (trial ${p.best.number})` : `best ${p.metric} -`,
     `elapsed ${formatDuration(p.elapsedSec)}`,
   ];

@@ -1,0 +1,96 @@
+// Faults over real processes: a worker SIGKILLed mid-trial fails exactly that trial and the study
+// completes with the rest; a SIGKILLed manager comes back with `dojo activate` and the study
+// resumes without losing a completed trial.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HpoClient } from '../../lib/hpo';
+import { TrackingClient } from '../../lib/tracking';
+import { Sandbox, ensureBuilt, keyValues, processesMentioning, tinySpace, until } from './harness';
+
+let box: Sandbox;
+let data: { train: string; val: string };
+beforeAll(async () => {
+  ensureBuilt();
+  box = new Sandbox();
+  data = await box.data(3000, 600);
+});
+afterAll(async () => box?.dispose());
+
+async function startStudy(numRuns: number, parallel: number, maxBatches: [number, number]) {
+  const dojo = await box.ok(['init']);
+  await box.ok(['activate', dojo]);
+  const job = await box.ok(['job', 'create', '--dojo', dojo]);
+  const space = box.file(`space-${job}.json`, { ...tinySpace(maxBatches), batch_size: { type: 'categorical', choices: [256] } });
+  await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', String(numRuns), '--parallel', String(parallel), '--pruner', 'none', '--seed', '5']);
+  await box.ok(['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val]);
+  const info = keyValues(await box.ok(['inspect', dojo]));
+  const study = keyValues(await box.ok(['job', 'inspect', job])).JOB_STUDY!;
+  return { dojo, job, study, hpo: new HpoClient(info.DOJO_HPO_URI!), tracking: new TrackingClient(info.DOJO_TRACKING_URI!) };
+}
+
+const readJson = <T>(f: string): T | undefined => {
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+};
+
+describe('faults', () => {
+  it('a worker killed mid-trial fails that trial (run FAILED with the reason) and the study completes', async () => {
+    const s = await startStudy(4, 2, [3000, 4000]);
+    const pids = join(box.home, s.dojo, 'pids');
+    // Wait until worker g0 has trained a little inside a trial, then kill it.
+    const status = await until('worker g0 inside a trial', () => {
+      const st = readJson<{ pid: number; trial: number | null; updatedAt: string }>(join(pids, `${s.job}.g0.r0.status.json`));
+      const age = st ? Date.now() - Date.parse(st.updatedAt) : 0;
+      return st && st.trial !== null && age > 300 && age < 1000 ? st : undefined;
+    });
+    process.kill(status.pid, 'SIGKILL');
+    // Killed inside the trial: the worker never cleared its status.
+    expect(readJson<{ trial: number | null }>(join(pids, `${s.job}.g0.r0.status.json`))?.trial).toBe(status.trial);
+    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 240_000);
+    expect(wait.code, wait.stdout + wait.stderr).toBe(0);
+    const detail = await s.hpo.getStudy(s.study);
+    const killed = detail.trials.find((t) => t.number === status.trial)!;
+    expect(killed.state).toBe('failed');
+    expect(detail.state).toBe('finished');
+    expect(detail.trials).toHaveLength(4);
+    expect(detail.trials.filter((t) => t.state === 'complete')).toHaveLength(3);
+    expect(detail.trials.filter((t) => t.state === 'failed')).toEqual([killed]);
+    const run = await s.tracking.getRun(killed.runId!);
+    expect(run.info.status).toBe('FAILED');
+    expect(run.data.tags?.find((t) => t.key === 'dojo.failure_reason')?.value).toMatch(new RegExp(`worker g0/r0 \\(pid ${status.pid}\\) died during trial ${status.trial}`));
+    expect((await box.run(['rm', s.dojo, '--yes'])).code).toBe(0);
+  }, 300_000);
+
+  it('a manager killed mid-study comes back with `dojo activate` and the study resumes, no completed trial lost', async () => {
+    const s = await startStudy(4, 1, [3000, 4000]);
+    const before = await until('a completed trial', async () => {
+      const d = await s.hpo.getStudy(s.study);
+      const done = d.trials.filter((t) => t.state === 'complete');
+      return done.length >= 1 && done.length < 4 ? done : undefined;
+    }, 120_000);
+    const manager = readJson<{ pid: number }>(join(box.home, s.dojo, 'pids', 'manager.json'))!;
+    process.kill(manager.pid, 'SIGKILL');
+    await until('the manager gone', () => (processesMentioning(`manager serve --dir ${join(box.home, s.dojo)}`).length === 0 ? true : undefined), 10_000);
+    const inspect = await box.run(['inspect', s.dojo]);
+    expect(keyValues(inspect.stdout).DOJO_STATUS).toBe('inactive');
+    expect(inspect.stderr).toMatch(/stale pid/);
+    const again = keyValues(await box.ok(['activate', s.dojo]));
+    expect(again.DOJO_STATUS).toBe('active');
+    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 240_000);
+    expect(wait.code, wait.stdout + wait.stderr).toBe(0);
+    const after = await new HpoClient(again.DOJO_HPO_URI!).getStudy(s.study);
+    for (const t of before) {
+      const now = after.trials.find((x) => x.number === t.number)!;
+      expect(now.state).toBe('complete');
+      expect(now.value).toBe(t.value);
+    }
+    expect(after.trials).toHaveLength(4);
+    expect(after.trials.every((t) => t.state !== 'running')).toBe(true);
+    expect(after.state).toBe('finished');
+    expect((await box.run(['rm', s.dojo, '--yes'])).code).toBe(0);
+  }, 300_000);
+});
