@@ -1,3 +1,4 @@
+import { DojoError } from '../../../lib/errors';
 import type { FloatArray } from '../data/types';
 import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
@@ -55,7 +56,12 @@ export function formatPredictions(y: FloatArray, rows: number): string {
 export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> {
   const batchRows = o.batchRows ?? 65536;
   const { model, header } = o;
-  const nf = model.layout.dims[0];
+  const nf = model.layout.dims[0]!;
+  if (header.preprocessing || header.features.length !== nf) {
+    // Issue 10's fitted data preparation (imputation, bins, scaling) is stored in the file; until
+    // predict applies it, refuse rather than feed raw columns to a network trained on prepared ones.
+    throw new DojoError('USAGE', `this model has a data-preparation stage (preprocessing: ${JSON.stringify(Object.keys(header.preprocessing ?? {}))}) that dojo predict cannot apply yet`);
+  }
   const x32 = model.dtype === 'float32' ? new Float32Array(batchRows * nf) : undefined;
   const out = allocFloat(model.dtype, batchRows);
   let rows = 0;

@@ -96,6 +96,14 @@ describe('dojo predict', () => {
     await expect(run({ model: 'runs:/abc/model', input: join(dir, 'row.csv') })).rejects.toThrow(/needs a tracking server/);
   });
 
+  it('refuses a model with a preprocessing stage it cannot apply (no predictions on raw columns)', async () => {
+    const model = await trainedModel('float32', 0);
+    const path = join(dir, 'prep.dojo');
+    await saveModel(model, { preprocessing: { missing: 'mean', means: [1, 2, 3, 4, 5, 6, 7, 8] } }, path);
+    writeFileSync(join(dir, 'prep.csv'), `${FEATURE_NAMES.join(',')}\n1,2,3,4,5,6,7,8\n`);
+    await expect(run({ model: path, input: join(dir, 'prep.csv') })).rejects.toThrow(/data-preparation stage \(preprocessing: \["missing","means"\]\) that dojo predict cannot apply yet/);
+  });
+
   it('parses exponents, signs and blanks like Number()', async () => {
     const model = await trainedModel('float64', 0);
     const path = join(dir, 'num.dojo');
