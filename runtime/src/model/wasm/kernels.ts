@@ -56,6 +56,15 @@ function madd(f: FunctionBuilder, o: Ops, fma: boolean, acc: number, pushA: () =
   }
 }
 
+/**
+ * z = p >>> 31, which is always 0 (byte offsets stay below 2 GiB) but not provably so: weight
+ * broadcasts addressed as z + constant stay memory operands instead of being hoisted out of the
+ * loop as hundreds of precomputed addresses that then spill.
+ */
+function zeroIndex(f: FunctionBuilder, p: number, z: number): void {
+  f.get(p).i32(31).op(Op.i32ShrU).set(z);
+}
+
 /** Emits `for (p = from; p < to; p += step) { body }`. */
 function rowLoop(f: FunctionBuilder, p: number, from: number, to: number, body: () => void, step = 16): void {
   f.get(from).set(p);
@@ -209,9 +218,11 @@ function forward(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOp
   const acc = Array.from({ length: G * UNROLL }, () => f.local(V128));
   const x = Array.from({ length: UNROLL }, () => f.local(V128));
   const w = f.local(V128);
-  const splat = (off: number): void => void f.i32(0).simdMem(o.loadSplat, o.align, off).set(w);
+  const z = f.local(I32);
+  const splat = (off: number): void => void f.get(z).simdMem(o.loadSplat, o.align, off).set(w);
   chunkLoop(f, c, cend, () => {
     for (const [j0, j1] of groups(s.out, G)) rowLoop(f, p, c, cend, () => {
+      zeroIndex(f, p, z);
       for (let j = j0; j < j1; j++) {
         splat(plan.fwdB[l] + j * plan.elem);
         for (let u = 0; u < UNROLL; u++) f.get(w).set(acc[(j - j0) * UNROLL + u]);
@@ -303,9 +314,11 @@ function backwardInput(plan: MemoryPlan, layout: ModelLayout, l: number, opt: Ke
   const dy = Array.from({ length: UNROLL }, () => f.local(V128));
   const w = f.local(V128);
   const h = f.local(V128);
-  const splat = (off: number): void => void f.i32(0).simdMem(o.loadSplat, o.align, off).set(w);
+  const z = f.local(I32);
+  const splat = (off: number): void => void f.get(z).simdMem(o.loadSplat, o.align, off).set(w);
   chunkLoop(f, c, cend, () => {
     for (const [i0, i1] of groups(s.in, G)) rowLoop(f, p, c, cend, () => {
+      zeroIndex(f, p, z);
       for (let k = 0; k < (i1 - i0) * UNROLL; k++) f.v128Zero().set(acc[k]);
       for (let j = 0; j < s.out; j++) {
         for (let u = 0; u < UNROLL; u++) f.get(p).simdMem(Simd.load, 4, dpre + j * plan.stride + 16 * u).set(dy[u]);
@@ -320,8 +333,8 @@ function backwardInput(plan: MemoryPlan, layout: ModelLayout, l: number, opt: Ke
           f.get(p);
           f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride + 16 * u).set(h);
           if (layout.batchNorm) {
-            madd(f, o, opt.fma, a, () => f.i32(0).simdMem(o.loadSplat, o.align, plan.bwdBeta[l] + i * plan.elem), () => f.get(h));
-            f.get(a).i32(0).simdMem(o.loadSplat, o.align, plan.bwdGamma[l] + i * plan.elem).simd(o.add);
+            madd(f, o, opt.fma, a, () => f.get(z).simdMem(o.loadSplat, o.align, plan.bwdBeta[l] + i * plan.elem), () => f.get(h));
+            f.get(a).get(z).simdMem(o.loadSplat, o.align, plan.bwdGamma[l] + i * plan.elem).simd(o.add);
           } else {
             f.get(a);
           }
