@@ -90,3 +90,17 @@ describe('dojo workflow over real processes', () => {
     expect(await box.ok(['ls'])).toBe('');
   }, 300_000);
 });
+
+describe('dojo demo', () => {
+  it('runs the whole workflow, prints the best trial, its val RMSE and the tracking URL, and removes the dojo', async () => {
+    const demo = await box.run(['demo', '--rows', '20000', '--trials', '4', '--parallel', '2'], 240_000);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/^best trial: \d+$/m);
+    expect(demo.stdout).toMatch(/^best val_rmse: \d+\.\d{4}$/m);
+    expect(demo.stdout).toMatch(/^tracking UI: http:\/\/127\.0\.0\.1:\d+\//m);
+    expect(demo.stderr).toMatch(/dojo rm dojo-[0-9a-f]{8}: nothing remains/);
+    expect(demo.stderr).toMatch(/completed · trials 4\/4 done/);
+    expect(await box.ok(['ls'])).toBe('');
+    expect(processesMentioning(box.home)).toEqual([]);
+  }, 300_000);
+});

@@ -61,7 +61,12 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
       job.id,
       {
         replicas: opts.replicas,
-        env: { DOJO_TRAIN_GLOB: join(data, 'train', 'part-*.csv'), DOJO_VAL_GLOB: join(data, 'val', 'part-*.csv') },
+        env: {
+          DOJO_TRAIN_GLOB: join(data, 'train', 'part-*.csv'),
+          DOJO_VAL_GLOB: join(data, 'val', 'part-*.csv'),
+          // Enough shards that every replica gets several (the default shard is 1M rows).
+          ...(opts.replicas > 1 ? { DOJO_SHARD_SIZE: String(Math.max(100, Math.floor(valRows / (2 * opts.replicas)))) } : {}),
+        },
       },
       step,
     );
