@@ -14,17 +14,22 @@ const iterations = Number(process.env.BENCH_ITERATIONS ?? '2000');
 class Conn {
   private readonly queue: Frame[] = [];
   private waiter: ((f: Frame) => void) | undefined;
-  constructor(readonly socket: Socket) {
+  private readonly dec = new FrameDecoder();
+  constructor(
+    readonly socket: Socket,
+    first?: Buffer,
+  ) {
     socket.setNoDelay(true);
-    const dec = new FrameDecoder();
-    socket.on('data', (c: Buffer) => {
-      for (const f of dec.push(c)) {
-        const w = this.waiter;
-        this.waiter = undefined;
-        if (w) w(f);
-        else this.queue.push(f);
-      }
-    });
+    if (first && first.length > 0) this.onData(first);
+    socket.on('data', (c: Buffer) => this.onData(c));
+  }
+  private onData(c: Buffer): void {
+    for (const f of this.dec.push(c)) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (w) w(f);
+      else this.queue.push(f);
+    }
   }
   next(): Promise<Frame> {
     const f = this.queue.shift();
@@ -40,8 +45,9 @@ await new Promise<void>((resolve) => {
   };
   if (missing === 0) resolve();
   const server = createServer((s) => {
+    // The dialer's rank byte may arrive in one chunk with its first frame: keep the rest.
     s.once('data', (c: Buffer) => {
-      peers[c[0]!] = new Conn(s);
+      peers[c[0]!] = new Conn(s, c.subarray(1));
       done();
     });
   });

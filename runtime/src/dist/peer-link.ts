@@ -27,6 +27,7 @@ export class PeerLink {
   private downReason: string | undefined;
   private byeReceived = false;
   private events: PeerLinkEvents | undefined;
+  private pendingAbort: { lostRank: number; reason: string } | undefined;
 
   constructor(
     /** The rank of the replica at the other end (messages name it). */
@@ -50,6 +51,7 @@ export class PeerLink {
   /** Starts reporting to `events` (frames arriving before are queued, a loss before is reported now). */
   attach(events: PeerLinkEvents): void {
     this.events = events;
+    if (this.pendingAbort) events.onAbort(this, this.pendingAbort.lostRank, this.pendingAbort.reason);
     if (this.downReason !== undefined) events.onDown(this, this.downReason);
   }
 
@@ -131,7 +133,8 @@ export class PeerLink {
       }
       if (f.op === Op.abort) {
         const { lostRank, reason } = decodeAbort(f.payload);
-        this.events?.onAbort(this, lostRank, reason);
+        if (this.events) this.events.onAbort(this, lostRank, reason);
+        else this.pendingAbort ??= { lostRank, reason }; // arrived with the welcome, before attach
         continue;
       }
       const w = this.waiter;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDojoError } from '../../../lib/errors';
 import { connectCollective, encodeFrame, FRAME_HEADER_BYTES, Op, type Collective } from '../../../runtime/src/dist';
-import { encodeHello } from '../../../runtime/src/dist/frame';
+import { encodeAbort, encodeHello } from '../../../runtime/src/dist/frame';
 import { closeAll, openMaster, outcome, rawConnect, record, sleep, startWorld } from './helpers';
 
 const opened: Collective[] = [];
@@ -23,6 +23,19 @@ function expectLost(e: unknown, pattern: RegExp): void {
 }
 
 describe('collective failure handling', () => {
+  it('an abort that arrives in the same packet as the welcome is not lost', async () => {
+    // A hand-made rank 0: answers the hello with welcome + abort in one write.
+    const { server, addr } = await openMaster();
+    server.on('connection', (s) => {
+      s.once('data', () => s.write(Buffer.concat([encodeFrame(Op.welcome, 0, 0), encodeFrame(Op.abort, 0, 0, encodeAbort(2, 'connection closed (test)'))])));
+    });
+    const leaf = await connectCollective({ rank: 1, worldSize: 3, peers: [addr], trialLabel: 'w' });
+    opened.push(leaf);
+    const o = await outcome(leaf.allreduce(new Float64Array(1), 'sum'));
+    expect(!o.ok && o.error.message).toBe('replica 2 of trial w lost: connection closed (test)');
+    server.close();
+  });
+
   it('drops garbage sent to the collective port during and after the rendezvous, and keeps working', async () => {
     const { server, addr, port } = await openMaster();
     // Garbage arrives before any replica joined.
