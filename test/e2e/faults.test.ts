@@ -39,13 +39,13 @@ const readJson = <T>(f: string): T | undefined => {
 
 describe('faults', () => {
   it('a worker killed mid-trial fails that trial (run FAILED with the reason) and the study completes', async () => {
-    const s = await startStudy(4, 2, [3000, 4000]);
+    const s = await startStudy(4, 2, [8000, 10000]);
     const pids = join(box.home, s.dojo, 'pids');
     // Wait until worker g0 has trained a little inside a trial, then kill it.
     const status = await until('worker g0 inside a trial', () => {
       const st = readJson<{ pid: number; trial: number | null; updatedAt: string }>(join(pids, `${s.job}.g0.r0.status.json`));
       const age = st ? Date.now() - Date.parse(st.updatedAt) : 0;
-      return st && st.trial !== null && age > 300 && age < 1000 ? st : undefined;
+      return st && st.trial !== null && age > 200 && age < 2000 ? st : undefined;
     });
     process.kill(status.pid, 'SIGKILL');
     // Killed inside the trial: the worker never cleared its status.
