@@ -24,10 +24,13 @@ export interface LocalProviderOptions {
 }
 
 const noop: ProgressFn = () => undefined;
+/** Waits ms, or less when signal aborts; removes its abort listener either way (polls call it often). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    if (signal?.aborted) return resolve();
+    const onAbort = () => { clearTimeout(t); resolve(); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Runs dojos as processes on this machine; state under $DOJO_HOME. */
