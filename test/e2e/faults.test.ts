@@ -71,7 +71,13 @@ describe('faults', () => {
       const d = await s.hpo.getStudy(s.study);
       const done = d.trials.filter((t) => t.state === 'complete');
       return done.length >= 1 && done.length < 4 ? done : undefined;
-    }, 120_000);
+    }, 120_000).catch(async (e: Error) => {
+      // Say what the study looked like, so that a timeout on a loaded CI machine is diagnosable.
+      const d = await s.hpo.getStudy(s.study);
+      const states = d.trials.map((t) => `${t.number}:${t.state}`).join(' ');
+      const logs = await box.run(['job', 'logs', s.job]);
+      throw new Error(`${e.message}; trials: [${states}]; job logs tail:\n${logs.stdout.split('\n').slice(-20).join('\n')}`);
+    });
     const manager = readJson<{ pid: number }>(join(box.home, s.dojo, 'pids', 'manager.json'))!;
     process.kill(manager.pid, 'SIGKILL');
     await until('the manager gone', () => (processesMentioning(`manager serve --dir ${join(box.home, s.dojo)}`).length === 0 ? true : undefined), 10_000);
