@@ -77,6 +77,11 @@ export class RegistryClient {
     return (await this.call<{ model_version: ModelVersion }>('GET', 'registered-models/alias', { name, alias })).model_version;
   }
 
+  /** registered-models/alias (DELETE); a model without that alias is left as it is, as in MLflow. */
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
   /** Creates the registered model if missing, then a new version from `source` (e.g. runs:/<id>/best_model). */
   async registerModel(name: string, source: string, runId?: string): Promise<ModelVersion> {
     if (!(await this.getRegisteredModel(name))) {
@@ -93,12 +98,13 @@ export class RegistryClient {
 /**
  * Resolves `models:/<name>/<version|alias|stage>` to the version's source URI (what predict
  * loads): a number is a version, `latest` the newest, a stage name (Production, Staging) its
- * newest version, anything else an alias.
+ * newest version, `@<alias>` (MLflow's `models:/<name>@<alias>`) and anything else an alias.
  */
 export async function resolveRegisteredModel(client: TrackingClient, name: string, versionOrAlias: string): Promise<string> {
   const reg = new RegistryClient(client);
   let mv: ModelVersion | undefined;
-  if (/^\d+$/.test(versionOrAlias)) mv = await reg.getModelVersion(name, versionOrAlias);
+  if (versionOrAlias.startsWith('@')) mv = await reg.getByAlias(name, versionOrAlias.slice(1));
+  else if (/^\d+$/.test(versionOrAlias)) mv = await reg.getModelVersion(name, versionOrAlias);
   else if (versionOrAlias === 'latest' || ['none', 'staging', 'production', 'archived'].includes(versionOrAlias.toLowerCase())) {
     const all = await reg.searchModelVersions(`name = '${name.replace(/'/g, "\\'")}'`);
     const pick = versionOrAlias === 'latest' ? all : all.filter((v) => v.current_stage.toLowerCase() === versionOrAlias.toLowerCase());

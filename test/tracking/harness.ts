@@ -46,7 +46,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A raw MLflow API call, to check wire details the typed client hides. */
-export async function raw(url: string, method: 'GET' | 'POST', endpoint: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
+export async function raw(url: string, method: 'GET' | 'POST' | 'DELETE' | 'PATCH', endpoint: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
   const full = `${url}/api/2.0/mlflow/${endpoint}`;
   const res = await fetch(full, {
     method,

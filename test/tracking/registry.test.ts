@@ -8,7 +8,7 @@ import { FEATURE_NAMES } from '../../runtime/src/data/schema';
 import { forward } from '../../runtime/src/model';
 import { encodeModel, logModelArtifacts } from '../../runtime/src/model-file';
 import { trainedModel } from '../runtime/model-file/helpers';
-import { raw, serverUnderTest, uniqueName, type ServerUnderTest } from './harness';
+import { expectMlflowError, raw, serverUnderTest, uniqueName, type ServerUnderTest } from './harness';
 
 // The model registry contract (MLflow 2.x REST), against the embedded server or DOJO_TEST_TRACKING_URI.
 let s: ServerUnderTest;
@@ -63,6 +63,36 @@ describe('model registry', () => {
     await expect(reg.createModelVersion(uniqueName('unregistered'), 'runs:/x/model')).rejects.toMatchObject({ errorCode: 'RESOURCE_DOES_NOT_EXIST' });
   });
 
+  it('aliases: set, read, delete (JSON body or query; 404 for an unknown model, no-op for an unset alias as MLflow), @alias resolution', async () => {
+    const reg = new RegistryClient(s.client);
+    const name = uniqueName('fare');
+    await reg.createRegisteredModel(name);
+    await reg.createModelVersion(name, 'runs:/aaa/model', 'aaa');
+    await reg.createModelVersion(name, 'runs:/bbb/model', 'bbb');
+    await reg.setAlias(name, 'champion', '1');
+    await reg.setAlias(name, 'challenger', '2');
+    expect((await reg.getByAlias(name, 'challenger')).aliases).toEqual(['challenger']);
+    expect(await resolveRegisteredModel(s.client, name, '@champion')).toBe('runs:/aaa/model');
+    // The Python client's form: DELETE with a JSON body.
+    await reg.deleteAlias(name, 'champion');
+    await expectMlflowError(reg.getByAlias(name, 'champion'), 'RESOURCE_DOES_NOT_EXIST', 404);
+    expect((await reg.getModelVersion(name, '1')).aliases ?? []).toEqual([]);
+    expect((await reg.getRegisteredModel(name))?.aliases).toEqual([{ alias: 'challenger', version: '2' }]);
+    // The REST docs' form: DELETE with the query.
+    const q = await raw(s.url, 'DELETE', `registered-models/alias?${new URLSearchParams({ name, alias: 'challenger' })}`);
+    expect([q.status, q.json]).toEqual([200, {}]);
+    expect((await reg.getRegisteredModel(name))?.aliases ?? []).toEqual([]);
+    await expectMlflowError(resolveRegisteredModel(s.client, name, '@challenger'), 'RESOURCE_DOES_NOT_EXIST', 404);
+    // As MLflow: removing an alias that is not set is a no-op, an unknown model a 404.
+    await reg.deleteAlias(name, 'champion');
+    await expectMlflowError(reg.deleteAlias(uniqueName('nope'), 'champion'), 'RESOURCE_DOES_NOT_EXIST', 404);
+    const noAlias = await raw(s.url, 'DELETE', 'registered-models/alias', { name });
+    expect([noAlias.status, noAlias.json?.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    expect((await raw(s.url, 'PATCH', 'registered-models/alias', { name, alias: 'x' })).status).toBe(405);
+    // The versions themselves are untouched.
+    expect((await reg.searchModelVersions(`name = '${name}'`)).map((v) => v.version).sort()).toEqual(['1', '2']);
+  });
+
   it('dojo predict --model models:/<name>/1 loads the registered run model', async () => {
     const exp = await s.client.getOrCreateExperiment(uniqueName('registry'));
     const run = await s.client.createRun({ experimentId: exp });
@@ -76,7 +106,14 @@ describe('model registry', () => {
     writeFileSync(input, `${FEATURE_NAMES.join(',')}\n38.9,-77.03,38.91,-77.0,2017,5,3,14\n`);
     const io = memoryIo({ DOJO_TRACKING_URI: s.url });
     expect(await predict([], { model: `models:/${name}/1`, input, batch: 8 } as never, { io, debug: false })).toBe(0);
-    expect(Number(io.stdout[1])).toBe(forward(model, Float64Array.from([38.9, -77.03, 38.91, -77.0, 2017, 5, 3, 14]), 1)[0]);
+    const expected = forward(model, Float64Array.from([38.9, -77.03, 38.91, -77.0, 2017, 5, 3, 14]), 1)[0];
+    expect(Number(io.stdout[1])).toBe(expected);
+    // MLflow's alias syntax, models:/<name>@<alias>
+    await new RegistryClient(s.client).setAlias(name, 'champion', '1');
+    const byAlias = memoryIo({ DOJO_TRACKING_URI: s.url });
+    expect(await predict([], { model: `models:/${name}@champion`, input, batch: 8 } as never, { io: byAlias, debug: false })).toBe(0);
+    expect(Number(byAlias.stdout[1])).toBe(expected);
+    await expect(predict([], { model: `models:/${name}@nobody`, input, batch: 8 } as never, { io: byAlias, debug: false })).rejects.toThrow(/alias nobody not found/);
     await expect(predict([], { model: `models:/${name}/7`, input, batch: 8 } as never, { io, debug: false })).rejects.toThrow(/not found/);
   });
 });

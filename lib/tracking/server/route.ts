@@ -8,17 +8,22 @@ export interface ServerDeps {
   readonly artifacts: ArtifactRepository;
 }
 
+/** An HTTP method an API route may accept. */
+export type ApiMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
+
 /**
  * One MLflow JSON endpoint, served under both /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/. The
- * handler gets the JSON body (POST) or the query (GET) and returns the answer object; an empty
- * object is MLflow's answer to every write. Throw a TrackingError for MLflow's error answers.
+ * handler gets the JSON body (POST, PATCH), the query (GET) or either (DELETE), and returns the
+ * answer object; an empty object is MLflow's answer to every write. A route accepting several
+ * methods tells them apart by `method` (MLflow gives one path several meanings, e.g.
+ * registered-models/alias). Throw a TrackingError for MLflow's error answers.
  */
 export interface ApiRoute {
   /** Path after the prefix, e.g. "runs/log-batch". */
   readonly path: string;
   /** Accepted methods; any other is a 405. */
-  readonly methods: readonly ('GET' | 'POST' | 'DELETE' | 'PATCH')[];
-  handle(args: Args, deps: ServerDeps): object;
+  readonly methods: readonly ApiMethod[];
+  handle(args: Args, deps: ServerDeps, method: ApiMethod): object;
 }
 
 /** Drops absent values so that the answer omits empty things, as MLflow does. */

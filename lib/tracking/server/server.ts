@@ -7,7 +7,7 @@ import { ArtifactRepository, ARTIFACTS_DIR } from './artifact-repo';
 import { readJsonBody, sendError, sendJson, sendText } from './http';
 import { argsFromQuery, type Args } from './parse';
 import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
-import type { ApiRoute, ServerDeps } from './route';
+import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
 
@@ -36,6 +36,24 @@ export const SERVER_VERSION = '2.11.3';
 
 const API_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
 
+function isMethodOf(route: ApiRoute, method: string): method is ApiMethod {
+  return (route.methods as readonly string[]).includes(method);
+}
+
+/**
+ * The call's parameters: the query of a GET, the JSON body of a POST or PATCH; a DELETE may carry
+ * either (MLflow's Python client sends a JSON body, the REST docs show a query), the body winning.
+ */
+async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: URLSearchParams): Promise<Args> {
+  if (method === 'GET') return argsFromQuery(searchParams);
+  if (method !== 'DELETE' || req.headers['content-type'] !== undefined) {
+    const body = await readJsonBody(req);
+    return method === 'DELETE' ? { ...argsFromQuery(searchParams), ...body } : body;
+  }
+  req.resume();
+  return argsFromQuery(searchParams);
+}
+
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
 export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
@@ -51,9 +69,8 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     if (apiPrefix) {
       const route = routes.get(path.slice(apiPrefix.length).replace(/\/$/, ''));
       if (!route) return sendText(res, 404, 'Not Found');
-      if (!route.methods.includes(method as 'GET' | 'POST')) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
-      const args: Args = method === 'GET' ? argsFromQuery(searchParams) : await readJsonBody(req);
-      return sendJson(res, 200, route.handle(args, deps));
+      if (!isMethodOf(route, method)) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
+      return sendJson(res, 200, route.handle(await readArgs(req, method, searchParams), deps, method));
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);

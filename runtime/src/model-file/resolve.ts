@@ -10,7 +10,8 @@ export interface OpenModelOptions extends DecodeOptions {
   /** Tracking server for `runs:/` and `models:/` URIs. @default DOJO_TRACKING_URI */
   readonly trackingUri?: string;
   /**
-   * Resolves `models:/<name>/<version|alias>` to a `runs:/` URI (the model registry).
+   * Resolves `models:/<name>/<version|alias>` to a `runs:/` URI (the model registry); for
+   * `models:/<name>@<alias>` it is given `@<alias>`.
    * @default - `models:/` URIs are refused
    */
   readonly resolveRegistered?: (client: TrackingClient, name: string, versionOrAlias: string) => Promise<string>;
@@ -24,7 +25,7 @@ function trackingClient(uri: string, opts: OpenModelOptions): TrackingClient {
 
 /**
  * Loads a model from a local path (or `file://` URL), `runs:/<run_id>/<dir>` (the run's logged
- * artifacts) or `models:/<name>/<version>` (through `resolveRegistered`).
+ * artifacts), `models:/<name>/<version>` or `models:/<name>@<alias>` (through `resolveRegistered`).
  */
 export async function openModel(uri: string, opts: OpenModelOptions = {}): Promise<LoadedModel> {
   if (uri.startsWith('runs:')) {
@@ -33,11 +34,13 @@ export async function openModel(uri: string, opts: OpenModelOptions = {}): Promi
     return loadRunModel(trackingClient(uri, opts), r, opts);
   }
   if (uri.startsWith('models:')) {
-    const m = /^models:\/+([^/]+)\/([^/]+)\/*$/.exec(uri);
-    if (!m) throw new DojoError('USAGE', `--model ${uri}: expected models:/<name>/<version>, e.g. models:/fare/1`);
+    // models:/<name>/<version|stage|alias> or MLflow's models:/<name>@<alias>
+    const m = /^models:\/+([^/@]+)(?:\/([^/@]+)|@([^/@]+))\/*$/.exec(uri);
+    if (!m) throw new DojoError('USAGE', `--model ${uri}: expected models:/<name>/<version> or models:/<name>@<alias>, e.g. models:/fare/1`);
     if (!opts.resolveRegistered) throw new DojoError('USAGE', `--model ${uri}: models:/ URIs need a model registry, which this command was not given`);
     const client = trackingClient(uri, opts);
-    const runsUri = await opts.resolveRegistered(client, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
+    const ref = m[2] !== undefined ? decodeURIComponent(m[2]) : `@${decodeURIComponent(m[3]!)}`;
+    const runsUri = await opts.resolveRegistered(client, decodeURIComponent(m[1]!), ref);
     const r = parseRunsUri(runsUri);
     if (!r) throw new DojoError('BAD_DATA', `--model ${uri}: the registry points to ${runsUri}, which is not a runs:/ URI`);
     return loadRunModel(client, r, opts);

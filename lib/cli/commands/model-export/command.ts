@@ -6,7 +6,7 @@ export const modelExportCommand: CommandSpec = {
   description: 'export a saved model as an ONNX graph (Gemm/Relu/BatchNormalization, opset 13, float32) to serve it anywhere',
   configure: (cmd) =>
     cmd
-      .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model or models:/<name>/<version>')
+      .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model, models:/<name>/<version> or models:/<name>@<alias>')
       .requiredOption('--out <file>', 'where to write the exported model')
       .option('--format <format>', 'export format (only onnx)', 'onnx')
       .option('--tracking <uri>', 'tracking server for runs:/ and models:/ (default: DOJO_TRACKING_URI)')

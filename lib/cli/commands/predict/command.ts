@@ -7,7 +7,7 @@ export const predictCommand: CommandSpec = {
   description: 'predict fares with a saved model over CSV files (8 feature columns, optional label column first: then RMSE is reported)',
   configure: (cmd) =>
     cmd
-      .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model or models:/<name>/<version>')
+      .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model, models:/<name>/<version> or models:/<name>@<alias>')
       .requiredOption('--input <glob>', 'input CSVs: path glob, file:///abs/part*.csv or s3://bucket/prefix/part*.csv')
       .option('--output <file>', 'write the predictions CSV here (default: stdout, and the JSON summary goes to stderr)')
       .option('--tracking <uri>', 'tracking server for runs:/ and models:/ (default: DOJO_TRACKING_URI)')

@@ -43,18 +43,16 @@ export const registryRoutes: readonly ApiRoute[] = [
   },
   {
     path: 'registered-models/alias',
-    // DELETE (remove an alias) needs the HTTP method in the handler, which ApiRoute does not pass yet.
-    methods: ['GET', 'POST'],
-    handle: (a, { store }) => {
+    // One path, three calls: POST points the alias at a version, GET reads it, DELETE removes it.
+    methods: ['GET', 'POST', 'DELETE'],
+    handle: (a, { store }, method) => {
       const name = str(a, 'name', true);
       const alias = str(a, 'alias', true);
-      // POST carries the version to point the alias at; GET asks which version it points at.
-      const version = a['version'];
-      if (version !== undefined && version !== null && version !== '') {
-        store.registry.setAlias(name, alias, String(version));
-        return {};
-      }
-      return { model_version: compact({ ...store.registry.getByAlias(name, alias) }) };
+      if (method === 'GET') return { model_version: compact({ ...store.registry.getByAlias(name, alias) }) };
+      // As MLflow: an unknown model is a 404, deleting an alias that is not set is a no-op.
+      if (method === 'DELETE') store.registry.deleteAlias(name, alias);
+      else store.registry.setAlias(name, alias, String(int64(a, 'version', true)));
+      return {};
     },
   },
   {
