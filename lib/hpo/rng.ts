@@ -1,12 +1,10 @@
+import { Sfc32 } from '../random/sfc32';
+
 /**
- * A small seeded PRNG (sfc32, seeded through splitmix32) injected into every sampler, so that the
+ * The HPO service's seeded PRNG (sfc32 from lib/random, seeded through splitmix32) injected into every sampler, so that the
  * same seed and the same history give the same suggestions on every platform and after a restart.
  */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class Rng extends Sfc32 {
   private spareNormal: number | undefined;
 
   /** Seeds the generator from any number of 32-bit integers (e.g. study seed and trial number). */
@@ -23,29 +21,13 @@ export class Rng {
       s = (s ^ Math.imul(seed >>> 0, 0x27d4eb2d) ^ Math.floor(seed / 0x100000000)) | 0;
       mix();
     }
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
-    for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  /** A uniform 32-bit unsigned integer. */
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    super(mix(), mix(), mix(), mix());
+    this.skip(12);
   }
 
   /** A uniform double in [0, 1) with 53 random bits. */
   next(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return this.nextDouble();
   }
 
   /** A uniform double in [low, high). */

@@ -1,14 +1,11 @@
+import { Sfc32 } from '../../../lib/random/sfc32';
+
 /**
- * A small seeded PRNG (sfc32, seeded through splitmix32): deterministic across platforms, so the same
+ * The weight initialiser's seeded PRNG (sfc32 from lib/random, seeded through splitmix32): deterministic across platforms, so the same
  * seed gives bit-identical initial weights everywhere. It does not reproduce PyTorch's Mersenne
  * Twister stream; only the distributions match.
  */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class Rng extends Sfc32 {
   constructor(seed: number) {
     let s = seed >>> 0;
     const next = (): number => {
@@ -18,29 +15,8 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  /** A uniform 32-bit unsigned integer. */
-  nextUint32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
-  /** A uniform double in [0, 1) with 53 random bits. */
-  nextDouble(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    super(next(), next(), next(), next());
+    this.skip(12);
   }
 
   /** A uniform double in [lo, hi). */

@@ -1,3 +1,5 @@
+import { Sfc32 } from '../../../../lib/random/sfc32';
+
 /** Mixes a 32-bit value (splitmix32 finaliser): derives independent seeds from (seed, part). */
 export function mix32(x: number): number {
   x = (x + 0x9e3779b9) | 0;
@@ -7,38 +9,22 @@ export function mix32(x: number): number {
 }
 
 /**
- * A small, fast, seeded PRNG (sfc32, 128-bit state) so that synthetic data is reproducible across
- * platforms and Node versions (Math.random is neither seedable nor specified).
+ * The synthetic-data generator's seeded PRNG (sfc32 from lib/random) with (seed, stream) seeding,
+ * so that every part file has its own reproducible stream.
  */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class Rng extends Sfc32 {
   private spare = NaN;
 
   constructor(seed: number, stream = 0) {
-    this.a = mix32(seed);
-    this.b = mix32(this.a ^ stream);
-    this.c = mix32(this.b + 0x632be5ab);
-    this.d = 1;
-    for (let i = 0; i < 16; i++) this.u32();
+    const a = mix32(seed);
+    const b = mix32(a ^ stream);
+    super(a, b, mix32(b + 0x632be5ab), 1);
+    this.skip(16);
   }
 
-  /** A uniform 32-bit unsigned integer. */
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** A uniform double in [0, 1). */
+  /** A uniform double in [0, 1) with 32 random bits (one draw: the generator's hot path). */
   next(): number {
-    return this.u32() / 4294967296;
+    return this.nextUint32() / 4294967296;
   }
 
   /** A standard normal deviate (Box–Muller, both values used). */
