@@ -241,7 +241,16 @@ export class HpoEngine {
       s.row.finishedAt = this.now();
       this.store.setFinished(s.row.id, s.row.finishedAt);
       // Rendering and uploading the report takes seconds: the last tell does not wait for it.
-      const work = this.observe('study finished', () => this.opts.observer?.studyFinished(s)).then(() => undefined);
+      const work = this.observe('study finished', () => this.opts.observer?.studyFinished(s)).then((bestModel) => {
+        if (!bestModel) return;
+        s.row.bestModel = bestModel;
+        try {
+          this.store.setBestModel(s.row.id, bestModel);
+        } catch (e) {
+          // The database may be closing (service shutdown); the parent run's tags still name the model.
+          this.warn(`study ${s.row.name}: best model not recorded: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      });
       this.background.add(work);
       void work.finally(() => this.background.delete(work));
     }

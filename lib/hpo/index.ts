@@ -4,7 +4,7 @@ export { HpoClient } from './client';
 export { HpoEngine, BadRequest, type TrialAsk, type TellState, type EngineOptions } from './engine';
 export type { StudyObserver } from './observer';
 export { SqliteStore, type StoredStudy, type StoredTrial } from './storage/sqlite';
-export { StudyRuntime, type StudyInfo, type StudyDetail, type TrialInfo, type BestTrial } from './study';
+export { StudyRuntime, type StudyInfo, type StudyDetail, type TrialInfo, type BestTrial, type BestModel } from './study';
 export {
   validateSpace,
   checkSpace,

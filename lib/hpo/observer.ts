@@ -1,5 +1,5 @@
 import type { StoredTrial } from './storage/sqlite';
-import type { StudyRuntime } from './study';
+import type { BestModel, StudyRuntime } from './study';
 
 /**
  * Side effects of a study's life outside the database (tracking runs, report artifacts). The
@@ -13,6 +13,6 @@ export interface StudyObserver {
   trialStarted(study: StudyRuntime, trial: StoredTrial): Promise<string | undefined>;
   /** A trial reached a final state (told, or failed by heartbeat timeout). */
   trialFinished(study: StudyRuntime, trial: StoredTrial): Promise<void>;
-  /** maxTrials trials are all told: the study is over. */
-  studyFinished(study: StudyRuntime): Promise<void>;
+  /** maxTrials trials are all told: the study is over. Returns where its best model went, if anywhere. */
+  studyFinished(study: StudyRuntime): Promise<BestModel | undefined>;
 }

@@ -42,10 +42,27 @@ export interface StudyInfo {
   readonly createdAt: number;
 }
 
+/**
+ * The study's best model once the study has ended with tracking: the best trial's model copied
+ * to the parent run (`runs:/<runId>/<artifactPath>`) and, where the tracking server has a model
+ * registry, the registered version (`models:/<name>/<version>`).
+ */
+export interface BestModel {
+  /** The parent run holding the copy. */
+  readonly runId: string;
+  /** Artifact directory on that run: "best_model". */
+  readonly artifactPath: string;
+  /** `runs:/<runId>/<artifactPath>` */
+  readonly uri: string;
+  readonly registeredModel?: { readonly name: string; readonly version: string; readonly uri: string };
+}
+
 /** A study in `GET /api/v1/studies/{id}`: its info, space, best trial and every trial. */
 export interface StudyDetail extends StudyInfo {
   readonly space: SearchSpace;
   readonly best: BestTrial | null;
+  /** Absent until the ended study's best model is promoted (never without a tracking server). */
+  readonly bestModel?: BestModel;
   readonly trials: TrialInfo[];
 }
 
@@ -115,7 +132,8 @@ export class StudyRuntime {
 
   /** The full view with every trial. */
   detail(): StudyDetail {
-    return { ...this.info(), space: this.spec.space, best: this.best(), trials: this.trials.map(trialInfo) };
+    const bestModel = this.row.bestModel;
+    return { ...this.info(), space: this.spec.space, best: this.best(), ...(bestModel ? { bestModel } : {}), trials: this.trials.map(trialInfo) };
   }
 }
 

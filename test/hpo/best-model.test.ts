@@ -2,13 +2,15 @@
 // registered model version named after the study; `dojo predict --model models:/<name>/1` uses it.
 // Real HPO service, tracking server and worker loop on 127.0.0.1.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as predict } from '../../lib/cli/commands/predict';
 import { memoryIo } from '../../lib/cli/io';
-import { HpoClient, startHpoService } from '../../lib/hpo';
+import { HpoClient, HpoEngine, SqliteStore, startHpoService, type StudyDetail } from '../../lib/hpo';
 import { BEST_MODEL_TAG } from '../../lib/hpo/tracking/best-model';
+import { rebuildFromTracking } from '../../lib/hpo/tracking/rebuild';
 import { TrackingClient, startTrackingServer } from '../../lib/tracking';
 import { RegistryClient } from '../../lib/tracking/registry-client';
 import { synthesize } from '../../runtime/src/data';
@@ -43,7 +45,46 @@ async function waitForTag(t: TrackingClient, runId: string, key: string): Promis
   throw new Error(`run ${runId} never got tag ${key}`);
 }
 
+async function waitForBestModel(client: HpoClient, id: number): Promise<StudyDetail> {
+  for (let i = 0; i < 200; i++) {
+    const d = await client.getStudy(id);
+    if (d.bestModel) return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`study ${id} never named its best model`);
+}
+
 describe('study end: best model', () => {
+  it('without a tracking server an ended study has no bestModel field', async () => {
+    const engine = new HpoEngine(new SqliteStore(':memory:'));
+    await engine.createStudy({ name: 'untracked', space: { x: { type: 'float', low: 0, high: 1 } }, sampler: { name: 'random', seed: 1 }, maxTrials: 2 });
+    for (let i = 0; i < 2; i++) {
+      const t = await engine.ask('untracked');
+      await engine.tell('untracked', t.number, 'complete', t.params.x as number);
+    }
+    await engine.idle();
+    const d = engine.getStudy('untracked');
+    engine.close();
+    expect(d.state).toBe('finished');
+    expect(d.best).not.toBeNull();
+    expect('bestModel' in d).toBe(false);
+  });
+
+
+  it('a database from before best_model gains the column and keeps its studies', () => {
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, spec TEXT NOT NULL, seed INTEGER NOT NULL, created_at INTEGER NOT NULL, parent_run_id TEXT, finished_at INTEGER)');
+    old.prepare('INSERT INTO studies (name, spec, seed, created_at, parent_run_id) VALUES (?, ?, ?, ?, ?)').run('old', '{}', 1, 1, 'p1');
+    old.close();
+    const store = new SqliteStore(file);
+    expect(store.loadAll().map((x) => [x.study.name, x.study.bestModel])).toEqual([['old', undefined]]);
+    const m = { runId: 'p1', artifactPath: 'best_model', uri: 'runs:/p1/best_model' };
+    store.setBestModel(1, m);
+    expect(store.loadAll()[0]!.study.bestModel).toEqual(m);
+    store.close();
+  });
+
   it('every trial logs model/, the best is copied to best_model/ and registered; predict models:/<job>/1', async () => {
     const client = new HpoClient(hpo.url);
     const study = await client.createStudy({
@@ -79,6 +120,26 @@ describe('study end: best model', () => {
     expect(Buffer.from(best).equals(Buffer.from(await t.downloadArtifact(child, 'model/model.dojo')))).toBe(true);
     expect(new TextDecoder().decode(await t.downloadArtifact(parent, 'best_model/MLmodel'))).toMatch(/^artifact_path: best_model$/m);
     expect(await new RegistryClient(t).getModelVersion('fare-job', '1')).toMatchObject({ source: `runs:/${parentRunId}/best_model`, run_id: parentRunId });
+
+    // The study summary names it: the study detail, the HTML report (uploaded and served), and
+    // both survive a restart (the database) and a rebuild from tracking alone (the tags).
+    const bestModel = {
+      runId: parentRunId,
+      artifactPath: 'best_model',
+      uri: `runs:/${parentRunId}/best_model`,
+      registeredModel: { name: 'fare-job', version: '1', uri: 'models:/fare-job/1' },
+    };
+    expect((await waitForBestModel(client, study.id)).bestModel).toEqual(bestModel);
+    const uploaded = new TextDecoder().decode(await t.downloadArtifact(parent, 'report/index.html'));
+    expect(uploaded).toMatch(new RegExp(`best model: <code>runs:/${parentRunId}/best_model</code>; registered as <code>models:/fare-job/1</code>`));
+    expect(await client.reportHtml(study.id)).toContain('registered as <code>models:/fare-job/1</code>');
+    const reopened = new SqliteStore(join(dir, 'hpo.db'));
+    expect(reopened.loadAll().find((x) => x.study.name === 'fare-job')?.study.bestModel).toEqual(bestModel);
+    reopened.close();
+    const rebuilt = new SqliteStore(':memory:');
+    await rebuildFromTracking(tracking.url, rebuilt);
+    expect(rebuilt.loadAll().find((x) => x.study.name === 'fare-job')?.study.bestModel).toEqual(bestModel);
+    rebuilt.close();
 
     // The registered model predicts the validation files; its RMSE is the best trial's val_rmse.
     const io = memoryIo({ DOJO_TRACKING_URI: tracking.url });

@@ -8,7 +8,7 @@ import { commands } from '../../lib/cli/commands';
 import { HpoClient, HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo';
 import { pedAnovaImportances } from '../../lib/hpo/report/importance';
 import { describe as describeStats, quantile } from '../../lib/hpo/report/stats';
-import { renderReport } from '../../lib/hpo/report/html';
+import { renderReport, summaryHtml } from '../../lib/hpo/report/html';
 
 const space = {
   x: { type: 'float', low: -3, high: 3 },
@@ -54,6 +54,16 @@ describe('study report', () => {
     expect(html).toContain('Statistics of complete trials');
     expect(html.match(/<svg/g)).toHaveLength(4);
     for (const title of ['Optimisation history', 'Parameter importances (PED-ANOVA)', 'Parallel coordinates', 'Contour: x × lr']) expect(html).toContain(title);
+    // No best model before the study's end with tracking; once there, one line names its URIs.
+    expect(html).not.toContain('best model:');
+    const runOnly = summaryHtml({ ...d, bestModel: { runId: 'abc', artifactPath: 'best_model', uri: 'runs:/abc/best_model' } }, [], false);
+    expect(runOnly).toContain('<p class="best-model">best model: <code>runs:/abc/best_model</code></p>');
+    const registered = summaryHtml(
+      { ...d, bestModel: { runId: 'abc', artifactPath: 'best_model', uri: 'runs:/abc/best_model', registeredModel: { name: 'rep<1>', version: '3', uri: 'models:/rep<1>/3' } } },
+      [],
+      false,
+    );
+    expect(registered).toContain('registered as <code>models:/rep&lt;1&gt;/3</code>');
   });
 
   it('dojo hpo report STUDY --out DIR writes index.html and the SVGs; the service serves the same report', async () => {

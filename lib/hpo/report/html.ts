@@ -1,5 +1,5 @@
 import { DojoError } from '../../errors';
-import type { StudyDetail } from '../study';
+import type { BestModel, StudyDetail } from '../study';
 import { pedAnovaImportances } from './importance';
 import { contourSpec } from './plots/contour';
 import { historySpec } from './plots/history';
@@ -52,7 +52,14 @@ export async function renderPlots(study: StudyDetail, opts: ReportOptions = {}):
   return files;
 }
 
-/** The HTML summary: best trial, describe() statistics, plots (inline, or linked when `linkPlots`), and every trial. */
+/** The line naming the best model (empty before the study's end or without tracking). */
+export function bestModelHtml(m: BestModel | undefined): string {
+  if (!m) return '';
+  const reg = m.registeredModel ? `; registered as <code>${esc(m.registeredModel.uri)}</code> (<code>dojo predict --model ${esc(m.registeredModel.uri)}</code>)` : '';
+  return `<p class="best-model">best model: <code>${esc(m.uri)}</code>${reg}</p>`;
+}
+
+/** The HTML summary: best trial, its model, describe() statistics, plots (inline, or linked when `linkPlots`), and every trial. */
 export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: boolean): string {
   const names = Object.keys(study.space);
   const best = study.best;
@@ -75,6 +82,7 @@ export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: 
     .join(', ')}</p>
 <h2>Best trial</h2>
 ${best ? `<p>trial ${best.number}: <b>${num(best.value)}</b></p><table><tr><th>param</th><th>value</th></tr>${names.map((n) => `<tr><td>${esc(n)}</td><td>${esc(best.params[n])}</td></tr>`).join('')}</table>` : '<p>no complete trial yet</p>'}
+${bestModelHtml(study.bestModel)}
 <h2>Statistics of complete trials</h2>
 <table><tr><th></th><th>count</th><th>mean</th><th>std</th><th>min</th><th>25%</th><th>50%</th><th>75%</th><th>max</th><th>unique</th><th>top</th><th>freq</th></tr>
 ${describe(study).map(stat).join('\n')}</table>

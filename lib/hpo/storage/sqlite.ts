@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Params } from '../space';
 import type { ResolvedStudySpec } from '../spec';
+import type { BestModel } from '../study';
 import type { TrialState } from '../types';
 
 /** A study row as stored. */
@@ -12,6 +13,8 @@ export interface StoredStudy {
   readonly createdAt: number;
   parentRunId?: string;
   finishedAt?: number;
+  /** Set once the ended study's best model is promoted in tracking. */
+  bestModel?: BestModel;
 }
 
 /** A trial row as stored, with its intermediate values. */
@@ -48,7 +51,8 @@ CREATE TABLE IF NOT EXISTS studies (
   seed INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   parent_run_id TEXT,
-  finished_at INTEGER
+  finished_at INTEGER,
+  best_model TEXT
 );
 CREATE TABLE IF NOT EXISTS trials (
   study_id INTEGER NOT NULL REFERENCES studies(id),
@@ -87,6 +91,9 @@ export class SqliteStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Databases written before best_model existed gain the column (NULL: no best model recorded).
+    const columns = this.db.prepare('PRAGMA table_info(studies)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'best_model')) this.db.exec('ALTER TABLE studies ADD COLUMN best_model TEXT');
     this.stmts = this.prepare();
   }
 
@@ -97,6 +104,7 @@ export class SqliteStore {
       countStudies: db.prepare('SELECT COUNT(*) AS n FROM studies'),
       setParentRun: db.prepare('UPDATE studies SET parent_run_id = ? WHERE id = ?'),
       setFinished: db.prepare('UPDATE studies SET finished_at = ? WHERE id = ?'),
+      setBestModel: db.prepare('UPDATE studies SET best_model = ? WHERE id = ?'),
       insertTrial: db.prepare(
         'INSERT INTO trials (study_id, number, state, params, value, run_id, started_at, ended_at, fail_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -124,6 +132,11 @@ export class SqliteStore {
   /** Records that a study's end-of-study work (reports) is done. */
   setFinished(studyId: number, at: number): void {
     this.stmts.setFinished.run(at, studyId);
+  }
+
+  /** Records where the ended study's best model is (JSON of BestModel). */
+  setBestModel(studyId: number, model: BestModel): void {
+    this.stmts.setBestModel.run(JSON.stringify(model), studyId);
   }
 
   /** Inserts a new trial (a number is never reused: the primary key refuses it). */
@@ -161,6 +174,7 @@ export class SqliteStore {
       created_at: number;
       parent_run_id: string | null;
       finished_at: number | null;
+      best_model: string | null;
     }[];
     const trialRows = this.db.prepare('SELECT * FROM trials ORDER BY study_id, number').all() as TrialRow[];
     const values = this.db.prepare('SELECT * FROM intermediate ORDER BY study_id, number, step').all() as {
@@ -198,6 +212,7 @@ export class SqliteStore {
         createdAt: s.created_at,
         parentRunId: s.parent_run_id ?? undefined,
         finishedAt: s.finished_at ?? undefined,
+        bestModel: s.best_model ? (JSON.parse(s.best_model) as BestModel) : undefined,
       },
       trials: byStudy.get(s.id) ?? [],
     }));

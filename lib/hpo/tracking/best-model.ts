@@ -1,16 +1,22 @@
 import type { TrackingClient } from '../../tracking';
 import { RegistryClient } from '../../tracking/registry-client';
-import type { StudyDetail } from '../study';
+import type { BestModel, StudyDetail } from '../study';
 
 /** Tags on the study's parent run naming its best model. */
 export const BEST_MODEL_TAG = { uri: 'dojo.best_model', registered: 'dojo.registered_model' } as const;
 
-/** What promoteBestModel did. */
-export interface BestModelResult {
-  /** `runs:/<parent>/best_model` */
-  readonly uri: string;
-  /** `models:/<name>/<version>` when the server has a model registry. */
-  readonly registered?: string;
+/** The artifact directory of the best model on the parent run. */
+export const BEST_MODEL_DIR = 'best_model';
+
+/**
+ * The BestModel named by a parent run's tags (`dojo.best_model`, `dojo.registered_model`), or
+ * undefined when the run has no best model; what a study rebuilt from tracking shows.
+ */
+export function bestModelFromTags(runId: string, uri: string | undefined, registered: string | undefined): BestModel | undefined {
+  const m = uri ? /^runs:\/+([^/]+)\/(.+?)\/*$/.exec(uri) : null;
+  if (!m || m[1] !== runId) return undefined;
+  const r = registered ? /^models:\/+([^/]+)\/(\d+)$/.exec(registered) : null;
+  return { runId, artifactPath: m[2]!, uri: uri!, ...(r ? { registeredModel: { name: decodeURIComponent(r[1]!), version: r[2]!, uri: registered! } } : {}) };
 }
 
 /**
@@ -25,7 +31,7 @@ export async function promoteBestModel(
   detail: Pick<StudyDetail, 'name' | 'best' | 'trials'>,
   parentRunId: string,
   log: (line: string) => void,
-): Promise<BestModelResult | undefined> {
+): Promise<BestModel | undefined> {
   try {
     return await promote(client, detail, parentRunId, log);
   } catch (e) {
@@ -40,7 +46,7 @@ async function promote(
   detail: Pick<StudyDetail, 'name' | 'best' | 'trials'>,
   parentRunId: string,
   log: (line: string) => void,
-): Promise<BestModelResult | undefined> {
+): Promise<BestModel | undefined> {
   const best = detail.best;
   const trial = best ? detail.trials.find((t) => t.number === best.number) : undefined;
   if (!trial?.runId) return undefined;
@@ -54,17 +60,17 @@ async function promote(
     log(`study ${detail.name}: best trial ${trial.number} logged no model (${(e as Error).message}); no best_model/`);
     return undefined;
   }
-  await client.uploadArtifact(parent, 'best_model/model.dojo', weights);
-  await client.uploadArtifact(parent, 'best_model/MLmodel', descriptor.replace(/^artifact_path: .*$/m, 'artifact_path: best_model'));
-  const uri = `runs:/${parentRunId}/best_model`;
+  await client.uploadArtifact(parent, `${BEST_MODEL_DIR}/model.dojo`, weights);
+  await client.uploadArtifact(parent, `${BEST_MODEL_DIR}/MLmodel`, descriptor.replace(/^artifact_path: .*$/m, `artifact_path: ${BEST_MODEL_DIR}`));
+  const uri = `runs:/${parentRunId}/${BEST_MODEL_DIR}`;
   await client.setTag(parentRunId, BEST_MODEL_TAG.uri, uri);
-  let registered: string | undefined;
+  let registeredModel: BestModel['registeredModel'];
   try {
     const mv = await new RegistryClient(client).registerModel(detail.name, uri, parentRunId);
-    registered = `models:/${mv.name}/${mv.version}`;
-    await client.setTag(parentRunId, BEST_MODEL_TAG.registered, registered);
+    registeredModel = { name: mv.name, version: mv.version, uri: `models:/${mv.name}/${mv.version}` };
+    await client.setTag(parentRunId, BEST_MODEL_TAG.registered, registeredModel.uri);
   } catch (e) {
     log(`study ${detail.name}: best model not registered (${(e as Error).message})`);
   }
-  return { uri, ...(registered ? { registered } : {}) };
+  return { runId: parentRunId, artifactPath: BEST_MODEL_DIR, uri, ...(registeredModel ? { registeredModel } : {}) };
 }

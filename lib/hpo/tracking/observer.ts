@@ -1,7 +1,7 @@
 import { TrackingClient, type RunTag } from '../../tracking';
 import type { StudyObserver } from '../observer';
 import type { StoredTrial } from '../storage/sqlite';
-import type { StudyRuntime } from '../study';
+import type { BestModel, StudyRuntime } from '../study';
 import { TAG } from './tags';
 import { promoteBestModel } from './best-model';
 
@@ -87,21 +87,27 @@ export class TrackingObserver implements StudyObserver {
     await this.client.updateRun(trial.runId, { status: STATUS[trial.state], endTime: trial.endedAt ?? Date.now() });
   }
 
-  /** Uploads the report (HTML + SVG plots) to the parent run and ends it. */
-  async studyFinished(study: StudyRuntime): Promise<void> {
+  /**
+   * Promotes the best trial's model (best_model/, registered version), uploads the report (HTML +
+   * SVG plots, naming that model) to the parent run and ends it; returns the best model.
+   */
+  async studyFinished(study: StudyRuntime): Promise<BestModel | undefined> {
     const parentRunId = study.row.parentRunId;
-    if (!parentRunId) return;
+    if (!parentRunId) return undefined;
     const { renderReportFiles } = await import('../report/html');
     const run = await this.client.getRun(parentRunId);
-    const detail = study.detail();
+    const model = await promoteBestModel(this.client, study.detail(), parentRunId, this.log);
+    const detail = { ...study.detail(), ...(model ? { bestModel: model } : {}) };
     for (const f of await renderReportFiles(detail)) await this.client.uploadArtifact(run, `report/${f.name}`, f.content);
     const best = detail.best;
     await this.client.logBatch(parentRunId, {
       metrics: best ? [{ key: 'best_objective', value: best.value, timestamp: Date.now(), step: 0 }] : [],
       tags: best ? [{ key: TAG.bestTrial, value: String(best.number) }] : [],
     });
-    const model = await promoteBestModel(this.client, detail, parentRunId, this.log);
     await this.client.updateRun(parentRunId, { status: 'FINISHED', endTime: Date.now() });
-    this.log(`study ${study.row.name}: finished; report uploaded to run ${parentRunId} (artifacts report/)${model ? `; best model ${model.uri}${model.registered ? ` registered as ${model.registered}` : ''}` : ''}`);
+    this.log(
+      `study ${study.row.name}: finished; report uploaded to run ${parentRunId} (artifacts report/)${model ? `; best model ${model.uri}${model.registeredModel ? ` registered as ${model.registeredModel.uri}` : ''}` : ''}`,
+    );
+    return model;
   }
 }

@@ -3,6 +3,7 @@ import type { Params } from '../space';
 import type { ResolvedStudySpec } from '../spec';
 import type { SqliteStore, StoredTrial } from '../storage/sqlite';
 import type { TrialState } from '../types';
+import { BEST_MODEL_TAG, bestModelFromTags } from './best-model';
 import { TAG } from './tags';
 
 function tag(run: Run, key: string): string | undefined {
@@ -18,7 +19,8 @@ const STATES: readonly TrialState[] = ['running', 'complete', 'pruned', 'failed'
 /**
  * Recreates studies in an empty database from tracking alone: each parent run tagged
  * `hpo.role=study` gives a study (id, name, spec, seed), each of its child runs a trial
- * (number, typed params, state, metric `objective`, start/end time, run id). Numbers missing from
+ * (number, typed params, state, metric `objective`, start/end time, run id), the parent's
+ * `dojo.best_model` tags its best model. Numbers missing from
  * tracking (a child run that was never created) come back as failed trials, so numbers stay
  * dense and are not reused. Intermediate values are not rebuilt: the pruner only sees reports
  * made after the rebuild. Running trials get a fresh heartbeat timeout, as after a restart.
@@ -74,6 +76,8 @@ export async function rebuildFromTracking(trackingUri: string, store: SqliteStor
       const id = store.insertStudy(name, spec, seed, parent.info.start_time, Number(tag(parent, TAG.studyId)) || undefined);
       store.setParentRun(id, parent.info.run_id);
       if (parent.info.status !== 'RUNNING') store.setFinished(id, parent.info.end_time ?? Date.now());
+      const bestModel = bestModelFromTags(parent.info.run_id, tag(parent, BEST_MODEL_TAG.uri), tag(parent, BEST_MODEL_TAG.registered));
+      if (bestModel) store.setBestModel(id, bestModel);
       for (const t of trials) store.insertTrial(id, t);
     });
     nTrials += trials.length;
