@@ -1,9 +1,8 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DojoError } from '../../errors';
 import { HPO_PORT, TRACKING_PORT } from '../ports';
-import { MANAGER_DATA_PATH } from './manager-node';
+import { addManagerService, checkManagerPort } from './manager-service';
 
 /** Props of HpoService. */
 export interface HpoServiceProps {
@@ -47,40 +46,18 @@ export class HpoService extends Construct {
 
   constructor(scope: Construct, id: string, props: HpoServiceProps) {
     super(scope, id);
-    const port = props.port ?? HPO_PORT;
-    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-      throw new DojoError('USAGE', `HpoService port: must be a whole number from 1024 to 65535, got ${port}`);
-    }
-    this.port = port;
-    const taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: ecs.NetworkMode.HOST,
-      volumes: [{ name: 'data', host: { sourcePath: `${MANAGER_DATA_PATH}/hpo` } }],
-      placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:dojo.role == manager')],
-    });
-    const container = taskDefinition.addContainer('hpo', {
-      image: props.image,
-      command: hpoCommand(port, props.trackingPort ?? TRACKING_PORT),
+    this.port = checkManagerPort('HpoService', props.port ?? HPO_PORT);
+    const { taskDefinition, service } = addManagerService(this, {
+      ...props,
+      port: this.port,
+      dataDir: 'hpo',
+      containerName: 'hpo',
+      command: hpoCommand(this.port, props.trackingPort ?? TRACKING_PORT),
       memoryReservationMiB: props.memoryReservationMiB ?? 512,
-      portMappings: [{ containerPort: port, hostPort: port }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'hpo' }),
+      streamPrefix: 'hpo',
     });
-    container.addMountPoints({ sourceVolume: 'data', containerPath: '/data', readOnly: false });
     this.taskDefinition = taskDefinition;
-
-    this.service = new ecs.Ec2Service(this, 'Service', {
-      cluster: props.cluster,
-      taskDefinition,
-      desiredCount: 1,
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-      capacityProviderStrategies: [{ capacityProvider: props.managerCapacityProvider.capacityProviderName, weight: 1 }],
-      circuitBreaker: { rollback: true },
-      enableECSManagedTags: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    });
-    // The capacity provider must be associated with the cluster before the service is created,
-    // and the service gone before it is disassociated: CloudFormation does not infer either.
-    this.service.node.addDependency(props.cluster);
+    this.service = service;
   }
 }
 

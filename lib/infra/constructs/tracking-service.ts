@@ -2,10 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DojoError } from '../../errors';
 import { TRACKING_PORT } from '../ports';
 import { ARTIFACTS_PREFIX, type ArtifactStore } from './artifact-store';
-import { MANAGER_DATA_PATH } from './manager-node';
+import { addManagerService, checkManagerPort } from './manager-service';
 import { MLFLOW_BASE_IMAGE } from './images';
 
 /** Props of TrackingService. */
@@ -47,47 +46,24 @@ export class TrackingService extends Construct {
 
   constructor(scope: Construct, id: string, props: TrackingServiceProps) {
     super(scope, id);
-    const port = props.port ?? TRACKING_PORT;
-    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-      throw new DojoError('USAGE', `TrackingService port: must be a whole number from 1024 to 65535, got ${port}`);
-    }
-    this.port = port;
-    const taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: ecs.NetworkMode.HOST,
-      volumes: [{ name: 'data', host: { sourcePath: `${MANAGER_DATA_PATH}/mlflow` } }],
-      placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:dojo.role == manager')],
-    });
-    props.store.grantReadWriteArtifacts(taskDefinition.taskRole);
-    const container = taskDefinition.addContainer('mlflow', {
-      image: props.image,
-      command: mlflowCommand(port, props.store.bucket.bucketName),
+    this.port = checkManagerPort('TrackingService', props.port ?? TRACKING_PORT);
+    const { taskDefinition, service } = addManagerService(this, {
+      ...props,
+      port: this.port,
+      dataDir: 'mlflow',
+      containerName: 'mlflow',
+      command: mlflowCommand(this.port, props.store.bucket.bucketName),
       memoryReservationMiB: props.memoryReservationMiB ?? 1024,
-      portMappings: [{ containerPort: port, hostPort: port }],
+      streamPrefix: 'tracking',
       environment: { AWS_DEFAULT_REGION: Stack.of(this).region },
       dockerLabels: { 'dojo.mlflow.base-image': MLFLOW_BASE_IMAGE },
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'tracking' }),
       healthCheck: {
-        command: ['CMD-SHELL', `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/health')"`],
+        command: ['CMD-SHELL', `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${this.port}/health')"`],
       },
     });
-    container.addMountPoints({ sourceVolume: 'data', containerPath: '/data', readOnly: false });
+    props.store.grantReadWriteArtifacts(taskDefinition.taskRole);
     this.taskDefinition = taskDefinition;
-
-    this.service = new ecs.Ec2Service(this, 'Service', {
-      cluster: props.cluster,
-      taskDefinition,
-      desiredCount: 1,
-      // One host port, one task: the old task must stop before the new one starts.
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-      capacityProviderStrategies: [{ capacityProvider: props.managerCapacityProvider.capacityProviderName, weight: 1 }],
-      circuitBreaker: { rollback: true },
-      enableECSManagedTags: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    });
-    // The capacity provider must be associated with the cluster before the service is created,
-    // and the service gone before it is disassociated: CloudFormation does not infer either.
-    this.service.node.addDependency(props.cluster);
+    this.service = service;
   }
 }
 
