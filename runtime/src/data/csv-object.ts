@@ -1,5 +1,5 @@
 import { DojoError } from '../../../lib/errors';
-import { isBlankLine, parseRowExact, parseRowFast, parseRowWide } from './row-parser';
+import { isBlankLine, parseRowExact, parseRowFast, parseRowMarked, parseRowWide } from './row-parser';
 import { checkHeader, CSV_HEADER, NUM_FEATURES } from './schema';
 import type { ShardCursor } from './shard';
 import type { ChunkStream } from './source';
@@ -21,8 +21,10 @@ export interface BatchBuffers {
   readonly y: Float64Array;
   readonly capacity: number;
   rows: number;
-  /** Rows this replica owned that were skipped as bad (skip policy). */
+  /** Rows this replica owned that were skipped as bad (skip policy; mark policy: bad label or shape). */
   skipped: number;
+  /** Rows kept with NaN for bad features (mark policy); absent counts as 0. */
+  marked?: number;
 }
 
 /**
@@ -112,6 +114,7 @@ export class CsvObjectReader {
         }
         seen++;
         cursor.advance();
+        const lineStart = pos;
         const problem = parseRowExact(buf, pos, nl, this.scratch);
         pos = nl + 1;
         if (problem === undefined) {
@@ -120,6 +123,14 @@ export class CsvObjectReader {
           r++;
         } else if (this.onBadRow === 'skip') {
           b.skipped++;
+        } else if (this.onBadRow === 'mark') {
+          if (parseRowMarked(buf, lineStart, nl, this.scratch) < 0) b.skipped++;
+          else {
+            y[r] = this.scratch[0]!;
+            for (let k = 0; k < NUM_FEATURES; k++) x[r * NUM_FEATURES + k] = this.scratch[k + 1]!;
+            r++;
+            b.marked = (b.marked ?? 0) + 1;
+          }
         } else {
           throw new DojoError('BAD_DATA', `${this.name}:${line}: ${problem} (fix the row, or skip bad rows with --on-bad-row skip)`);
         }

@@ -1,6 +1,6 @@
 export * from './types';
 export { CSV_HEADER, FEATURE_NAMES, LABEL_NAME, NUM_COLUMNS, NUM_FEATURES, checkHeader } from './schema';
-export { parseRowFast, parseRowWide, parseRowExact, isBlankLine } from './row-parser';
+export { parseRowFast, parseRowWide, parseRowExact, parseRowMarked, isBlankLine } from './row-parser';
 export { ownerOf, shardPlan, ShardCursor, checkSharding, type RowRange } from './shard';
 export { resolveGlob, literalPrefix, localPattern } from './glob';
 export { openBatches } from './reader';

@@ -19,7 +19,7 @@ function checkOptions(o: DatasetOptions): void {
   whole('rank', o.rank, 0);
   if (o.rank >= o.worldSize) throw new DojoError('USAGE', `rank must be below the world size ${o.worldSize}, got ${o.rank}`);
   if (o.dtype !== 'float32' && o.dtype !== 'float64') throw new DojoError('USAGE', `dtype must be float32 or float64, got "${String(o.dtype)}"`);
-  if (o.onBadRow !== 'fail' && o.onBadRow !== 'skip') throw new DojoError('USAGE', `on-bad-row must be fail or skip, got "${String(o.onBadRow)}"`);
+  if (o.onBadRow !== 'fail' && o.onBadRow !== 'skip' && o.onBadRow !== 'mark') throw new DojoError('USAGE', `on-bad-row must be fail, skip or mark, got "${String(o.onBadRow)}"`);
 }
 
 /**
@@ -39,7 +39,7 @@ export async function openBatches(opts: DatasetOptions): Promise<BatchReader> {
 }
 
 class ObjectStorageBatchReader implements BatchReader {
-  readonly stats: ReaderStats = { rowsRead: 0, rowsSkipped: 0, bytesRead: 0, parseSeconds: 0, passes: 0 };
+  readonly stats: ReaderStats = { rowsRead: 0, rowsSkipped: 0, rowsMarked: 0, bytesRead: 0, parseSeconds: 0, passes: 0 };
   private readonly buffers: BatchBuffers;
   private readonly cursor: ShardCursor;
   /** Data rows of each object, known once it was read to its end. */
@@ -68,6 +68,7 @@ class ObjectStorageBatchReader implements BatchReader {
       capacity: opts.batchSize,
       rows: 0,
       skipped: 0,
+      marked: 0,
     };
     if (opts.dtype === 'float32') {
       this.x32 = new Float32Array(opts.batchSize * NUM_FEATURES);
@@ -84,6 +85,7 @@ class ObjectStorageBatchReader implements BatchReader {
     const b = this.buffers;
     b.rows = 0;
     b.skipped = 0;
+    b.marked = 0;
     try {
       while (b.rows < b.capacity) {
         if (!this.current) {
@@ -97,6 +99,7 @@ class ObjectStorageBatchReader implements BatchReader {
     } finally {
       this.stats.rowsRead += b.rows;
       this.stats.rowsSkipped += b.skipped;
+      this.stats.rowsMarked += b.marked ?? 0;
       this.stats.parseSeconds += (performance.now() - t0) / 1000;
     }
     if (b.rows === 0) return undefined;

@@ -192,3 +192,27 @@ export function parseRowExact(buf: Uint8Array, start: number, end: number, out: 
   }
   return undefined;
 }
+
+/**
+ * The `mark` policy's parse of a line {@link parseRowExact} refused: the same field rules, but a bad
+ * feature becomes NaN in `out` instead of refusing the row. Returns the number of bad features, or
+ * -1 when the row is unusable (wrong column count or a bad label).
+ */
+export function parseRowMarked(buf: Uint8Array, start: number, end: number, out: Float64Array): number {
+  let text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  const fields = text.split(',');
+  if (fields.length !== NUM_COLUMNS) return -1;
+  let bad = 0;
+  for (let col = 0; col < NUM_COLUMNS; col++) {
+    const t = fields[col]!.trim();
+    const v = DECIMAL.test(t) ? Number(t) : NaN;
+    if (Number.isFinite(v)) out[col] = v;
+    else if (col === 0) return -1;
+    else {
+      out[col] = NaN;
+      bad++;
+    }
+  }
+  return bad;
+}

@@ -4,8 +4,12 @@ export type DType = 'float32' | 'float64';
 /** A typed array of the training dtype. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** What to do with a row that does not parse: stop with file:line, or skip and count it. */
-export type BadRowPolicy = 'fail' | 'skip';
+/**
+ * What to do with a row that does not parse: stop with file:line, or skip and count it; `mark`
+ * (for the `missing` data-preparation stage) keeps a row whose only problems are feature values,
+ * writing NaN for each bad feature and counting the row, and skips (counts) the rest.
+ */
+export type BadRowPolicy = 'fail' | 'skip' | 'mark';
 
 /**
  * A batch of rows, row-major: `x: [rows, numFeatures]`, `y: [rows]`. The reader may reuse these
@@ -22,6 +26,8 @@ export interface Batch {
 export interface ReaderStats {
   rowsRead: number;
   rowsSkipped: number;
+  /** Rows kept with NaN in place of bad features (policy `mark`). */
+  rowsMarked: number;
   bytesRead: number;
   /** Wall-clock seconds spent reading and parsing. */
   parseSeconds: number;

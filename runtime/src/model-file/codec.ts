@@ -3,6 +3,7 @@ import { DojoError } from '../../../lib/errors';
 import { FEATURE_NAMES, LABEL_NAME } from '../data/schema';
 import type { FloatArray } from '../data/types';
 import { createModel, modelLayout, parseHParams, type Model } from '../model';
+import { parseFittedPrep } from '../prep/prep';
 import {
   CHECKSUM_BYTES, MAX_HEADER_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_MAGIC, PREAMBLE_BYTES,
   alignUp, elementBytes, headerSchema, tensorSlots, type ModelHeader, type TensorEntry,
@@ -51,7 +52,9 @@ export function encodeModel(model: Model, meta: ModelMeta = {}): Uint8Array {
     off = alignUp(off + s.length * eb);
   }
   const features = [...(meta.features ?? FEATURE_NAMES)];
-  if (!meta.preprocessing && features.length !== layout.dims[0]) {
+  // The model's own fitted preparation is saved unless the caller gives one explicitly.
+  const preprocessing: Readonly<Record<string, unknown>> | undefined = meta.preprocessing ?? (model.prep ? { ...model.prep } : undefined);
+  if (!preprocessing && features.length !== layout.dims[0]) {
     throw new DojoError('INTERNAL', `model file: ${features.length} feature names for a model with num_features=${layout.dims[0]}`);
   }
   const metrics = Object.fromEntries(Object.entries(meta.metrics ?? {}).filter(([, v]) => Number.isFinite(v)));
@@ -66,7 +69,7 @@ export function encodeModel(model: Model, meta: ModelMeta = {}): Uint8Array {
     metrics,
     created: (meta.created ?? new Date()).toISOString(),
     ...(meta.runId ? { run_id: meta.runId } : {}),
-    ...(meta.preprocessing ? { preprocessing: meta.preprocessing } : {}),
+    ...(preprocessing ? { preprocessing } : {}),
     tensors,
     payload_bytes: off,
     checksum: 'sha256',
@@ -147,7 +150,9 @@ export function decodeModel(bytes: Uint8Array, source: string, opts: DecodeOptio
   if (!h.preprocessing && h.features.length !== layout.dims[0]) {
     throw bad(`invalid model header: ${h.features.length} feature names for num_features=${layout.dims[0]}`);
   }
-  const model = createModel(hparams, h.dtype, { backend: opts.backend, capacityRows: opts.capacityRows ?? 65536 });
+  // Only a section this dojo writes is applied; an unknown one is kept opaque (predict refuses it).
+  const prep = h.preprocessing && h.preprocessing.kind === 'dojo-prep' ? parseFittedPrep(h.preprocessing, source) : undefined;
+  const model = createModel(hparams, h.dtype, { backend: opts.backend, capacityRows: opts.capacityRows ?? 65536, ...(prep ? { prep } : {}) });
   const eb = elementBytes(h.dtype);
   const byName = new Map(h.tensors.map((t) => [t.name, t]));
   const slots = tensorSlots(layout);

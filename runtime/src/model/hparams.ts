@@ -13,6 +13,12 @@ export interface HParams {
   readonly lr: number;
   readonly batch_size: number;
   readonly max_batches: number;
+  /** Data preparation (issue 10): drop rows with bad features or impute training means; absent = --on-bad-row. */
+  readonly missing?: 'drop' | 'mean';
+  /** Feature engineering: one-hot the 4 coordinates over this many bins; absent or 0 = raw. */
+  readonly bins?: number;
+  /** Standardise the numeric inputs with training-set statistics; absent = 'none'. */
+  readonly scale?: 'none' | 'standard';
 }
 
 /** The book's defaults (MLOps Engineering at Scale, ch. 12). */
@@ -48,6 +54,9 @@ const schema = z
     lr: num(z.number().gt(0, 'must be > 0').finite('must be finite')),
     batch_size: num(z.number().int('must be a whole number').min(1, 'must be >= 1').max(2 ** 26, 'must be <= 2^26')),
     max_batches: num(z.number().int('must be a whole number').min(1, 'must be >= 1')),
+    missing: z.enum(['drop', 'mean'], { error: 'must be "drop" or "mean"' }),
+    bins: num(z.number().int('must be a whole number').min(0, 'must be 0 or 2..4096').max(4096, 'must be 0 or 2..4096').refine((n) => n !== 1, 'must be 0 or 2..4096')),
+    scale: z.enum(['none', 'standard'], { error: 'must be "none" or "standard"' }),
   })
   .partial()
   .strict();

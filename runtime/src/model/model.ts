@@ -1,5 +1,6 @@
 import type { DType, FloatArray } from '../data/types';
 import { adamW, sgd, type Optimizer } from '../optim';
+import type { FittedPrep } from '../prep/prep';
 import type { HParams } from './hparams';
 import { initParams } from './init';
 import { createJsNetwork } from './js-network';
@@ -25,6 +26,8 @@ export interface Model {
   readonly grads: FloatArray;
   /** BatchNorm running means and variances. */
   readonly stats: FloatArray;
+  /** The fitted data preparation the network's inputs went through (issue 10); absent = raw features. */
+  readonly prep?: FittedPrep;
 }
 
 /** Options of createModel. */
@@ -35,6 +38,8 @@ export interface CreateModelOptions {
   readonly capacityRows?: number;
   /** Let the WebAssembly kernels use fused multiply-add (relaxed SIMD). @default true where available */
   readonly fma?: boolean;
+  /** The fitted data preparation to keep with the model (saved in its file, applied by predict). */
+  readonly prep?: FittedPrep;
 }
 
 /** Builds and initialises the model (seeded PyTorch-default init) and its optimizer. */
@@ -54,6 +59,7 @@ export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOpt
       : sgd(layout.numParams, hparams.lr);
   return {
     hparams, dtype, layout, network, optimizer,
+    ...(opts.prep ? { prep: opts.prep } : {}),
     get params() {
       return network.params;
     },

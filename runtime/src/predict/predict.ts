@@ -4,6 +4,8 @@ import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
 import type { ModelHeader } from '../model-file/format';
 import { readPredictBatches } from './csv';
+import { Preparer } from '../prep/apply';
+import { NUM_FEATURES } from '../data/schema';
 
 /** Options of predictCsv. */
 export interface PredictCsvOptions {
@@ -57,12 +59,16 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
   const batchRows = o.batchRows ?? 65536;
   const { model, header } = o;
   const nf = model.layout.dims[0]!;
-  if (header.preprocessing || header.features.length !== nf) {
-    // Issue 10's fitted data preparation (imputation, bins, scaling) is stored in the file; until
-    // predict applies it, refuse rather than feed raw columns to a network trained on prepared ones.
-    throw new DojoError('USAGE', `this model has a data-preparation stage (preprocessing: ${JSON.stringify(Object.keys(header.preprocessing ?? {}))}) that dojo predict cannot apply yet`);
+  const prep = model.prep;
+  if ((header.preprocessing && !prep) || (!prep && header.features.length !== nf)) {
+    // Never feed raw columns to a network trained on prepared ones.
+    throw new DojoError('USAGE', `this model has a data-preparation stage (preprocessing: ${JSON.stringify(Object.keys(header.preprocessing ?? {}))}) that dojo predict cannot apply yet (not a dojo-prep section)`);
   }
-  const x32 = model.dtype === 'float32' ? new Float32Array(batchRows * nf) : undefined;
+  // The raw columns as training read them: the fitted preparation then maps them to the network's inputs.
+  const rawWidth = prep ? NUM_FEATURES : nf;
+  const preparer = prep ? new Preparer(prep, model.dtype, batchRows) : undefined;
+  const noLabels = prep ? new Float64Array(batchRows) : undefined;
+  const x32 = model.dtype === 'float32' ? new Float32Array(batchRows * rawWidth) : undefined;
   const out = allocFloat(model.dtype, batchRows);
   let rows = 0;
   let files = 0;
@@ -84,8 +90,14 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
   for await (const b of batches) {
     let x: FloatArray = b.x;
     if (x32) {
-      x32.set(b.rows === batchRows ? b.x : b.x.subarray(0, b.rows * nf));
+      x32.set(b.rows === batchRows ? b.x : b.x.subarray(0, b.rows * rawWidth));
       x = x32;
+    }
+    if (preparer) {
+      // predict's reader refuses bad values, so no row is dropped and outputs stay aligned with inputs.
+      const p = preparer.apply({ x, y: b.y ?? noLabels!, rows: b.rows, numFeatures: rawWidth });
+      if (p.rows !== b.rows) throw new DojoError('INTERNAL', `predict: the preparation dropped ${b.rows - p.rows} rows`);
+      x = p.x;
     }
     const tf = performance.now();
     forward(model, x, b.rows, out);

@@ -4,12 +4,16 @@ import type { Collective } from '../dist/collective';
 import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
 import { DojoError } from '../../../lib/errors';
+import { PreparedReader, Preparer, readerPolicy } from '../prep';
+import type { BatchReader } from '../data/types';
 
 /** What evaluating one dataset gave (summed over replicas). */
 export interface EvalResult {
   readonly rmse: number;
   readonly rows: number;
   readonly stats: Readonly<ReaderStats>;
+  /** Rows the model's `missing = drop` stage dropped (summed over replicas). */
+  readonly rowsDropped: number;
 }
 
 /** How to read an evaluation dataset. */
@@ -28,18 +32,21 @@ export interface EvalSource {
  * errors and row counts are summed over replicas, so every replica returns the global RMSE.
  */
 export async function evaluate(model: Model, src: EvalSource, collective: Collective, signal?: AbortSignal): Promise<EvalResult> {
-  const reader = await openBatches({
+  const prep = model.prep;
+  const raw = await openBatches({
     glob: src.glob,
     rank: collective.rank,
     worldSize: collective.worldSize,
     shardSize: src.shardSize,
     batchSize: model.hparams.batch_size,
     dtype: src.dtype,
-    onBadRow: src.onBadRow,
+    onBadRow: prep ? readerPolicy({ missing: prep.missing ?? undefined }, src.onBadRow) : src.onBadRow,
     cycle: false,
     s3Endpoint: src.s3Endpoint,
   });
-  const totals = new Float64Array(3);
+  const preparer = prep ? new Preparer(prep, model.dtype, model.hparams.batch_size) : undefined;
+  const reader: BatchReader = preparer ? new PreparedReader(raw, preparer) : raw;
+  const totals = new Float64Array(4);
   try {
     let out = allocFloat(model.dtype, 0);
     for (let b = await reader.next(); b; b = await reader.next()) {
@@ -55,6 +62,7 @@ export async function evaluate(model: Model, src: EvalSource, collective: Collec
       totals[1] += b.rows;
     }
     totals[2] = reader.stats.rowsSkipped;
+    totals[3] = preparer?.rowsDropped ?? 0;
   } finally {
     await reader.close();
   }
@@ -62,5 +70,5 @@ export async function evaluate(model: Model, src: EvalSource, collective: Collec
   if (totals[1] === 0) throw new DojoError('BAD_DATA', `${src.label} ${src.glob}: no rows to evaluate on`);
   const rmse = Math.sqrt(totals[0] / totals[1]);
   if (!Number.isFinite(rmse)) throw new DojoError('BAD_DATA', `${src.label} ${src.glob}: the model's RMSE is not finite (training diverged?)`);
-  return { rmse, rows: totals[1], stats: { ...reader.stats, rowsSkipped: totals[2] } };
+  return { rmse, rows: totals[1], stats: { ...reader.stats, rowsSkipped: totals[2] }, rowsDropped: totals[3] };
 }

@@ -3,6 +3,8 @@ import { openBatches } from '../data';
 import type { BadRowPolicy, DType } from '../data/types';
 import { soloCollective, type Collective } from '../dist/collective';
 import { createModel, type HParams, type Model } from '../model';
+import type { BatchReader } from '../data/types';
+import { fitPrep, prepActive, PreparedReader, Preparer, preparedWidth, readerPolicy, type FittedPrep, type PrepParams } from '../prep';
 import { evaluate } from './evaluate';
 import { trainStep } from './step';
 
@@ -64,6 +66,10 @@ export interface TrainResult {
   rows_skipped: number;
   steps: number;
   pruned: boolean;
+  /** With a `missing = drop` stage: training, validation and test rows dropped for a bad feature. */
+  rows_dropped?: number;
+  /** With a `missing = mean` stage: training feature values replaced by the training mean. */
+  values_imputed?: number;
 }
 
 /**
@@ -81,11 +87,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const src = (glob: string, label: string) => ({ glob, label, shardSize, dtype: opts.dtype, onBadRow: opts.onBadRow, s3Endpoint: opts.s3Endpoint });
   opts.signal?.throwIfAborted();
 
-  const reader = await openBatches({
+  // Feature stages (issue 10): off unless the hparams name one, and then the raw path is untouched.
+  const stages: PrepParams = { missing: hp.missing, bins: hp.bins, scale: hp.scale };
+  const onBadRow = readerPolicy(stages, opts.onBadRow);
+  let prep: FittedPrep | undefined;
+  if (prepActive(stages)) {
+    prep = await fitPrep(stages, { glob: opts.train, shardSize, batchSize: hp.batch_size, dtype: opts.dtype, onBadRow, s3Endpoint: opts.s3Endpoint }, collective, opts.signal);
+  }
+  const raw = await openBatches({
     glob: opts.train, rank: collective.rank, worldSize: collective.worldSize, shardSize,
-    batchSize: hp.batch_size, dtype: opts.dtype, onBadRow: opts.onBadRow, cycle: true, s3Endpoint: opts.s3Endpoint,
+    batchSize: hp.batch_size, dtype: opts.dtype, onBadRow, cycle: true, s3Endpoint: opts.s3Endpoint,
   });
-  const model = createModel(hp, opts.dtype);
+  const preparer = prep ? new Preparer(prep, opts.dtype, hp.batch_size) : undefined;
+  const reader: BatchReader = preparer ? new PreparedReader(raw, preparer) : raw;
+  const model = prep ? createModel({ ...hp, num_features: preparedWidth(prep.bins) }, opts.dtype, { prep }) : createModel(hp, opts.dtype);
   let pruned = false;
   let steps = 0;
   let computeSeconds = 0;
@@ -134,7 +149,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (rank0) opts.onProgress?.({ phase: 'test', step: steps, steps: hp.max_batches, rowsPerSec: trainRowsPerSec, trainRmse: Math.sqrt(trainMse), seconds: (performance.now() - t0) / 1000 });
     test = await evaluate(model, src(opts.test, '--test'), collective, opts.signal);
   }
-  const skipped = new Float64Array([reader.stats.rowsSkipped, reader.stats.bytesRead, reader.stats.parseSeconds]);
+  const skipped = new Float64Array([reader.stats.rowsSkipped, reader.stats.bytesRead, reader.stats.parseSeconds, preparer?.rowsDropped ?? 0, preparer?.valuesImputed ?? 0]);
   if (collective.worldSize > 1) await collective.allreduce(skipped, 'sum');
   const result: TrainResult = {
     train_mse: trainMse,
@@ -149,6 +164,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rows_skipped: skipped[0] + val.stats.rowsSkipped + (test?.stats.rowsSkipped ?? 0),
     steps,
     pruned,
+    ...(prep?.missing === 'drop' ? { rows_dropped: skipped[3] + val.rowsDropped + (test?.rowsDropped ?? 0) } : {}),
+    ...(prep?.missing === 'mean' ? { values_imputed: skipped[4] } : {}),
   };
   if (rank0) {
     opts.onMetrics?.(steps, {
