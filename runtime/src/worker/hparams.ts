@@ -5,11 +5,12 @@
 //     widths fall back to `neurons`);
 //   num_hidden_neurons as a categorical string such as "[7, 11, 13]".
 // Every other key must be a hyperparameter name (lr, batch_size, optimizer, max_batches, seed,
-// batch_norm_linear_layers); a suggestion overrides the default of that name.
+// batch_norm_linear_layers, and the feature stages missing, bins, scale); a suggestion overrides the
+// default of that name.
 import { DojoError } from '../../../lib/errors';
 
 /** Hyperparameter names a trial may set directly. */
-export const DIRECT_HPARAMS = ['lr', 'batch_size', 'optimizer', 'max_batches', 'seed', 'batch_norm_linear_layers', 'num_features'] as const;
+export const DIRECT_HPARAMS = ['lr', 'batch_size', 'optimizer', 'max_batches', 'seed', 'batch_norm_linear_layers', 'num_features', 'missing', 'bins', 'scale'] as const;
 
 const LAYER_KEYS = new Set(['layers', 'num_layers', 'neurons', 'num_neurons', 'num_hidden_neurons']);
 const PER_LAYER = /^(?:num_)?neurons_l(\d+)$/;

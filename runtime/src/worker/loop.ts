@@ -13,6 +13,7 @@ import { rendezvousViaHpo } from '../dist';
 import { train, parseHParams } from '../train';
 import type { WorkerSettings } from './env';
 import { trialHParams } from './hparams';
+import { featureSetId } from '../prep/feature-set';
 import { withPatience } from './patience';
 import { writeStatus } from './status';
 
@@ -108,7 +109,15 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
   try {
     t.log(`rank ${t.collective.rank}/${t.collective.worldSize} params ${JSON.stringify(t.params)}`);
     const hparams = parseHParams(trialHParams(t.params), `trial ${t.number}`);
-    if (rank0 && t.tracking && t.runId) await logDerivedParams(t.tracking, t.runId, hparams, t.params);
+    if (rank0 && t.tracking && t.runId) {
+      // Stage params are always recorded (off = their defaults), so runs of a study compare by feature set.
+      const stages = { missing: hparams.missing ?? `none (on-bad-row ${s.onBadRow})`, bins: hparams.bins ?? 0, scale: hparams.scale ?? 'none' };
+      await logDerivedParams(t.tracking, t.runId, { ...hparams, ...stages }, t.params);
+      const fsid = featureSetId(hparams, { train: s.trainGlob, val: s.valGlob, test: s.testGlob }, s.onBadRow);
+      const tracking = t.tracking;
+      const runId = t.runId;
+      await t.patient(() => tracking.setTag(runId, 'dojo.feature_set_id', fsid));
+    }
     const decision = new Float64Array(1);
     const result = await train({
       hparams,

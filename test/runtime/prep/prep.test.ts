@@ -47,7 +47,7 @@ describe('binning', () => {
               const range = c % 2 === 0 ? DC_LAT : DC_LON;
               expect(block.indexOf(1)).toBe(binIndex(raw[c]!, range[0], range[1], n));
             }
-            expect(x.reduce((s, v, i) => (i >= 4 ? s + v : s), 0)).toBe(4);
+            expect(Array.from(x).reduce((s, v, i) => (i >= 4 ? s + v : s), 0)).toBe(4);
           });
         }
       }),
