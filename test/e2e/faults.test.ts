@@ -39,7 +39,10 @@ const readJson = <T>(f: string): T | undefined => {
 
 describe('faults', () => {
   it('a worker killed mid-trial fails that trial (run FAILED with the reason) and the study completes', async () => {
-    const s = await startStudy(4, 2, [8000, 10000]);
+    // Enough trials that the study is still running once startStudy's own CLI calls return, however
+    // fast training is: the kill must land mid-study (4 short trials were over before polling began).
+    const total = 10;
+    const s = await startStudy(total, 2, [8000, 10000]);
     const pids = join(box.home, s.dojo, 'pids');
     // Wait until worker g0 has trained a little inside a trial, then kill it.
     const status = await until('worker g0 inside a trial', () => {
@@ -56,8 +59,8 @@ describe('faults', () => {
     const killed = detail.trials.find((t) => t.number === status.trial)!;
     expect(killed.state).toBe('failed');
     expect(detail.state).toBe('finished');
-    expect(detail.trials).toHaveLength(4);
-    expect(detail.trials.filter((t) => t.state === 'complete')).toHaveLength(3);
+    expect(detail.trials).toHaveLength(total);
+    expect(detail.trials.filter((t) => t.state === 'complete')).toHaveLength(total - 1);
     expect(detail.trials.filter((t) => t.state === 'failed')).toEqual([killed]);
     const run = await s.tracking.getRun(killed.runId!);
     expect(run.info.status).toBe('FAILED');
@@ -66,11 +69,12 @@ describe('faults', () => {
   }, 300_000);
 
   it('a manager killed mid-study comes back with `dojo activate` and the study resumes, no completed trial lost', async () => {
-    const s = await startStudy(4, 1, [3000, 4000]);
+    const total = 12;
+    const s = await startStudy(total, 1, [3000, 4000]);
     const before = await until('a completed trial', async () => {
       const d = await s.hpo.getStudy(s.study);
       const done = d.trials.filter((t) => t.state === 'complete');
-      return done.length >= 1 && done.length < 4 ? done : undefined;
+      return done.length >= 1 && done.length < total ? done : undefined;
     }, 120_000).catch(async (e: Error) => {
       // Say what the study looked like, so that a timeout on a loaded CI machine is diagnosable.
       const d = await s.hpo.getStudy(s.study);
@@ -94,7 +98,7 @@ describe('faults', () => {
       expect(now.state).toBe('complete');
       expect(now.value).toBe(t.value);
     }
-    expect(after.trials).toHaveLength(4);
+    expect(after.trials).toHaveLength(total);
     expect(after.trials.every((t) => t.state !== 'running')).toBe(true);
     expect(after.state).toBe('finished');
     expect((await box.run(['rm', s.dojo, '--yes'])).code).toBe(0);
