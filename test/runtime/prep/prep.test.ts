@@ -146,3 +146,13 @@ describe('hyperparameters and the serialised prep', () => {
     expect(() => parseFittedPrep({ ...f, spread: [1, 0, 1, 1] }, 'm.dojo')).toThrow(/m\.dojo: preprocessing\.spread/);
   });
 });
+
+describe('limits', () => {
+  it('train refuses a batch size whose binned input would not fit, naming the hparams, before reading data', async () => {
+    const { train } = await import('../../../runtime/src/train');
+    const hparams = parseHParams({ bins: 128, batch_size: 2 ** 18 });
+    await expect(train({ hparams, train: '/nonexistent/part*.csv', val: '/nonexistent/v.csv', dtype: 'float32', onBadRow: 'fail' })).rejects.toThrow(
+      /hparams\.batch_size 262144 with hparams\.bins 128 makes 516-wide float32 batches of 516 MiB \(limit 512 MiB\): use batch_size <= 260111 or fewer bins/,
+    );
+  });
+});
