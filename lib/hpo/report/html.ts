@@ -5,6 +5,7 @@ import { contourSpec } from './plots/contour';
 import { historySpec } from './plots/history';
 import { importanceSpec } from './plots/importance';
 import { parallelSpec } from './plots/parallel';
+import { bestPerFeatureSet } from './feature-sets';
 import { describe, type DescribeRow } from './stats';
 import { toSvg } from './svg';
 
@@ -59,6 +60,15 @@ export function bestModelHtml(m: BestModel | undefined): string {
   return `<p class="best-model">best model: <code>${esc(m.uri)}</code>${reg}</p>`;
 }
 
+/** Issue 10: the best value of each feature set (missing/bins/scale), when the space searches them. */
+export function featureSetsHtml(study: StudyDetail): string {
+  const rows = bestPerFeatureSet(study);
+  if (rows.length === 0) return '';
+  const names = Object.keys(rows[0]!.stages);
+  const body = rows.map((r) => `<tr>${names.map((n) => `<td>${esc(r.stages[n])}</td>`).join('')}<td>${r.trials}</td><td>${r.bestNumber}</td><td>${num(r.bestValue)}</td></tr>`).join('\n');
+  return `<h2>Best per feature set</h2>\n<table><tr>${names.map((n) => `<th>${esc(n)}</th>`).join('')}<th>trials</th><th>best trial</th><th>best value</th></tr>\n${body}</table>`;
+}
+
 /** The HTML summary: best trial, its model, describe() statistics, plots (inline, or linked when `linkPlots`), and every trial. */
 export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: boolean): string {
   const names = Object.keys(study.space);
@@ -83,6 +93,7 @@ export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: 
 <h2>Best trial</h2>
 ${best ? `<p>trial ${best.number}: <b>${num(best.value)}</b></p><table><tr><th>param</th><th>value</th></tr>${names.map((n) => `<tr><td>${esc(n)}</td><td>${esc(best.params[n])}</td></tr>`).join('')}</table>` : '<p>no complete trial yet</p>'}
 ${bestModelHtml(study.bestModel)}
+${featureSetsHtml(study)}
 <h2>Statistics of complete trials</h2>
 <table><tr><th></th><th>count</th><th>mean</th><th>std</th><th>min</th><th>25%</th><th>50%</th><th>75%</th><th>max</th><th>unique</th><th>top</th><th>freq</th></tr>
 ${describe(study).map(stat).join('\n')}</table>
