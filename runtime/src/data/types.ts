@@ -20,6 +20,12 @@ export interface Batch {
   readonly y: FloatArray;
   readonly rows: number;
   readonly numFeatures: number;
+  /**
+   * Binned features kept sparse (prepared batches only): `x` then holds just the `dense` leading
+   * columns per row, `[rows, dense]`, and `index: [rows, perRow]` the columns (dense ≤ i < numFeatures)
+   * that are 1; every other column is 0.
+   */
+  readonly sparse?: { readonly dense: number; readonly perRow: number; readonly index: Int32Array };
 }
 
 /** Counters a reader keeps while it streams (for metrics and the final JSON line). */

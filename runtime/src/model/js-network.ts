@@ -21,7 +21,8 @@ interface Buffers {
 
 /**
  * The reference implementation: one plain-JS layer kernel after another on row-major arrays. Slow
- * but obviously right; the WebAssembly network is tested against it.
+ * but obviously right; the WebAssembly network is tested against it. Sparse one-hot inputs are
+ * written out dense into its (reused) input buffer.
  */
 export function createJsNetwork(layout: ModelLayout, dtype: DType, params: FloatArray, stats: FloatArray): Network {
   const grads = allocFloat(dtype, layout.numParams);
@@ -44,10 +45,25 @@ export function createJsNetwork(layout: ModelLayout, dtype: DType, params: Float
     return buf;
   };
 
-  const forward = (x: FloatArray, rows: number, train: boolean): FloatArray => {
+  /** The dense input rows: `x` as given, or (sparse layout) its dense columns with the one-hot ones written in. */
+  const input = (x: FloatArray, rows: number, hot: Int32Array | undefined, a: FloatArray): void => {
+    const sp = layout.sparse;
+    const nf = layout.dims[0];
+    if (!sp || !hot) {
+      a.set(x.subarray(0, rows * nf));
+      return;
+    }
+    a.fill(0, 0, rows * nf);
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < sp.dense; i++) a[r * nf + i] = x[r * sp.dense + i];
+      for (let c = 0; c < sp.perRow; c++) a[r * nf + hot[r * sp.perRow + c]] = 1;
+    }
+  };
+
+  const forward = (x: FloatArray, rows: number, train: boolean, hot: Int32Array | undefined): FloatArray => {
     const b = buffers(rows);
     const L = layout.linears;
-    b.act[0].set(x.subarray(0, rows * L[0].in));
+    input(x, rows, hot, b.act[0]);
     for (let l = 0; l < L.length; l++) {
       const s = L[l];
       let input = b.act[l];
@@ -70,8 +86,8 @@ export function createJsNetwork(layout: ModelLayout, dtype: DType, params: Float
     params,
     grads,
     stats,
-    lossAndGrad(x, y, rows) {
-      const yhat = forward(x, rows, true);
+    lossAndGrad(x, y, rows, hot) {
+      const yhat = forward(x, rows, true, hot);
       const b = buffers(rows);
       const L = layout.linears;
       const sse = mseForward(yhat, y, rows);
@@ -89,8 +105,8 @@ export function createJsNetwork(layout: ModelLayout, dtype: DType, params: Float
       }
       return sse;
     },
-    predict(x, rows, out) {
-      const yhat = forward(x, rows, false);
+    predict(x, rows, out, hot) {
+      const yhat = forward(x, rows, false, hot);
       out.set(yhat.subarray(0, rows));
     },
   };

@@ -19,6 +19,16 @@ export interface LinearSlot {
 }
 
 /**
+ * A first layer fed sparse one-hot inputs (binned coordinates): each row arrives as `dense` numbers
+ * (input columns 0..dense-1) plus `perRow` column indices (dense..in-1) whose value is 1; every other
+ * input is 0. The first Linear then gathers `perRow` weight columns instead of multiplying a dense row.
+ */
+export interface SparseInput {
+  readonly dense: number;
+  readonly perRow: number;
+}
+
+/**
  * The parameter layout of DcTaxiModel: for each Linear, in PyTorch's `named_parameters()` order,
  * `[bn.weight, bn.bias,] linear.weight, linear.bias`, all in one flat array so that one allreduce
  * moves every gradient.
@@ -30,10 +40,12 @@ export interface ModelLayout {
   readonly numParams: number;
   /** Size of the running-statistics array (BatchNorm buffers, kept per replica). */
   readonly numStats: number;
+  /** Present when the inputs arrive sparse (one-hot blocks); the parameters are the same either way. */
+  readonly sparse?: SparseInput;
 }
 
-/** Computes the flat layout for the given hyperparameters. */
-export function modelLayout(hp: Pick<HParams, 'num_features' | 'num_hidden_neurons' | 'batch_norm_linear_layers'>): ModelLayout {
+/** Computes the flat layout for the given hyperparameters (and the sparse input encoding, if any). */
+export function modelLayout(hp: Pick<HParams, 'num_features' | 'num_hidden_neurons' | 'batch_norm_linear_layers'>, sparse?: SparseInput): ModelLayout {
   const dims = [hp.num_features, ...hp.num_hidden_neurons, 1];
   const bn = hp.batch_norm_linear_layers === 1;
   const linears: LinearSlot[] = [];
@@ -54,5 +66,8 @@ export function modelLayout(hp: Pick<HParams, 'num_features' | 'num_hidden_neuro
     if (bn) s += 2 * a;
     linears.push({ in: a, out: b, gamma, beta, weight, bias, runningMean, runningVar, relu: l + 2 < dims.length });
   }
-  return { dims, batchNorm: bn, linears, numParams: p, numStats: s };
+  if (sparse && !(Number.isInteger(sparse.dense) && sparse.dense >= 0 && sparse.perRow >= 1 && sparse.dense + sparse.perRow <= dims[0])) {
+    throw new RangeError(`sparse input ${JSON.stringify(sparse)} does not fit num_features=${dims[0]}`);
+  }
+  return { dims, batchNorm: bn, linears, numParams: p, numStats: s, ...(sparse ? { sparse } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { DType, FloatArray } from '../data/types';
 import { adamW, sgd, type Optimizer } from '../optim';
+import { sparseInputOf } from '../prep/apply';
 import type { FittedPrep } from '../prep/prep';
 import type { HParams } from './hparams';
 import { initParams } from './init';
@@ -44,7 +45,9 @@ export interface CreateModelOptions {
 
 /** Builds and initialises the model (seeded PyTorch-default init) and its optimizer. */
 export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOptions = {}): Model {
-  const layout = modelLayout(hparams);
+  // Binned coordinates reach the network as sparse one-hot indices (see Preparer).
+  const sparse = opts.prep ? sparseInputOf(opts.prep.bins) : undefined;
+  const layout = modelLayout(hparams, sparse);
   const backend = opts.backend ?? (wasmSimdSupported() ? 'wasm' : 'js');
   let network: Network;
   if (backend === 'wasm') {
@@ -73,13 +76,24 @@ export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOpt
 }
 
 /**
- * Evaluation-mode predictions (BatchNorm uses running statistics) for a row-major `x: [rows, num_features]`.
+ * Evaluation-mode predictions (BatchNorm uses running statistics) for a row-major `x: [rows, num_features]`
+ * (with a sparse input layout: `x: [rows, dense]` and the one-hot column indices `hot: [rows, perRow]`).
  * Writes into `out` when given (length ≥ rows), else into a new array.
  */
-export function forward(model: Model, x: FloatArray, rows: number, out?: FloatArray): FloatArray {
-  const nf = model.layout.dims[0];
-  if (x.length < rows * nf) throw new RangeError(`forward: x has ${x.length} values, expected [${rows}, ${nf}] = ${rows * nf}`);
+export function forward(model: Model, x: FloatArray, rows: number, out?: FloatArray, hot?: Int32Array): FloatArray {
+  checkInput(model.layout, x, rows, hot);
   const y = out ?? allocFloat(model.dtype, rows);
-  model.network.predict(x, rows, y);
+  model.network.predict(x, rows, y, hot);
   return y;
+}
+
+/** Throws unless `x` (and `hot`) hold `rows` rows of the layout's input encoding. */
+export function checkInput(layout: ModelLayout, x: FloatArray, rows: number, hot: Int32Array | undefined): void {
+  const sp = layout.sparse;
+  const nf = sp ? sp.dense : layout.dims[0];
+  if (x.length < rows * nf) throw new RangeError(`x has ${x.length} values, expected [${rows}, ${nf}] = ${rows * nf}`);
+  if (sp && (!hot || hot.length < rows * sp.perRow)) {
+    throw new RangeError(`this model takes sparse one-hot inputs: expected ${rows * sp.perRow} column indices, got ${hot ? hot.length : 'none'}`);
+  }
+  if (!sp && hot) throw new RangeError('this model takes dense inputs, but one-hot column indices were given');
 }

@@ -20,8 +20,9 @@ export interface Network {
   /**
    * Training-mode forward and backward of the MSE loss over a row-major batch `x: [rows, in]`,
    * `y: [rows]`: overwrites `grads`, updates running statistics and returns the sum of squared errors.
+   * With a sparse input layout, `x` is `[rows, dense]` and `hot` `[rows, perRow]` (see SparseInput).
    */
-  lossAndGrad(x: FloatArray, y: FloatArray, rows: number): number;
+  lossAndGrad(x: FloatArray, y: FloatArray, rows: number, hot?: Int32Array): number;
   /** Evaluation-mode predictions (running statistics) into `out[rows]`. */
-  predict(x: FloatArray, rows: number, out: FloatArray): void;
+  predict(x: FloatArray, rows: number, out: FloatArray, hot?: Int32Array): void;
 }

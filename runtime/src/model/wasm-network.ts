@@ -86,6 +86,9 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in),
   }));
   const Arr = dtype === 'float64' ? Float64Array : Float32Array;
+  /** Sparse inputs: ones per input column in the current training batch. */
+  const hotCount = new Float64Array(layout.dims[0]);
+  const sparse = layout.sparse;
   const fma = allowFma && wasmFmaEnabled();
 
   const build = (rows: number, previous?: State): State => {
@@ -113,14 +116,29 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     if (rows > S.plan.capacity) S = build(rows, S);
   };
 
-  /** Copies a row-major batch in, zero-pads it to whole vectors and transposes it to feature-major. */
-  const load = (x: FloatArray, y: FloatArray | undefined, rows: number, nVec: number): void => {
+  /**
+   * Copies a row-major batch in, zero-pads it to whole vectors and transposes it to feature-major.
+   * Sparse inputs: the one-hot column indices are copied too (padding rows point at the first one-hot
+   * column; their gradient is zero) and counted per column for the first BatchNorm's statistics.
+   */
+  const load = (x: FloatArray, y: FloatArray | undefined, rows: number, nVec: number, hot: Int32Array | undefined): void => {
     const { plan, f } = S;
-    const nf = layout.dims[0];
+    const nf = plan.inDense;
     const xo = plan.xin / plan.elem;
     f.set(x.subarray(0, rows * nf), xo);
     f.fill(0, xo + rows * nf, xo + nVec * nf);
     if (y) f.set(y.subarray(0, rows), plan.yin / plan.elem);
+    const sp = layout.sparse;
+    if (sp) {
+      if (!hot) throw new RangeError('this network takes sparse one-hot inputs: the column indices are missing');
+      const h = new Int32Array(S.memory.buffer, plan.hotIn, nVec * sp.perRow);
+      h.set(hot.subarray(0, rows * sp.perRow));
+      h.fill(sp.dense, rows * sp.perRow);
+      if (y && layout.batchNorm) {
+        hotCount.fill(0);
+        for (let k = 0; k < rows * sp.perRow; k++) hotCount[hot[k]]++;
+      }
+    }
     S.k.transpose(nVec);
   };
 
@@ -153,6 +171,10 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     const c = scratch[l];
     const nFull = Math.floor(rows / plan.lanes) * plan.lanes;
     for (let i = 0; i < s.in; i++) {
+      if (l === 0 && i >= plan.inDense) {
+        oneHotStats(i, rows);
+        continue;
+      }
       const addr = plan.act[l] + i * plan.stride;
       const base = addr / plan.elem;
       let sum = k.vsum(addr, nFull * plan.elem);
@@ -183,6 +205,24 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       const unbiased = rows > 1 ? m2 / (rows - 1) : m2;
       stats[s.runningVar + i] = (1 - BN_MOMENTUM) * stats[s.runningVar + i] + BN_MOMENTUM * unbiased;
     }
+  };
+
+  /** batchStats for a one-hot input column: its mean is the share of ones, its variance follows from it. */
+  const oneHotStats = (i: number, rows: number): void => {
+    const { params: p, stats } = S;
+    const s = L[0];
+    const c = scratch[0];
+    const ones = hotCount[i];
+    const mean = ones / rows;
+    const m2 = ones * (1 - mean) * (1 - mean) + (rows - ones) * mean * mean;
+    const inv = 1 / Math.sqrt(m2 / rows + BN_EPS);
+    c.invstd[i] = inv;
+    c.mean[i] = mean;
+    c.sc[i] = p[s.gamma + i] * inv;
+    c.t[i] = p[s.beta + i] - mean * c.sc[i];
+    stats[s.runningMean + i] = (1 - BN_MOMENTUM) * stats[s.runningMean + i] + BN_MOMENTUM * mean;
+    const unbiased = rows > 1 ? m2 / (rows - 1) : m2;
+    stats[s.runningVar + i] = (1 - BN_MOMENTUM) * stats[s.runningVar + i] + BN_MOMENTUM * unbiased;
   };
 
   /** The affine map of evaluation mode (running statistics). */
@@ -259,15 +299,16 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     get stats() {
       return S.stats;
     },
-    lossAndGrad(x, y, rows) {
+    lossAndGrad(x, y, rows, hot) {
       ensure(rows);
       const { plan } = S;
       const E = plan.elem;
       const nVec = Math.ceil(rows / plan.block) * plan.block;
-      load(x, y, rows, nVec);
+      load(x, y, rows, nVec, hot);
       for (let l = 0; l < L.length; l++) {
         if (layout.batchNorm) batchStats(l, rows);
         fold(l);
+        if (l === 0 && sparse) S.k.gather0(nVec);
         S.k[`fwd${l}`](0, nVec * E);
       }
       // Padding rows predict their own label, so they add nothing to the loss or the gradients.
@@ -278,6 +319,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       const sse = S.k.loss(nVec * E, 2 / rows);
       for (let l = L.length - 1; l >= 0; l--) {
         S.k[`bwdw${l}`](0, nVec * E);
+        if (l === 0 && sparse) S.k.scatter0(rows);
         readAcc(l);
         layerGrads(l, rows);
         if (l > 0) {
@@ -290,17 +332,19 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       }
       return sse;
     },
-    predict(x, rows, out) {
-      const nf = layout.dims[0];
+    predict(x, rows, out, hot) {
+      const nf = S.plan.inDense;
+      const per = sparse ? sparse.perRow : 0;
       const cap = S.plan.capacity;
       for (let r0 = 0; r0 < rows; r0 += cap) {
         const n = Math.min(cap, rows - r0);
         const { plan } = S;
         const nVec = Math.ceil(n / plan.block) * plan.block;
-        load(x.subarray(r0 * nf, (r0 + n) * nf), undefined, n, nVec);
+        load(x.subarray(r0 * nf, (r0 + n) * nf), undefined, n, nVec, hot?.subarray(r0 * per, (r0 + n) * per));
         for (let l = 0; l < L.length; l++) {
           if (layout.batchNorm) runningAffine(l);
           fold(l);
+          if (l === 0 && sparse) S.k.gather0(nVec);
           S.k[`fwd${l}`](0, nVec * plan.elem);
         }
         const po = plan.act[L.length] / plan.elem;

@@ -1,5 +1,6 @@
 import type { Batch, BatchReader, DType, FloatArray, ReaderStats } from '../data/types';
 import { NUM_FEATURES } from '../data/schema';
+import type { SparseInput } from '../model/layout';
 import { COORD_COLUMNS, PASS_COLUMNS, numericColumns, preparedWidth, type FittedPrep } from './prep';
 
 /** Bin of value `v` among `n` equal-width bins over [lo, hi]; outside values clamp to the edge bins. */
@@ -8,20 +9,27 @@ export function binIndex(v: number, lo: number, hi: number, n: number): number {
   return b < 0 ? 0 : b >= n ? n - 1 : b;
 }
 
+/** The network input encoding of a preparation: binned coordinates arrive as 4 one-hot indices per row. */
+export function sparseInputOf(bins: number): SparseInput | undefined {
+  return bins > 0 ? { dense: PASS_COLUMNS.length, perRow: COORD_COLUMNS.length } : undefined;
+}
+
 /**
  * Applies a fitted preparation to batches of raw rows, into preallocated buffers (no per-row
- * objects). With bins, the one-hot blocks are written dense into the reused output buffer, but only
- * the previous row's four ones are cleared: O(width) once per buffer, then O(1) per row.
+ * objects). The numeric columns go to `x`; with bins, each coordinate's one-hot block is kept
+ * sparse: `sparse.index` holds the input column of each of the row's 4 ones (the network gathers
+ * those weight columns; see SparseInput), so no dense one-hot row is ever written.
  */
 export class Preparer {
   /** Rows dropped so far (missing = drop: a feature was NaN). */
   rowsDropped = 0;
   /** Feature values replaced by the training mean so far (missing = mean). */
   valuesImputed = 0;
+  /** The network's input width (4 + 4·bins with bins, else 8). */
   readonly width: number;
+  private readonly sparse: SparseInput | undefined;
   private x: FloatArray;
   private y: FloatArray;
-  /** Per output row, the 4 one-hot positions currently set (-1: the row is all zeros). */
   private hot: Int32Array;
   private readonly row = new Float64Array(NUM_FEATURES);
   private readonly cols: readonly number[];
@@ -33,16 +41,17 @@ export class Preparer {
   ) {
     this.width = preparedWidth(fitted.bins);
     this.cols = numericColumns(fitted.bins);
-    this.x = this.alloc(capacity * this.width);
+    this.sparse = sparseInputOf(fitted.bins);
+    this.x = this.alloc(capacity * this.cols.length);
     this.y = this.alloc(capacity);
-    this.hot = new Int32Array(capacity * 4).fill(-1);
+    this.hot = new Int32Array(this.sparse ? capacity * this.sparse.perRow : 0);
   }
 
   /** The prepared batch (a view of this preparer's buffers, valid until the next call). */
   apply(b: Batch): Batch {
     if (b.rows > this.y.length) this.grow(b.rows);
     const f = this.fitted;
-    const { x, y, hot, row, cols, width } = this;
+    const { x, y, hot, row, cols } = this;
     const nb = f.bins;
     const drop = f.missing === 'drop';
     const impute = f.missing === 'mean';
@@ -69,23 +78,21 @@ export class Preparer {
         this.rowsDropped++;
         continue;
       }
-      const o = out * width;
+      const o = out * nc;
       for (let j = 0; j < nc; j++) x[o + j] = (row[cols[j]!]! - f.center[j]!) / f.spread[j]!;
       if (nb > 0) {
         const h = out * 4;
         for (let c = 0; c < 4; c++) {
-          if (hot[h + c]! >= 0) x[hot[h + c]!] = 0;
           const range = c % 2 === 0 ? f.lat : f.lon;
-          const at = o + PASS_COLUMNS.length + c * nb + binIndex(row[COORD_COLUMNS[c]!]!, range[0], range[1], nb);
-          x[at] = 1;
-          hot[h + c] = at;
+          hot[h + c] = nc + c * nb + binIndex(row[COORD_COLUMNS[c]!]!, range[0], range[1], nb);
         }
       }
       y[out] = b.y[r]!;
       out++;
     }
     const full = out === this.y.length;
-    return { x: full ? x : x.subarray(0, out * width), y: full ? y : y.subarray(0, out), rows: out, numFeatures: width };
+    const sparse = this.sparse ? { sparse: { ...this.sparse, index: full ? hot : hot.subarray(0, out * this.sparse.perRow) } } : {};
+    return { x: full ? x : x.subarray(0, out * nc), y: full ? y : y.subarray(0, out), rows: out, numFeatures: this.width, ...sparse };
   }
 
   private alloc(n: number): FloatArray {
@@ -93,9 +100,9 @@ export class Preparer {
   }
 
   private grow(rows: number): void {
-    this.x = this.alloc(rows * this.width);
+    this.x = this.alloc(rows * this.cols.length);
     this.y = this.alloc(rows);
-    this.hot = new Int32Array(rows * 4).fill(-1);
+    this.hot = new Int32Array(this.sparse ? rows * this.sparse.perRow : 0);
   }
 }
 

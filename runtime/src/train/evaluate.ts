@@ -52,7 +52,7 @@ export async function evaluate(model: Model, src: EvalSource, collective: Collec
     for (let b = await reader.next(); b; b = await reader.next()) {
       signal?.throwIfAborted();
       if (out.length < b.rows) out = allocFloat(model.dtype, b.rows);
-      forward(model, b.x, b.rows, out);
+      forward(model, b.x, b.rows, out, b.sparse?.index);
       let sse = 0;
       for (let r = 0; r < b.rows; r++) {
         const d = out[r] - b.y[r];

@@ -23,7 +23,10 @@ export async function trainStep(model: Model, batch: Batch, collective: Collecti
   if (batch.numFeatures !== nf) {
     throw new DojoError('BAD_DATA', `batch has ${batch.numFeatures} features but the model expects num_features=${nf}`);
   }
-  const sse = model.network.lossAndGrad(batch.x, batch.y, batch.rows);
+  if (!batch.sparse !== !model.layout.sparse) {
+    throw new DojoError('INTERNAL', `batch is ${batch.sparse ? 'sparse' : 'dense'} but the model takes ${model.layout.sparse ? 'sparse one-hot' : 'dense'} inputs`);
+  }
+  const sse = model.network.lossAndGrad(batch.x, batch.y, batch.rows, batch.sparse?.index);
   if (collective.worldSize > 1) await collective.allreduce(model.grads, 'mean');
   const gradNorm = clipGradNorm(model.grads, CLIP_NORM);
   if (!Number.isFinite(sse) || !Number.isFinite(gradNorm)) {

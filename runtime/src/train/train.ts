@@ -72,17 +72,6 @@ export interface TrainResult {
   values_imputed?: number;
 }
 
-/** Bytes one dense prepared batch may take (the binned input is materialised per batch; see bench/README "Feature stages"). */
-const MAX_PREPARED_BATCH_BYTES = 512 * 2 ** 20;
-
-function checkPreparedBatch(hp: HParams, width: number, dtype: DType): void {
-  const bytes = hp.batch_size * width * (dtype === 'float64' ? 8 : 4);
-  if (bytes > MAX_PREPARED_BATCH_BYTES) {
-    const rows = Math.floor(MAX_PREPARED_BATCH_BYTES / (width * (dtype === 'float64' ? 8 : 4)));
-    throw new DojoError('USAGE', `hparams.batch_size ${hp.batch_size} with hparams.bins ${hp.bins ?? 0} makes ${width}-wide ${dtype} batches of ${Math.round(bytes / 2 ** 20)} MiB (limit 512 MiB): use batch_size <= ${rows} or fewer bins`);
-  }
-}
-
 /**
  * Trains the fare model as the book's DDP job did: parameters broadcast from rank 0, each replica
  * streams its shards of the training data, gradients averaged every step, then validation (and test)
@@ -103,7 +92,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const onBadRow = readerPolicy(stages, opts.onBadRow);
   let prep: FittedPrep | undefined;
   if (prepActive(stages)) {
-    checkPreparedBatch(hp, preparedWidth(hp.bins ?? 0), opts.dtype);
     prep = await fitPrep(stages, { glob: opts.train, shardSize, batchSize: hp.batch_size, dtype: opts.dtype, onBadRow, s3Endpoint: opts.s3Endpoint }, collective, opts.signal);
   }
   const raw = await openBatches({

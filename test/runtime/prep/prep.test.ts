@@ -37,8 +37,14 @@ describe('binning', () => {
           const out = p.apply({ x: Float64Array.from(rows.flat()), y: new Float64Array(rows.length), rows: rows.length, numFeatures: 8 });
           const width = preparedWidth(n);
           expect(out.numFeatures).toBe(4 + 4 * n);
+          // Kept sparse: 4 numbers and 4 one-hot column indices per row; written out dense here to check.
+          expect(out.sparse).toMatchObject({ dense: 4, perRow: 4 });
+          expect(out.x).toHaveLength(4 * rows.length);
+          expect(out.sparse!.index).toHaveLength(4 * rows.length);
           rows.forEach((raw, r) => {
-            const x = out.x.subarray(r * width, (r + 1) * width);
+            const x = new Float64Array(width);
+            x.set(out.x.subarray(r * 4, (r + 1) * 4));
+            for (const i of out.sparse!.index.subarray(r * 4, (r + 1) * 4)) x[i] += 1;
             expect([...x.subarray(0, 4)]).toEqual(raw.slice(4));
             for (let c = 0; c < 4; c++) {
               const block = [...x.subarray(4 + c * n, 4 + (c + 1) * n)];
@@ -148,11 +154,12 @@ describe('hyperparameters and the serialised prep', () => {
 });
 
 describe('limits', () => {
-  it('train refuses a batch size whose binned input would not fit, naming the hparams, before reading data', async () => {
-    const { train } = await import('../../../runtime/src/train');
-    const hparams = parseHParams({ bins: 128, batch_size: 2 ** 18 });
-    await expect(train({ hparams, train: '/nonexistent/part*.csv', val: '/nonexistent/v.csv', dtype: 'float32', onBadRow: 'fail' })).rejects.toThrow(
-      /hparams\.batch_size 262144 with hparams\.bins 128 makes 516-wide float32 batches of 516 MiB \(limit 512 MiB\): use batch_size <= 260111 or fewer bins/,
-    );
+  it('binned batches stay sparse: 8 values per row whatever the bins, so a large batch needs no dense one-hot buffer', () => {
+    const rows = 20_000;
+    const p = new Preparer(fitFromStats({ bins: 4096 }, [], [], []), 'float32', rows);
+    const raw = new Float32Array(rows * 8).map((_, k) => [38.9, -77.0, 38.91, -77.01, 2015, 6, 3, 12][k % 8]!);
+    const out = p.apply({ x: raw, y: new Float32Array(rows), rows, numFeatures: 8 });
+    expect(out.numFeatures).toBe(4 + 4 * 4096);
+    expect(out.x.length + out.sparse!.index.length).toBe(8 * rows);
   });
 });

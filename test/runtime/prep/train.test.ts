@@ -61,8 +61,9 @@ describe('training with feature stages', () => {
     // The same prepared inputs through the trained model and the reloaded one.
     const raw = Float32Array.from(valRows.flatMap((row) => row.slice(1)));
     const prepared = new Preparer(model.prep!, 'float32', valRows.length).apply({ x: raw, y: new Float32Array(valRows.length), rows: valRows.length, numFeatures: 8 });
-    const before = Float32Array.from(forward(model, prepared.x, prepared.rows));
-    const after = forward(loaded.model, prepared.x, prepared.rows);
+    expect(prepared.sparse).toBeDefined();
+    const before = Float32Array.from(forward(model, prepared.x, prepared.rows, undefined, prepared.sparse?.index));
+    const after = forward(loaded.model, prepared.x, prepared.rows, undefined, prepared.sparse?.index);
     expect(Buffer.from(after.buffer, after.byteOffset, after.byteLength).equals(Buffer.from(before.buffer))).toBe(true);
     // dojo predict on the raw CSV (no label column) writes those predictions.
     const input = join(data.dir, 'predict.csv');

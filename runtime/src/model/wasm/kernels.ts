@@ -8,6 +8,7 @@
 import type { ModelLayout } from '../layout';
 import { dpreOf, type MemoryPlan } from './plan';
 import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128 } from './emitter';
+import { gatherFirst, scatterFirst } from './sparse-kernels';
 
 /** Code generation choices. */
 export interface KernelOptions {
@@ -185,9 +186,9 @@ function loss(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
   return f;
 }
 
-/** transpose(rows): xin [rows, in] row-major → act[0] [in, capacity] feature-major. */
-function transpose(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
-  const nf = layout.dims[0];
+/** transpose(rows): xin [rows, inDense] row-major → act[0] [inDense, capacity] feature-major. */
+function transpose(plan: MemoryPlan): FunctionBuilder {
+  const nf = plan.inDense;
   const f = new FunctionBuilder('transpose', [I32], []);
   const pin = f.local(I32);
   const pout = f.local(I32);
@@ -205,10 +206,16 @@ function transpose(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
   return f;
 }
 
-/** fwd{l}(start, end): act[l+1] = relu(W'·act[l] + b') over the byte range of rows. */
+/**
+ * fwd{l}(start, end): act[l+1] = relu(W'·act[l] + b') over the byte range of rows. With sparse
+ * inputs, fwd0 starts from what gather0 left in act[1] (b' plus the one-hot columns) instead of b',
+ * and multiplies only the dense input columns.
+ */
 function forward(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOptions): FunctionBuilder {
   const o = opsFor(plan);
   const s = layout.linears[l];
+  const gathered = l === 0 && layout.sparse !== undefined;
+  const nIn = l === 0 ? plan.inDense : s.in;
   const f = new FunctionBuilder(`fwd${l}`, [I32, I32], []);
   const c = f.local(I32);
   const cend = f.local(I32);
@@ -224,10 +231,14 @@ function forward(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOp
     for (const [j0, j1] of groups(s.out, G)) rowLoop(f, p, c, cend, () => {
       zeroIndex(f, p, z);
       for (let j = j0; j < j1; j++) {
+        if (gathered) {
+          for (let u = 0; u < UNROLL; u++) f.get(p).simdMem(Simd.load, 4, plan.act[1] + j * plan.stride + 16 * u).set(acc[(j - j0) * UNROLL + u]);
+          continue;
+        }
         splat(plan.fwdB[l] + j * plan.elem);
         for (let u = 0; u < UNROLL; u++) f.get(w).set(acc[(j - j0) * UNROLL + u]);
       }
-      for (let i = 0; i < s.in; i++) {
+      for (let i = 0; i < nIn; i++) {
         for (let u = 0; u < UNROLL; u++) f.get(p).simdMem(Simd.load, 4, plan.act[l] + i * plan.stride + 16 * u).set(x[u]);
         for (let j = j0; j < j1; j++) {
           splat(plan.fwdW[l] + (j * s.in + i) * plan.elem);
@@ -247,8 +258,8 @@ function forward(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOp
 }
 
 /**
- * bwdw{l}(start, end): adds Σ_rows dy_j·x_i (f64, at acc[j·in + i]) and Σ_rows dy_j (at
- * acc[in·out + j]). Rows are taken in chunks that stay in L1; within a chunk each TJ×TI tile of
+ * bwdw{l}(start, end): adds Σ_rows dy_j·x_i (f64, at acc[j·in + i]; for sparse inputs only the dense
+ * columns, scatter0 adds the one-hot ones) and Σ_rows dy_j (at acc[in·out + j]). Rows are taken in chunks that stay in L1; within a chunk each TJ×TI tile of
  * the gradient is accumulated in registers, then reduced across lanes into the f64 totals.
  */
 function backwardWeights(plan: MemoryPlan, layout: ModelLayout, l: number, opt: KernelOptions): FunctionBuilder {
@@ -270,7 +281,7 @@ function backwardWeights(plan: MemoryPlan, layout: ModelLayout, l: number, opt: 
   };
   chunkLoop(f, c, cend, () => {
     for (const [j0, j1] of groups(s.out, TJ)) {
-      for (const [i0, i1] of groups(s.in, TI)) {
+      for (const [i0, i1] of groups(l === 0 ? plan.inDense : s.in, TI)) {
         const nj = j1 - j0;
         const ni = i1 - i0;
         for (let k = 0; k < nj * ni; k++) f.v128Zero().set(acc[k]);
@@ -349,7 +360,8 @@ function backwardInput(plan: MemoryPlan, layout: ModelLayout, l: number, opt: Ke
 
 /** Builds the module's binary for one model layout and memory plan. */
 export function buildKernels(plan: MemoryPlan, layout: ModelLayout, opt: KernelOptions): Uint8Array<ArrayBuffer> {
-  const funcs: FunctionBuilder[] = [vsum(plan), vm2(plan, false), vm2(plan, true), loss(plan, layout), transpose(plan, layout)];
+  const funcs: FunctionBuilder[] = [vsum(plan), vm2(plan, false), vm2(plan, true), loss(plan, layout), transpose(plan)];
+  if (layout.sparse) funcs.push(gatherFirst(plan, layout), scatterFirst(plan, layout));
   for (let l = 0; l < layout.linears.length; l++) {
     funcs.push(forward(plan, layout, l, opt), backwardWeights(plan, layout, l, opt));
     if (l > 0) funcs.push(backwardInput(plan, layout, l, opt));

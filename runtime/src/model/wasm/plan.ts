@@ -26,9 +26,13 @@ export interface MemoryPlan {
   readonly bwdGamma: readonly number[];
   /** f64 gradient sums (dW then dbias) of the Linear being back-propagated. */
   readonly acc: number;
-  /** Row-major input staging `[capacity, in]` and labels `[capacity]`. */
+  /** Row-major input staging `[capacity, inDense]` and labels `[capacity]`. */
   readonly xin: number;
   readonly yin: number;
+  /** Input columns stored as numbers: all of them, or a sparse layout's dense columns. */
+  readonly inDense: number;
+  /** Sparse layout: one-hot column indices `[capacity, perRow]` (i32); -1 without. */
+  readonly hotIn: number;
   /** Feature-major activations: input of Linear l `[in_l, capacity]`; `act[L]` is the prediction. */
   readonly act: readonly number[];
   /** Two ping-pong buffers `[maxOut, capacity]` for pre-activation gradients. */
@@ -73,12 +77,13 @@ export function planMemory(layout: ModelLayout, dtype: DType, capacityRows: numb
     maxOut = Math.max(maxOut, s.out);
   }
   const acc = take(maxAcc * lanes);
-  const nf = layout.dims[0];
-  const xin = take(capacity * nf);
+  const inDense = layout.sparse ? layout.sparse.dense : layout.dims[0];
+  const xin = take(capacity * inDense);
   const yin = take(capacity);
-  const act = layout.dims.map((d) => takeBytes(stride * d));
+  const hotIn = layout.sparse ? takeBytes(capacity * layout.sparse.perRow * 4) : -1;
+  const act = layout.dims.map((d, l) => takeBytes(stride * (l === 0 ? inDense : d)));
   const dpre: [number, number] = [takeBytes(stride * maxOut), takeBytes(stride * maxOut)];
-  return { dtype, elem, lanes, unroll, block, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, act, dpre, bytes: at };
+  return { dtype, elem, lanes, unroll, block, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, inDense, hotIn, act, dpre, bytes: at };
 }
 
 /** The pre-activation gradient buffer of Linear l (alternating from the last layer backwards). */
