@@ -93,14 +93,16 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
       x32.set(b.rows === batchRows ? b.x : b.x.subarray(0, b.rows * rawWidth));
       x = x32;
     }
+    let hot: Int32Array | undefined;
     if (preparer) {
       // predict's reader refuses bad values, so no row is dropped and outputs stay aligned with inputs.
       const p = preparer.apply({ x, y: b.y ?? noLabels!, rows: b.rows, numFeatures: rawWidth });
       if (p.rows !== b.rows) throw new DojoError('INTERNAL', `predict: the preparation dropped ${b.rows - p.rows} rows`);
       x = p.x;
+      hot = p.sparse?.index;
     }
     const tf = performance.now();
-    forward(model, x, b.rows, out);
+    forward(model, x, b.rows, out, hot);
     forwardMs += performance.now() - tf;
     if (b.y) {
       for (let i = 0; i < b.rows; i++) {
