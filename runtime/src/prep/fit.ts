@@ -2,6 +2,8 @@ import { openBatches } from '../data';
 import type { BadRowPolicy, DatasetOptions } from '../data/types';
 import { NUM_FEATURES } from '../data/schema';
 import type { Collective } from '../dist/collective';
+import { DojoError } from '../../../lib/errors';
+import { EXACT_SUM_MAX_REPLICAS, ExactSums } from './exact-sum';
 import { fitFromStats, prepNeedsFit, type FittedPrep, type PrepParams } from './prep';
 
 /** The reader policy a preparation needs: `mark` when a missing stage handles bad features, else the CLI's. */
@@ -11,8 +13,10 @@ export function readerPolicy(p: PrepParams, fallback: BadRowPolicy): BadRowPolic
 
 /**
  * Fits the preparation on the training data: when imputation means or scaling statistics are
- * needed, one pass over this replica's training shards sums each feature's finite values (and
- * squares, and counts); one allreduce makes the sums global, so every replica fits the same prep.
+ * needed, one pass over this replica's training shards sums each feature's finite values and their
+ * squares exactly (`ExactSums`), and counts them; one allreduce of the exact state makes the sums
+ * global. The totals are rounded once, after the allreduce, so every replica — and any world size or
+ * shard assignment — fits bit-identical means, centres and spreads.
  */
 export async function fitPrep(
   p: PrepParams,
@@ -20,8 +24,12 @@ export async function fitPrep(
   collective: Collective,
   signal?: AbortSignal,
 ): Promise<FittedPrep> {
-  const acc = new Float64Array(3 * NUM_FEATURES);
+  const sums = new ExactSums(2 * NUM_FEATURES);
+  const count = new Float64Array(NUM_FEATURES);
   if (prepNeedsFit(p)) {
+    if (collective.worldSize > EXACT_SUM_MAX_REPLICAS) {
+      throw new DojoError('USAGE', `fitting the feature stages: ${collective.worldSize} replicas exceed the ${EXACT_SUM_MAX_REPLICAS} whose exact sums one f64 allreduce can combine`);
+    }
     const reader = await openBatches({ ...data, rank: collective.rank, worldSize: collective.worldSize, cycle: false });
     try {
       for (let b = await reader.next(); b; b = await reader.next()) {
@@ -32,9 +40,10 @@ export async function fitPrep(
           for (let k = 0; k < NUM_FEATURES; k++) {
             const v = x[base + k]!;
             if (v === v) {
-              acc[k] += v;
-              acc[NUM_FEATURES + k] += v * v;
-              acc[2 * NUM_FEATURES + k] += 1;
+              sums.add(k, v);
+              // v*v rounds per value, the same way wherever the row is read: the sum stays exact.
+              sums.add(NUM_FEATURES + k, v * v);
+              count[k] += 1;
             }
           }
         }
@@ -42,7 +51,14 @@ export async function fitPrep(
     } finally {
       await reader.close();
     }
-    if (collective.worldSize > 1) await collective.allreduce(acc, 'sum');
+    // Limbs must be carried (< 2^32 each) before the elementwise f64 sum over replicas is exact.
+    sums.normalize();
+    if (collective.worldSize > 1) {
+      await collective.allreduce(sums.state, 'sum');
+      await collective.allreduce(count, 'sum');
+    }
   }
-  return fitFromStats(p, acc.subarray(0, NUM_FEATURES), acc.subarray(NUM_FEATURES, 2 * NUM_FEATURES), acc.subarray(2 * NUM_FEATURES));
+  const sum = Float64Array.from({ length: NUM_FEATURES }, (_, k) => sums.round(k));
+  const sumSq = Float64Array.from({ length: NUM_FEATURES }, (_, k) => sums.round(NUM_FEATURES + k));
+  return fitFromStats(p, sum, sumSq, count);
 }
