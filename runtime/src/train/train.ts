@@ -172,6 +172,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       val_rmse: result.val_rmse,
       ...(result.test_rmse !== undefined ? { test_rmse: result.test_rmse } : {}),
       rows_skipped: result.rows_skipped,
+      ...(result.rows_dropped !== undefined ? { rows_dropped: result.rows_dropped } : {}),
+      ...(result.values_imputed !== undefined ? { values_imputed: result.values_imputed } : {}),
     });
     await opts.onTrained?.(model, result);
   }

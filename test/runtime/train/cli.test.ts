@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,38 @@ describe('dojo train', () => {
     expect(r.steps).toBe(60);
     expect(r.test_rmse).toBe(r.val_rmse);
     expect(io.stderr.join('\n')).toMatch(/step 60\/60 .*rows\/s\s+train_rmse \d/);
+  });
+
+  it('with a missing stage, reports the rows dropped or the values imputed in the JSON line and on stderr', async () => {
+    // 400 rows: every 10th has an empty pickup longitude, every 25th a bad fare (always dropped).
+    const dirty = join(dir, 'dirty');
+    const glob = writeFareCsv(dirty, 'train', 400, 1, 21, Array.from({ length: 16 }, (_, k) => 25 * k + 3));
+    const file = glob.replace('*', '000');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    for (let r = 1; r < lines.length; r += 10) {
+      const cols = lines[r]!.split(',');
+      cols[2] = '';
+      lines[r] = cols.join(',');
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const badFeatures = 40;
+    const trainOn = async (missing: string) => {
+      const io = memoryIo({});
+      const code = await main(['node', 'dojo', 'train', '--train', glob, '--val', valGlob, '--hparams', `{"batch_size": 384, "max_batches": 1, "missing": "${missing}"}`], io);
+      expect(code, io.stderr.join('\n')).toBe(0);
+      return { r: JSON.parse(io.stdout[0]!) as Record<string, number>, err: io.stderr.join('\n') };
+    };
+    const mean = await trainOn('mean');
+    expect(mean.r.values_imputed).toBe(badFeatures);
+    expect(mean.r.rows_dropped).toBeUndefined();
+    expect(mean.r.rows_skipped).toBe(16);
+    expect(mean.err).toContain(`train: imputed ${badFeatures} bad feature values with the training means`);
+    expect(mean.err).toContain('train: skipped 16 bad rows (a bad label or column count: never kept)');
+    const drop = await trainOn('drop');
+    // One batch of the 384 rows with a good label is exactly one pass; the validation set is clean.
+    expect(drop.r.rows_dropped).toBe(badFeatures);
+    expect(drop.r.values_imputed).toBeUndefined();
+    expect(drop.err).toMatch(/train: dropped \d+ rows with a bad feature \(hparams\.missing drop\)/);
   });
 
   it('reads --hparams from a file and names the file in errors; bad values exit 2', async () => {

@@ -13,6 +13,8 @@ export function formatTrainResult(r: TrainResult): string {
     parse_mb_per_sec: round(r.parse_mb_per_sec, 1),
     seconds: round(r.seconds, 3),
     rows_skipped: r.rows_skipped,
+    ...(r.rows_dropped !== undefined ? { rows_dropped: r.rows_dropped } : {}),
+    ...(r.values_imputed !== undefined ? { values_imputed: r.values_imputed } : {}),
     steps: r.steps,
   });
 }

@@ -100,7 +100,11 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     throw e;
   }
   if (!rank0) return 0;
-  if (result.rows_skipped > 0) ctx.io.err(`train: skipped ${result.rows_skipped} bad rows (--on-bad-row skip)`);
+  if (result.rows_skipped > 0) {
+    ctx.io.err(`train: skipped ${result.rows_skipped} bad rows (${hparams.missing ? 'a bad label or column count: never kept' : '--on-bad-row skip'})`);
+  }
+  if (result.rows_dropped) ctx.io.err(`train: dropped ${result.rows_dropped} rows with a bad feature (hparams.missing drop)`);
+  if (result.values_imputed) ctx.io.err(`train: imputed ${result.values_imputed} bad feature values with the training means (hparams.missing mean)`);
   if (client && runId && logger) {
     // train() logged the losses, rows/s and val/test RMSE per step already; add the run-level figures.
     for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
