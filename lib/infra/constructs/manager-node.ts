@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DojoError } from '../../errors';
 import { dojoParameterName } from '../parameters';
-import { EcsHostTemplate } from './ecs-host-template';
+import { addEcsCapacityProvider, addEcsHostGroup, type EcsHostGroupProps } from './ecs-host-group';
 
 /** Where the manager mounts its persistent data volume. */
 export const MANAGER_DATA_PATH = '/data';
@@ -14,20 +14,11 @@ export const MANAGER_DATA_PATH = '/data';
 export const RUNTIME_UID = 1000;
 
 /** Props of ManagerNode. */
-export interface ManagerNodeProps {
+export interface ManagerNodeProps extends EcsHostGroupProps {
   /** The dojo id (names the SSM parameters the manager keeps current). */
   readonly dojoId: string;
-  /** The dojo's VPC. */
-  readonly vpc: ec2.IVpc;
   /** Subnets the manager may use; it is pinned to the first one, where its data volume lives. */
   readonly subnets: ec2.SubnetSelection;
-  /** The cluster that gets the manager's capacity provider. */
-  readonly cluster: ecs.Cluster;
-  /**
-   * Instance type.
-   * @default t3.xlarge
-   */
-  readonly instanceType?: ec2.InstanceType;
   /**
    * Size of the persistent data volume (GiB).
    * @default 20
@@ -79,26 +70,20 @@ export class ManagerNode extends Construct {
     const region = Stack.of(this).region;
     const instanceIdParam = dojoParameterName(props.dojoId, 'managerInstanceId');
     const addressParam = dojoParameterName(props.dojoId, 'managerAddress');
-    const host = new EcsHostTemplate(this, 'Host', {
-      vpc: props.vpc,
-      instanceType: props.instanceType ?? new ec2.InstanceType('t3.xlarge'),
+    const hosts = addEcsHostGroup(this, props, {
       role: 'manager',
       bootCommands: mountDataVolumeCommands(volume.volumeId, region, instanceIdParam, addressParam),
-    });
-    this.securityGroup = host.securityGroup;
-    this.instanceRole = host.instanceRole;
-
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Asg', {
-      vpc: props.vpc,
       vpcSubnets: { subnets: [subnet] },
-      launchTemplate: host.launchTemplate,
-      minCapacity: 0,
       maxCapacity: 1,
     });
-    volume.grantAttachVolumeByResourceTag(host.instanceRole, [this.autoScalingGroup]);
+    this.autoScalingGroup = hosts.autoScalingGroup;
+    this.securityGroup = hosts.securityGroup;
+    this.instanceRole = hosts.instanceRole;
+
+    volume.grantAttachVolumeByResourceTag(hosts.instanceRole, [this.autoScalingGroup]);
     // The boot script needs the role's policy: no instance before it exists.
-    this.autoScalingGroup.node.addDependency(host.instanceRole);
-    host.instanceRole.addToPrincipalPolicy(
+    this.autoScalingGroup.node.addDependency(hosts.instanceRole);
+    hosts.instanceRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:PutParameter'],
         resources: [instanceIdParam, addressParam].map((name) =>
@@ -106,17 +91,7 @@ export class ManagerNode extends Construct {
         ),
       }),
     );
-
-    this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
-      autoScalingGroup: this.autoScalingGroup,
-      enableManagedScaling: true,
-      // ECS drains the instance itself: no CDK drain-hook Lambda and SNS topic.
-      enableManagedDraining: true,
-      targetCapacityPercent: 100,
-      // Protection would keep the instance alive through `cdk destroy` (the DELETE_IN_PROGRESS hang).
-      enableManagedTerminationProtection: false,
-    });
-    props.cluster.addAsgCapacityProvider(this.capacityProvider);
+    this.capacityProvider = addEcsCapacityProvider(this, hosts, props.cluster);
   }
 }
 

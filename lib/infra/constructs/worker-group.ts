@@ -4,21 +4,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DojoError } from '../../errors';
-import { EcsHostTemplate } from './ecs-host-template';
+import { addEcsCapacityProvider, addEcsHostGroup, type EcsHostGroupProps } from './ecs-host-group';
 
 /** Props of WorkerGroup. */
-export interface WorkerGroupProps {
-  /** The dojo's VPC. */
-  readonly vpc: ec2.IVpc;
-  /** Subnets of the workers. */
-  readonly subnets: ec2.SubnetSelection;
-  /** The cluster that gets the workers' capacity provider (as its default strategy). */
-  readonly cluster: ecs.Cluster;
-  /**
-   * Instance type.
-   * @default t3.xlarge
-   */
-  readonly instanceType?: ec2.InstanceType;
+export interface WorkerGroupProps extends EcsHostGroupProps {
   /**
    * Most workers at once; the group scales from 0 and back to 0.
    * @default 4
@@ -51,44 +40,11 @@ export class WorkerGroup extends Construct {
     if (!Number.isInteger(maxWorkers) || maxWorkers < 0 || maxWorkers > 100) {
       throw new DojoError('USAGE', `WorkerGroup maxWorkers: must be a whole number from 0 to 100, got ${maxWorkers}`);
     }
-    const host = new EcsHostTemplate(this, 'Host', {
-      vpc: props.vpc,
-      instanceType: props.instanceType ?? new ec2.InstanceType('t3.xlarge'),
-      role: 'worker',
-    });
-    this.securityGroup = host.securityGroup;
-    this.instanceRole = host.instanceRole;
-
-    const placement = props.spot
-      ? {
-          mixedInstancesPolicy: {
-            launchTemplate: host.launchTemplate,
-            instancesDistribution: {
-              onDemandBaseCapacity: 0,
-              onDemandPercentageAboveBaseCapacity: 0,
-              spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
-            },
-          },
-        }
-      : { launchTemplate: host.launchTemplate };
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Asg', {
-      vpc: props.vpc,
-      vpcSubnets: props.subnets,
-      minCapacity: 0,
-      maxCapacity: maxWorkers,
-      ...placement,
-    });
-
-    this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
-      autoScalingGroup: this.autoScalingGroup,
-      enableManagedScaling: true,
-      // ECS drains the instance itself: no CDK drain-hook Lambda and SNS topic.
-      enableManagedDraining: true,
-      targetCapacityPercent: 100,
-      // Protection would keep instances alive through `cdk destroy` (the DELETE_IN_PROGRESS hang).
-      enableManagedTerminationProtection: false,
-    });
-    props.cluster.addAsgCapacityProvider(this.capacityProvider);
+    const hosts = addEcsHostGroup(this, props, { role: 'worker', vpcSubnets: props.subnets, maxCapacity: maxWorkers, spot: props.spot });
+    this.autoScalingGroup = hosts.autoScalingGroup;
+    this.securityGroup = hosts.securityGroup;
+    this.instanceRole = hosts.instanceRole;
+    this.capacityProvider = addEcsCapacityProvider(this, hosts, props.cluster);
     props.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
   }
 }
