@@ -1,23 +1,25 @@
 import { DojoError } from '../../../lib/errors';
 import { resolveGlob } from '../data/glob';
+import { decimalValue, lineEnd, parseFieldFast, parseFieldWide } from '../data/number-field';
 import { openObject } from '../data/source';
 
-/** Exact powers of ten (10^k, k <= 22, is a double), so m / 10^k rounds once, as Number(text) does. */
-const POW10 = new Float64Array(23).map((_, k) => 10 ** k);
-const MAX_EXACT = 9007199254740991;
 const LF = 10;
-const CR = 13;
 const COMMA = 44;
-const SPACE = 32;
-const TAB = 9;
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A batch of input rows for prediction: `x: [rows, features]` row-major; `y` when the files carry labels. */
 export interface PredictBatch {
   readonly x: Float64Array;
   readonly y: Float64Array | undefined;
   readonly rows: number;
+  /** Feature values of this batch that were bad and are NaN in `x` (only with `badFeatures: 'nan'`). */
+  readonly marked: number;
 }
+
+/**
+ * What a bad feature field (empty, non-numeric, NaN, ±Infinity) does: `fail` stops with
+ * `file:line: column <name>`; `nan` keeps the row with NaN there, for a preparation that imputes it.
+ */
+export type BadFeaturePolicy = 'fail' | 'nan';
 
 /** Options of readPredictBatches. */
 export interface PredictReadOptions {
@@ -29,6 +31,10 @@ export interface PredictReadOptions {
   readonly s3Endpoint?: string;
   /** Called once per file with whether it has the label column. */
   readonly onFile?: (name: string, hasLabel: boolean) => void;
+  /** What a bad feature field does (a bad label fails under either policy: the RMSE is measured against it). @default 'fail' */
+  readonly badFeatures?: BadFeaturePolicy;
+  /** Added in parentheses to the message of a refused bad feature, e.g. why this model cannot take it. @default none */
+  readonly badFieldHint?: string;
 }
 
 /**
@@ -48,77 +54,61 @@ export function checkPredictHeader(line: string, file: string, features: readonl
 }
 
 /**
- * Parses one row of `cols` numbers at `pos` (a complete line: an LF follows): the first into
- * `y[r]` when `labelled`, the rest into `x[r*nf ..]`. Returns the index of the row's LF, or -1 when
- * the row is not in the common decimal form (the caller then takes the exact path).
+ * Parses one row of `cols` numbers at `pos` (a complete line: an LF follows) with the training
+ * reader's field parsers: the first into `y[r]` when `labelled`, the rest into `x[r*nf ..]`.
+ * Returns the index of the row's LF, or -1 when a field is not a plain decimal or the row has
+ * another shape (the caller then takes the exact path).
  */
-function parseRowFast(buf: Uint8Array, pos: number, cols: number, labelled: boolean, x: Float64Array, y: Float64Array, r: number): number {
+function parseRow(buf: Uint8Array, pos: number, cols: number, labelled: boolean, x: Float64Array, y: Float64Array, r: number): number {
   let i = pos;
-  const nf = labelled ? cols - 1 : cols;
-  let o = r * nf;
+  let o = r * (labelled ? cols - 1 : cols);
   for (let col = 0; col < cols; col++) {
-    let c = buf[i]!;
-    while (c === SPACE || c === TAB) c = buf[++i]!;
-    let neg = false;
-    if (c === 45) {
-      neg = true;
-      c = buf[++i]!;
-    } else if (c === 43) c = buf[++i]!;
-    let m = 0;
-    let digits = 0;
-    let exp = 0;
-    let d = c - 48;
-    while (d >= 0 && d <= 9) {
-      m = m * 10 + d;
-      digits++;
-      d = buf[++i]! - 48;
-    }
-    if (buf[i] === 46) {
-      d = buf[++i]! - 48;
-      while (d >= 0 && d <= 9) {
-        m = m * 10 + d;
-        digits++;
-        exp--;
-        d = buf[++i]! - 48;
-      }
-    }
-    c = buf[i]!;
-    if (digits === 0 || m > MAX_EXACT || c === 101 || c === 69 || exp < -22) return -1;
-    const v = exp === 0 ? m : m / POW10[-exp]!;
-    if (labelled && col === 0) y[r] = neg ? -v : v;
-    else x[o++] = neg ? -v : v;
-    while (c === SPACE || c === TAB) c = buf[++i]!;
-    if (col < cols - 1) {
-      if (c !== COMMA) return -1;
+    if (col > 0) {
+      if (buf[i] !== COMMA) return -1;
       i++;
-    } else {
-      if (c === CR) c = buf[++i]!;
-      if (c !== LF) return -1;
     }
+    const label = labelled && col === 0;
+    const out = label ? y : x;
+    const at = label ? r : o++;
+    let end = parseFieldFast(buf, i, out, at);
+    if (end < 0) end = parseFieldWide(buf, i, out, at);
+    if (end < 0) return -1;
+    i = end;
   }
-  return i;
+  return lineEnd(buf, i);
 }
 
-/** The exact path: Number() per field after a decimal check; returns an error text or undefined. */
-function parseRowExact(text: string, names: readonly string[], labelled: boolean, x: Float64Array, y: Float64Array, r: number): string | undefined {
+/**
+ * The exact path: `Number()` per field after a decimal check. Returns the number of features set
+ * to NaN (`nan` policy: bad features), or the problem (wrong column count, a bad label, or under
+ * `fail` a bad feature, followed by `hint`).
+ */
+function parseRowExact(text: string, names: readonly string[], labelled: boolean, nan: boolean, hint: string, x: Float64Array, y: Float64Array, r: number): number | string {
   const fields = text.replace(/\r$/, '').split(',');
   if (fields.length !== names.length) return `expected ${names.length} columns, found ${fields.length}`;
   const nf = labelled ? names.length - 1 : names.length;
+  let marked = 0;
   for (let col = 0; col < names.length; col++) {
-    const t = fields[col]!.trim();
-    const v = DECIMAL.test(t) ? Number(t) : NaN;
-    if (!Number.isFinite(v)) return `column ${names[col]}: ${JSON.stringify(t)} is not a number`;
-    if (labelled && col === 0) y[r] = v;
+    const v = decimalValue(fields[col]!);
+    const label = labelled && col === 0;
+    if (v !== v) {
+      const what = `column ${names[col]}: ${JSON.stringify(fields[col]!.trim())} is not a number`;
+      if (label) return `${what} (the label column is read only for the RMSE: fix it or leave the column out)`;
+      if (!nan) return what + hint;
+      marked++;
+    }
+    if (label) y[r] = v;
     else x[r * nf + col - (labelled ? 1 : 0)] = v;
   }
-  return undefined;
+  return marked;
 }
 
 /**
  * Streams the rows of every object matching `glob` (in name order) as batches of up to `batchRows`
  * rows, reusing the batch buffers: consume a batch before asking for the next. Labels are read
- * only when every file has the label column (`y` undefined otherwise). A bad row stops with
- * `file:line: column <name>: "<text>" is not a number`.
+ * only when every file has the label column (`y` undefined otherwise). A row of the wrong width or
+ * with a bad label stops with `file:line: ...`; a bad feature too, unless `badFeatures` is `nan`
+ * (then it is NaN in `x` and counted in the batch's `marked`).
  */
 export async function* readPredictBatches(glob: string, opts: PredictReadOptions): AsyncGenerator<PredictBatch> {
   const objects = await resolveGlob(glob, { s3Endpoint: opts.s3Endpoint });
@@ -126,7 +116,10 @@ export async function* readPredictBatches(glob: string, opts: PredictReadOptions
   const cap = opts.batchRows;
   const x = new Float64Array(cap * nf);
   const y = new Float64Array(cap);
+  const nan = opts.badFeatures === 'nan';
+  const hint = opts.badFieldHint ? ` (${opts.badFieldHint})` : '';
   let rows = 0;
+  let marked = 0;
   let labels: boolean | undefined;
   for (const ref of objects) {
     const stream = await openObject(ref, opts.s3Endpoint);
@@ -169,11 +162,12 @@ export async function* readPredictBatches(glob: string, opts: PredictReadOptions
         }
         while (pos <= last) {
           if (rows === cap) {
-            yield { x, y: labels ? y : undefined, rows };
+            yield { x, y: labels ? y : undefined, rows, marked };
             rows = 0;
+            marked = 0;
           }
           line++;
-          const end = parseRowFast(buf, pos, cols, labelled, x, y, rows);
+          const end = parseRow(buf, pos, cols, labelled, x, y, rows);
           if (end >= 0) {
             pos = end + 1;
             rows++;
@@ -183,8 +177,9 @@ export async function* readPredictBatches(glob: string, opts: PredictReadOptions
           const text = buf.toString('utf8', pos, nl);
           pos = nl + 1;
           if (text.trim() === '') continue;
-          const why = parseRowExact(text, names, labelled, x, y, rows);
-          if (why) throw new DojoError('BAD_DATA', `${ref.name}:${line}: ${why}`);
+          const got = parseRowExact(text, names, labelled, nan, hint, x, y, rows);
+          if (typeof got === 'string') throw new DojoError('BAD_DATA', `${ref.name}:${line}: ${got}`);
+          marked += got;
           rows++;
         }
         carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : Buffer.alloc(0);
@@ -195,5 +190,18 @@ export async function* readPredictBatches(glob: string, opts: PredictReadOptions
       await stream.close();
     }
   }
-  if (rows > 0) yield { x, y: labels ? y : undefined, rows };
+  if (rows > 0) yield { x, y: labels ? y : undefined, rows, marked };
+}
+
+/**
+ * How predict reads bad feature fields for a model's `missing` stage: `mean` imputes them (the
+ * reader yields NaN, the preparation puts the training mean there); `drop` cannot apply, since
+ * predict writes one prediction per input row, so it fails and says so; no stage fails as training does.
+ */
+export function badFeatureRules(missing: 'drop' | 'mean' | null | undefined): Pick<PredictReadOptions, 'badFeatures' | 'badFieldHint'> {
+  if (missing === 'mean') return { badFeatures: 'nan' };
+  if (missing === 'drop') {
+    return { badFeatures: 'fail', badFieldHint: 'the model was trained with missing=drop, and predict cannot drop a row: it writes one prediction per input row; fix the row, or use a model trained with missing=mean, which imputes the training mean' };
+  }
+  return { badFeatures: 'fail', badFieldHint: 'fix the row, or use a model trained with missing=mean, which imputes the training mean' };
 }

@@ -3,7 +3,7 @@ import type { FloatArray } from '../data/types';
 import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
 import type { ModelHeader } from '../model-file/format';
-import { readPredictBatches } from './csv';
+import { badFeatureRules, readPredictBatches } from './csv';
 import { Preparer } from '../prep/apply';
 import { NUM_FEATURES } from '../data/schema';
 
@@ -34,6 +34,8 @@ export interface PredictSummary {
   /** Rows per second of the forward passes alone. */
   readonly forward_rows_per_sec: number;
   readonly dtype: string;
+  /** Bad feature values replaced by the saved training mean (models trained with missing=mean; else 0). */
+  readonly values_imputed: number;
 }
 
 /** The CSV column name of the predictions. */
@@ -75,6 +77,7 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
   let sse = 0;
   let labelled = false;
   let forwardMs = 0;
+  let imputed = 0;
   const t0 = performance.now();
   if (o.write) await o.write(PREDICTION_COLUMN);
   const batches = readPredictBatches(o.input, {
@@ -82,6 +85,7 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
     label: header.label,
     batchRows,
     s3Endpoint: o.s3Endpoint,
+    ...badFeatureRules(prep?.missing),
     onFile: (_name, hasLabel) => {
       files++;
       labelled = hasLabel;
@@ -95,7 +99,7 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
     }
     let hot: Int32Array | undefined;
     if (preparer) {
-      // predict's reader refuses bad values, so no row is dropped and outputs stay aligned with inputs.
+      // The reader refuses bad values unless this preparation imputes them: no row is dropped, outputs stay aligned with inputs.
       const p = preparer.apply({ x, y: b.y ?? noLabels!, rows: b.rows, numFeatures: rawWidth });
       if (p.rows !== b.rows) throw new DojoError('INTERNAL', `predict: the preparation dropped ${b.rows - p.rows} rows`);
       x = p.x;
@@ -111,6 +115,7 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
       }
     }
     rows += b.rows;
+    imputed += b.marked;
     if (o.write) await o.write(formatPredictions(out, b.rows));
     o.onProgress?.(rows, (performance.now() - t0) / 1000);
   }
@@ -123,5 +128,6 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
     rows_per_sec: seconds > 0 ? rows / seconds : 0,
     forward_rows_per_sec: forwardMs > 0 ? rows / (forwardMs / 1000) : 0,
     dtype: model.dtype,
+    values_imputed: imputed,
   };
 }

@@ -4,7 +4,7 @@ import { intOption } from '../../spec';
 /** `dojo predict`: runs a saved model over CSV files. */
 export const predictCommand: CommandSpec = {
   name: 'predict',
-  description: 'predict fares with a saved model over CSV files (8 feature columns, optional label column first: then RMSE is reported)',
+  description: 'predict fares with a saved model over CSV files (8 feature columns, optional label column first: then RMSE is reported); a model trained with missing=mean imputes bad feature values, any other refuses them',
   configure: (cmd) =>
     cmd
       .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model, models:/<name>/<version> or models:/<name>@<alias>')
