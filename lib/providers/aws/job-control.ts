@@ -1,5 +1,6 @@
 // The provider-side steps of a job on AWS: launching its tasks once the study exists, and its
 // progress from the study and the job's running tasks.
+import { startedRun } from '../job-start';
 import { isTerminal, progressOf, type StudyView } from '../study-view';
 import { loadJob, saveJob } from '../state';
 import type { DojoConfig, JobInfo, JobProgress, ProgressFn, StartJobOptions } from '../provider';
@@ -35,7 +36,7 @@ export async function launchJobTasks(l: LaunchJob): Promise<JobInfo> {
     status: 'running',
     taskDefinition,
     tasks: [],
-    run: { startedAt: new Date().toISOString(), replicas: options.replicas, parallel: hpo.parallel, env: { ...options.env }, studyId: l.studyId, parentRunId: l.parentRunId },
+    run: startedRun(hpo, options, l.studyId, l.parentRunId),
   };
   saveJob(l.home, started);
   const tasks: JobTask[] = [];

@@ -13,6 +13,7 @@ import type {
 import {
   dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readJson, saveDojoConfig, saveJob, writeJsonAtomic,
 } from '../state';
+import { jobStudySpec, startableHpo, studyCreatedMessage } from '../job-start';
 import { isTerminal, progressOf } from '../study-view';
 import { createAwsClients, resolveRegion, type AwsClients } from './clients';
 import { ToolkitStackDeployer, dojoContext, type DeployTarget, type StackDeployer } from './deploy';
@@ -214,34 +215,16 @@ export class AwsProvider implements Provider {
   async startJob(jobId: string, options: StartJobOptions, progress: ProgressFn = noop): Promise<JobInfo> {
     const job = loadJob(this.home, jobId) as AwsJobRecord;
     const cfg = this.config(job.dojoId);
-    if (job.status !== 'created') {
-      throw new DojoError('CONFLICT', `job ${job.id} was started already (status ${job.status}); create a new job with \`dojo job create --dojo ${job.dojoId}\``);
-    }
-    const hpo = job.hpo;
-    if (!hpo) throw new DojoError('USAGE', `job ${job.id} has no search space; run \`dojo hpo enable ${job.id} --space FILE --num-runs N\` first`);
-    const workers = hpo.parallel * options.replicas;
-    if (workers > cfg.maxWorkers) {
-      throw new DojoError('USAGE', `--parallel ${hpo.parallel} × --replicas ${options.replicas} = ${workers} workers exceeds the dojo's --max-workers ${cfg.maxWorkers}`);
-    }
+    const hpo = startableHpo(job, cfg, options);
     checkAwsJobEnv(options.env);
     return this.guard(cfg, `dojo job start ${jobId}`, async (c) => {
       const params = await this.deployedParams(c, cfg.id);
       if (params.status !== DOJO_STATUS.active) throw new DojoError('CONFLICT', `dojo ${cfg.id} is not active; run \`dojo activate ${cfg.id}\` first`);
       const address = published(params, 'managerAddress');
       if (!address) throw new DojoError('UNAVAILABLE', `the manager of ${cfg.id} has not started yet; run \`dojo activate ${cfg.id}\` and wait for it`);
-      const study = await this.withHpo(c, cfg.id, params, (client) =>
-        client.createStudy({
-          name: job.id,
-          direction: hpo.direction,
-          space: hpo.space,
-          sampler: hpo.seed === undefined ? { name: hpo.sampler } : { name: hpo.sampler, seed: hpo.seed },
-          pruner: { name: hpo.pruner },
-          maxTrials: hpo.numRuns,
-          metric: hpo.metric,
-        }),
-      );
+      const study = await this.withHpo(c, cfg.id, params, (client) => client.createStudy(jobStudySpec(job.id, hpo)));
       const studyId = String(study.id);
-      progress(`study ${studyId}: ${hpo.numRuns} trials, ${hpo.parallel} at a time, ${options.replicas} replica(s) each`);
+      progress(studyCreatedMessage(studyId, hpo, options));
       return launchJobTasks({ home: this.home, clients: c, cfg, params, job, options, studyId, parentRunId: study.parentRunId, address, progress });
     });
   }

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DojoError } from '../../errors';
 import type { DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, StartJobOptions } from '../provider';
+import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from '../job-start';
 import { dojoDir, readJson, saveJob, writeJsonAtomic } from '../state';
 import { progressOf, isTerminal, type StudyView } from '../study-view';
 import { managerState, healthy } from './control';
@@ -38,35 +39,14 @@ export async function startLocalJob(
   cli: CliCommand,
   progress: ProgressFn,
 ): Promise<JobRecord> {
-  if (job.status !== 'created') {
-    throw new DojoError('CONFLICT', `job ${job.id} was started already (status ${job.status}); create a new job with \`dojo job create --dojo ${job.dojoId}\``);
-  }
-  const hpo = job.hpo;
-  if (!hpo) throw new DojoError('USAGE', `job ${job.id} has no search space; run \`dojo hpo enable ${job.id} --space FILE --num-runs N\` first`);
-  const workers = hpo.parallel * options.replicas;
-  if (workers > cfg.maxWorkers) {
-    throw new DojoError('USAGE', `--parallel ${hpo.parallel} × --replicas ${options.replicas} = ${workers} workers exceeds the dojo's --max-workers ${cfg.maxWorkers}`);
-  }
+  const hpo = startableHpo(job, cfg, options);
   const manager = await requireManager(home, cfg.id);
   const { HpoClient } = await import('../../hpo');
   const client = new HpoClient(manager.hpoUri);
-  const study = await client.createStudy({
-    name: job.id,
-    direction: hpo.direction,
-    space: hpo.space,
-    sampler: hpo.seed === undefined ? { name: hpo.sampler } : { name: hpo.sampler, seed: hpo.seed },
-    pruner: { name: hpo.pruner },
-    maxTrials: hpo.numRuns,
-    metric: hpo.metric,
-  });
+  const study = await client.createStudy(jobStudySpec(job.id, hpo));
   const studyId = String(study.id);
-  const parentRunId = study.parentRunId;
-  progress(`study ${studyId}: ${hpo.numRuns} trials, ${hpo.parallel} at a time, ${options.replicas} replica(s) each`);
-  const started: JobRecord = {
-    ...job,
-    status: 'running',
-    run: { startedAt: new Date().toISOString(), replicas: options.replicas, parallel: hpo.parallel, env: { ...options.env }, studyId, parentRunId },
-  };
+  progress(studyCreatedMessage(studyId, hpo, options));
+  const started: JobRecord = { ...job, status: 'running', run: startedRun(hpo, options, studyId, study.parentRunId) };
   saveJob(home, started);
   const l = layout(dojoDir(home, cfg.id));
   mkdirSync(l.logs, { recursive: true });
