@@ -162,6 +162,11 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       }
       f[bo + j] = b;
     }
+    if (l === 0 && sparse) {
+      // gather0 reads the one-hot columns of W' transposed: one column's weights side by side.
+      const to = plan.bwdT[0] / plan.elem;
+      for (let i = sparse.dense; i < s.in; i++) for (let j = 0; j < s.out; j++) f[to + i * s.out + j] = f[wo + j * s.in + i];
+    }
   };
 
   /** Batch statistics of Linear l's input, the running-statistics update, and the affine map. */
@@ -237,7 +242,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     }
   };
 
-  /** Copies the f64 gradient sums left by bwdw into the scratch. */
+  /** Copies the f64 gradient sums left by bwdw (and, for sparse inputs, scatter0) into the scratch. */
   const readAcc = (l: number): void => {
     const s = L[l];
     const c = scratch[l];
@@ -245,6 +250,11 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     c.g.set(acc.subarray(0, s.in * s.out));
     c.d.set(acc.subarray(s.in * s.out));
     acc.fill(0);
+    if (l === 0 && sparse) {
+      const t = new Float64Array(S.memory.buffer, S.plan.sacc, s.in * s.out);
+      for (let i = sparse.dense; i < s.in; i++) for (let j = 0; j < s.out; j++) c.g[j * s.in + i] = t[i * s.out + j];
+      t.fill(0);
+    }
   };
 
   /** Gradients of Linear l (and its BatchNorm) from the sums, then the backward table for bwdx. */

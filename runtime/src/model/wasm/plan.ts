@@ -33,6 +33,12 @@ export interface MemoryPlan {
   readonly inDense: number;
   /** Sparse layout: one-hot column indices `[capacity, perRow]` (i32); -1 without. */
   readonly hotIn: number;
+  /**
+   * Sparse layout: f64 weight-gradient sums of the first Linear, transposed `[in, out]` so that one
+   * row's scatter for a column touches one or two cache lines; -1 without. (The gather reads the
+   * forward weights transposed the same way, from the first layer's otherwise unused `bwdT[0]`.)
+   */
+  readonly sacc: number;
   /** Feature-major activations: input of Linear l `[in_l, capacity]`; `act[L]` is the prediction. */
   readonly act: readonly number[];
   /** Two ping-pong buffers `[maxOut, capacity]` for pre-activation gradients. */
@@ -81,9 +87,10 @@ export function planMemory(layout: ModelLayout, dtype: DType, capacityRows: numb
   const xin = take(capacity * inDense);
   const yin = take(capacity);
   const hotIn = layout.sparse ? takeBytes(capacity * layout.sparse.perRow * 4) : -1;
+  const sacc = layout.sparse ? takeBytes(layout.linears[0].in * layout.linears[0].out * 8) : -1;
   const act = layout.dims.map((d, l) => takeBytes(stride * (l === 0 ? inDense : d)));
   const dpre: [number, number] = [takeBytes(stride * maxOut), takeBytes(stride * maxOut)];
-  return { dtype, elem, lanes, unroll, block, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, inDense, hotIn, act, dpre, bytes: at };
+  return { dtype, elem, lanes, unroll, block, capacity, stride, params, grads, stats, fwdW, fwdB, bwdT, bwdBeta, bwdGamma, acc, xin, yin, inDense, hotIn, sacc, act, dpre, bytes: at };
 }
 
 /** The pre-activation gradient buffer of Linear l (alternating from the last layer backwards). */

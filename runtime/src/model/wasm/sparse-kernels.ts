@@ -9,9 +9,9 @@ import type { ModelLayout } from '../layout';
 import { dpreOf, type MemoryPlan } from './plan';
 import { FunctionBuilder, I32, F64, Op } from './emitter';
 
-/** Pushes the byte offsets (index << shift) of one row's one-hot columns into locals `a`. */
-function loadColumns(f: FunctionBuilder, plan: MemoryPlan, ph: number, a: readonly number[], shift: number): void {
-  a.forEach((local, c) => f.get(ph).mem(Op.i32Load, 2, plan.hotIn + 4 * c).i32(shift).op(Op.i32Shl).set(local));
+/** Sets locals `a` to the byte offsets (index · bytes) of one row's one-hot columns in a transposed table. */
+function loadColumns(f: FunctionBuilder, plan: MemoryPlan, ph: number, a: readonly number[], bytes: number): void {
+  a.forEach((local, c) => f.get(ph).mem(Op.i32Load, 2, plan.hotIn + 4 * c).i32(bytes).op(Op.i32Mul).set(local));
 }
 
 /** Emits `for (p = 0, ph = 0; p < end; p += elem, ph += perRow·4) { body }`. */
@@ -24,7 +24,10 @@ function rows(f: FunctionBuilder, plan: MemoryPlan, perRow: number, p: number, p
   f.br(0).end().end();
 }
 
-/** gather0(rows): act[1][j, r] = b'_j + Σ_c W'[j, hot[r, c]] (before the dense columns and the ReLU). */
+/**
+ * gather0(rows): act[1][j, r] = b'_j + Σ_c W'[j, hot[r, c]] (before the dense columns and the ReLU),
+ * reading W' transposed (`[in, out]` at bwdT[0]): a column's weights are adjacent.
+ */
 export function gatherFirst(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
   const sp = layout.sparse!;
   const s = layout.linears[0];
@@ -38,18 +41,18 @@ export function gatherFirst(plan: MemoryPlan, layout: ModelLayout): FunctionBuil
   const a = Array.from({ length: sp.perRow }, () => f.local(I32));
   f.get(0).i32(plan.elem).op(Op.i32Mul).set(end);
   rows(f, plan, sp.perRow, p, ph, end, () => {
-    loadColumns(f, plan, ph, a, al);
+    loadColumns(f, plan, ph, a, s.out * plan.elem);
     for (let j = 0; j < s.out; j++) {
       f.get(p);
       f.i32(0).mem(load, al, plan.fwdB[0] + j * plan.elem);
-      for (const col of a) f.get(col).mem(load, al, plan.fwdW[0] + j * s.in * plan.elem).op(f32 ? Op.f32Add : Op.f64Add);
+      for (const col of a) f.get(col).mem(load, al, plan.bwdT[0] + j * plan.elem).op(f32 ? Op.f32Add : Op.f64Add);
       f.mem(f32 ? Op.f32Store : Op.f64Store, al, plan.act[1] + j * plan.stride);
     }
   });
   return f;
 }
 
-/** scatter0(rows): the f64 weight-gradient sums acc[j·in + hot[r, c]] += dy_j[r] over the batch's rows. */
+/** scatter0(rows): the f64 weight-gradient sums sacc[hot[r, c]·out + j] += dy_j[r] over the batch's rows. */
 export function scatterFirst(plan: MemoryPlan, layout: ModelLayout): FunctionBuilder {
   const sp = layout.sparse!;
   const s = layout.linears[0];
@@ -63,12 +66,12 @@ export function scatterFirst(plan: MemoryPlan, layout: ModelLayout): FunctionBui
   const d = f.local(F64);
   f.get(0).i32(plan.elem).op(Op.i32Mul).set(end);
   rows(f, plan, sp.perRow, p, ph, end, () => {
-    loadColumns(f, plan, ph, a, 3);
+    loadColumns(f, plan, ph, a, s.out * 8);
     for (let j = 0; j < s.out; j++) {
       f.get(p).mem(f32 ? Op.f32Load : Op.f64Load, f32 ? 2 : 3, dpre + j * plan.stride);
       if (f32) f.op(Op.f64PromoteF32);
       f.set(d);
-      const at = plan.acc + j * s.in * 8;
+      const at = plan.sacc + j * 8;
       for (const col of a) f.get(col).get(col).mem(Op.f64Load, 3, at).get(d).op(Op.f64Add).mem(Op.f64Store, 3, at);
     }
   });
