@@ -6,51 +6,18 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createModel, parseHParams, Rng, WEIGHT_DECAY, CLIP_NORM, type Model } from '../../runtime/src/model';
+import { createModel, parseHParams, WEIGHT_DECAY, CLIP_NORM, type Model } from '../../runtime/src/model';
 import { trainStep } from '../../runtime/src/train/step';
-import type { Batch } from '../../runtime/src/data/types';
+import { CONFIGS, arg, bestRate, makeBatches } from './common';
 
 const require = createRequire(import.meta.url);
 // tfjs-core's entry point registers no gradients (the @tensorflow/tfjs union package does); the registry is
 // global, so loading this file through require fills the one the engine reads.
 require('@tensorflow/tfjs-core/dist/register_all_gradients');
 
-/** PyTorch 1.13, float32, one thread, thousands of rows/s (issue 3). */
-const CONFIGS: { hidden: number[]; bn: 0 | 1; batch: number; torch: number }[] = [
-  { hidden: [3, 5, 8], bn: 1, batch: 4096, torch: 1584 },
-  { hidden: [3, 5, 8], bn: 1, batch: 65536, torch: 2184 },
-  { hidden: [7, 11, 13], bn: 0, batch: 4096, torch: 5152 },
-  { hidden: [7, 11, 13], bn: 0, batch: 65536, torch: 7749 },
-  { hidden: [23, 19, 13, 11, 7], bn: 1, batch: 4096, torch: 649 },
-  { hidden: [23, 19, 13, 11, 7], bn: 1, batch: 65536, torch: 783 },
-];
 const LR = 0.001;
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
-
-/** The same taxi-like rows as bench/train/train.ts (large-mean coordinate columns). */
-function makeBatches(rows: number, count: number): Batch[] {
-  const rng = new Rng(7);
-  return Array.from({ length: count }, () => {
-    const x = new Float32Array(rows * 8);
-    const y = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let s = 3.25;
-      for (let f = 0; f < 8; f++) {
-        const v = f < 4 ? (f % 2 ? -77 : 38.9) + 0.05 * rng.normal() : 1 + Math.floor(rng.uniform(0, 12));
-        x[r * 8 + f] = v;
-        s += 0.3 * v * (f % 3);
-      }
-      y[r] = s * 0.01 + rng.normal();
-    }
-    return { x, y, rows, numFeatures: 8 };
-  });
-}
 
 const defined = <T>(v: T | undefined): v is T => v !== undefined;
 
@@ -129,20 +96,6 @@ function tfStepper(layers: TfLayer[]): (x: tf.Tensor2D, y: tf.Tensor2D) => [numb
   };
 }
 
-/** Best rows/s over `repeat` windows of `seconds`, after a warm-up of ≥ 3 steps and 300 ms. */
-async function bestRate(step: (i: number) => unknown, batch: number, seconds: number, repeat: number): Promise<number> {
-  const w0 = performance.now();
-  for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) await step(i);
-  let best = 0;
-  for (let r = 0; r < repeat; r++) {
-    let steps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) await step(steps++);
-    best = Math.max(best, (steps * batch) / ((performance.now() - t0) / 1000));
-  }
-  return best;
-}
-
 const backends = arg('--backends', 'wasm,cpu').split(',');
 const seconds = Number(arg('--seconds', '0.5'));
 const repeat = Number(arg('--repeat', '6'));
@@ -160,7 +113,7 @@ for (const c of CONFIGS) {
   const label = `${JSON.stringify(c.hidden)}${c.bn ? ' + BN' : ' no BN'}`;
   if (only && !`${label} ${c.batch}`.includes(only)) continue;
   const hp = parseHParams({ num_hidden_neurons: c.hidden, batch_norm_linear_layers: c.bn, batch_size: c.batch, lr: LR });
-  const batches = makeBatches(c.batch, 4);
+  const batches = makeBatches(c.batch, 4, 'float32');
   const cells: string[] = [];
   let check = ['', ''];
   // Each tfjs model starts from a fresh dojo model's initial parameters; the dojo model then takes the same first step.
@@ -174,14 +127,14 @@ for (const c of CONFIGS) {
     const [loss, norm] = step(xs[0], ys[0]);
     const r = await trainStep(ours, batches[0]);
     check = [`${(r.sse / c.batch).toPrecision(6)} / ${loss.toPrecision(6)}`, `${r.gradNorm.toPrecision(6)} / ${norm.toPrecision(6)}`];
-    const rate = await bestRate((i) => step(xs[i % 4], ys[i % 4]), c.batch, seconds, repeat);
+    const rate = (await bestRate((i) => step(xs[i % 4], ys[i % 4]), c.batch, seconds, repeat)).wall;
     cells.push(`${(rate / 1000).toFixed(0)}`);
     tf.dispose([...xs, ...ys]);
     for (const l of layers) tf.dispose([l.w, l.b, l.gamma, l.beta, l.runMean, l.runVar].filter(defined));
   }
   const ours = createModel(hp, 'float32');
-  const mine = await bestRate((i) => trainStep(ours, batches[i % 4]), c.batch, seconds, repeat);
+  const mine = (await bestRate((i) => trainStep(ours, batches[i % 4]), c.batch, seconds, repeat)).wall;
   const k = mine / 1000;
   const tfCells = cells.map((t) => `${t} | ${(k / Number(t)).toFixed(1)}×`).join(' | ');
-  console.log(`| ${label} | ${c.batch} | ${k.toFixed(0)} | ${tfCells} | ${c.torch} | ${check[0]} | ${check[1]} |`);
+  console.log(`| ${label} | ${c.batch} | ${k.toFixed(0)} | ${tfCells} | ${c.torch.float32} | ${check[0]} | ${check[1]} |`);
 }
