@@ -34,8 +34,8 @@ export interface PredictSummary {
   /** Rows per second of the forward passes alone. */
   readonly forward_rows_per_sec: number;
   readonly dtype: string;
-  /** Bad feature values replaced by the saved training mean (models trained with missing=mean; else 0). */
-  readonly values_imputed: number;
+  /** Bad feature values replaced by the saved training mean: models trained with missing=mean only. */
+  readonly values_imputed?: number;
 }
 
 /** The CSV column name of the predictions. */
@@ -128,6 +128,6 @@ export async function predictCsv(o: PredictCsvOptions): Promise<PredictSummary> 
     rows_per_sec: seconds > 0 ? rows / seconds : 0,
     forward_rows_per_sec: forwardMs > 0 ? rows / (forwardMs / 1000) : 0,
     dtype: model.dtype,
-    values_imputed: imputed,
+    ...(prep?.missing === 'mean' ? { values_imputed: imputed } : {}),
   };
 }

@@ -25,7 +25,7 @@ export function formatPredictSummary(s: PredictSummary, model: string, output: s
     files: s.files,
     ...(s.rmse !== undefined ? { rmse: s.rmse } : {}),
     dtype: s.dtype,
-    values_imputed: s.values_imputed,
+    ...(s.values_imputed !== undefined ? { values_imputed: s.values_imputed } : {}),
     seconds: Number(s.seconds.toFixed(3)),
     rows_per_sec: r(s.rows_per_sec),
     forward_rows_per_sec: r(s.forward_rows_per_sec),
@@ -35,7 +35,7 @@ export function formatPredictSummary(s: PredictSummary, model: string, output: s
 /** The throughput line on stderr. */
 export function formatThroughput(s: PredictSummary): string {
   const m = (v: number): string => `${(v / 1e6).toFixed(2)}M`;
-  return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} file${s.files === 1 ? '' : 's'} in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}${s.values_imputed > 0 ? `, ${s.values_imputed.toLocaleString('en-US')} bad feature values imputed with the training means` : ''}`;
+  return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} file${s.files === 1 ? '' : 's'} in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}${s.values_imputed ? `, ${s.values_imputed.toLocaleString('en-US')} bad feature values imputed with the training means` : ''}`;
 }
 
 /** Runs `dojo predict`. */
