@@ -14,18 +14,20 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
     .exitOverride();
+  const hiddenGroups = groupsToHide(specs);
   for (const spec of specs) {
     const path = spec.name.split(' ');
     let parent = program;
-    for (const part of path.slice(0, -1)) {
+    for (const [i, part] of path.slice(0, -1).entries()) {
       let group = parent.commands.find((c) => c.name() === part);
       if (!group) {
-        group = parent.command(part).description(`${part} commands`).exitOverride();
+        const hidden = hiddenGroups.has(path.slice(0, i + 1).join(' '));
+        group = parent.command(part, { hidden }).description(`${part} commands`).exitOverride();
         group.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
       }
       parent = group;
     }
-    const cmd = parent.command(path[path.length - 1]!).description(spec.description).exitOverride();
+    const cmd = parent.command(path[path.length - 1]!, { hidden: spec.hidden ?? false }).description(spec.description).exitOverride();
     cmd.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
     spec.configure(cmd);
     cmd.action(async (...params: unknown[]) => {
@@ -38,6 +40,21 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
     });
   }
   return program;
+}
+
+/** The command groups (e.g. "manager") whose every command is hidden: --help leaves them out too. */
+function groupsToHide(specs: readonly CommandSpec[]): Set<string> {
+  const visible = new Set<string>();
+  const all = new Set<string>();
+  for (const spec of specs) {
+    const path = spec.name.split(' ');
+    for (let n = 1; n < path.length; n++) {
+      const group = path.slice(0, n).join(' ');
+      all.add(group);
+      if (!spec.hidden) visible.add(group);
+    }
+  }
+  return new Set([...all].filter((g) => !visible.has(g)));
 }
 
 /** Runs the CLI with argv (as process.argv) and returns the exit code; errors are printed once here. */

@@ -24,6 +24,12 @@ export interface CommandSpec {
   readonly name: string;
   /** One line for --help. */
   readonly description: string;
+  /**
+   * Internal command that users never type (started by dojo itself): left out of --help, and so is
+   * its group when every command of the group is hidden. `dojo <name> --help` still works.
+   * @default false
+   */
+  readonly hidden?: boolean;
   /** Declares arguments and options on the commander Command. */
   configure(cmd: Command): void;
   /** Loads the handler module on demand. */

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main';
+import { describe, expect, it, vi } from 'vitest';
+import { commands } from '../../lib/cli/commands';
+import { buildProgram, main } from '../../lib/cli/main';
 import { memoryIo } from '../../lib/cli/io';
 import { intOption, type CommandSpec } from '../../lib/cli/spec';
 import { DojoError } from '../../lib/errors';
@@ -52,5 +53,34 @@ describe('main', () => {
     const code = await main(['node', 'dojo', 'train'], io, [spec('train', async () => { throw new TypeError('boom'); })]);
     expect(code).toBe(1);
     expect(io.stderr[0]).toBe('dojo: internal error: boom');
+  });
+
+  it('leaves hidden commands, and groups with only hidden commands, out of --help; they still run and have help', async () => {
+    const visible = buildProgram(memoryIo(), commands, () => undefined).helpInformation();
+    expect(visible).toMatch(/^ {2}job\b/m);
+    expect(visible).not.toMatch(/^ {2}(manager|worker)\b/m);
+    const hiddenNames = commands.filter((c) => c.hidden).map((c) => c.name);
+    expect(hiddenNames).toEqual(expect.arrayContaining(['manager serve', 'worker run']));
+
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['node', 'dojo', 'manager', 'serve', '--help'], memoryIo())).toBe(0);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/Usage: dojo manager serve[\s\S]*--dir <dir>/);
+    } finally {
+      write.mockRestore();
+    }
+
+    // A group keeps its place in --help while one of its commands is visible, and lists only that one.
+    const mixed = [spec('x shown', async () => 0), { ...spec('x secret', async () => 0), hidden: true }, { ...spec('y secret', async () => 0), hidden: true }];
+    const program = buildProgram(memoryIo(), mixed, () => undefined);
+    expect(program.helpInformation()).toMatch(/^ {2}x\b/m);
+    expect(program.helpInformation()).not.toMatch(/^ {2}y\b/m);
+    const group = program.commands.find((c) => c.name() === 'x')!;
+    expect(group.helpInformation()).toContain('shown');
+    expect(group.helpInformation()).not.toContain('secret');
+    let ran = false;
+    const io = memoryIo();
+    expect(await main(['node', 'dojo', 'y', 'secret'], io, [{ ...spec('y secret', async () => ((ran = true), 0)), hidden: true }])).toBe(0);
+    expect(ran).toBe(true);
   });
 });
