@@ -1,16 +1,45 @@
 import { DojoError } from '../../../lib/errors';
-import type { Batch } from '../data/types';
+import type { Batch, FloatArray } from '../data/types';
 import { soloCollective, type Collective } from '../dist/collective';
 import { clipGradNorm } from '../optim';
 import { CLIP_NORM, type Model } from '../model';
+import { allocFloat } from '../model/network';
 
 /** What one optimisation step measured. */
 export interface StepResult {
-  /** Sum of squared errors of this replica's batch (before the update). */
+  /** Sum of squared errors (before the update) and rows of the step's batches, summed over replicas. */
   readonly sse: number;
   readonly rows: number;
   /** Global gradient norm before clipping (after the allreduce). */
   readonly gradNorm: number;
+}
+
+/** Per model: the gradients plus 4 loss words, so one allreduce per step carries both. */
+const packed = new WeakMap<Model, FloatArray>();
+
+/**
+ * Averages the gradients over replicas and sums the loss and row count in the same allreduce (one
+ * round trip per step instead of two). The sums travel as hi + lo pairs (v = hi + lo, hi rounded
+ * to the dtype), so a float32 model still sums them to about 48 bits and row counts exactly.
+ */
+async function reduceGradsAndLoss(model: Model, sse: number, rows: number, collective: Collective): Promise<[number, number]> {
+  const g = model.grads;
+  const n = g.length;
+  let buf = packed.get(model);
+  if (!buf || buf.length !== n + 4) {
+    buf = allocFloat(model.dtype, n + 4);
+    packed.set(model, buf);
+  }
+  buf.set(g);
+  buf[n] = sse;
+  buf[n + 1] = sse - buf[n];
+  buf[n + 2] = rows;
+  buf[n + 3] = rows - buf[n + 2];
+  await collective.allreduce(buf, 'sum');
+  const w = collective.worldSize;
+  // As the collective's 'mean' does it: the sum, then one division.
+  for (let k = 0; k < n; k++) g[k] = buf[k] / w;
+  return [buf[n] + buf[n + 1], Math.round(buf[n + 2] + buf[n + 3])];
 }
 
 /**
@@ -26,8 +55,9 @@ export async function trainStep(model: Model, batch: Batch, collective: Collecti
   if (!batch.sparse !== !model.layout.sparse) {
     throw new DojoError('INTERNAL', `batch is ${batch.sparse ? 'sparse' : 'dense'} but the model takes ${model.layout.sparse ? 'sparse one-hot' : 'dense'} inputs`);
   }
-  const sse = model.network.lossAndGrad(batch.x, batch.y, batch.rows, batch.sparse?.index);
-  if (collective.worldSize > 1) await collective.allreduce(model.grads, 'mean');
+  let sse = model.network.lossAndGrad(batch.x, batch.y, batch.rows, batch.sparse?.index);
+  let rows = batch.rows;
+  if (collective.worldSize > 1) [sse, rows] = await reduceGradsAndLoss(model, sse, rows, collective);
   const gradNorm = clipGradNorm(model.grads, CLIP_NORM);
   if (!Number.isFinite(sse) || !Number.isFinite(gradNorm)) {
     throw new DojoError(
@@ -36,5 +66,5 @@ export async function trainStep(model: Model, batch: Batch, collective: Collecti
     );
   }
   model.optimizer.step(model.params, model.grads);
-  return { sse, rows: batch.rows, gradNorm };
+  return { sse, rows, gradNorm };
 }

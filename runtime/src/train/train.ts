@@ -106,7 +106,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let computeSeconds = 0;
   let rowsTrained = 0;
   let trainMse = NaN;
-  const reduced = new Float64Array(2);
   try {
     if (collective.worldSize > 1) await collective.broadcast(model.params, 0);
     for (let step = 1; step <= hp.max_batches; step++) {
@@ -116,11 +115,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const c0 = performance.now();
       const r = await trainStep(model, batch, collective);
       computeSeconds += (performance.now() - c0) / 1000;
-      reduced[0] = r.sse;
-      reduced[1] = r.rows;
-      if (collective.worldSize > 1) await collective.allreduce(reduced, 'sum');
-      rowsTrained += reduced[1];
-      trainMse = reduced[0] / reduced[1];
+      rowsTrained += r.rows;
+      trainMse = r.sse / r.rows;
       steps = step;
       const rowsPerSec = rowsTrained / computeSeconds;
       if (rank0) {

@@ -11,27 +11,34 @@ function batch(rows: number, seed: number) {
 }
 
 describe('trainStep', () => {
-  it('averages the flat gradient array over replicas before clipping, in one allreduce per step', async () => {
+  it('averages the flat gradient array over replicas before clipping, with the loss and rows summed in the same (one) allreduce', async () => {
     const hp = parseHParams({ num_hidden_neurons: [3, 5, 8], batch_size: 32, lr: 0.01 });
     const m = createModel(hp, 'float64');
-    const seen: { buf: FloatArray; norm: number }[] = [];
-    // A fake peer whose gradients are 3× ours: the mean is 2× ours, so the clipped step must see that.
+    const n = m.grads.length;
+    const seen: { ops: string[]; local: Float64Array; sse: number; rows: number } = { ops: [], local: new Float64Array(0), sse: 0, rows: 0 };
+    // A fake peer whose gradients are 3× ours and whose batch has 10 rows with sse 7: the mean
+    // gradient is 2× ours, so the clipped step must see that.
     const collective: Collective = {
       rank: 0, worldSize: 2,
-      async allreduce(buf) {
-        let ss = 0;
-        for (let k = 0; k < buf.length; k++) {
-          buf[k] *= 2;
-          ss += buf[k] * buf[k];
-        }
-        seen.push({ buf, norm: Math.sqrt(ss) });
+      async allreduce(buf, op) {
+        seen.ops.push(op);
+        expect(buf).toHaveLength(n + 4);
+        seen.local = Float64Array.from(buf.subarray(0, n));
+        seen.sse = buf[n] + buf[n + 1];
+        seen.rows = buf[n + 2] + buf[n + 3];
+        for (let k = 0; k < n; k++) buf[k] *= 4;
+        buf[n] += 7;
+        buf[n + 2] += 10;
       },
       async broadcast() {}, async barrier() {}, async close() {},
     };
     const r = await trainStep(m, batch(32, 1), collective);
-    expect(seen).toHaveLength(1);
-    expect(seen[0].buf).toBe(m.grads);
-    expect(r.gradNorm).toBeCloseTo(seen[0].norm, 12);
+    expect(seen.ops).toEqual(['sum']);
+    expect(seen.rows).toBe(32);
+    expect(r.rows).toBe(42);
+    expect(r.sse).toBe(seen.sse + 7);
+    const norm = Math.sqrt(seen.local.reduce((s, v) => s + 4 * v * v, 0));
+    expect(r.gradNorm).toBeCloseTo(norm, 12);
     const k = Math.min(1, 0.5 / (r.gradNorm + 1e-6));
     let clipped = 0;
     for (let i = 0; i < m.grads.length; i++) clipped += m.grads[i] * m.grads[i];
