@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DojoError } from '../../../lib/errors';
 import type { Collective } from '../../../runtime/src/dist/collective';
-import type { FloatArray } from '../../../runtime/src/data/types';
 import { createModel, parseHParams, trainStep } from '../../../runtime/src/train';
 
 function batch(rows: number, seed: number) {
