@@ -317,14 +317,14 @@ export class AwsProvider implements Provider {
     });
   }
 
-  private async withHpo<T>(c: AwsClients, id: string, params: DojoParams, fn: (client: import('../../hpo').HpoClient) => Promise<T>): Promise<T> {
+  private async withHpo<T>(c: AwsClients, id: string, params: DojoParams, fn: (client: import('../../hpo/client').HpoClient) => Promise<T>): Promise<T> {
     const instanceId = published(params, 'managerInstanceId');
     if (!instanceId || params.status === DOJO_STATUS.deactivated) {
       throw new DojoError('UNAVAILABLE', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
     }
     const endpoint = await this.openService({ dojoId: id, region: c.region, instanceId, port: portsOf(params).hpo });
     try {
-      const { HpoClient } = await import('../../hpo');
+      const { HpoClient } = await import('../../hpo/client');
       return await fn(new HpoClient(endpoint.uri));
     } finally {
       await endpoint.close();

@@ -41,7 +41,7 @@ export async function startLocalJob(
 ): Promise<JobRecord> {
   const hpo = startableHpo(job, cfg, options);
   const manager = await requireManager(home, cfg.id);
-  const { HpoClient } = await import('../../hpo');
+  const { HpoClient } = await import('../../hpo/client');
   const client = new HpoClient(manager.hpoUri);
   const study = await client.createStudy(jobStudySpec(job.id, hpo));
   const studyId = String(study.id);
@@ -97,7 +97,7 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
     if (status && status.trial !== null && status.pid === p.pid) dead.push({ proc: p, status });
   }
   if (dead.length === 0 || !job.run) return alive;
-  const { HpoClient } = await import('../../hpo');
+  const { HpoClient } = await import('../../hpo/client');
   const client = new HpoClient(manager.hpoUri);
   const study = (await client.getStudy(job.run.studyId)) as unknown as StudyView;
   for (const { proc, status } of dead) {
@@ -173,7 +173,7 @@ export async function localJobProgress(home: string, job: JobRecord): Promise<{ 
 }
 
 async function studyOrEmpty(manager: ManagerInfo, studyId: string): Promise<StudyView> {
-  const { HpoClient } = await import('../../hpo');
+  const { HpoClient } = await import('../../hpo/client');
   return (await new HpoClient(manager.hpoUri).getStudy(studyId)) as unknown as StudyView;
 }
 

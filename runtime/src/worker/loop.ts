@@ -4,8 +4,9 @@
 // (the prune decision is broadcast so all ranks stop together) and tells the result. A failing
 // trial is told `fail` and its run marked FAILED with the reason; the worker goes on.
 import { DojoError } from '../../../lib/errors';
-import { HpoClient } from '../../../lib/hpo';
-import { MetricLogger, TrackingClient } from '../../../lib/tracking';
+import { HpoClient } from '../../../lib/hpo/client';
+import { TrackingClient } from '../../../lib/tracking/client';
+import { MetricLogger } from '../../../lib/tracking/metric-logger';
 import { modelLoggerFor } from '../model-file/mlflow';
 import type { Collective } from '../dist/collective';
 import { soloCollective } from '../dist/collective';
