@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { forward } from '../../../runtime/src/model';
+import { forward, type Model } from '../../../runtime/src/model';
 import { decodeModel, encodeModel } from '../../../runtime/src/model-file';
 import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT, ProtoWriter } from '../../../runtime/src/export';
 import { fakeData, trainedModel } from '../model-file/helpers';
@@ -71,4 +71,60 @@ describe('dojo model export', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('exports a model trained with feature stages (missing=mean, bins 64, scale standard): ONNX on the raw rows = dojo predict', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { memoryIo } = await import('../../../lib/cli/io');
+    const { handler } = await import('../../../lib/cli/commands/model-export');
+    const { saveModel } = await import('../../../runtime/src/model-file');
+    const { parseHParams } = await import('../../../runtime/src/model');
+    const { train } = await import('../../../runtime/src/train');
+    const { predictCsv } = await import('../../../runtime/src/predict');
+    const { FEATURE_NAMES } = await import('../../../runtime/src/data/schema');
+    const { rng, tempData, tripRow } = await import('../prep/gen');
+    const data = tempData();
+    try {
+      const r = rng(9);
+      const trainGlob = data.write('train.csv', Array.from({ length: 3000 }, () => tripRow(r)));
+      const valGlob = data.write('val.csv', Array.from({ length: 200 }, () => tripRow(r)));
+      let trained: Model | undefined;
+      await train({
+        hparams: parseHParams({ num_hidden_neurons: [8, 4], batch_size: 256, max_batches: 40, lr: 0.003, batch_norm_linear_layers: 1, missing: 'mean', bins: 64, scale: 'standard' }),
+        train: trainGlob, val: valGlob, dtype: 'float32', onBadRow: 'fail', shardSize: 1000,
+        onTrained: async (m) => {
+          trained = m;
+        },
+      });
+      expect(trained!.prep).toMatchObject({ missing: 'mean', bins: 64, scale: 'standard' });
+      const modelPath = join(data.dir, 'm.dojo');
+      await saveModel(trained!, {}, modelPath);
+      const out = join(data.dir, 'm.onnx');
+      const io = memoryIo({});
+      expect(await handler([], { model: modelPath, out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float32' });
+      // Raw rows as a user has them: ordinary trips, a missing and a non-numeric field, coordinates outside DC.
+      const rows: string[][] = Array.from({ length: 300 }, () => tripRow(r).slice(1).map(String));
+      rows[3]![1] = '';
+      rows[4]![6] = 'n/a';
+      rows[5]![0] = '38.5';
+      rows[6]![3] = '-76.5';
+      const input = join(data.dir, 'predict.csv');
+      writeFileSync(input, `${FEATURE_NAMES.join(',')}\n${rows.map((row) => row.join(',')).join('\n')}\n`);
+      const parts: string[] = [];
+      const { model, header } = decodeModel(readFileSync(modelPath), modelPath);
+      const summary = await predictCsv({ model, header, input, write: (t) => void parts.push(t) });
+      expect(summary.values_imputed).toBe(2);
+      const predicted = parts.slice(1).join('\n').split('\n').map(Number);
+      const session = await ort.InferenceSession.create(readFileSync(out));
+      const x = Float32Array.from(rows.flat().map((v) => (v === '' ? NaN : Number(v))));
+      const res = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows.length, 8]) });
+      const theirs = res[ONNX_OUTPUT]!.data as Float32Array;
+      expect(theirs).toHaveLength(rows.length);
+      theirs.forEach((v, i) => expect(Math.abs(v - predicted[i]!) / Math.max(1, Math.abs(predicted[i]!))).toBeLessThanOrEqual(1e-5));
+      await session.release();
+    } finally {
+      data.cleanup();
+    }
+  }, 60_000);
 });
