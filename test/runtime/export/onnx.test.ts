@@ -60,7 +60,7 @@ describe('dojo model export', () => {
       const io = memoryIo({});
       const out = join(dir, 'm.onnx');
       expect(await handler([], { model: join(dir, 'm.dojo'), out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
-      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float64' });
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float64', preprocessing: null });
       const session = await ort.InferenceSession.create(readFileSync(out));
       const { x } = fakeData(10, 'float64');
       const r = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.from(x), [10, 8]) });
@@ -102,7 +102,9 @@ describe('dojo model export', () => {
       const out = join(data.dir, 'm.onnx');
       const io = memoryIo({});
       expect(await handler([], { model: modelPath, out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
-      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float32' });
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ out, format: 'onnx', opset: 13, dtype: 'float32', preprocessing: { missing: 'mean', bins: 64, scale: 'standard' } });
+      expect(await handler([], { model: modelPath, out, format: 'onnx' } as never, { io, debug: false })).toBe(0);
+      expect(io.stdout[1]).toMatch(/the graph prepares the 8 raw features itself \(missing=mean, bins 64, scale standard\)/);
       // Raw rows as a user has them: ordinary trips, a missing and a non-numeric field, coordinates outside DC.
       const rows: string[][] = Array.from({ length: 300 }, () => tripRow(r).slice(1).map(String));
       rows[3]![1] = '';

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../../spec';
 /** `dojo model export`: converts a saved model to a portable format (ONNX). */
 export const modelExportCommand: CommandSpec = {
   name: 'model export',
-  description: 'export a saved model as an ONNX graph (Gemm/Relu/BatchNormalization, opset 13, float32) to serve it anywhere',
+  description: 'export a saved model as an ONNX graph (Gemm/Relu/BatchNormalization, opset 13, float32; a fitted data preparation becomes nodes in front, so it takes the 8 raw features) to serve it anywhere',
   configure: (cmd) =>
     cmd
       .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model, models:/<name>/<version> or models:/<name>@<alias>')

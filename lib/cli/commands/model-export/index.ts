@@ -4,6 +4,7 @@ import { openModel } from '../../../../runtime/src/model-file';
 import { resolveRegisteredModel } from '../../../tracking/registry-client';
 import { exportOnnx, ONNX_OPSET } from '../../../../runtime/src/export';
 import type { CommandHandler } from '../../spec';
+import type { FittedPrep } from '../../../../runtime/src/prep/prep';
 
 /** Options of `dojo model export` as commander parses them. */
 export interface ModelExportOptions {
@@ -15,10 +16,13 @@ export interface ModelExportOptions {
 }
 
 /** What the export wrote, as text or one JSON line. */
-export function formatExportResult(o: { model: string; out: string; bytes: number; dtype: string }, json: boolean): string {
-  if (json) return JSON.stringify({ ...o, format: 'onnx', opset: ONNX_OPSET });
+export function formatExportResult(o: { model: string; out: string; bytes: number; dtype: string; prep?: FittedPrep }, json: boolean): string {
+  const { prep, ...rest } = o;
+  const stages = prep ? { missing: prep.missing, bins: prep.bins, scale: prep.scale } : null;
+  if (json) return JSON.stringify({ ...rest, format: 'onnx', opset: ONNX_OPSET, preprocessing: stages });
   const note = o.dtype === 'float64' ? ' (float64 weights exported as float32)' : '';
-  return `wrote ${o.out}: ONNX opset ${ONNX_OPSET}, ${o.bytes} bytes${note}`;
+  const prepNote = stages ? `; the graph prepares the 8 raw features itself (missing=${stages.missing ?? 'none'}, bins ${stages.bins}, scale ${stages.scale})` : '';
+  return `wrote ${o.out}: ONNX opset ${ONNX_OPSET}, ${o.bytes} bytes${note}${prepNote}`;
 }
 
 /** Runs `dojo model export`. */
@@ -29,6 +33,6 @@ export const handler: CommandHandler<ModelExportOptions> = async (_args, opts, c
   await writeFile(opts.out, bytes).catch((e: NodeJS.ErrnoException) => {
     throw new DojoError('USAGE', `--out ${opts.out}: cannot write (${e.code ?? e.message})`, { cause: e });
   });
-  ctx.io.out(formatExportResult({ model: opts.model, out: opts.out, bytes: bytes.length, dtype: header.dtype }, Boolean(opts.json)));
+  ctx.io.out(formatExportResult({ model: opts.model, out: opts.out, bytes: bytes.length, dtype: header.dtype, ...(model.prep ? { prep: model.prep } : {}) }, Boolean(opts.json)));
   return 0;
 };
