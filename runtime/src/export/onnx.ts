@@ -58,6 +58,9 @@ export function exportOnnx(model: Model, header: ModelHeader, producerVersion = 
   if (header.preprocessing && !prep) {
     throw new DojoError('USAGE', `model export --format onnx: this model's preprocessing section is not a dojo-prep section (keys ${JSON.stringify(Object.keys(header.preprocessing))}), so the export cannot encode it`);
   }
+  if (prep && preparedWidth(prep.bins) !== model.layout.dims[0]) {
+    throw new DojoError('BAD_DATA', `model export --format onnx: preprocessing.bins ${prep.bins} prepares ${preparedWidth(prep.bins)} inputs but hparams.num_features is ${model.layout.dims[0]}: the model file is inconsistent`);
+  }
   const parts: GraphPart[] = [];
   if (prep) {
     parts.push(prepGraph(prep, ONNX_INPUT, ONNX_PREPARED));

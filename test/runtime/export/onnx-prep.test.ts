@@ -107,6 +107,19 @@ describe('ONNX export of a model with a fitted preparation (missing=mean)', () =
   });
 });
 
+describe('ONNX export refusals', () => {
+  it('refuses a preprocessing section that is not dojo-prep, and a preparation whose width does not match the network', async () => {
+    const { editHeader } = await import('../model-file/helpers');
+    const { model } = await preparedModel({ missing: 'mean', bins: 64 }, 0);
+    const other = decodeModel(editHeader(encodeModel(model), (h) => void (h.preprocessing = { kind: 'sklearn' })), 'other.dojo');
+    expect(other.model.prep).toBeUndefined();
+    expect(() => exportOnnx(other.model, other.header)).toThrow(/not a dojo-prep section \(keys \["kind"\]\)/);
+    const { model: loaded, header } = decodeModel(encodeModel(model), 'mem');
+    const narrow = { ...loaded, prep: { ...loaded.prep!, bins: 32 } };
+    expect(() => exportOnnx(narrow, header)).toThrow(/preprocessing.bins 32 prepares 132 inputs but hparams.num_features is 260/);
+  });
+});
+
 describe('ONNX export of a preparation that does not impute (missing=drop or no missing stage)', () => {
   for (const params of [{ missing: 'drop', bins: 64, scale: 'standard' }, { bins: 128 }, { missing: 'drop', scale: 'standard' }] as const) {
     it(`${JSON.stringify(params)}: a row with a NaN or infinite feature predicts NaN (predict refuses it), other rows match forward`, async () => {
