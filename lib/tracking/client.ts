@@ -4,6 +4,7 @@ import { encodeJson, sendWithRetries, type HttpOptions } from './http-client';
 import { splitBatch, type Batch } from './batch';
 import {
   PARENT_RUN_TAG,
+  type DatasetInput,
   type Experiment,
   type FileInfo,
   type Metric,
@@ -276,16 +277,45 @@ export class TrackingClient {
     }
   }
 
-  /** Every point of one metric of a run. */
-  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+  /**
+   * One page of a metric's history (metrics/get-history with max_results and page_token).
+   * Without maxResults the server answers the whole history; `nextPageToken` is absent on the last page.
+   */
+  async getMetricHistoryPage(runId: string, key: string, o: { maxResults?: number; pageToken?: string } = {}): Promise<{ metrics: Metric[]; nextPageToken?: string }> {
+    const r = await this.get<{ metrics?: Metric[]; next_page_token?: string }>('metrics/get-history', {
+      run_id: runId,
+      run_uuid: runId,
+      metric_key: key,
+      max_results: o.maxResults === undefined ? undefined : String(o.maxResults),
+      page_token: o.pageToken,
+    });
+    const metrics = (r.metrics ?? []).map(fixMetric);
+    return r.next_page_token ? { metrics, nextPageToken: r.next_page_token } : { metrics };
+  }
+
+  /**
+   * Every point of one metric of a run, following page tokens. `pageSize` bounds each answer; by
+   * default the server is asked for the whole history at once (one scan of the metric's points),
+   * and any page tokens it still answers are followed.
+   */
+  async getMetricHistory(runId: string, key: string, o: { pageSize?: number } = {}): Promise<Metric[]> {
     const out: Metric[] = [];
     let pageToken: string | undefined;
     do {
-      const r = await this.get<{ metrics?: Metric[]; next_page_token?: string }>('metrics/get-history', { run_id: runId, run_uuid: runId, metric_key: key, page_token: pageToken });
-      out.push(...(r.metrics ?? []).map(fixMetric));
-      pageToken = r.next_page_token;
+      const page = await this.getMetricHistoryPage(runId, key, { maxResults: o.pageSize, pageToken });
+      out.push(...page.metrics);
+      pageToken = page.nextPageToken;
     } while (pageToken);
     return out;
+  }
+
+  /**
+   * Records datasets a run used (runs/log-inputs, MLflow 2.4+; `mlflow.log_input`), e.g.
+   * `{tags: [{key: DATASET_CONTEXT_TAG, value: 'training'}], dataset: {name, digest, source_type, source}}`.
+   * A dataset already linked to the run is left as it is.
+   */
+  async logInputs(runId: string, datasets: readonly DatasetInput[]): Promise<void> {
+    await this.post('runs/log-inputs', { run_id: runId, datasets });
   }
 
   /** The proxied-artifact URL of a file of a run (its artifact_uri must be mlflow-artifacts:/...). */

@@ -65,10 +65,41 @@ export interface RunData {
   tags?: RunTag[];
 }
 
-/** An MLflow run as `runs/get` answers it. */
+/** A tag on a run's input, e.g. `mlflow.data.context` = `training`. */
+export interface InputTag {
+  key: string;
+  value: string;
+}
+
+/**
+ * A dataset as MLflow records it (`mlflow.log_input`): deduplicated per experiment by name and
+ * digest. `schema` and `profile` are free-form strings (MLflow writes JSON).
+ */
+export interface Dataset {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+/** A dataset used by a run, with the input's tags (absent when there are none). */
+export interface DatasetInput {
+  tags?: InputTag[];
+  dataset: Dataset;
+}
+
+/** A run's inputs; `dataset_inputs` is absent when the run has none. */
+export interface RunInputs {
+  dataset_inputs?: DatasetInput[];
+}
+
+/** An MLflow run as `runs/get` answers it (`inputs` since MLflow 2.4; `{}` when there are none). */
 export interface Run {
   info: RunInfo;
   data: RunData;
+  inputs?: RunInputs;
 }
 
 /** One entry of an artifact listing. */
@@ -83,6 +114,8 @@ export interface FileInfo {
 export const PARENT_RUN_TAG = 'mlflow.parentRunId';
 /** The tag that mirrors a run's name. */
 export const RUN_NAME_TAG = 'mlflow.runName';
+/** The input tag MLflow uses for a dataset's role in a run (`training`, `validation`, ...). */
+export const DATASET_CONTEXT_TAG = 'mlflow.data.context';
 
 /** MLflow's error codes that this project produces or interprets. */
 export type MlflowErrorCode =

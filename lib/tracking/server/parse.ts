@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors';
-import { RUN_STATUSES, type Metric, type Param, type RunStatus, type RunTag } from '../types';
+import { RUN_STATUSES, type DatasetInput, type Metric, type Param, type RunStatus, type RunTag } from '../types';
 
 /** The parameters of one API call: the JSON body of a POST or the query of a GET. */
 export type Args = Record<string, unknown>;
@@ -112,5 +112,45 @@ export function strings(args: Args, field: string): string[] {
   return arr.map((x) => {
     if (typeof x !== 'string' && typeof x !== 'number') throw invalidParam(`Invalid value for parameter '${field}': expected a list of strings.`);
     return String(x);
+  });
+}
+
+/** A string field named by its full path in messages (e.g. `datasets[0].dataset.name`). */
+function stringAt(o: Args, field: string, path: string, required: boolean, allowEmpty: boolean): string | undefined {
+  const v = o[field];
+  if (v === undefined || v === null || (v === '' && !allowEmpty)) {
+    if (required) throw invalidParam(`Missing value for required parameter '${path}'. See the API docs for more information about request parameters.`);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw invalidParam(`Invalid value ${JSON.stringify(v)} for parameter '${path}' supplied: expected a string.`);
+  return v;
+}
+
+/**
+ * The datasets of runs/log-inputs: each `{tags?: [{key, value}], dataset: {name, digest,
+ * source_type, source, schema?, profile?}}` (proto DatasetInput); a missing required field or a
+ * wrong type is a 400 naming its path.
+ */
+export function datasetInputList(args: Args): DatasetInput[] {
+  return list(args, 'datasets').map((e, i) => {
+    const at = `datasets[${i}]`;
+    const d = e['dataset'];
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+      if (d === undefined || d === null) throw invalidParam(`Missing value for required parameter '${at}.dataset'. See the API docs for more information about request parameters.`);
+      throw invalidParam(`Invalid value for parameter '${at}.dataset': expected an object.`);
+    }
+    const ds = d as Args;
+    const req = (f: string): string => stringAt(ds, f, `${at}.dataset.${f}`, true, false)!;
+    const input: DatasetInput = { dataset: { name: req('name'), digest: req('digest'), source_type: req('source_type'), source: req('source') } };
+    const schema = stringAt(ds, 'schema', `${at}.dataset.schema`, false, true);
+    const profile = stringAt(ds, 'profile', `${at}.dataset.profile`, false, true);
+    if (schema !== undefined) input.dataset.schema = schema;
+    if (profile !== undefined) input.dataset.profile = profile;
+    const tags = list(e, 'tags').map((t, j) => ({
+      key: stringAt(t, 'key', `${at}.tags[${j}].key`, true, false)!,
+      value: stringAt(t, 'value', `${at}.tags[${j}].value`, true, true)!,
+    }));
+    if (tags.length > 0) input.tags = tags;
+    return input;
   });
 }

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { invalidParam, notFound } from '../errors';
-import { RUN_NAME_TAG, type LifecycleStage, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag } from '../types';
+import { RUN_NAME_TAG, type DatasetInput, type LifecycleStage, type Metric, type Param, type Run, type RunInfo, type RunStatus, type RunTag } from '../types';
 import type { ExperimentStore } from './experiments';
+import { MetricHistoryReader, type HistoryPage, type HistoryPageQuery } from './history';
+import { InputStore, validateDatasetInputs } from './inputs';
 import { generateRunName } from './run-names';
 import { searchRunIds, type SearchRunsQuery } from './run-search';
 import { MAX_PARAM_VALUE, MAX_TAG_VALUE, validateKey } from './validate';
@@ -60,9 +62,11 @@ function metricOf(r: MetricRow): Metric {
   return { key: r.key, value: r.is_nan ? NaN : (r.value as number), timestamp: r.timestamp, step: r.step };
 }
 
-/** Runs, params, tags and metrics in the SQLite store; every public method is one transaction. */
+/** Runs, params, tags, metrics and dataset inputs in the SQLite store; every public method is one transaction. */
 export class RunStore {
   private readonly sql;
+  private readonly inputs: InputStore;
+  private readonly historyReader: MetricHistoryReader;
 
   constructor(
     private readonly db: Database.Database,
@@ -71,7 +75,7 @@ export class RunStore {
     // Prepared once: log-batch is the hot path (tens of thousands of metrics per second).
     this.sql = {
       run: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
-      stage: db.prepare('SELECT id, lifecycle_stage FROM runs WHERE run_uuid = ?'),
+      stage: db.prepare('SELECT id, experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?'),
       insertMetric: db.prepare('INSERT INTO metrics (run, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)'),
       insertMetrics: db.prepare(`INSERT INTO metrics (run, key, value, is_nan, timestamp, step) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
       // Latest = highest step, then timestamp, then value (NaN lowest), as MLflow keeps it.
@@ -88,9 +92,10 @@ export class RunStore {
       params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key'),
       tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key'),
       latest: db.prepare('SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY key'),
-      history: db.prepare('SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run = ? AND key = ? ORDER BY timestamp, step, value'),
       rename: db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?'),
     };
+    this.inputs = new InputStore(db);
+    this.historyReader = new MetricHistoryReader(db);
   }
 
   private row(runId: unknown): RunRow {
@@ -100,13 +105,13 @@ export class RunStore {
     return row;
   }
 
-  /** Checks that the run exists and is active; returns its integer id. */
-  private requireActive(runId: unknown): number {
+  /** Checks that the run exists and is active; returns its integer id and experiment. */
+  private requireActive(runId: unknown): { id: number; experiment_id: number } {
     if (typeof runId !== 'string' || runId === '') throw invalidParam("Missing value for required parameter 'run_id'.");
-    const r = this.sql.stage.get(runId) as { id: number; lifecycle_stage: LifecycleStage } | undefined;
+    const r = this.sql.stage.get(runId) as { id: number; experiment_id: number; lifecycle_stage: LifecycleStage } | undefined;
     if (!r) throw notFound(`Run with id=${runId} not found`);
     if (r.lifecycle_stage !== 'active') throw invalidParam(`The run ${runId} must be in the 'active' state. Current state is ${r.lifecycle_stage}.`);
-    return r.id;
+    return r;
   }
 
   private info(r: RunRow): RunInfo {
@@ -133,7 +138,7 @@ export class RunStore {
     if (metrics.length > 0) data.metrics = metrics;
     if (params.length > 0) data.params = params;
     if (tags.length > 0) data.tags = tags;
-    return { info: this.info(r), data };
+    return { info: this.info(r), data, inputs: this.inputs.of(r.run_uuid) };
   }
 
   /** runs/create: the name and the mlflow.runName tag always agree. */
@@ -208,7 +213,7 @@ export class RunStore {
     for (const m of metrics) validateKey('metric', m.key);
     for (const p of params) validateKey('param', p.key);
     this.db.transaction(() => {
-      const rowId = this.requireActive(runId);
+      const rowId = this.requireActive(runId).id;
       const id = runId as string;
       for (const p of params) {
         const value = p.value.slice(0, MAX_PARAM_VALUE);
@@ -267,11 +272,26 @@ export class RunStore {
     })();
   }
 
-  /** metrics/get-history: every point, duplicates kept, ordered by timestamp, step, value. */
-  history(runId: unknown, key: unknown): Metric[] {
+  /**
+   * runs/log-inputs: links datasets to the run in one transaction (all or nothing). Like log-batch it
+   * needs an active run (a finished one is fine, a deleted one is a 400).
+   */
+  logInputs(runId: unknown, datasets: readonly DatasetInput[]): void {
+    validateDatasetInputs(datasets);
+    this.db.transaction(() => {
+      const run = this.requireActive(runId);
+      this.inputs.link(runId as string, run.experiment_id, datasets);
+    })();
+  }
+
+  /**
+   * metrics/get-history: duplicates kept, ordered by timestamp, step, value (NaN first); the whole
+   * history unless `q.maxResults` asks for pages.
+   */
+  history(runId: unknown, key: unknown, q: HistoryPageQuery = {}): HistoryPage {
     const run = this.row(runId);
     if (typeof key !== 'string' || key === '') throw invalidParam("Missing value for required parameter 'metric_key'.");
-    return (this.sql.history.all(run.id, key) as MetricRow[]).map(metricOf);
+    return this.historyReader.read(run.id, key, q);
   }
 
   /** runs/search. */

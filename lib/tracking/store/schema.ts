@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DojoError } from '../../errors';
+import { INPUTS_MIGRATION } from './inputs';
 import { REGISTRY_MIGRATION } from './registry';
 
 /**
@@ -73,16 +74,19 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: the model registry (registered models, versions, stages, aliases).
   REGISTRY_MIGRATION,
+  // 3: datasets and the inputs linking them to runs (runs/log-inputs).
+  INPUTS_MIGRATION,
 ];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings the database to SCHEMA_VERSION, one transaction per migration, and refuses a store written
- * by a newer dojo (its tables may mean something this code does not know).
+ * Brings the database to SCHEMA_VERSION (or `target`, which only tests use to build a store as an
+ * older dojo left it), one transaction per migration, and refuses a store written by a newer dojo
+ * (its tables may mean something this code does not know).
  */
-export function migrate(db: Database.Database, file: string): void {
+export function migrate(db: Database.Database, file: string, target: number = SCHEMA_VERSION): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
   let current = row?.version ?? 0;
@@ -93,12 +97,21 @@ export function migrate(db: Database.Database, file: string): void {
       `${file}: tracking store schema version ${current} is newer than this dojo understands (${SCHEMA_VERSION}); upgrade dojo or use another --store`,
     );
   }
-  while (current < SCHEMA_VERSION) {
+  while (current < Math.min(target, SCHEMA_VERSION)) {
     const next = current + 1;
-    db.transaction(() => {
-      db.exec(MIGRATIONS[current]!);
-      db.prepare('UPDATE schema_version SET version = ?').run(next);
-    })();
+    try {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[current]!);
+        db.prepare('UPDATE schema_version SET version = ?').run(next);
+      })();
+    } catch (e) {
+      // The transaction rolled back: the store is still at `current`, as the message says.
+      throw new DojoError(
+        'CONFLICT',
+        `${file}: migrating the tracking store schema from version ${current} to ${next} failed (${e instanceof Error ? e.message : String(e)}); the store is unchanged at version ${current} — restore the file from a backup or use another --store`,
+        { cause: e },
+      );
+    }
     current = next;
   }
 }

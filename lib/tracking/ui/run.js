@@ -2,7 +2,7 @@
 // best trial, the trials table and the study's report artifacts.
 (function () {
   'use strict';
-  const { api, searchAllRuns, h, fmtTime, fmtDuration, fmtNum, tag, param, metric, artifactUrl, status } = window.dojoUi;
+  const { api, searchAllRuns, metricHistory, h, fmtTime, fmtDuration, fmtNum, tag, param, metric, artifactUrl, status } = window.dojoUi;
   const { metricChart } = window.dojoCharts;
   const PREVIEW = /\.(svg|png|jpe?g|gif|html?)$/i;
 
@@ -99,9 +99,9 @@
       h('h2', {}, 'Artifacts'), await artifactTree(run, '', pane), pane,
     );
     window.dojoPages.show(...page);
-    const histories = await Promise.all(metricKeys.map((k) => api('GET', 'metrics/get-history', { run_id: info.run_id, metric_key: k })));
+    const histories = await Promise.all(metricKeys.map((k) => metricHistory(info.run_id, k)));
     const width = Math.max(360, Math.min(640, charts.clientWidth - 20));
-    metricKeys.forEach((k, i) => charts.append(metricChart(k, histories[i].metrics || [], width)));
+    metricKeys.forEach((k, i) => charts.append(metricChart(k, histories[i], width)));
   }
 
   window.dojoPages.runPage = runPage;

@@ -35,6 +35,18 @@
     return runs;
   }
 
+  /** Every point of a metric's history, following page tokens should the server answer pages. */
+  async function metricHistory(runId, key) {
+    const points = [];
+    let token;
+    do {
+      const page = await api('GET', 'metrics/get-history', { run_id: runId, metric_key: key, page_token: token });
+      points.push(...(page.metrics || []));
+      token = page.next_page_token;
+    } while (token);
+    return points;
+  }
+
   /** Builds an element: h('a', {href: '#'}, 'text', child). Strings become text nodes. */
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -84,5 +96,5 @@
     return h('span', { class: 'status ' + s }, s);
   }
 
-  window.dojoUi = { api, searchAllRuns, h, fmtTime, fmtDuration, fmtNum, tag, param, metric, artifactUrl, status };
+  window.dojoUi = { api, searchAllRuns, metricHistory, h, fmtTime, fmtDuration, fmtNum, tag, param, metric, artifactUrl, status };
 })();

@@ -1,9 +1,9 @@
 import { invalidParam } from '../../errors';
 import { BATCH_LIMITS } from '../../types';
 import { compact, type ApiRoute } from '../route';
-import { metricList, metricOf, paramList, keyValues, runIdOf, str } from '../parse';
+import { datasetInputList, int64, metricList, metricOf, paramList, keyValues, runIdOf, str } from '../parse';
 
-/** log-metric, log-parameter, set-tag, delete-tag, log-batch and metrics/get-history. */
+/** log-metric, log-parameter, set-tag, delete-tag, log-batch, log-inputs and metrics/get-history. */
 export const loggingRoutes: readonly ApiRoute[] = [
   {
     path: 'runs/log-metric',
@@ -49,8 +49,16 @@ export const loggingRoutes: readonly ApiRoute[] = [
     },
   },
   {
+    path: 'runs/log-inputs',
+    methods: ['POST'],
+    handle: (a, { store }) => (store.runs.logInputs(runIdOf(a), datasetInputList(a)), {}),
+  },
+  {
     path: 'metrics/get-history',
     methods: ['GET'],
-    handle: (a, { store }) => compact({ metrics: store.runs.history(runIdOf(a), str(a, 'metric_key', true)) }),
+    handle: (a, { store }) => {
+      const page = store.runs.history(runIdOf(a), str(a, 'metric_key', true), { maxResults: int64(a, 'max_results'), pageToken: str(a, 'page_token') });
+      return compact({ metrics: page.metrics, next_page_token: page.nextPageToken });
+    },
   },
 ];
