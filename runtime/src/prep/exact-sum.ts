@@ -41,28 +41,205 @@ const HI = U32[1] === 0x3ff00000 ? 1 : 0;
 const LO = 1 - HI;
 
 /**
- * `slots` independent exact sums. `add` is the hot path (no allocation, no BigInt); `state` is the
- * whole accumulator as plain doubles, to be summed elementwise over replicas after `normalize()`.
+ * Fast path, per sum: a window of magnitudes [2^(L+52), 2^(L+81)) where every double is a multiple
+ * of 2^L (its ulp is at least 2^L). Such a v splits exactly into hi = v rounded to a multiple of
+ * 2^G, G = L + 41 (add and subtract 1.5·2^(G+52)), and lo = v - hi, |lo| ≤ 2^(L+40). Over at most
+ * `FLUSH_EVERY` = 2^12 values |Σhi| < 2^(G+53) and |Σlo| ≤ 2^(L+52), so both plain f64 sums are
+ * exact; then they move into the limbs. Three flops and two adds per value instead of the bit
+ * surgery of a limb add. Layout `[slots, WIN]`: the two sums of `add`, then the window's constants.
+ */
+const WIN = 5;
+const W_HI = 0;
+const W_LO = 1;
+/** 1.5·2^(G+52). */
+const W_CG = 2;
+/** 2^(L+52), the window's lower end. */
+const W_LOW = 3;
+/** 2^(L+81), the window's upper end (0: no window yet, everything takes the limb path). */
+const W_HIGH = 4;
+/** Values per fast sum before it moves into the limbs (the bounds above need ≤ 2^12). */
+const FLUSH_EVERY = 2 ** 12;
+/**
+ * The window is placed at a sum's first non-zero value, of binary exponent E: L = E - 64, so the
+ * fast path takes values 12 binades smaller to 16 larger (the spread of a feature and of its square).
+ */
+const WINDOW_BELOW = 64;
+
+/**
+ * `slots` independent exact sums. `add` and `addColumn` are the hot paths (no allocation, no
+ * BigInt); `state` is the whole accumulator as plain doubles, to be summed elementwise over
+ * replicas after `normalize()`.
  */
 export class ExactSums {
   /** The state, `[slots, EXACT_SUM_STRIDE]` row-major: limbs (low first), then +Inf, -Inf, NaN counts. */
   readonly state: Float64Array;
-  /** Adds since limbs were last carried. */
+  private readonly win: Float64Array;
+  /** Values added on the fast path of `add` since its sums last moved into the limbs. */
   private pending = 0;
+  /** Limb adds since limbs were last carried. */
+  private limbPending = 0;
 
   /** @param slots number of independent sums */
   constructor(readonly slots: number) {
     this.state = new Float64Array(slots * EXACT_SUM_STRIDE);
+    this.win = new Float64Array(slots * WIN);
   }
 
   /** Adds `v` to sum `slot` exactly. */
   add(slot: number, v: number): void {
+    const w = this.win;
+    const b = slot * WIN;
+    const a = Math.abs(v);
+    if (a < w[b + W_HIGH]! && a >= w[b + W_LOW]!) {
+      const cg = w[b + W_CG]!;
+      const hi = v + cg - cg;
+      w[b + W_HI]! += hi;
+      w[b + W_LO]! += v - hi;
+      if (++this.pending >= FLUSH_EVERY) this.flush();
+    } else {
+      this.addSlow(slot, v);
+    }
+  }
+
+  /**
+   * Adds the values `x[offset + i·stride]`, i < n (a column of a row-major matrix), to sum `slot` and
+   * their squares (each rounded to a double) to sum `squareSlot`, skipping NaN (a missing value).
+   * Returns how many values were added. The batch form of `add`, with its sums in registers.
+   */
+  addColumn(x: ArrayLike<number>, offset: number, stride: number, n: number, slot: number, squareSlot: number): number {
+    const w = this.win;
+    const b1 = slot * WIN;
+    const b2 = squareSlot * WIN;
+    let added = 0;
+    for (let start = 0; start < n; start += FLUSH_EVERY) {
+      const end = Math.min(n, start + FLUSH_EVERY);
+      let cg1 = w[b1 + W_CG]!;
+      let low1 = w[b1 + W_LOW]!;
+      let high1 = w[b1 + W_HIGH]!;
+      let cg2 = w[b2 + W_CG]!;
+      let low2 = w[b2 + W_LOW]!;
+      let high2 = w[b2 + W_HIGH]!;
+      let hi1 = 0;
+      let lo1 = 0;
+      let hi2 = 0;
+      let lo2 = 0;
+      for (let i = start, j = offset + start * stride; i < end; i++, j += stride) {
+        const v = x[j]!;
+        if (v !== v) continue;
+        added++;
+        const a = Math.abs(v);
+        if (a < high1 && a >= low1) {
+          const h = v + cg1 - cg1;
+          hi1 += h;
+          lo1 += v - h;
+        } else if (v !== 0) {
+          this.addSlow(slot, v);
+          // The first value places the window: pick it up.
+          cg1 = w[b1 + W_CG]!;
+          low1 = w[b1 + W_LOW]!;
+          high1 = w[b1 + W_HIGH]!;
+        }
+        const q = v * v;
+        if (q < high2 && q >= low2) {
+          const h = q + cg2 - cg2;
+          hi2 += h;
+          lo2 += q - h;
+        } else if (q !== 0) {
+          this.addSlow(squareSlot, q);
+          cg2 = w[b2 + W_CG]!;
+          low2 = w[b2 + W_LOW]!;
+          high2 = w[b2 + W_HIGH]!;
+        }
+      }
+      if (hi1 !== 0) this.addToLimbs(slot, hi1);
+      if (lo1 !== 0) this.addToLimbs(slot, lo1);
+      if (hi2 !== 0) this.addToLimbs(squareSlot, hi2);
+      if (lo2 !== 0) this.addToLimbs(squareSlot, lo2);
+    }
+    return added;
+  }
+
+  /** Adds every sum of `other` (same slot count) into this one, exactly. */
+  addAll(other: ExactSums): void {
+    if (other.slots !== this.slots) throw new RangeError(`ExactSums.addAll: ${other.slots} slots, expected ${this.slots}`);
+    this.normalize();
+    other.normalize();
+    const a = this.state;
+    const b = other.state;
+    for (let j = 0; j < a.length; j++) a[j]! += b[j]!;
+    this.normalize();
+  }
+
+  /**
+   * Moves everything into the limbs and propagates carries so every limb but the top one is in
+   * [0, 2^32). Does not change any sum; required before `state` is summed over replicas (the
+   * allreduce bound needs limbs < 2^32).
+   */
+  normalize(): void {
+    this.flush();
+    const st = this.state;
+    for (let b = 0; b < st.length; b += EXACT_SUM_STRIDE) carry(st, b);
+    this.limbPending = 0;
+  }
+
+  /** Sum `slot` rounded to the nearest double (ties to even); ±Infinity/NaN as IEEE addition would give. */
+  round(slot: number): number {
+    if (slot < 0 || slot >= this.slots || !Number.isInteger(slot)) throw new RangeError(`ExactSums.round: slot ${slot} outside 0..${this.slots - 1}`);
+    this.flush();
+    return roundState(this.state, slot * EXACT_SUM_STRIDE);
+  }
+
+  /** Empties every sum. */
+  clear(): void {
+    this.state.fill(0);
+    this.win.fill(0);
+    this.pending = 0;
+    this.limbPending = 0;
+  }
+
+  /** Values outside the window (or the first of a sum, which places the window): straight into the limbs. */
+  private addSlow(slot: number, v: number): void {
+    if (v === 0) return;
+    const b = slot * WIN;
+    if (this.win[b + W_HIGH] === 0 && Number.isFinite(v)) this.placeWindow(b, v);
+    this.addToLimbs(slot, v);
+  }
+
+  private placeWindow(b: number, v: number): void {
+    F64[0] = v;
+    const e = Math.max(((U32[HI]! >>> 20) & 0x7ff) - 1023, -1022);
+    const l = Math.max(e - WINDOW_BELOW, -1074);
+    // The window's constants must be normal doubles: near the top of the range there is no window.
+    if (l + 93 > 1023) return;
+    const w = this.win;
+    w[b + W_CG] = 1.5 * pow2(l + 93);
+    w[b + W_LOW] = pow2(l + 52);
+    w[b + W_HIGH] = pow2(l + 81);
+  }
+
+  /** Moves the fast accumulators into the limbs (both hold exact doubles). */
+  private flush(): void {
+    const w = this.win;
+    for (let slot = 0; slot < this.slots; slot++) {
+      const b = slot * WIN;
+      const hi = w[b + W_HI]!;
+      const lo = w[b + W_LO]!;
+      if (hi !== 0) this.addToLimbs(slot, hi);
+      if (lo !== 0) this.addToLimbs(slot, lo);
+      w[b + W_HI] = 0;
+      w[b + W_LO] = 0;
+    }
+    this.pending = 0;
+  }
+
+  /** Adds `v` to the limbs of sum `slot`, exactly (any double). */
+  private addToLimbs(slot: number, v: number): void {
     F64[0] = v;
     const hi = U32[HI]!;
     const lo = U32[LO]!;
     let e = (hi >>> 20) & 0x7ff;
     if (e === 0x7ff) {
-      this.addSpecial(slot, v);
+      this.state[slot * EXACT_SUM_STRIDE + (v !== v ? NAN : v > 0 ? POS_INF : NEG_INF)]! += 1;
       return;
     }
     let m = hi & 0xfffff;
@@ -80,48 +257,13 @@ export class ExactSums {
     const l2 = (m >>> 1) >>> (31 - s);
     const sign = 1 - 2 * (hi >>> 31);
     const st = this.state;
-    st[i] += sign * l0;
-    st[i + 1] += sign * l1;
-    st[i + 2] += sign * l2;
-    if (++this.pending >= ADDS_BEFORE_CARRY) this.normalize();
-  }
-
-  /** Adds every sum of `other` (same slot count) into this one, exactly. */
-  addAll(other: ExactSums): void {
-    if (other.slots !== this.slots) throw new RangeError(`ExactSums.addAll: ${other.slots} slots, expected ${this.slots}`);
-    this.normalize();
-    other.normalize();
-    const a = this.state;
-    const b = other.state;
-    for (let j = 0; j < a.length; j++) a[j]! += b[j]!;
-    this.normalize();
-  }
-
-  /**
-   * Propagates carries so every limb but the top one is in [0, 2^32). Does not change any sum;
-   * required before `state` is summed over replicas (the allreduce bound needs limbs < 2^32).
-   */
-  normalize(): void {
-    const st = this.state;
-    for (let b = 0; b < st.length; b += EXACT_SUM_STRIDE) carry(st, b);
-    this.pending = 0;
-  }
-
-  /** Sum `slot` rounded to the nearest double (ties to even); ±Infinity/NaN as IEEE addition would give. */
-  round(slot: number): number {
-    if (slot < 0 || slot >= this.slots || !Number.isInteger(slot)) throw new RangeError(`ExactSums.round: slot ${slot} outside 0..${this.slots - 1}`);
-    return roundState(this.state, slot * EXACT_SUM_STRIDE);
-  }
-
-  /** Empties every sum. */
-  clear(): void {
-    this.state.fill(0);
-    this.pending = 0;
-  }
-
-  private addSpecial(slot: number, v: number): void {
-    const b = slot * EXACT_SUM_STRIDE;
-    this.state[b + (v !== v ? NAN : v > 0 ? POS_INF : NEG_INF)]! += 1;
+    st[i]! += sign * l0;
+    st[i + 1]! += sign * l1;
+    st[i + 2]! += sign * l2;
+    if (++this.limbPending >= ADDS_BEFORE_CARRY) {
+      for (let c = 0; c < st.length; c += EXACT_SUM_STRIDE) carry(st, c);
+      this.limbPending = 0;
+    }
   }
 }
 

@@ -34,19 +34,9 @@ export async function fitPrep(
     try {
       for (let b = await reader.next(); b; b = await reader.next()) {
         signal?.throwIfAborted();
-        const { x, rows } = b;
-        for (let r = 0; r < rows; r++) {
-          const base = r * NUM_FEATURES;
-          for (let k = 0; k < NUM_FEATURES; k++) {
-            const v = x[base + k]!;
-            if (v === v) {
-              sums.add(k, v);
-              // v*v rounds per value, the same way wherever the row is read: the sum stays exact.
-              sums.add(NUM_FEATURES + k, v * v);
-              count[k] += 1;
-            }
-          }
-        }
+        // Column by column: each feature's sums stay in registers. A square rounds per value, the
+        // same way wherever its row is read, so its sum is as partition independent as the values'.
+        for (let k = 0; k < NUM_FEATURES; k++) count[k] += sums.addColumn(b.x, k, NUM_FEATURES, b.rows, k, NUM_FEATURES + k);
       }
     } finally {
       await reader.close();
