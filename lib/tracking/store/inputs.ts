@@ -87,8 +87,9 @@ export class InputStore {
   constructor(db: Database.Database) {
     this.sql = {
       findDataset: db.prepare('SELECT id FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?'),
+      // OR IGNORE: the dataset recorded first under this name and digest stays as it is.
       insertDataset: db.prepare(
-        'INSERT INTO datasets (experiment_id, name, digest, source_type, source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO datasets (experiment_id, name, digest, source_type, source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       insertInput: db.prepare('INSERT OR IGNORE INTO inputs (run_uuid, dataset_id) VALUES (?, ?)'),
       insertTag: db.prepare('INSERT INTO input_tags (input_id, key, value) VALUES (?, ?, ?)'),
@@ -105,18 +106,13 @@ export class InputStore {
    * recorded in the experiment under the same name and digest is reused as it is (its source,
    * schema and profile are not updated); a dataset already linked to the run is skipped with its
    * tags unchanged; within one call the first of several inputs with the same name and digest wins.
+   * The UNIQUE constraints give all three (INSERT OR IGNORE), also against a concurrent writer.
    */
   link(runUuid: string, experimentId: number, inputs: readonly DatasetInput[]): void {
-    const seen = new Set<string>();
     for (const input of inputs) {
       const d = input.dataset;
-      const k = JSON.stringify([d.name, d.digest]);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const found = this.sql.findDataset.get(experimentId, d.name, d.digest) as { id: number } | undefined;
-      const datasetId =
-        found?.id ??
-        Number(this.sql.insertDataset.run(experimentId, d.name, d.digest, d.source_type, d.source, d.schema ?? null, d.profile ?? null).lastInsertRowid);
+      this.sql.insertDataset.run(experimentId, d.name, d.digest, d.source_type, d.source, d.schema ?? null, d.profile ?? null);
+      const datasetId = (this.sql.findDataset.get(experimentId, d.name, d.digest) as { id: number }).id;
       const linked = this.sql.insertInput.run(runUuid, datasetId);
       if (linked.changes === 0) continue;
       const inputId = Number(linked.lastInsertRowid);
