@@ -35,7 +35,12 @@ beforeAll(async () => {
     metrics.push({ key: 'val_rmse', value: val, timestamp: 1_700_000_002_000, step: 29 });
     await c.logBatch(run.info.run_id, { metrics, params: [{ key: 'lr', value: String(lr) }, { key: 'optimizer', value: i % 2 ? 'SGD' : 'Adam' }] });
     await c.updateRun(run.info.run_id, { status: i === 7 ? 'FAILED' : 'FINISHED', endTime: 1_700_000_001_000 + i * 1000 + 60_000 });
-    if (i === 13) await c.uploadArtifact(run, 'plots/curve.svg', SVG);
+    if (i === 13) {
+      await c.uploadArtifact(run, 'plots/curve.svg', SVG);
+      await c.logInputs(run.info.run_id, [
+        { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'nyc-taxi-train', digest: 'c0ffee42', source_type: 'local', source: '{"uri": "file:///data/train/part*.csv"}' } },
+      ]);
+    }
     trials.push({ name: run.info.run_name, id: run.info.run_id, val });
   }
   await c.uploadArtifact(study, 'report/report.html', '<html><body><h1>Study report fare</h1></body></html>');
@@ -117,6 +122,7 @@ describe('tracking web UI (headless chromium)', () => {
     expect(await page.locator('h2', { hasText: 'Study' }).first().textContent()).toBe('Study: 20 trials');
     expect(await page.locator('.best-trial').textContent()).toBe(`Best trial: ${best.name} — val_rmse = ${Number(best.val.toPrecision(5))}`);
     expect(await page.locator('table.trials tbody tr').count()).toBe(20);
+    expect(await page.locator('table.datasets').count()).toBe(0);
     expect(await page.locator('table.trials tr.best a').textContent()).toBe(best.name);
     await page.waitForSelector('.report iframe');
     const frame = page.frameLocator('.report iframe');
@@ -133,6 +139,7 @@ describe('tracking web UI (headless chromium)', () => {
     await ready(`/runs/${best.id}`);
     expect(await page.locator('h1').textContent()).toContain(best.name);
     expect(await page.locator('table.params').textContent()).toContain('lr');
+    expect(await page.locator('table.datasets tbody tr td').allTextContents()).toEqual(['nyc-taxi-train', 'c0ffee42', 'training', 'local', '{"uri": "file:///data/train/part*.csv"}']);
     await page.waitForSelector('.chart .uplot canvas');
     expect(await page.locator('.chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-metric')))).toEqual(['train_rmse', 'val_rmse']);
     expect(await page.locator('.chart .uplot canvas').count()).toBe(2);

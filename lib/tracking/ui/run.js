@@ -1,4 +1,4 @@
-// The run page: params, tags, metric charts, artifacts; for a parent run (an HPO study) also the
+// The run page: params, tags, datasets, metric charts, artifacts; for a parent run (an HPO study) also the
 // best trial, the trials table and the study's report artifacts.
 (function () {
   'use strict';
@@ -40,6 +40,18 @@
         h('span', { class: 'size' }, fmtNum(f.file_size) + ' B'),
         PREVIEW.test(name) ? h('button', { class: 'link', onclick: () => pane.replaceChildren(previewOf(run, f.path)) }, 'preview') : null);
     }));
+  }
+
+  /** The datasets a run used (runs/log-inputs): name, digest, context tag, source type and source; nothing without any. */
+  function datasetsTable(run) {
+    const inputs = (run.inputs && run.inputs.dataset_inputs) || [];
+    if (inputs.length === 0) return [];
+    const context = (i) => ((i.tags || []).find((t) => t.key === 'mlflow.data.context') || {}).value || '';
+    return [h('h2', {}, 'Datasets'), h('table', { class: 'datasets' },
+      h('thead', {}, h('tr', {}, ['Name', 'Digest', 'Context', 'Source type', 'Source'].map((x) => h('th', {}, x)))),
+      h('tbody', {}, inputs.map((i) => h('tr', {},
+        h('td', {}, i.dataset.name), h('td', {}, i.dataset.digest), h('td', {}, context(i)),
+        h('td', {}, i.dataset.source_type), h('td', { class: 'source' }, i.dataset.source)))))];
   }
 
   /** Best trial, trials table and report artifacts of a study (a parent run). */
@@ -95,6 +107,7 @@
         h('section', {}, h('h2', {}, 'Parameters'), kvTable('params', run.data.params)),
         h('section', {}, h('h2', {}, 'Metrics (latest)'), kvTable('latest', (run.data.metrics || []).map((m) => ({ key: m.key, value: fmtNum(m.value) + ' @ step ' + m.step })))),
         h('section', {}, h('h2', {}, 'Tags'), kvTable('tags', run.data.tags))),
+      ...datasetsTable(run),
       h('h2', {}, 'Metric charts'), metricKeys.length ? charts : h('p', { class: 'muted' }, 'no metrics'),
       h('h2', {}, 'Artifacts'), await artifactTree(run, '', pane), pane,
     );
