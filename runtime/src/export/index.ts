@@ -1,2 +1,3 @@
 export * from './protobuf';
 export * from './onnx';
+export type { OnnxInputType } from './onnx-proto';

@@ -1,19 +1,19 @@
 import type { ProtoWriter } from './protobuf';
 import { COORD_COLUMNS, numericColumns, type FittedPrep } from '../prep/prep';
-import { ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, intAttr, node, tensor, type GraphPart } from './onnx-proto';
+import { ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, intAttr, node, tensor, type GraphPart, type OnnxInputType } from './onnx-proto';
 
 /**
  * The fitted data preparation (the Preparer of runtime/src/prep/apply.ts) as ONNX nodes (opset 13):
- * raw features `input: [batch, 8]` float32 → the network's dense input `output: [batch, 4 + 4·bins]`
- * (or `[batch, 8]` without bins) float32.
+ * raw features `input: [batch, 8]` (float32, or float64 with `inputType`) → the network's dense
+ * input `output: [batch, 4 + 4·bins]` (or `[batch, 8]` without bins) float32.
  *
- * The arithmetic runs in float64 after one Cast, as predict's does (it reads float32 values and
- * computes in JS doubles): imputed means, centres, spreads and bin ranges are float64 constants and
- * every operation is the one predict performs, in its order, so the numeric columns round to the same
- * float32 and every coordinate lands in the same bin, edges included. Without missing=mean a NaN
- * feature stays NaN (see `nanGuard`).
+ * The arithmetic runs in float64, as predict's does (it computes in JS doubles on the values it read:
+ * float32 for a float32 model, float64 for a float64 one): imputed means, centres, spreads and bin
+ * ranges are float64 constants and every operation is the one predict performs, in its order, so the
+ * numeric columns round to the same float32 and every coordinate lands in the same bin, edges
+ * included. Without missing=mean a NaN feature stays NaN (see `nanGuard`).
  */
-export function prepGraph(prep: FittedPrep, input: string, output: string): GraphPart {
+export function prepGraph(prep: FittedPrep, input: string, output: string, inputType: OnnxInputType = 'float32'): GraphPart {
   const nodes: ProtoWriter[] = [];
   const initializers: ProtoWriter[] = [];
   const step = (op: string, inputs: readonly string[], out: string, attrs: Parameters<typeof node>[4] = []): string => {
@@ -29,7 +29,7 @@ export function prepGraph(prep: FittedPrep, input: string, output: string): Grap
     return name;
   };
 
-  let x = step('Cast', [input], 'prep.x64', [intAttr('to', ONNX_DOUBLE)]);
+  let x = inputType === 'float64' ? input : step('Cast', [input], 'prep.x64', [intAttr('to', ONNX_DOUBLE)]);
   if (prep.missing === 'mean') {
     // predict's reader marks empty, non-numeric, NaN and ±Infinity fields alike: all are imputed.
     const bad = step('Or', [step('IsNaN', [x], 'prep.is_nan'), step('IsInf', [x], 'prep.is_inf')], 'prep.bad');
@@ -69,13 +69,16 @@ export function prepGraph(prep: FittedPrep, input: string, output: string): Grap
  * refuses such rows), so that they never get a plausible-looking prediction: a binned NaN coordinate
  * would otherwise fall out of every bin and ReLU may turn NaN into 0.
  */
-export function nanGuard(input: string, prediction: string, output: string): GraphPart {
+export function nanGuard(input: string, prediction: string, output: string, inputType: OnnxInputType = 'float32'): GraphPart {
+  const double = inputType === 'float64';
+  const nodes = [
+    node('Mul', 'prep.guard_zero', [input, 'prep.guard_zero_factor'], 'prep.guard_zero'),
+    node('ReduceSum', 'prep.guard', ['prep.guard_zero', 'prep.guard_axes'], 'prep.guard', [intAttr('keepdims', 1)]),
+  ];
+  if (double) nodes.push(node('Cast', 'prep.guard_f32', ['prep.guard'], 'prep.guard_f32', [intAttr('to', ONNX_FLOAT)]));
+  nodes.push(node('Add', output, [prediction, double ? 'prep.guard_f32' : 'prep.guard'], output));
   return {
-    nodes: [
-      node('Mul', 'prep.guard_zero', [input, 'prep.guard_zero_factor'], 'prep.guard_zero'),
-      node('ReduceSum', 'prep.guard', ['prep.guard_zero', 'prep.guard_axes'], 'prep.guard', [intAttr('keepdims', 1)]),
-      node('Add', output, [prediction, 'prep.guard'], output),
-    ],
-    initializers: [tensor('prep.guard_zero_factor', ONNX_FLOAT, [], [0]), tensor('prep.guard_axes', ONNX_INT64, [1], [1])],
+    nodes,
+    initializers: [tensor('prep.guard_zero_factor', double ? ONNX_DOUBLE : ONNX_FLOAT, [], [0]), tensor('prep.guard_axes', ONNX_INT64, [1], [1])],
   };
 }

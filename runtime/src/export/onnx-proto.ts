@@ -43,12 +43,15 @@ export function node(op: string, name: string, inputs: readonly string[], output
   return n;
 }
 
-/** ValueInfoProto of a float tensor `[batch, width]` with a symbolic batch dimension. */
-export function valueInfo(name: string, width: number): ProtoWriter {
+/** The element type of a graph input: float32, or float64 to hand the preparation the exact values predict reads. */
+export type OnnxInputType = 'float32' | 'float64';
+
+/** ValueInfoProto of a float32 (or float64) tensor `[batch, width]` with a symbolic batch dimension. */
+export function valueInfo(name: string, width: number, type: OnnxInputType = 'float32'): ProtoWriter {
   const shape = new ProtoWriter()
     .message(1, new ProtoWriter().string(2, 'batch'))
     .message(1, new ProtoWriter().int(1, width));
-  const tensorType = new ProtoWriter().int(1, ONNX_FLOAT).message(2, shape);
+  const tensorType = new ProtoWriter().int(1, type === 'float64' ? ONNX_DOUBLE : ONNX_FLOAT).message(2, shape);
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
@@ -65,8 +68,8 @@ export interface ModelProtoOptions {
   readonly producerVersion: string;
   readonly graphName: string;
   readonly docString: string;
-  /** Graph inputs and outputs: float `[batch, width]`. */
-  readonly inputs: readonly { readonly name: string; readonly width: number }[];
+  /** Graph inputs `[batch, width]` (float32 unless `type` says otherwise) and float32 outputs. */
+  readonly inputs: readonly { readonly name: string; readonly width: number; readonly type?: OnnxInputType }[];
   readonly outputs: readonly { readonly name: string; readonly width: number }[];
   /** `metadata_props` entries, in order. */
   readonly metadata: readonly (readonly [string, string])[];
@@ -78,7 +81,7 @@ export function encodeModelProto(parts: readonly GraphPart[], o: ModelProtoOptio
   for (const p of parts) for (const n of p.nodes) g.message(1, n);
   g.string(2, o.graphName);
   for (const p of parts) for (const t of p.initializers) g.message(5, t);
-  for (const i of o.inputs) g.message(11, valueInfo(i.name, i.width));
+  for (const i of o.inputs) g.message(11, valueInfo(i.name, i.width, i.type));
   for (const i of o.outputs) g.message(12, valueInfo(i.name, i.width));
   const m = new ProtoWriter()
     .int(1, o.irVersion)

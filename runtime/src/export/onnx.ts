@@ -5,7 +5,7 @@ import { tensorSlots, type ModelHeader } from '../model-file/format';
 import { NUM_FEATURES } from '../data/schema';
 import { preparedWidth, type FittedPrep } from '../prep/prep';
 import { ProtoWriter } from './protobuf';
-import { ONNX_FLOAT, encodeModelProto, floatAttr, intAttr, node, tensor, type GraphPart } from './onnx-proto';
+import { ONNX_FLOAT, encodeModelProto, floatAttr, intAttr, node, tensor, type GraphPart, type OnnxInputType } from './onnx-proto';
 import { nanGuard, prepGraph } from './onnx-prep';
 
 /** The ONNX operator set the exported graph targets (Gemm, Relu, BatchNormalization; OneHot etc. for the preparation). */
@@ -45,6 +45,19 @@ function networkGraph(model: Model, input: string, output: string): GraphPart {
   return { nodes, initializers };
 }
 
+/** Options of exportOnnx. */
+export interface OnnxExportOptions {
+  /**
+   * Element type of the `features` input. `float64` gives the preparation the exact values a float64
+   * model's `dojo predict` reads, so a raw value float32 cannot hold (6-decimal coordinates on a
+   * bin edge) lands in the same bin; the network itself runs in float32 either way.
+   * @default 'float32'
+   */
+  readonly inputType?: OnnxInputType;
+  /** @default '0.1.0' */
+  readonly producerVersion?: string;
+}
+
 /**
  * Encodes the model as an ONNX ModelProto (opset 13): per Linear, `[BatchNormalization →] Gemm
  * (transB=1) [→ Relu]`, weights as float32 initializers named as in the model file. A float64
@@ -53,8 +66,9 @@ function networkGraph(model: Model, input: string, output: string): GraphPart {
  * network (see prepGraph), so the graph takes the 8 raw features as `dojo predict` does, and the
  * preparation is also recorded in `metadata_props` (`dojo.preprocessing`).
  */
-export function exportOnnx(model: Model, header: ModelHeader, producerVersion = '0.1.0'): Uint8Array {
+export function exportOnnx(model: Model, header: ModelHeader, opts: OnnxExportOptions = {}): Uint8Array {
   const prep = model.prep;
+  const inputType = opts.inputType ?? 'float32';
   if (header.preprocessing && !prep) {
     throw new DojoError('USAGE', `model export --format onnx: this model's preprocessing section is not a dojo-prep section (keys ${JSON.stringify(Object.keys(header.preprocessing))}), so the export cannot encode it`);
   }
@@ -63,12 +77,15 @@ export function exportOnnx(model: Model, header: ModelHeader, producerVersion = 
   }
   const parts: GraphPart[] = [];
   if (prep) {
-    parts.push(prepGraph(prep, ONNX_INPUT, ONNX_PREPARED));
+    parts.push(prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType));
     if (prep.missing === 'mean') {
       parts.push(networkGraph(model, ONNX_PREPARED, ONNX_OUTPUT));
     } else {
-      parts.push(networkGraph(model, ONNX_PREPARED, 'network.out'), nanGuard(ONNX_INPUT, 'network.out', ONNX_OUTPUT));
+      parts.push(networkGraph(model, ONNX_PREPARED, 'network.out'), nanGuard(ONNX_INPUT, 'network.out', ONNX_OUTPUT, inputType));
     }
+  } else if (inputType === 'float64') {
+    parts.push({ nodes: [node('Cast', 'features.f32', [ONNX_INPUT], 'features.f32', [intAttr('to', ONNX_FLOAT)])], initializers: [] });
+    parts.push(networkGraph(model, 'features.f32', ONNX_OUTPUT));
   } else {
     parts.push(networkGraph(model, ONNX_INPUT, ONNX_OUTPUT));
   }
@@ -76,15 +93,16 @@ export function exportOnnx(model: Model, header: ModelHeader, producerVersion = 
   return encodeModelProto(parts, {
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
-    producerVersion,
+    producerVersion: opts.producerVersion ?? '0.1.0',
     graphName: 'dojo_fare_mlp',
     docString: `DC-taxi fare MLP exported from a dojo model file (trained in ${header.dtype}); ${inputs}`,
-    inputs: [{ name: ONNX_INPUT, width: prep ? NUM_FEATURES : model.layout.dims[0]! }],
+    inputs: [{ name: ONNX_INPUT, width: prep ? NUM_FEATURES : model.layout.dims[0]!, type: inputType }],
     outputs: [{ name: ONNX_OUTPUT, width: 1 }],
     metadata: [
       ['dojo.features', JSON.stringify(header.features)],
       ['dojo.dtype', header.dtype],
       ['dojo.hparams', JSON.stringify(header.hparams)],
+      ['dojo.input_type', inputType],
       ...(prep ? [['dojo.preprocessing', JSON.stringify(prep)] as const] : []),
     ],
   });
@@ -95,14 +113,15 @@ export function exportOnnx(model: Model, header: ModelHeader, producerVersion = 
  * `prepared: [batch, 4 + 4·bins]` (one-hot blocks expanded). For inspecting what the full export
  * feeds its first layer.
  */
-export function exportPrepOnnx(prep: FittedPrep, producerVersion = '0.1.0'): Uint8Array {
-  return encodeModelProto([prepGraph(prep, ONNX_INPUT, ONNX_PREPARED)], {
+export function exportPrepOnnx(prep: FittedPrep, opts: OnnxExportOptions = {}): Uint8Array {
+  const inputType = opts.inputType ?? 'float32';
+  return encodeModelProto([prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType)], {
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
-    producerVersion,
+    producerVersion: opts.producerVersion ?? '0.1.0',
     graphName: 'dojo_prep',
     docString: 'dojo data preparation: raw DC-taxi features to the fare network input',
-    inputs: [{ name: ONNX_INPUT, width: NUM_FEATURES }],
+    inputs: [{ name: ONNX_INPUT, width: NUM_FEATURES, type: inputType }],
     outputs: [{ name: ONNX_PREPARED, width: preparedWidth(prep.bins) }],
     metadata: [['dojo.preprocessing', JSON.stringify(prep)]],
   });

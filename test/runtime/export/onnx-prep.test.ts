@@ -5,14 +5,14 @@ import { forward } from '../../../runtime/src/model';
 import { decodeModel, encodeModel } from '../../../runtime/src/model-file';
 import { exportOnnx, exportPrepOnnx, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREPARED } from '../../../runtime/src/export';
 import { Preparer, preparedWidth, type FittedPrep, type PrepParams } from '../../../runtime/src/prep';
-import { preparedModel, rawRows, type RawRows } from './prep-data';
+import { decimalEdgeRows, preparedModel, rawRows } from './prep-data';
 
 ort.env.wasm.numThreads = 1;
 
-async function run(onnx: Uint8Array, x: Float32Array, rows: number, output: string): Promise<{ dims: readonly number[]; data: Float32Array }> {
+async function run(onnx: Uint8Array, x: Float32Array | Float64Array, rows: number, output: string): Promise<{ dims: readonly number[]; data: Float32Array }> {
   const session = await ort.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
   try {
-    const res = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, 8]) });
+    const res = await session.run({ [ONNX_INPUT]: new ort.Tensor(x instanceof Float64Array ? 'float64' : 'float32', x, [rows, 8]) });
     const t = res[output]!;
     return { dims: t.dims, data: t.data as Float32Array };
   } finally {
@@ -25,9 +25,9 @@ async function run(onnx: Uint8Array, x: Float32Array, rows: number, output: stri
  * hands a bad field (empty, non-numeric, NaN, ±Infinity) to the Preparer as NaN; the graph gets the
  * raw values, so it treats ±Infinity as missing itself.
  */
-function prepared(prep: FittedPrep, dtype: DType, raw: RawRows): ReturnType<Preparer['apply']> {
-  const read = raw.x.map((v) => (Number.isFinite(v) ? v : NaN));
-  const x = dtype === 'float32' ? read : Float64Array.from(read);
+function prepared(prep: FittedPrep, dtype: DType, raw: { readonly x: Float32Array | Float64Array; readonly rows: number }): ReturnType<Preparer['apply']> {
+  const read = Float64Array.from(raw.x, (v) => (Number.isFinite(v) ? v : NaN));
+  const x = dtype === 'float32' ? Float32Array.from(read) : read;
   const b = new Preparer(prep, dtype, raw.rows).apply({ x, y: new Float64Array(raw.rows), rows: raw.rows, numFeatures: 8 });
   expect(b.rows).toBe(raw.rows);
   return b;
@@ -96,6 +96,34 @@ describe('ONNX export of a model with a fitted preparation (missing=mean)', () =
     const expected = forward(loaded, ours.x, ours.rows, undefined, ours.sparse?.index);
     const out = await run(exportOnnx(loaded, header), raw.x, raw.rows, ONNX_OUTPUT);
     for (let i = 0; i < raw.rows; i++) expect(Math.abs(out.data[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!))).toBeLessThanOrEqual(1e-5);
+  }, 60_000);
+
+  for (const bins of [64, 128]) {
+    it(`a float64 model, bins ${bins}, exported with float64 input: 6-decimal edge coordinates land in predict's bins (float32 input moves some)`, async () => {
+      const { model } = await preparedModel({ missing: 'mean', bins, scale: 'standard' }, 1, 'float64');
+      const { model: loaded, header } = decodeModel(encodeModel(model), 'mem');
+      const prep = loaded.prep!;
+      const raw = decimalEdgeRows(bins);
+      const ours = prepared(prep, 'float64', raw);
+      const pre = await run(exportPrepOnnx(prep, { inputType: 'float64' }), raw.x, raw.rows, ONNX_PREPARED);
+      expect(differingRows(prep, pre.data, ours)).toBe(0);
+      const expected = forward(loaded, ours.x, ours.rows, undefined, ours.sparse?.index);
+      const out = await run(exportOnnx(loaded, header, { inputType: 'float64' }), raw.x, raw.rows, ONNX_OUTPUT);
+      for (let i = 0; i < raw.rows; i++) expect(Math.abs(out.data[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!))).toBeLessThanOrEqual(1e-5);
+      // Why the option exists: the same rows rounded to float32 bin differently from predict.
+      const pre32 = await run(exportPrepOnnx(prep), Float32Array.from(raw.x), raw.rows, ONNX_PREPARED);
+      expect(differingRows(prep, pre32.data, ours)).toBeGreaterThan(0);
+    }, 60_000);
+  }
+
+  it('a float64 input for a model that does not impute: NaN rows still predict NaN', async () => {
+    const { model } = await preparedModel({ missing: 'drop', bins: 64 }, 0, 'float64');
+    const { model: loaded, header } = decodeModel(encodeModel(model), 'mem');
+    const raw = decimalEdgeRows(64);
+    raw.x[8 * 5 + 2] = NaN;
+    raw.x[8 * 9 + 6] = Infinity;
+    const out = await run(exportOnnx(loaded, header, { inputType: 'float64' }), raw.x, raw.rows, ONNX_OUTPUT);
+    out.data.forEach((v, i) => expect(Number.isNaN(v)).toBe(i === 5 || i === 9));
   }, 60_000);
 
   it('records the preparation in metadata_props (dojo.preprocessing)', async () => {

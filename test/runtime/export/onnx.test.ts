@@ -45,6 +45,20 @@ describe('ONNX export runs in onnxruntime-web with the same predictions', () => 
   }
 });
 
+describe('ONNX export with float64 input', () => {
+  it('a model without preparation casts a float64 input to float32 first: the same predictions', async () => {
+    const trained = await trainedModel('float64', 1);
+    const { model, header } = decodeModel(encodeModel(trained), 'mem');
+    const session = await ort.InferenceSession.create(exportOnnx(model, header, { inputType: 'float64' }), { executionProviders: ['wasm'] });
+    const rows = 500;
+    const { x } = fakeData(rows, 'float64', 13);
+    const ours = forward(model, x, rows);
+    const res = await session.run({ [ONNX_INPUT]: new ort.Tensor('float64', Float64Array.from(x), [rows, 8]) });
+    (res[ONNX_OUTPUT]!.data as Float32Array).forEach((v, i) => expect(Math.abs(v - ours[i]!) / Math.max(1, Math.abs(ours[i]!))).toBeLessThanOrEqual(1e-5));
+    await session.release();
+  });
+});
+
 describe('dojo model export', () => {
   it('writes an ONNX file from a saved model that onnxruntime loads, and refuses other formats', async () => {
     const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
@@ -71,6 +85,49 @@ describe('dojo model export', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a float64 model with bins: warns that float32 input may move edge values, and --input-type float64 agrees with dojo predict on 6-decimal edge coordinates', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { memoryIo } = await import('../../../lib/cli/io');
+    const { handler } = await import('../../../lib/cli/commands/model-export');
+    const { saveModel } = await import('../../../runtime/src/model-file');
+    const { predictCsv } = await import('../../../runtime/src/predict');
+    const { FEATURE_NAMES } = await import('../../../runtime/src/data/schema');
+    const { tempData } = await import('../prep/gen');
+    const { decimalEdgeRows, preparedModel } = await import('./prep-data');
+    const data = tempData();
+    try {
+      const { model: trained } = await preparedModel({ missing: 'mean', bins: 128, scale: 'standard' }, 1, 'float64');
+      const modelPath = join(data.dir, 'm.dojo');
+      await saveModel(trained, {}, modelPath);
+      const out = join(data.dir, 'm.onnx');
+      const io = memoryIo({});
+      expect(await handler([], { model: modelPath, out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
+      expect(io.stderr.join('\n')).toMatch(/float64 model bins coordinates.*--input-type float64/);
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ input_type: 'float32' });
+      const io64 = memoryIo({});
+      expect(await handler([], { model: modelPath, out, format: 'onnx', inputType: 'float64', json: true } as never, { io: io64, debug: false })).toBe(0);
+      expect(io64.stderr).toEqual([]);
+      expect(JSON.parse(io64.stdout[0]!)).toMatchObject({ input_type: 'float64', dtype: 'float64' });
+      await expect(handler([], { model: modelPath, out, format: 'onnx', inputType: 'int8' } as never, { io, debug: false })).rejects.toThrow(/--input-type int8: must be float32 or float64/);
+      const raw = decimalEdgeRows(128);
+      const lines = Array.from({ length: raw.rows }, (_, i) => Array.from(raw.x.subarray(i * 8, i * 8 + 8)).join(','));
+      const input = join(data.dir, 'edges.csv');
+      writeFileSync(input, `${FEATURE_NAMES.join(',')}\n${lines.join('\n')}\n`);
+      const parts: string[] = [];
+      const { model, header } = decodeModel(readFileSync(modelPath), modelPath);
+      await predictCsv({ model, header, input, write: (t) => void parts.push(t) });
+      const predicted = parts.slice(1).join('\n').split('\n').map(Number);
+      const session = await ort.InferenceSession.create(readFileSync(out));
+      const res = await session.run({ [ONNX_INPUT]: new ort.Tensor('float64', raw.x, [raw.rows, 8]) });
+      const theirs = res[ONNX_OUTPUT]!.data as Float32Array;
+      theirs.forEach((v, i) => expect(Math.abs(v - predicted[i]!) / Math.max(1, Math.abs(predicted[i]!))).toBeLessThanOrEqual(1e-5));
+      await session.release();
+    } finally {
+      data.cleanup();
+    }
+  }, 60_000);
 
   it('exports a model trained with feature stages (missing=mean, bins 64, scale standard): ONNX on the raw rows = dojo predict', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');

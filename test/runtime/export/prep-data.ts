@@ -123,3 +123,24 @@ export async function preparedModel(p: PrepParams, bn: 0 | 1, dtype: DType = 'fl
   for (let i = 0; i < 5; i++) await trainStep(model, batch);
   return { model, prep };
 }
+
+/**
+ * Raw float64 rows as CSV text gives them: DC trips whose coordinate is a bin edge written with 6
+ * decimals, or 1e-6 either side (a float64 model reads these exactly; float32 moves some across the edge).
+ */
+export function decimalEdgeRows(bins: number, seed = 8): { x: Float64Array; rows: number } {
+  const r = rng(seed);
+  const out: number[][] = [];
+  for (const c of COORD_COLUMNS) {
+    const [lo, hi] = c % 2 === 0 ? [38.8, 39.0] : [-77.12, -76.9];
+    for (let k = 0; k <= bins; k++) {
+      const edge = lo! + (k * (hi! - lo!)) / bins;
+      for (const d of [-1e-6, 0, 1e-6]) {
+        const row = tripRow(r).slice(1);
+        row[c] = Number((edge + d).toFixed(6));
+        out.push(row);
+      }
+    }
+  }
+  return { x: Float64Array.from(out.flat()), rows: out.length };
+}
