@@ -90,15 +90,6 @@ describe('tracking contract: runs/log-inputs', () => {
     expect(inputsOf(await s.client.getRun(b)).map((d) => d.dataset.digest).sort()).toEqual(['a1b2c3d4', 'other']);
   });
 
-  it('a dataset with the same name and digest in another experiment is recorded there as given', async () => {
-    const other = await s.client.createExperiment(uniqueName('inputs-other'));
-    const a = await newRun();
-    const b = await newRun(other);
-    await s.client.logInputs(a, [trainingSet({ name: 'per-exp', source: '{"uri": "in-first"}' })]);
-    await s.client.logInputs(b, [trainingSet({ name: 'per-exp', source: '{"uri": "in-second"}' })]);
-    expect(inputsOf(await s.client.getRun(b))[0]!.dataset.source).toBe('{"uri": "in-second"}');
-  });
-
   it('writes to a finished run as log-batch does; a deleted run is a 400, an unknown run a 404', async () => {
     const finished = await newRun();
     await s.client.updateRun(finished, { status: 'FINISHED', endTime: Date.now() });
@@ -143,9 +134,10 @@ describe('tracking contract: runs/log-inputs', () => {
   });
 });
 
-// MLflow parses the body into protobuf, where a missing string is '' and a missing message is
-// empty, so a real server may store such a dataset; ours refuses it with a 400 naming the field.
-describe.skipIf(Boolean(EXTERNAL_URI))('runs/log-inputs required fields (embedded server only: stricter than MLflow)', () => {
+// Where the embedded server deliberately differs from MLflow's SQL store. MLflow parses the body
+// into protobuf, where a missing string is '' and a missing message is empty, so a real server may
+// store such a dataset; ours refuses it with a 400 naming the field.
+describe.skipIf(Boolean(EXTERNAL_URI))('runs/log-inputs (embedded server only: stricter than MLflow, datasets per experiment)', () => {
   it('answers 400 naming the missing field of a dataset or input tag, and duplicate tag keys', async () => {
     const id = await newRun();
     const d = trainingSet().dataset;
@@ -166,6 +158,17 @@ describe.skipIf(Boolean(EXTERNAL_URI))('runs/log-inputs required fields (embedde
       expect(String(r.json?.['message'])).toMatch(message);
     }
     expect(inputsOf(await s.client.getRun(id))).toEqual([]);
+  });
+
+  // MLflow's SQL store looks an existing dataset up by name and digest in any experiment and links
+  // the run to that row, which belongs to the first experiment; ours keeps datasets per experiment.
+  it('a dataset with the same name and digest in another experiment is recorded there as given', async () => {
+    const other = await s.client.createExperiment(uniqueName('inputs-other'));
+    const a = await newRun();
+    const b = await newRun(other);
+    await s.client.logInputs(a, [trainingSet({ name: 'per-exp', source: '{"uri": "in-first"}' })]);
+    await s.client.logInputs(b, [trainingSet({ name: 'per-exp', source: '{"uri": "in-second"}' })]);
+    expect(inputsOf(await s.client.getRun(b))[0]!.dataset.source).toBe('{"uri": "in-second"}');
   });
 
   it('answers run.inputs as {} for a run without inputs, as MLflow 2.4+ does', async () => {
