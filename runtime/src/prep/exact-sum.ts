@@ -1,16 +1,19 @@
 /**
- * Exact, order-independent sums of doubles (issue 10: fitted statistics identical for any number of
- * replicas and any shard assignment).
+ * Exact, order-independent sums of doubles (issue 10: fitted statistics bit-identical for any number
+ * of replicas and any shard assignment).
  *
  * Every finite double is an integer multiple of 2^-1074. Each sum is kept as that integer, in
  * base-2^32 limbs stored in a Float64Array: a value's 53-bit significand, shifted to its bit position,
  * lands in three consecutive limbs as three integers < 2^32, added (or subtracted) exactly. Limbs only
  * ever hold integers below 2^53, so no addition rounds and the state after any sequence of adds
  * depends on the multiset of values only — never on their order or on how they were split between
- * replicas. Carries are propagated every `ADDS_BEFORE_CARRY` adds and before the state leaves the
- * process, so an elementwise f64 allreduce of normalised states over W ≤ 2^20 replicas is exact too
- * (every limb < 2^32, W·2^32 ≤ 2^52). `round` turns the exact total into the nearest double (ties
+ * replicas. Carries are propagated every `ADDS_BEFORE_CARRY` limb adds and before the state leaves
+ * the process, so an elementwise f64 allreduce of normalised states over W ≤ 2^20 replicas is exact
+ * too (every limb < 2^32, W·2^32 ≤ 2^52). `round` turns the exact total into the nearest double (ties
  * to even), the same double on every replica.
+ *
+ * Most values never touch the limbs: a fast path (below) sums them in two plain doubles per sum,
+ * exactly by construction, and moves those into the limbs every 2^12 values.
  */
 
 /** Limb radix: 32-bit limbs, so a 53-bit significand at any shift spans at most 3 limbs. */
@@ -187,14 +190,6 @@ export class ExactSums {
     if (slot < 0 || slot >= this.slots || !Number.isInteger(slot)) throw new RangeError(`ExactSums.round: slot ${slot} outside 0..${this.slots - 1}`);
     this.flush();
     return roundState(this.state, slot * EXACT_SUM_STRIDE);
-  }
-
-  /** Empties every sum. */
-  clear(): void {
-    this.state.fill(0);
-    this.win.fill(0);
-    this.pending = 0;
-    this.limbPending = 0;
   }
 
   /** Values outside the window (or the first of a sum, which places the window): straight into the limbs. */
