@@ -1,8 +1,10 @@
 import { ProtoWriter } from './protobuf';
 
-/** TensorProto.DataType values the exporter uses. */
+/** TensorProto.DataType FLOAT (float32). */
 export const ONNX_FLOAT = 1;
+/** TensorProto.DataType INT64. */
 export const ONNX_INT64 = 7;
+/** TensorProto.DataType DOUBLE (float64). */
 export const ONNX_DOUBLE = 11;
 
 const ATTR_FLOAT = 1; // AttributeProto.AttributeType.FLOAT

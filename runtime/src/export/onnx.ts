@@ -12,8 +12,9 @@ import { nanGuard, prepGraph } from './onnx-prep';
 export const ONNX_OPSET = 13;
 /** ONNX IR version 7 is the first that opset 13 may use. */
 export const ONNX_IR_VERSION = 7;
-/** Name of the graph input `[batch, num_features]` (raw features) and output `[batch, 1]`. */
+/** Name of the graph input `[batch, num_features]` (the 8 raw features when the graph prepares them). */
 export const ONNX_INPUT = 'features';
+/** Name of the graph output `[batch, 1]` (float32). */
 export const ONNX_OUTPUT = 'prediction';
 /** Name of the prepared network input inside a graph that encodes the preparation. */
 export const ONNX_PREPARED = 'prepared';
