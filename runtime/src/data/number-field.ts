@@ -19,6 +19,8 @@ const DOT = 46;
 const ZERO = 48;
 const LOWER_E = 101;
 const UPPER_E = 69;
+const CR = 13;
+const LF = 10;
 
 /**
  * The hot path, for the common form: blanks, a sign, at most 9 significant digits with an optional
@@ -148,9 +150,6 @@ export function decimalValue(text: string): number {
   const v = DECIMAL.test(t) ? Number(t) : NaN;
   return Number.isFinite(v) ? v : NaN;
 }
-
-const CR = 13;
-const LF = 10;
 
 /** The index of the LF ending a row whose last field ends at `i` (an optional CR before it), or -1. */
 export function lineEnd(buf: Uint8Array, i: number): number {
