@@ -33,6 +33,8 @@ export class Preparer {
   private hot: Int32Array;
   private readonly row = new Float64Array(NUM_FEATURES);
   private readonly cols: readonly number[];
+  /** The imputation means as a value of the dtype: an imputed feature is exactly the mean written into the CSV. */
+  private readonly means: Float64Array;
 
   constructor(
     readonly fitted: FittedPrep,
@@ -42,6 +44,7 @@ export class Preparer {
     this.width = preparedWidth(fitted.bins);
     this.cols = numericColumns(fitted.bins);
     this.sparse = sparseInputOf(fitted.bins);
+    this.means = Float64Array.from(fitted.means, (m) => (dtype === 'float32' ? Math.fround(m) : m));
     this.x = this.alloc(capacity * this.cols.length);
     this.y = this.alloc(capacity);
     this.hot = new Int32Array(this.sparse ? capacity * this.sparse.perRow : 0);
@@ -68,7 +71,7 @@ export class Preparer {
             break;
           }
           if (impute) {
-            v = f.means[k]!;
+            v = this.means[k]!;
             this.valuesImputed++;
           }
         }

@@ -81,10 +81,10 @@ describe('dojo predict applies the saved missing stage', () => {
   const cases = [
     { dtype: 'float64', stages: { missing: 'mean', bins: 64, scale: 'standard' }, labelled: true },
     { dtype: 'float64', stages: { missing: 'mean' }, labelled: false },
-    // float32 without bins or scaling: the Preparer imputes the double mean while a written-in mean is
-    // read as float32 first, so with bins or scale the two may differ by a rounding (and the midpoint of
-    // the DC box, where these coordinate means fall, is a bin edge); raw features store the same float32.
     { dtype: 'float32', stages: { missing: 'mean' }, labelled: true },
+    // The Preparer imputes the mean rounded to float32, as a written-in mean is read: with bins the two
+    // must land in the same bin even where a mean falls on a bin edge (the DC box's midpoint is one).
+    { dtype: 'float32', stages: { missing: 'mean', bins: 64, scale: 'standard' }, labelled: true },
   ] as const;
   it.each(cases)('missing=mean ($dtype, $stages): a dirty row predicts exactly as the row with the saved means written in', async ({ dtype, stages, labelled }) => {
     const model = await savedModel(`mean-${dtype}-${Object.keys(stages).length}`, stages, dtype);
