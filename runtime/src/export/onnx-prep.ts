@@ -1,3 +1,4 @@
+import type { DType } from '../data/types';
 import type { ProtoWriter } from './protobuf';
 import { COORD_COLUMNS, numericColumns, type FittedPrep } from '../prep/prep';
 import { ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, intAttr, node, tensor, type GraphPart, type OnnxInputType } from './onnx-proto';
@@ -13,7 +14,7 @@ import { ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, intAttr, node, tensor, type GraphP
  * numeric columns round to the same float32 and every coordinate lands in the same bin, edges
  * included. Without missing=mean a NaN feature stays NaN (see `nanGuard`).
  */
-export function prepGraph(prep: FittedPrep, input: string, output: string, inputType: OnnxInputType = 'float32'): GraphPart {
+export function prepGraph(prep: FittedPrep, input: string, output: string, inputType: OnnxInputType = 'float32', dtype: DType = 'float32'): GraphPart {
   const nodes: ProtoWriter[] = [];
   const initializers: ProtoWriter[] = [];
   const step = (op: string, inputs: readonly string[], out: string, attrs: Parameters<typeof node>[4] = []): string => {
@@ -33,7 +34,9 @@ export function prepGraph(prep: FittedPrep, input: string, output: string, input
   if (prep.missing === 'mean') {
     // predict's reader marks empty, non-numeric, NaN and ±Infinity fields alike: all are imputed.
     const bad = step('Or', [step('IsNaN', [x], 'prep.is_nan'), step('IsInf', [x], 'prep.is_inf')], 'prep.bad');
-    x = step('Where', [bad, double('prep.means', [prep.means.length], prep.means), x], 'prep.imputed');
+    // The Preparer imputes a float32 model's means rounded to float32 (what a written-in mean reads as).
+    const means = dtype === 'float32' ? prep.means.map((m) => Math.fround(m)) : prep.means;
+    x = step('Where', [bad, double('prep.means', [means.length], means), x], 'prep.imputed');
   }
 
   const cols = numericColumns(prep.bins);

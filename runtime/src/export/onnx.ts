@@ -1,3 +1,4 @@
+import type { DType } from '../data/types';
 import { DojoError } from '../../../lib/errors';
 import { BN_EPS } from '../model/layers';
 import type { Model } from '../model';
@@ -55,6 +56,12 @@ export interface OnnxExportOptions {
    * @default 'float32'
    */
   readonly inputType?: OnnxInputType;
+  /**
+   * The model's dtype (exportOnnx takes the model's): a float32 model imputes its means rounded to
+   * float32, as its Preparer does. Only exportPrepOnnx reads this option.
+   * @default 'float32'
+   */
+  readonly dtype?: DType;
   /** @default '0.1.0' */
   readonly producerVersion?: string;
 }
@@ -78,7 +85,7 @@ export function exportOnnx(model: Model, header: ModelHeader, opts: OnnxExportOp
   }
   const parts: GraphPart[] = [];
   if (prep) {
-    parts.push(prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType));
+    parts.push(prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType, model.dtype));
     if (prep.missing === 'mean') {
       parts.push(networkGraph(model, ONNX_PREPARED, ONNX_OUTPUT));
     } else {
@@ -116,7 +123,7 @@ export function exportOnnx(model: Model, header: ModelHeader, opts: OnnxExportOp
  */
 export function exportPrepOnnx(prep: FittedPrep, opts: OnnxExportOptions = {}): Uint8Array {
   const inputType = opts.inputType ?? 'float32';
-  return encodeModelProto([prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType)], {
+  return encodeModelProto([prepGraph(prep, ONNX_INPUT, ONNX_PREPARED, inputType, opts.dtype ?? 'float32')], {
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
     producerVersion: opts.producerVersion ?? '0.1.0',

@@ -91,7 +91,7 @@ describe('ONNX export of a model with a fitted preparation (missing=mean)', () =
     const { model: loaded, header } = decodeModel(encodeModel(model), 'mem');
     const raw = rawRows(64, true);
     const ours = prepared(loaded.prep!, 'float64', raw);
-    const pre = await run(exportPrepOnnx(loaded.prep!), raw.x, raw.rows, ONNX_PREPARED);
+    const pre = await run(exportPrepOnnx(loaded.prep!, { dtype: 'float64' }), raw.x, raw.rows, ONNX_PREPARED);
     expect(differingRows(loaded.prep!, pre.data, ours)).toBe(0);
     const expected = forward(loaded, ours.x, ours.rows, undefined, ours.sparse?.index);
     const out = await run(exportOnnx(loaded, header), raw.x, raw.rows, ONNX_OUTPUT);
