@@ -63,6 +63,9 @@ describe('worker loop with feature stages', () => {
       const id = run.data.tags?.find((x) => x.key === 'dojo.feature_set_id')?.value;
       expect(id).toMatch(/^[0-9a-f]{12}$/);
       ids.set(stages, id!);
+      // Every trial's run names the data it read (MLflow dataset inputs, resolved once per worker).
+      const contexts = (run.inputs?.dataset_inputs ?? []).map((i) => `${i.tags?.[0]?.value}:${i.dataset.name}`).sort();
+      expect(contexts).toEqual([`training:${join(dir, 'train', 'part-*.csv')}`, `validation:${join(dir, 'val', 'part-*.csv')}`]);
     }
     // 8 distinct stage combinations, 8 distinct ids.
     expect(new Set(ids.values()).size).toBe(8);

@@ -15,6 +15,8 @@ import { train, parseHParams } from '../train';
 import type { WorkerSettings } from './env';
 import { trialHParams } from './hparams';
 import { featureSetId } from '../prep/feature-set';
+import { datasetInputs } from '../data/dataset-inputs';
+import type { DatasetInput } from '../../../lib/tracking/types';
 import { withPatience } from './patience';
 import { writeStatus } from './status';
 
@@ -118,6 +120,7 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
       const tracking = t.tracking;
       const runId = t.runId;
       await t.patient(() => tracking.setTag(runId, 'dojo.feature_set_id', fsid));
+      await logDatasets(s, tracking, runId, t.log);
     }
     const decision = new Float64Array(1);
     const result = await train({
@@ -191,6 +194,21 @@ async function failTrial(s: WorkerSettings, t: TrialContext, reason: string): Pr
     const runId = t.runId;
     // The service ends the run at tell; make sure it says FAILED even if it did not.
     await t.patient(() => tracking.updateRun(runId, { status: 'FAILED', endTime: Date.now() })).catch(() => undefined);
+  }
+}
+
+/** The worker's datasets as MLflow inputs, resolved once (every trial reads the same globs). */
+let datasets: { key: string; inputs: Promise<DatasetInput[]> } | undefined;
+
+/** Logs the trial's datasets (runs/log-inputs); a server without the route (MLflow < 2.4) is only noted. */
+async function logDatasets(s: WorkerSettings, tracking: TrackingClient, runId: string, log: (line: string) => void): Promise<void> {
+  const globs = { train: s.trainGlob, val: s.valGlob, ...(s.testGlob ? { test: s.testGlob } : {}) };
+  const key = JSON.stringify(globs);
+  if (datasets?.key !== key) datasets = { key, inputs: datasetInputs(globs) };
+  try {
+    await tracking.logInputs(runId, await datasets.inputs);
+  } catch (e) {
+    log(`datasets not logged to the run: ${(e as Error).message}`);
   }
 }
 

@@ -103,5 +103,13 @@ describe('dojo train', () => {
     expect(history.map((m) => m.step).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const val = await client.getMetricHistory(runId!, 'val_rmse');
     expect(val.at(-1)?.value).toBeCloseTo((JSON.parse(io.stdout[0]) as { val_rmse: number }).val_rmse, 12);
+    // The data it read, as MLflow dataset inputs: the train glob (2 parts) for training, the val glob for validation.
+    const inputs = r.inputs?.dataset_inputs ?? [];
+    const byContext = Object.fromEntries(inputs.map((i) => [i.tags?.find((t) => t.key === 'mlflow.data.context')?.value, i.dataset]));
+    expect(Object.keys(byContext).sort()).toEqual(['training', 'validation']);
+    expect(byContext.training).toMatchObject({ name: trainGlob, source_type: 'local', source: JSON.stringify({ uri: `file://${trainGlob}` }) });
+    expect(JSON.parse(byContext.training!.profile!)).toMatchObject({ num_objects: 2 });
+    expect(byContext.training!.digest).toMatch(/^[0-9a-f]{8}$/);
+    expect(byContext.validation!.digest).not.toBe(byContext.training!.digest);
   });
 });

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
-import { MetricLogger, TrackingClient } from '../../../tracking';
+import { TrackingClient } from '../../../tracking/client';
+import { MetricLogger } from '../../../tracking/metric-logger';
+import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/dist';
 import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
@@ -66,6 +68,8 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     const run = await client.createRun({ experimentId, runName: `train-${new Date().toISOString().slice(0, 19)}`, tags: { 'dojo.command': 'train' } });
     runId = run.info.run_id;
     await client.logBatch(runId, { params: runParams(hparams, opts, collective.worldSize) });
+    const inputs = await datasetInputs({ train: opts.train, val: opts.val, ...(opts.test ? { test: opts.test } : {}) });
+    await client.logInputs(runId, inputs).catch((e: Error) => ctx.io.err(`train: datasets not logged to the run (${e.message})`));
     logger = new MetricLogger(client, runId, { onWarning: (m) => ctx.io.err(`tracking: ${m}`) });
     ctx.io.err(`train: tracking run ${runId} at ${trackingUri}`);
   }
