@@ -7,6 +7,7 @@ import { createModel, parseHParams, Rng, type Model } from '../../runtime/src/mo
 import { trainStep } from '../../runtime/src/train/step';
 import type { Batch } from '../../runtime/src/data/types';
 import { fitFromStats, Preparer } from '../../runtime/src/prep';
+import { bestRate } from '../train/common';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(name);
@@ -51,28 +52,9 @@ function prepared(raw: Batch[], bins: number): { sparse: Batch[]; dense: Batch[]
   return { sparse, dense };
 }
 
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-/** Best rows/s over `repeat` windows: wall clock and per CPU-second of this process. */
+/** Best rows/s of training steps on `batches`: wall clock and per CPU-second of this process. */
 async function measure(model: Model, batches: Batch[]): Promise<[number, number]> {
-  const w0 = performance.now();
-  for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) await trainStep(model, batches[i % batches.length]!);
-  let wall = 0;
-  let cpu = 0;
-  for (let r = 0; r < repeat; r++) {
-    let rows = 0;
-    const t0 = performance.now();
-    const c0 = cpuMs();
-    for (let s = 0; performance.now() - t0 < seconds * 1000; s++) {
-      await trainStep(model, batches[s % batches.length]!);
-      rows += batch;
-    }
-    wall = Math.max(wall, rows / ((performance.now() - t0) / 1000));
-    cpu = Math.max(cpu, rows / ((cpuMs() - c0) / 1000));
-  }
+  const { wall, cpu } = await bestRate((i) => trainStep(model, batches[i % batches.length]!), batch, seconds, repeat);
   return [wall, cpu];
 }
 
