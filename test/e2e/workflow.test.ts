@@ -98,6 +98,9 @@ describe('dojo demo', () => {
     expect(demo.stdout).toMatch(/^best trial: \d+$/m);
     expect(demo.stdout).toMatch(/^best val_rmse: \d+\.\d{4}$/m);
     expect(demo.stdout).toMatch(/^tracking UI: http:\/\/127\.0\.0\.1:\d+\//m);
+    // The space searches missing and bins: the best of each feature set tried, one line each.
+    expect(demo.stdout).toMatch(/^best val_rmse per feature set:$/m);
+    expect(demo.stdout).toMatch(/^ {2}missing=(drop|mean) bins=(0|64|128) +\d+\.\d{4} \(trial \d+, \d+ complete\)$/m);
     expect(demo.stderr).toMatch(/dojo rm dojo-[0-9a-f]{8}: nothing remains/);
     expect(demo.stderr).toMatch(/completed · trials 4\/4 done/);
     expect(await box.ok(['ls'])).toBe('');

@@ -6,6 +6,8 @@ import type { JobProgress } from '../../../providers/provider';
 import type { CommandHandler } from '../../spec';
 import { waitWithProgress } from '../job-wait';
 import { formatDemoResult } from './format';
+import { HpoClient } from '../../../hpo/client';
+import { bestPerFeatureSet, type FeatureSetRow } from '../../../hpo/report/feature-sets';
 import { demoSpace } from './space';
 
 interface Opts {
@@ -29,6 +31,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
   step(`dojo init → ${cfg.id}`);
   let final: JobProgress | undefined;
   let trackingUri: string | undefined;
+  let featureSets: FeatureSetRow[] = [];
   try {
     const info = await provider.activate(cfg.id, step);
     trackingUri = info.trackingUri;
@@ -73,13 +76,16 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
     step(`dojo job start ${job.id}${opts.replicas > 1 ? ` --replicas ${opts.replicas}` : ''}: waiting for the study`);
     final = await waitWithProgress(provider, job.id, io);
     step(`study ${final.status} in ${final.elapsedSec.toFixed(1)} s`);
+    // Before the dojo goes: the best value of each feature set the study tried (issue 10).
+    const studyId = (await provider.inspectJob(job.id)).run?.studyId;
+    if (studyId && info.hpoUri) featureSets = bestPerFeatureSet(await new HpoClient(info.hpoUri).getStudy(studyId));
   } finally {
     if (!opts.keep) {
       const r = await provider.remove(cfg.id, step);
       step(r.remaining.length === 0 ? `dojo rm ${cfg.id}: nothing remains` : `dojo rm ${cfg.id}: ${r.remaining.join(', ')} remain`);
     }
   }
-  if (opts.json) io.out(JSON.stringify({ dojo: cfg.id, kept: opts.keep, trackingUri, seconds: (Date.now() - t0) / 1000, ...final }));
-  else for (const line of formatDemoResult(final, trackingUri, opts.keep ? cfg.id : undefined)) io.out(line);
+  if (opts.json) io.out(JSON.stringify({ dojo: cfg.id, kept: opts.keep, trackingUri, seconds: (Date.now() - t0) / 1000, ...final, featureSets }));
+  else for (const line of formatDemoResult(final, trackingUri, opts.keep ? cfg.id : undefined, featureSets)) io.out(line);
   return final.status === 'completed' && final.best ? 0 : 1;
 };
