@@ -26,6 +26,8 @@ describe('runtime/Dockerfile', () => {
     const copies = final.filter((l) => l.startsWith('COPY'));
     expect(copies.every((l) => l.includes('--from=build'))).toBe(true);
     expect(copies.join('\n')).toContain('dojo.mjs');
+    // The bundle is code-split (scripts/build.mjs): its chunks ship beside it.
+    expect(copies.join('\n')).toContain('/out/chunks ./chunks');
     expect(copies.join('\n')).toContain('node_modules');
     expect(final).toContain('USER node');
     expect(final.at(-2)).toBe('ENTRYPOINT ["node", "/app/dojo.mjs"]');
