@@ -48,7 +48,8 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
     s3: new S3Client(
       o.s3Endpoint
         ? { ...base, endpoint: o.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-        : base,
+        : // `dojo data put` may target a bucket outside the dojo's region: follow S3's 301.
+          { ...base, followRegionRedirects: true },
     ),
     ec2: new EC2Client(base),
     ecs: new ECSClient(base),

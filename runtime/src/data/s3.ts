@@ -21,7 +21,9 @@ export function s3Client(endpoint?: string): S3Client {
   if (!client) {
     client = new S3Client({
       region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      // A bucket in another region than the client's answers 301: follow it rather than fail (a user's
+      // data bucket need not be in AWS_REGION, and without it the default region is a guess).
+      ...(endpoint ? { endpoint, forcePathStyle: true } : { followRegionRedirects: true }),
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

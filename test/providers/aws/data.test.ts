@@ -84,3 +84,9 @@ describe('dojo data put', () => {
     expect(globsOf('b', [{ path: '', key: 'data/d/p1.csv', bytes: 1 }])).toEqual(['s3://b/data/d/*.csv']);
   });
 });
+
+describe('the provider\'s S3 client', () => {
+  it('follows a bucket\'s region redirect (data put to a bucket outside the dojo\'s region)', () => {
+    expect(createAwsClients({ region: 'eu-west-1' }).s3.config.followRegionRedirects).toBe(true);
+  });
+});

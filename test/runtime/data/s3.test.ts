@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBatches, resolveGlob, synthesize } from '../../../runtime/src/data';
+import { openBatches, resolveGlob, s3Client, synthesize } from '../../../runtime/src/data';
 import { HEADER, options, readLabels, rowText, tempDir } from './fixtures';
 import { startTestS3, type TestS3 } from './s3-server';
 
@@ -54,7 +54,13 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
     }
   });
 
+  it('follows a bucket\'s region redirect on AWS (any region), and not against an S3-compatible endpoint', () => {
+    expect(s3Client().config.followRegionRedirects).toBe(true);
+    expect(s3Client(s3.endpoint).config.followRegionRedirects).toBe(false);
+  });
+
   it('says no objects match for a glob matching nothing', async () => {
+
     const glob = `s3://${bucket}/many/nothing-*.csv`;
     await expect(resolveGlob(glob, { s3Endpoint: s3.endpoint })).rejects.toThrow(`no objects match ${glob}`);
   });
