@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../../lib/cli/io';
 import { handler } from '../../../lib/cli/commands/predict';
@@ -107,6 +107,9 @@ describe('dojo predict applies the saved missing stage', () => {
     const model = await savedModel('drop', { missing: 'drop', scale: 'standard' }, 'float64');
     const input = writeInput('dirty-drop', false, (_k, t) => t);
     await expect(predict(model, input)).rejects.toThrow(/dirty-drop\.csv:2: column origin_block_latitude_double: "" is not a number \(the model was trained with missing=drop, and predict cannot drop a row: .* missing=mean/);
+    // The failed run leaves no output file, half-written or otherwise, beside the input.
+    expect(existsSync(`${input}.out`)).toBe(false);
+    expect(readdirSync(dirname(input)).filter((f) => f.includes('.partial'))).toEqual([]);
   }, 60_000);
 
   it('no stage: refuses a dirty row with file:line and the column, and the summary has no values_imputed', async () => {

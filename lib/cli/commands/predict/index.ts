@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DojoError } from '../../../errors';
 import { openModel } from '../../../../runtime/src/model-file';
 import { resolveRegisteredModel } from '../../../tracking/registry-client';
@@ -45,12 +46,16 @@ export const handler: CommandHandler<PredictOptions> = async (_args, opts, ctx) 
     capacityRows: opts.batch,
     resolveRegistered: resolveRegisteredModel,
   });
-  const file = opts.output
-    ? await open(opts.output, 'w').catch((e: NodeJS.ErrnoException) => {
+  // Written beside the target and renamed into place at the end: a failed run leaves no half file
+  // (and an earlier output of the same name stays as it was).
+  const partial = opts.output ? join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.partial`) : undefined;
+  const file = partial
+    ? await open(partial, 'w').catch((e: NodeJS.ErrnoException) => {
         throw new DojoError('USAGE', `--output ${opts.output}: cannot write (${e.code ?? e.message})`, { cause: e });
       })
     : undefined;
   let summary: PredictSummary;
+  let done = false;
   try {
     summary = await predictCsv({
       model,
@@ -61,8 +66,14 @@ export const handler: CommandHandler<PredictOptions> = async (_args, opts, ctx) 
       write: file ? async (text) => void (await file.write(text + '\n')) : (text) => ctx.io.out(text),
       onProgress: (rows, seconds) => ctx.io.status(`predict: ${rows.toLocaleString('en-US')} rows, ${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)}M rows/s`),
     });
-  } finally {
     await file?.close();
+    if (partial) await rename(partial, opts.output!);
+    done = true;
+  } finally {
+    if (!done) {
+      await file?.close().catch(() => undefined);
+      if (partial) await rm(partial, { force: true });
+    }
   }
   ctx.io.err(formatThroughput(summary));
   const line = formatPredictSummary(summary, opts.model, opts.output);
