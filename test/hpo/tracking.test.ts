@@ -66,4 +66,24 @@ describe('HPO service with --tracking', () => {
     expect(rebuilt.sampler).toEqual(study.sampler);
     expect(rebuilt.trials.map((t) => [t.number, t.state, t.params, t.value, t.runId])).toEqual(study.trials.map((t) => [t.number, t.state, t.params, t.value, t.runId]));
   }, 60_000);
+
+  it('a space too large for one MLflow tag (5000 characters) is split over several and rebuilt whole', async () => {
+    const svc = await startHpoService({ dbFile: join(dir, 'big-a.db'), trackingUri: tracking.url, log: () => undefined });
+    const c = new HpoClient(svc.url);
+    // 600 long categorical choices: the spec's JSON is about 5 tags long.
+    const choices = Array.from({ length: 600 }, (_, i) => `feature-set-${String(i).padStart(4, '0')}-${'x'.repeat(20)}`);
+    const space = { ...branin.space, fs: { type: 'categorical' as const, choices } };
+    const info = await c.createStudy({ name: 'big-space', direction: 'minimize', space, sampler: { name: 'random', seed: 5 }, maxTrials: 3 });
+    for (let t = await c.ask('big-space'); t; t = await c.ask('big-space')) await c.tell('big-space', t.number, 'complete', branin.f(t.params));
+    const study = await c.getStudy('big-space');
+    await svc.close();
+    const tags = tagsOf(await new TrackingClient(tracking.url).getRun(info.parentRunId!));
+    expect(Number(tags['hpo.spec.parts'])).toBeGreaterThanOrEqual(4);
+    for (const [k, v] of Object.entries(tags)) expect(v.length, k).toBeLessThanOrEqual(5000);
+    const svc2 = await startHpoService({ dbFile: join(dir, 'big-b.db'), trackingUri: tracking.url, log: () => undefined });
+    const rebuilt = await new HpoClient(svc2.url).getStudy('big-space');
+    await svc2.close();
+    expect(rebuilt.space).toEqual(study.space);
+    expect(rebuilt.trials.map((t) => [t.number, t.params, t.value])).toEqual(study.trials.map((t) => [t.number, t.params, t.value]));
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { TrackingClient, type RunTag } from '../../tracking';
 import type { StudyObserver } from '../observer';
 import type { StoredTrial } from '../storage/sqlite';
 import type { BestModel, StudyRuntime } from '../study';
-import { TAG } from './tags';
+import { longTag, TAG } from './tags';
 import { promoteBestModel } from './best-model';
 
 const STATUS = { complete: 'FINISHED', pruned: 'KILLED', failed: 'FAILED', running: 'RUNNING' } as const;
@@ -47,8 +47,8 @@ export class TrackingObserver implements StudyObserver {
         [TAG.sampler]: spec.sampler.name,
         [TAG.seed]: String(study.row.seed),
         [TAG.direction]: spec.direction,
-        [TAG.space]: JSON.stringify(spec.space),
-        [TAG.spec]: JSON.stringify(spec),
+        ...longTag(TAG.space, JSON.stringify(spec.space)),
+        ...longTag(TAG.spec, JSON.stringify(spec)),
         ...(spec.pruner ? { [TAG.pruner]: spec.pruner.name } : {}),
         ...(spec.metric ? { [TAG.metric]: spec.metric } : {}),
       },
@@ -70,7 +70,7 @@ export class TrackingObserver implements StudyObserver {
         [TAG.study]: study.row.name,
         [TAG.trialNumber]: String(trial.number),
         [TAG.state]: 'running',
-        [TAG.params]: JSON.stringify(trial.params),
+        ...longTag(TAG.params, JSON.stringify(trial.params)),
       },
     });
     const params = Object.entries(trial.params).map(([key, v]) => ({ key, value: String(v) }));

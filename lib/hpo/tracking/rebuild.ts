@@ -4,7 +4,7 @@ import type { ResolvedStudySpec } from '../spec';
 import type { SqliteStore, StoredTrial } from '../storage/sqlite';
 import type { TrialState } from '../types';
 import { BEST_MODEL_TAG, bestModelFromTags } from './best-model';
-import { TAG } from './tags';
+import { readLongTag, TAG } from './tags';
 
 function tag(run: Run, key: string): string | undefined {
   return run.data.tags?.find((t) => t.key === key)?.value;
@@ -39,7 +39,7 @@ export async function rebuildFromTracking(trackingUri: string, store: SqliteStor
   parents.sort((a, b) => Number(tag(a, TAG.studyId) ?? 0) - Number(tag(b, TAG.studyId) ?? 0));
   let nTrials = 0;
   for (const parent of parents) {
-    const specText = tag(parent, TAG.spec);
+    const specText = readLongTag((k) => tag(parent, k), TAG.spec);
     const name = tag(parent, TAG.study);
     if (!specText || !name) continue;
     const spec = JSON.parse(specText) as ResolvedStudySpec;
@@ -63,7 +63,7 @@ export async function rebuildFromTracking(trackingUri: string, store: SqliteStor
       trials.push({
         number: n,
         state: state && STATES.includes(state) ? state : 'failed',
-        params: JSON.parse(tag(run, TAG.params) ?? '{}') as Params,
+        params: JSON.parse(readLongTag((k) => tag(run, k), TAG.params) ?? '{}') as Params,
         ...(value !== undefined ? { value } : {}),
         runId: run.info.run_id,
         startedAt: run.info.start_time,
