@@ -73,6 +73,17 @@ describe('the runtime bundle (dist/runtime) with only what the image installs', 
       });
       const res = await fetch(`${url}/api/v1/studies`);
       expect(res.status).toBe(200);
+      // A finished study's HTML report (vega-lite rendering inside the bundle).
+      const post = (path: string, body: unknown) => fetch(`${url}/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const space = { x: { type: 'float', low: -5, high: 10 }, y: { type: 'float', low: 0, high: 15 } };
+      expect((await post('studies', { name: 's', direction: 'minimize', space, sampler: { name: 'random', seed: 1 }, maxTrials: 4 })).status).toBe(201);
+      for (let k = 0; k < 4; k++) {
+        const trial = (await (await post('studies/s/ask', {})).json()) as { number: number; params: { x: number; y: number } };
+        expect((await post('studies/s/tell', { number: trial.number, state: 'complete', value: trial.params.x ** 2 + trial.params.y })).status).toBe(200);
+      }
+      const report = await fetch(`${url}/api/v1/studies/s/report`);
+      expect(report.status).toBe(200);
+      expect(await report.text()).toContain('<svg');
     } finally {
       child.kill('SIGTERM');
     }
