@@ -5,6 +5,7 @@ import { formatRemove } from '../../../lib/cli/commands/rm/format';
 import { formatDuration, formatProgress } from '../../../lib/cli/commands/job-wait/format';
 import { formatJobInfo } from '../../../lib/cli/commands/job-inspect/format';
 import type { DojoInfo, JobProgress } from '../../../lib/providers/provider';
+import { formatThroughput } from '../../../lib/cli/commands/predict';
 
 const info: DojoInfo = {
   id: 'dojo-00000001', provider: 'local', status: 'active', managerIp: '127.0.0.1', trackingUri: 'http://127.0.0.1:5000',
@@ -47,5 +48,14 @@ describe('formatting', () => {
     const lines = formatJobInfo({ id: 'job-1', dojoId: 'dojo-1', image: 'bundled', createdAt: 'c', status: 'running', progress: p });
     expect(lines).toContain('JOB_TRIALS_COMPLETE=3');
     expect(lines).toContain('JOB_BEST_VALUE=4.5679');
+  });
+
+  it('prints predict throughput at a readable scale (rows/s, k or M)', () => {
+    const s = { rows: 5, files: 1, seconds: 0.037, rows_per_sec: 135, forward_rows_per_sec: 2202, dtype: 'float32', values_imputed: 3 };
+    expect(formatThroughput(s)).toBe('predict: 5 rows from 1 file in 0.04 s: 135 rows/s end to end, 2202 rows/s forward, 3 bad feature values imputed with the training means');
+    expect(formatThroughput({ ...s, rows: 2_000_000, files: 2, rows_per_sec: 2_430_000, forward_rows_per_sec: 23_000_000, values_imputed: undefined, rmse: 2.5 })).toBe(
+      'predict: 2,000,000 rows from 2 files in 0.04 s: 2.43M rows/s end to end, 23.00M rows/s forward, RMSE 2.5000',
+    );
+    expect(formatThroughput({ ...s, rows_per_sec: 54_321 })).toContain('54.3k rows/s end to end');
   });
 });

@@ -35,7 +35,7 @@ export function formatPredictSummary(s: PredictSummary, model: string, output: s
 
 /** The throughput line on stderr. */
 export function formatThroughput(s: PredictSummary): string {
-  const m = (v: number): string => `${(v / 1e6).toFixed(2)}M`;
+  const m = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e4 ? `${(v / 1e3).toFixed(1)}k` : String(Math.round(v)));
   return `predict: ${s.rows.toLocaleString('en-US')} rows from ${s.files} file${s.files === 1 ? '' : 's'} in ${s.seconds.toFixed(2)} s: ${m(s.rows_per_sec)} rows/s end to end, ${m(s.forward_rows_per_sec)} rows/s forward${s.rmse !== undefined ? `, RMSE ${s.rmse.toFixed(4)}` : ''}${s.values_imputed ? `, ${s.values_imputed.toLocaleString('en-US')} bad feature values imputed with the training means` : ''}`;
 }
 
