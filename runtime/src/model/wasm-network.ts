@@ -142,30 +142,30 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     S.k.transpose(nVec);
   };
 
-  /** Writes the forward table of Linear l: W' = W·diag(sc), b' = bias + W·t (BatchNorm folded). */
+  /**
+   * Writes the forward table of Linear l: W' = W·diag(sc), b' = bias + W·t (BatchNorm folded). For
+   * sparse inputs the one-hot columns of W' go to a transposed table instead (bwdT[0], which the
+   * first layer has no other use for): gather0 then reads one column's weights side by side.
+   */
   const fold = (l: number): void => {
     const { plan, f, params: p } = S;
     const s = L[l];
     const c = scratch[l];
+    const bn = layout.batchNorm;
     const wo = plan.fwdW[l] / plan.elem;
     const bo = plan.fwdB[l] / plan.elem;
+    const to = plan.bwdT[l] / plan.elem;
+    const nd = l === 0 && sparse ? sparse.dense : s.in;
     for (let j = 0; j < s.out; j++) {
       let b = p[s.bias + j];
       for (let i = 0; i < s.in; i++) {
         const w = p[s.weight + j * s.in + i];
-        if (layout.batchNorm) {
-          f[wo + j * s.in + i] = w * c.sc[i];
-          b += w * c.t[i];
-        } else {
-          f[wo + j * s.in + i] = w;
-        }
+        const folded = bn ? w * c.sc[i] : w;
+        if (bn) b += w * c.t[i];
+        if (i < nd) f[wo + j * s.in + i] = folded;
+        else f[to + i * s.out + j] = folded;
       }
       f[bo + j] = b;
-    }
-    if (l === 0 && sparse) {
-      // gather0 reads the one-hot columns of W' transposed: one column's weights side by side.
-      const to = plan.bwdT[0] / plan.elem;
-      for (let i = sparse.dense; i < s.in; i++) for (let j = 0; j < s.out; j++) f[to + i * s.out + j] = f[wo + j * s.in + i];
     }
   };
 

@@ -32,8 +32,8 @@ export const Simd = {
   f32x4Splat: 0x13, f64x2Splat: 0x14, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
   f32x4Gt: 0x44, f64x2Gt: 0x4a, and: 0x4e,
   f64x2PromoteLowF32x4: 0x5f,
-  f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Pmax: 0xeb,
-  f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Pmax: 0xf7,
+  f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Pmax: 0xeb,
+  f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3, f64x2Pmax: 0xf7,
   /** Relaxed SIMD: a·b + c, fused where the hardware has FMA. */
   f32x4RelaxedMadd: 0x105, f64x2RelaxedMadd: 0x107,
 } as const;
