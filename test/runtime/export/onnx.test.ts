@@ -86,7 +86,7 @@ describe('dojo model export', () => {
     }
   });
 
-  it('a float64 model with bins: warns that float32 input may move edge values, and --input-type float64 agrees with dojo predict on 6-decimal edge coordinates', async () => {
+  it('a float64 model with bins: float64 input by default, which agrees with dojo predict on 6-decimal edge coordinates; --input-type float32 is warned about', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { memoryIo } = await import('../../../lib/cli/io');
@@ -103,11 +103,12 @@ describe('dojo model export', () => {
       await saveModel(trained, {}, modelPath);
       const out = join(data.dir, 'm.onnx');
       const io = memoryIo({});
-      expect(await handler([], { model: modelPath, out, format: 'onnx', json: true } as never, { io, debug: false })).toBe(0);
+      expect(await handler([], { model: modelPath, out, format: 'onnx', inputType: 'float32', json: true } as never, { io, debug: false })).toBe(0);
       expect(io.stderr.join('\n')).toMatch(/float64 model bins coordinates.*--input-type float64/);
       expect(JSON.parse(io.stdout[0]!)).toMatchObject({ input_type: 'float32' });
+      // The default for this model: float64 input, no warning.
       const io64 = memoryIo({});
-      expect(await handler([], { model: modelPath, out, format: 'onnx', inputType: 'float64', json: true } as never, { io: io64, debug: false })).toBe(0);
+      expect(await handler([], { model: modelPath, out, format: 'onnx', json: true } as never, { io: io64, debug: false })).toBe(0);
       expect(io64.stderr).toEqual([]);
       expect(JSON.parse(io64.stdout[0]!)).toMatchObject({ input_type: 'float64', dtype: 'float64' });
       await expect(handler([], { model: modelPath, out, format: 'onnx', inputType: 'int8' } as never, { io, debug: false })).rejects.toThrow(/--input-type int8: must be float32 or float64/);

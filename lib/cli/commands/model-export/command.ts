@@ -9,7 +9,7 @@ export const modelExportCommand: CommandSpec = {
       .requiredOption('--model <path|uri>', 'model file path, runs:/<run_id>/model, models:/<name>/<version> or models:/<name>@<alias>')
       .requiredOption('--out <file>', 'where to write the exported model')
       .option('--format <format>', 'export format (only onnx)', 'onnx')
-      .option('--input-type <type>', 'element type of the graph input: float32, or float64 so that a float64 model with bins places raw values exactly as dojo predict does', 'float32')
+      .option('--input-type <type>', 'element type of the graph input: float32 or float64 (default: float64 for a float64 model with bins, so that raw values on a bin edge land in the bin dojo predict picks; float32 otherwise)')
       .option('--tracking <uri>', 'tracking server for runs:/ and models:/ (default: DOJO_TRACKING_URI)')
       .option('--json', 'print the result as one JSON line'),
   load: () => import('./index').then((m) => m.handler),
