@@ -56,6 +56,8 @@ interface LayerScratch {
   d: Float64Array;
   dgamma: Float64Array;
   dbeta: Float64Array;
+  /** Per input: Σ_j W_ji·G_ji (the BatchNorm scale's gradient before centring). */
+  wg: Float64Array;
 }
 
 interface State {
@@ -83,7 +85,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
   const L = layout.linears;
   const scratch: LayerScratch[] = L.map((s) => ({
     invstd: new Float64Array(s.in), mean: new Float64Array(s.in), sc: new Float64Array(s.in), t: new Float64Array(s.in),
-    g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in),
+    g: new Float64Array(s.in * s.out), d: new Float64Array(s.out), dgamma: new Float64Array(s.in), dbeta: new Float64Array(s.in), wg: new Float64Array(s.in),
   }));
   const Arr = dtype === 'float64' ? Float64Array : Float32Array;
   /** Sparse inputs: ones per input column in the current training batch. */
@@ -242,7 +244,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     }
   };
 
-  /** Copies the f64 gradient sums left by bwdw (and, for sparse inputs, scatter0) into the scratch. */
+  /** Copies the f64 gradient sums left by bwdw into the scratch (scatter0's stay where they are: see layerGrads). */
   const readAcc = (l: number): void => {
     const s = L[l];
     const c = scratch[l];
@@ -250,50 +252,63 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     c.g.set(acc.subarray(0, s.in * s.out));
     c.d.set(acc.subarray(s.in * s.out));
     acc.fill(0);
-    if (l === 0 && sparse) {
-      const t = new Float64Array(S.memory.buffer, S.plan.sacc, s.in * s.out);
-      for (let i = sparse.dense; i < s.in; i++) for (let j = 0; j < s.out; j++) c.g[j * s.in + i] = t[i * s.out + j];
-      t.fill(0);
-    }
   };
 
-  /** Gradients of Linear l (and its BatchNorm) from the sums, then the backward table for bwdx. */
+  /**
+   * Gradients of Linear l (and its BatchNorm) from the sums, then the backward table for bwdx. One
+   * pass over the weights row by row (the BatchNorm sums per input accumulate over outputs in the
+   * same order as a per-input loop would). The one-hot columns of a sparse first layer read
+   * scatter0's transposed sums directly, which are then cleared for the next step.
+   */
   const layerGrads = (l: number, rows: number): void => {
     const { plan, f, params: p, grads: g } = S;
     const s = L[l];
     const c = scratch[l];
     const bn = layout.batchNorm;
-    for (let j = 0; j < s.out; j++) {
-      g[s.bias + j] = c.d[j];
-      for (let i = 0; i < s.in; i++) {
-        const q = j * s.in + i;
-        g[s.weight + q] = bn ? c.sc[i] * c.g[q] + c.t[i] * c.d[j] : c.g[q];
+    const nIn = s.in;
+    const nOut = s.out;
+    const { sc, t, d, dbeta: db, dgamma, invstd, mean } = c;
+    const gs = c.g;
+    const wg = c.wg;
+    const nd = l === 0 && sparse ? sparse.dense : nIn;
+    const tr = nd < nIn ? new Float64Array(S.memory.buffer, plan.sacc, nIn * nOut) : undefined;
+    if (bn) {
+      db.fill(0);
+      wg.fill(0);
+    }
+    for (let j = 0; j < nOut; j++) {
+      const dj = d[j];
+      const row = j * nIn;
+      g[s.bias + j] = dj;
+      for (let i = 0; i < nIn; i++) {
+        const gq = i < nd ? gs[row + i] : tr![i * nOut + j];
+        if (bn) {
+          const w = p[s.weight + row + i];
+          g[s.weight + row + i] = sc[i] * gq + t[i] * dj;
+          db[i] += w * dj;
+          wg[i] += w * gq;
+        } else {
+          g[s.weight + row + i] = gq;
+        }
       }
     }
+    tr?.fill(0);
     if (bn) {
-      for (let i = 0; i < s.in; i++) {
-        let db = 0;
-        let wg = 0;
-        for (let j = 0; j < s.out; j++) {
-          const w = p[s.weight + j * s.in + i];
-          db += w * c.d[j];
-          wg += w * c.g[j * s.in + i];
-        }
-        c.dbeta[i] = db;
-        c.dgamma[i] = c.invstd[i] * (wg - c.mean[i] * db);
-        g[s.beta + i] = db;
-        g[s.gamma + i] = c.dgamma[i];
+      for (let i = 0; i < nIn; i++) {
+        dgamma[i] = invstd[i] * (wg[i] - mean[i] * db[i]);
+        g[s.beta + i] = db[i];
+        g[s.gamma + i] = dgamma[i];
       }
     }
     if (l === 0) return;
     const to = plan.bwdT[l] / plan.elem;
-    for (let i = 0; i < s.in; i++) {
-      const a = bn ? c.sc[i] : 1;
-      for (let j = 0; j < s.out; j++) f[to + i * s.out + j] = a * p[s.weight + j * s.in + i];
+    for (let i = 0; i < nIn; i++) {
+      const a = bn ? sc[i] : 1;
+      for (let j = 0; j < nOut; j++) f[to + i * nOut + j] = a * p[s.weight + j * nIn + i];
       if (bn) {
-        const k = c.sc[i] / rows;
-        f[plan.bwdBeta[l] / plan.elem + i] = -k * c.dgamma[i] * c.invstd[i];
-        f[plan.bwdGamma[l] / plan.elem + i] = -k * (c.dbeta[i] - c.dgamma[i] * c.invstd[i] * c.mean[i]);
+        const k = sc[i] / rows;
+        f[plan.bwdBeta[l] / plan.elem + i] = -k * dgamma[i] * invstd[i];
+        f[plan.bwdGamma[l] / plan.elem + i] = -k * (db[i] - dgamma[i] * invstd[i] * mean[i]);
       }
     }
   };
