@@ -17,10 +17,18 @@ export interface StepResult {
 /** Per model: the gradients plus 4 loss words, so one allreduce per step carries both. */
 const packed = new WeakMap<Model, FloatArray>();
 
+/** A row count as (multiple of 4096, remainder): float32 sums of either part are exact (see below). */
+export function countParts(rows: number): [number, number] {
+  const low = rows % 4096;
+  return [rows - low, low];
+}
+
 /**
  * Averages the gradients over replicas and sums the loss and row count in the same allreduce (one
- * round trip per step instead of two). The sums travel as hi + lo pairs (v = hi + lo, hi rounded
- * to the dtype), so a float32 model still sums them to about 48 bits and row counts exactly.
+ * round trip per step instead of two), in the gradients' dtype. The loss travels as hi + lo (hi
+ * rounded to the dtype): a float32 model's summed loss keeps float32 precision (~7 digits, what its
+ * float32 activations give anyway). The row count travels as multiples of 4096 and the remainder,
+ * two sums that stay exact in float32 for any batch size and up to 1024 replicas.
  */
 async function reduceGradsAndLoss(model: Model, sse: number, rows: number, collective: Collective): Promise<[number, number]> {
   const g = model.grads;
@@ -33,13 +41,12 @@ async function reduceGradsAndLoss(model: Model, sse: number, rows: number, colle
   buf.set(g);
   buf[n] = sse;
   buf[n + 1] = sse - buf[n];
-  buf[n + 2] = rows;
-  buf[n + 3] = rows - buf[n + 2];
+  [buf[n + 2], buf[n + 3]] = countParts(rows);
   await collective.allreduce(buf, 'sum');
   const w = collective.worldSize;
   // As the collective's 'mean' does it: the sum, then one division.
   for (let k = 0; k < n; k++) g[k] = buf[k] / w;
-  return [buf[n] + buf[n + 1], Math.round(buf[n + 2] + buf[n + 3])];
+  return [buf[n] + buf[n + 1], buf[n + 2] + buf[n + 3]];
 }
 
 /**

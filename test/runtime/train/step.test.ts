@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DojoError } from '../../../lib/errors';
 import type { Collective } from '../../../runtime/src/dist/collective';
 import { createModel, parseHParams, trainStep } from '../../../runtime/src/train';
+import { countParts } from '../../../runtime/src/train/step';
 
 function batch(rows: number, seed: number) {
   const x = Float64Array.from({ length: rows * 8 }, (_, k) => Math.sin(seed + k * 0.91) * 3);
@@ -10,6 +12,23 @@ function batch(rows: number, seed: number) {
 }
 
 describe('trainStep', () => {
+  it('row counts travel in two parts whose float32 sums are exact: any batch up to 2^26 rows, up to 1024 replicas', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 2 ** 26 }), { minLength: 1, maxLength: 1024 }), (counts) => {
+        // What the collective does with a float32 buffer: sequential sums, each rounded to float32.
+        let hi = 0;
+        let lo = 0;
+        for (const c of counts) {
+          const [h, l] = countParts(c);
+          hi = Math.fround(hi + Math.fround(h));
+          lo = Math.fround(lo + Math.fround(l));
+        }
+        expect(hi + lo).toBe(counts.reduce((a, b) => a + b, 0));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('averages the flat gradient array over replicas before clipping, with the loss and rows summed in the same (one) allreduce', async () => {
     const hp = parseHParams({ num_hidden_neurons: [3, 5, 8], batch_size: 32, lr: 0.01 });
     const m = createModel(hp, 'float64');
