@@ -1,7 +1,8 @@
 // Ask latency of the HPO service at 100 and 1000 completed trials, TPE independent and
 // multivariate, in process (engine.ask) and over HTTP on loopback (POST .../ask).
 // Run: npx tsx bench/hpo/ask-latency.ts [--asks 200]
-import { HpoClient, HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo';
+import { HpoClient } from '../../lib/hpo';
+import { HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo/service';
 import { hartmann6 } from '../../test/hpo/objectives';
 
 const asks = Number(process.argv[process.argv.indexOf('--asks') + 1]) || 200;

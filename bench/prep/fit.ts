@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openBatches, synthesize } from '../../runtime/src/data';
 import { NUM_FEATURES } from '../../runtime/src/data/schema';
 import type { DType } from '../../runtime/src/data/types';
-import { soloCollective } from '../../runtime/src/dist/collective';
+import { soloCollective } from '../../runtime/src/collective/collective';
 import { fitPrep } from '../../runtime/src/prep';
 import { ExactSums } from '../../runtime/src/prep/exact-sum';
 

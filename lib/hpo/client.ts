@@ -1,8 +1,5 @@
 import { DojoError, type DojoErrorCode } from '../errors';
-import type { TellState, TrialAsk } from './engine';
-import type { RendezvousResult } from './service/rendezvous';
-import type { StudySpecInput } from './spec';
-import type { StudyDetail, StudyInfo } from './study';
+import type { RendezvousResult, StudyDetail, StudyInfo, StudySpecInput, TellState, TrialAsk } from './api';
 
 const CODES: Record<number, DojoErrorCode> = { 400: 'USAGE', 404: 'NOT_FOUND', 408: 'LOST', 409: 'CONFLICT', 503: 'UNAVAILABLE' };
 

@@ -4,18 +4,9 @@ import { Rng } from './rng';
 import { checkStudySpec, createPruner, createSampler, type ResolvedStudySpec } from './spec';
 import type { SqliteStore, StoredTrial } from './storage/sqlite';
 import { StudyRuntime, type StudyDetail, type StudyInfo } from './study';
-import type { Params } from './space';
+import type { TellState, TrialAsk } from './api';
 
-/** What the service answers to an ask. */
-export interface TrialAsk {
-  readonly number: number;
-  readonly params: Params;
-  /** The tracking run the worker logs training metrics into (with --tracking). */
-  readonly runId?: string;
-}
-
-/** Final states a worker may tell. */
-export type TellState = 'complete' | 'fail' | 'pruned';
+export type { TellState, TrialAsk } from './api';
 
 /** A bad request with the dotted path of the field at fault. */
 export class BadRequest extends DojoError {

@@ -1,10 +1,7 @@
-export { startHpoService, buildApp, type HpoServiceHandle, type HpoServiceOptions } from './service/server';
-export { Rendezvous, type RendezvousResult, type RendezvousOptions } from './service/rendezvous';
+// The HPO core and its client: the API v1 wire types, HpoClient, the search space, study specs,
+// samplers and pruners. The HTTP service and its storage are in ./service.
+export type { TrialAsk, TellState, RendezvousResult, StudyInfo, StudyDetail, TrialInfo, BestTrial, BestModel } from './api';
 export { HpoClient } from './client';
-export { HpoEngine, BadRequest, type TrialAsk, type TellState, type EngineOptions } from './engine';
-export type { StudyObserver } from './observer';
-export { SqliteStore, type StoredStudy, type StoredTrial } from './storage/sqlite';
-export { StudyRuntime, type StudyInfo, type StudyDetail, type TrialInfo, type BestTrial, type BestModel } from './study';
 export {
   validateSpace,
   checkSpace,

@@ -1,70 +1,9 @@
-import type { Params, SearchSpace } from './space';
-import type { PrunerSpec, SamplerSpec, ResolvedStudySpec } from './spec';
+import type { BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
+import type { ResolvedStudySpec } from './spec';
+export type { BestModel, BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
 import type { StoredStudy, StoredTrial } from './storage/sqlite';
-import type { Direction, Pruner, Sampler, TrialState } from './types';
+import type { Pruner, Sampler, TrialState } from './types';
 import { isBetter } from './types';
-
-/** A trial as the API shows it. */
-export interface TrialInfo {
-  readonly number: number;
-  readonly state: TrialState;
-  readonly params: Params;
-  readonly value?: number;
-  /** Intermediate values by step. */
-  readonly intermediate: Record<string, number>;
-  readonly runId?: string;
-  /** Epoch milliseconds. */
-  readonly startedAt: number;
-  readonly endedAt?: number;
-}
-
-/** The best complete trial. */
-export interface BestTrial {
-  readonly number: number;
-  readonly value: number;
-  readonly params: Params;
-}
-
-/** A study in `GET /api/v1/studies`. */
-export interface StudyInfo {
-  readonly id: number;
-  readonly name: string;
-  readonly direction: Direction;
-  readonly sampler: SamplerSpec & { seed: number };
-  readonly pruner: PrunerSpec;
-  readonly maxTrials?: number;
-  readonly metric?: string;
-  /** "finished" once maxTrials trials are told. */
-  readonly state: 'running' | 'finished';
-  readonly counts: Record<TrialState, number>;
-  readonly bestValue?: number;
-  readonly parentRunId?: string;
-  readonly createdAt: number;
-}
-
-/**
- * The study's best model once the study has ended with tracking: the best trial's model copied
- * to the parent run (`runs:/<runId>/<artifactPath>`) and, where the tracking server has a model
- * registry, the registered version (`models:/<name>/<version>`).
- */
-export interface BestModel {
-  /** The parent run holding the copy. */
-  readonly runId: string;
-  /** Artifact directory on that run: "best_model". */
-  readonly artifactPath: string;
-  /** `runs:/<runId>/<artifactPath>` */
-  readonly uri: string;
-  readonly registeredModel?: { readonly name: string; readonly version: string; readonly uri: string };
-}
-
-/** A study in `GET /api/v1/studies/{id}`: its info, space, best trial and every trial. */
-export interface StudyDetail extends StudyInfo {
-  readonly space: SearchSpace;
-  readonly best: BestTrial | null;
-  /** Absent until the ended study's best model is promoted (never without a tracking server). */
-  readonly bestModel?: BestModel;
-  readonly trials: TrialInfo[];
-}
 
 /** The live state of one study in the service: stored rows plus its sampler, pruner and heartbeats. */
 export class StudyRuntime {

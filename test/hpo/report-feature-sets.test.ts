@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HpoEngine, SqliteStore } from '../../lib/hpo';
+import { HpoEngine, SqliteStore } from '../../lib/hpo/service';
 import { bestPerFeatureSet } from '../../lib/hpo/report/feature-sets';
 import { summaryHtml } from '../../lib/hpo/report/html';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rendezvous } from '../../lib/hpo/service/rendezvous';
-import { HpoClient, startHpoService, type HpoServiceHandle } from '../../lib/hpo';
+import { HpoClient } from '../../lib/hpo';
+import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
 import { branin } from './objectives';
 
 let svc: HpoServiceHandle;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HpoClient, startHpoService } from '../../lib/hpo';
+import { HpoClient } from '../../lib/hpo';
+import { startHpoService } from '../../lib/hpo/service';
 import { startTrackingServer, TrackingClient, type TrackingServerHandle } from '../../lib/tracking';
 import { branin } from './objectives';
 

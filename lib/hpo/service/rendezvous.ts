@@ -1,12 +1,7 @@
 import { DojoError } from '../../errors';
+import type { RendezvousResult } from '../api';
 
-/** The answer of a completed rendezvous. */
-export interface RendezvousResult {
-  readonly rank: number;
-  readonly worldSize: number;
-  /** Member addresses ordered by rank. */
-  readonly peers: string[];
-}
+export type { RendezvousResult } from '../api';
 
 interface Waiter {
   resolve(r: RendezvousResult): void;

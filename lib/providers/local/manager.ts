@@ -3,7 +3,7 @@
 // they are free, so workers that outlive a manager crash reconnect to the restarted one.
 import { mkdirSync } from 'node:fs';
 import { startTrackingServer } from '../../tracking';
-import { startHpoService } from '../../hpo';
+import { startHpoService } from '../../hpo/service';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type ManagerInfo } from './layout';
 import { reapDojo } from './jobs';

@@ -1,7 +1,7 @@
 import { openBatches } from '../data';
 import type { BadRowPolicy, DatasetOptions } from '../data/types';
 import { NUM_FEATURES } from '../data/schema';
-import type { Collective } from '../dist/collective';
+import type { Collective } from '../collective/collective';
 import { DojoError } from '../../../lib/errors';
 import { EXACT_SUM_MAX_REPLICAS, ExactSums } from './exact-sum';
 import { fitFromStats, prepNeedsFit, type FittedPrep, type PrepParams } from './prep';

@@ -1,6 +1,6 @@
 import { openBatches } from '../data';
 import type { BadRowPolicy, DType, ReaderStats } from '../data/types';
-import type { Collective } from '../dist/collective';
+import type { Collective } from '../collective/collective';
 import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
 import { DojoError } from '../../../lib/errors';

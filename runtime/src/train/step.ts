@@ -1,6 +1,6 @@
 import { DojoError } from '../../../lib/errors';
 import type { Batch, FloatArray } from '../data/types';
-import { soloCollective, type Collective } from '../dist/collective';
+import { soloCollective, type Collective } from '../collective/collective';
 import { clipGradNorm } from '../optim';
 import { CLIP_NORM, type Model } from '../model';
 import { allocFloat } from '../model/network';

@@ -1,7 +1,7 @@
 import { DojoError } from '../../../lib/errors';
 import { openBatches } from '../data';
 import type { BadRowPolicy, DType } from '../data/types';
-import { soloCollective, type Collective } from '../dist/collective';
+import { soloCollective, type Collective } from '../collective/collective';
 import { createModel, type HParams, type Model } from '../model';
 import type { BatchReader } from '../data/types';
 import { fitPrep, prepActive, PreparedReader, Preparer, preparedWidth, readerPolicy, type FittedPrep, type PrepParams } from '../prep';

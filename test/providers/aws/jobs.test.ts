@@ -5,7 +5,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HpoClient, startHpoService, type HpoServiceHandle } from '../../../lib/hpo';
+import { HpoClient } from '../../../lib/hpo';
+import { startHpoService, type HpoServiceHandle } from '../../../lib/hpo/service';
 import type { AwsJobRecord } from '../../../lib/providers/aws/jobs';
 import type { ServiceTarget } from '../../../lib/providers/aws/session';
 import type { HpoSettings, LogLine } from '../../../lib/providers/provider';

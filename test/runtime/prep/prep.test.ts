@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openBatches } from '../../../runtime/src/data';
-import { soloCollective } from '../../../runtime/src/dist/collective';
+import { soloCollective } from '../../../runtime/src/collective/collective';
 import { binIndex, DC_LAT, DC_LON, fitFromStats, fitPrep, parseFittedPrep, PreparedReader, Preparer, preparedWidth } from '../../../runtime/src/prep';
 import { parseHParams } from '../../../runtime/src/model';
 import { rng, tempData, tripRow } from './gen';

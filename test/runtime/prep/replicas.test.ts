@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { soloCollective, type Collective } from '../../../runtime/src/dist/collective';
+import { soloCollective, type Collective } from '../../../runtime/src/collective/collective';
 import { fitPrep, type FittedPrep } from '../../../runtime/src/prep';
-import { closeAll, startWorld } from '../dist/helpers';
+import { closeAll, startWorld } from '../collective/helpers';
 import { rng, tempData, tripRow } from './gen';
 
 const cleanups: (() => Promise<void> | void)[] = [];

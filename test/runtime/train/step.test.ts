@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DojoError } from '../../../lib/errors';
-import type { Collective } from '../../../runtime/src/dist/collective';
+import type { Collective } from '../../../runtime/src/collective/collective';
 import { createModel, parseHParams, trainStep } from '../../../runtime/src/train';
 import { countParts } from '../../../runtime/src/train/step';
 

@@ -1,5 +1,5 @@
 import type { CommandHandler } from '../../spec';
-import { startHpoService } from '../../../hpo';
+import { startHpoService } from '../../../hpo/service';
 import type { HpoServeOptions } from './command';
 
 /** Starts the service and keeps it running until SIGINT/SIGTERM. */

@@ -4,7 +4,7 @@ import { TrackingClient } from '../../../tracking/client';
 import { MetricLogger } from '../../../tracking/metric-logger';
 import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
-import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/dist';
+import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
 import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
 import type { CommandContext, CommandHandler } from '../../spec';
 import { formatProgress, formatTrainResult } from './format';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, FRAME_HEADER_BYTES, Op, encodeFrame, encodeTensorFrame } from '../../../runtime/src/dist';
+import { FrameDecoder, FRAME_HEADER_BYTES, Op, encodeFrame, encodeTensorFrame } from '../../../runtime/src/collective';
 
 /** Splits bytes at the given cut points (TCP may deliver any chunking). */
 function chunked(bytes: Buffer, cuts: number[]): Buffer[] {

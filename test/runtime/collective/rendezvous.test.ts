@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHpoService, type HpoServiceHandle } from '../../../lib/hpo';
-import { collectiveFromEnv, DEFAULT_ALLREDUCE_PORTS, listenInRange, rendezvousFromEnv, rendezvousViaHpo, soloCollective, type Collective } from '../../../runtime/src/dist';
+import { startHpoService, type HpoServiceHandle } from '../../../lib/hpo/service';
+import { collectiveFromEnv, DEFAULT_ALLREDUCE_PORTS, listenInRange, rendezvousFromEnv, rendezvousViaHpo, soloCollective, type Collective } from '../../../runtime/src/collective';
 import { closeAll, openMaster, outcome } from './helpers';
 
 describe('rendezvousFromEnv', () => {

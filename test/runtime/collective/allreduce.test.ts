@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Collective } from '../../../runtime/src/dist';
+import type { Collective } from '../../../runtime/src/collective';
 import { closeAll, sleep, startWorld } from './helpers';
 
 type Arr = Float32Array | Float64Array;

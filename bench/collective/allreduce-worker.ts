@@ -1,6 +1,6 @@
-// One replica of bench/dist/allreduce.ts (started by launchReplicas with DOJO_* set): times
+// One replica of bench/collective/allreduce.ts (started by launchReplicas with DOJO_* set): times
 // back-to-back collective operations of gradient-sized buffers; rank 0 prints one JSON line per case.
-import { collectiveFromEnv } from '../../runtime/src/dist';
+import { collectiveFromEnv } from '../../runtime/src/collective';
 
 interface Case {
   readonly name: string;

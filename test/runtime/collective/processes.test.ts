@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../../../lib/cli/io';
-import { launchReplicas, withoutReplicasFlag } from '../../../runtime/src/dist';
+import { launchReplicas, withoutReplicasFlag } from '../../../runtime/src/collective';
 
 const fixture = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
 const command = [process.execPath, '--import', 'tsx', fixture];
@@ -111,7 +111,7 @@ describe('replicas as real processes', () => {
   it('a rendezvous through the environment with a missing member times out with a clear message (real processes)', async () => {
     const env = { ...process.env, DOJO_WORLD_SIZE: '3', DOJO_MASTER_ADDR: '127.0.0.1', DOJO_TRIAL: '7', DOJO_DIST_TIMEOUT_MS: '800' };
     // Rank 0 needs a concrete port: find one by letting the OS pick, then start ranks 0 and 1 only.
-    const { listen } = await import('../../../runtime/src/dist');
+    const { listen } = await import('../../../runtime/src/collective');
     const probe = await listen('127.0.0.1', 0);
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../../runtime/src/data/types';
-import type { Collective } from '../../../runtime/src/dist';
+import type { Collective } from '../../../runtime/src/collective';
 import { createModel, DEFAULT_HPARAMS, type HParams } from '../../../runtime/src/model';
 import { trainStep } from '../../../runtime/src/train/step';
 import { closeAll, startWorld } from './helpers';

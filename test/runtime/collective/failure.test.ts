@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDojoError } from '../../../lib/errors';
-import { connectCollective, encodeFrame, FRAME_HEADER_BYTES, Op, type Collective } from '../../../runtime/src/dist';
-import { encodeAbort, encodeHello } from '../../../runtime/src/dist/frame';
+import { connectCollective, encodeFrame, FRAME_HEADER_BYTES, Op, type Collective } from '../../../runtime/src/collective';
+import { encodeAbort, encodeHello } from '../../../runtime/src/collective/frame';
 import { closeAll, openMaster, outcome, rawConnect, record, sleep, startWorld } from './helpers';
 
 const opened: Collective[] = [];

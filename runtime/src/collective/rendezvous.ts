@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { DojoError, usageError } from '../../../lib/errors';
 // The client module only, not lib/hpo's index: the runtime must not load the service (fastify, SQLite).
 import { HpoClient } from '../../../lib/hpo/client';
-import type { RendezvousResult } from '../../../lib/hpo/service/rendezvous';
+import type { RendezvousResult } from '../../../lib/hpo/api';
 import { soloCollective, type Collective } from './collective';
 import { connectCollective, listen, type ConnectOptions } from './connect';
 

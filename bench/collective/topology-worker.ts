@@ -1,8 +1,8 @@
-// One process of bench/dist/topology.ts: a bare full mesh of TCP connections (no heartbeats, no
+// One process of bench/collective/topology.ts: a bare full mesh of TCP connections (no heartbeats, no
 // failure handling) to compare allreduce topologies on the same transport and frame codec.
 import { connect, createServer, type Socket } from 'node:net';
-import { encodeTensorFrame, FrameDecoder, Op } from '../../runtime/src/dist';
-import type { Frame } from '../../runtime/src/dist/frame';
+import { encodeTensorFrame, FrameDecoder, Op } from '../../runtime/src/collective';
+import type { Frame } from '../../runtime/src/collective/frame';
 
 const rank = Number(process.env.DOJO_RANK);
 const world = Number(process.env.DOJO_WORLD_SIZE);

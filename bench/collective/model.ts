@@ -1,6 +1,6 @@
 // The on-paper model of data-parallel scaling (bench/README.md, "Data-parallel training"): bytes
 // exchanged per step by the star allreduce and the expected scaling efficiency on 2-16 workers.
-//   npx tsx bench/dist/model.ts [--latency-us 100] [--gbit 5] [--root-us 20]
+//   npx tsx bench/collective/model.ts [--latency-us 100] [--gbit 5] [--root-us 20]
 // Compute time per row: PyTorch 1.13 float64, one thread (issue 3's reference; dojo's target is >= 1x).
 import { modelLayout, DEFAULT_HPARAMS } from '../../runtime/src/model';
 

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Io } from '../../../lib/cli/io';
 import { listen } from './connect';
 
 /** Options of launchReplicas (tests substitute the command). */
@@ -29,6 +28,13 @@ export function withoutReplicasFlag(argv: readonly string[]): string[] {
   return out;
 }
 
+/** Where the launcher writes: rank 0's stdout lines, everyone's stderr lines, and the environment to pass on. */
+export interface LaunchIo {
+  out(line: string): void;
+  err(line: string): void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
 /**
  * Runs `replicas` local processes of one command (`dojo train --replicas R`): each gets DOJO_RANK,
  * DOJO_WORLD_SIZE, DOJO_MASTER_ADDR=127.0.0.1 and a free DOJO_MASTER_PORT. Rank 0's stdout is
@@ -36,7 +42,7 @@ export function withoutReplicasFlag(argv: readonly string[]): string[] {
  * prefix. Fails fast: when a replica exits non-zero or is killed, the others are ended and the
  * result is non-zero. `argv` is the command line after the script (the --replicas flag is dropped).
  */
-export async function launchReplicas(replicas: number, argv: readonly string[], io: Io, opts: LaunchOptions = {}): Promise<number> {
+export async function launchReplicas(replicas: number, argv: readonly string[], io: LaunchIo, opts: LaunchOptions = {}): Promise<number> {
   const command = opts.command ?? [process.execPath, ...process.execArgv, process.argv[1]!];
   const args = withoutReplicasFlag(argv);
   const port = await freePort();

@@ -1,6 +1,6 @@
 import { connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { connectCollective, listen, type Collective, type ConnectOptions } from '../../../runtime/src/dist';
+import { connectCollective, listen, type Collective, type ConnectOptions } from '../../../runtime/src/collective';
 
 /** Options for an in-process world (every rank in this process, real TCP on 127.0.0.1). */
 export type WorldOptions = Partial<Omit<ConnectOptions, 'rank' | 'worldSize' | 'peers' | 'server'>>;

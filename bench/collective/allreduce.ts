@@ -1,9 +1,9 @@
 // Allreduce overhead per training step on loopback: R = 2..4 replica processes (this 2-core
 // machine), gradient buffers of the three benchmark models, float32 and float64.
-//   npx tsx bench/dist/allreduce.ts [iterations]
+//   npx tsx bench/collective/allreduce.ts [iterations]
 import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../lib/cli/io';
-import { launchReplicas } from '../../runtime/src/dist';
+import { launchReplicas } from '../../runtime/src/collective';
 import { modelLayout, DEFAULT_HPARAMS } from '../../runtime/src/model';
 
 const iterations = process.argv[2] ?? '2000';

@@ -1,9 +1,9 @@
 // Star vs all-to-all ("mesh") vs ring allreduce on the same bare transport, R = 2..4 processes on
 // loopback, float64 buffers of the three models' parameter counts.
-//   npx tsx bench/dist/topology.ts [iterations]
+//   npx tsx bench/collective/topology.ts [iterations]
 import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../lib/cli/io';
-import { launchReplicas, listen } from '../../runtime/src/dist';
+import { launchReplicas, listen } from '../../runtime/src/collective';
 
 const iterations = process.argv[2] ?? '2000';
 const worker = fileURLToPath(new URL('./topology-worker.ts', import.meta.url));

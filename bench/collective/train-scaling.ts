@@ -1,6 +1,6 @@
 // Rows/s of `dojo train` with 1 vs 2 local replicas (`--replicas 2`) on this machine. Each
 // replica trains on batches of B rows, so 2 replicas process 2·B rows per step.
-//   npx tsx bench/dist/train-scaling.ts [repeats]
+//   npx tsx bench/collective/train-scaling.ts [repeats]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

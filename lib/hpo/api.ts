@@ -1,0 +1,89 @@
+// The HPO API v1 on the wire (DESIGN.md): the shapes the service answers and the client, the
+// providers and the runtime read. Client and service both import them from here, so neither
+// depends on the other's side.
+import type { Params, SearchSpace } from './space';
+import type { PrunerSpec, SamplerSpec } from './spec';
+import type { Direction, TrialState } from './types';
+
+export type { StudySpecInput } from './spec';
+
+/** What the service answers to an ask. */
+export interface TrialAsk {
+  readonly number: number;
+  readonly params: Params;
+  /** The tracking run the worker logs training metrics into (with --tracking). */
+  readonly runId?: string;
+}
+
+/** Final states a worker may tell. */
+export type TellState = 'complete' | 'fail' | 'pruned';
+
+/** The answer of a completed rendezvous. */
+export interface RendezvousResult {
+  readonly rank: number;
+  readonly worldSize: number;
+  /** Member addresses ordered by rank. */
+  readonly peers: string[];
+}
+
+/** A trial as the API shows it. */
+export interface TrialInfo {
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: Params;
+  readonly value?: number;
+  /** Intermediate values by step. */
+  readonly intermediate: Record<string, number>;
+  readonly runId?: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  readonly endedAt?: number;
+}
+
+/** The best complete trial. */
+export interface BestTrial {
+  readonly number: number;
+  readonly value: number;
+  readonly params: Params;
+}
+
+/** A study in `GET /api/v1/studies`. */
+export interface StudyInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly direction: Direction;
+  readonly sampler: SamplerSpec & { seed: number };
+  readonly pruner: PrunerSpec;
+  readonly maxTrials?: number;
+  readonly metric?: string;
+  /** "finished" once maxTrials trials are told. */
+  readonly state: 'running' | 'finished';
+  readonly counts: Record<TrialState, number>;
+  readonly bestValue?: number;
+  readonly parentRunId?: string;
+  readonly createdAt: number;
+}
+
+/**
+ * The study's best model once the study has ended with tracking: the best trial's model copied
+ * to the parent run (`runs:/<runId>/<artifactPath>`) and, where the tracking server has a model
+ * registry, the registered version (`models:/<name>/<version>`).
+ */
+export interface BestModel {
+  /** The parent run holding the copy. */
+  readonly runId: string;
+  /** Artifact directory on that run: "best_model". */
+  readonly artifactPath: string;
+  /** `runs:/<runId>/<artifactPath>` */
+  readonly uri: string;
+  readonly registeredModel?: { readonly name: string; readonly version: string; readonly uri: string };
+}
+
+/** A study in `GET /api/v1/studies/{id}`: its info, space, best trial and every trial. */
+export interface StudyDetail extends StudyInfo {
+  readonly space: SearchSpace;
+  readonly best: BestTrial | null;
+  /** Absent until the ended study's best model is promoted (never without a tracking server). */
+  readonly bestModel?: BestModel;
+  readonly trials: TrialInfo[];
+}
