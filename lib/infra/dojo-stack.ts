@@ -13,6 +13,7 @@ import { Network } from './constructs/network';
 import { TrackingService } from './constructs/tracking-service';
 import { WORKER_CONTAINER_NAME, WorkerTask } from './constructs/worker-task';
 import { WorkerGroup } from './constructs/worker-group';
+import { INSTANCE_ALTERNATIVES, wholeInstanceCpuUnits } from './instance-types';
 import { acknowledgeDojoFindings } from './nag';
 import { DOJO_OUTPUTS, DOJO_STATUS, PENDING_VALUE, dojoParameterPrefix, type DojoParameterKey } from './parameters';
 import type { DojoPorts } from './ports';
@@ -82,6 +83,7 @@ export class DojoStack extends Stack {
       subnets: this.network.instanceSubnets,
       cluster,
       instanceType: new ec2.InstanceType(c.managerInstanceType),
+      alternativeInstanceTypes: INSTANCE_ALTERNATIVES[c.managerInstanceType].slice(1).map((t) => new ec2.InstanceType(t)),
       dataVolumeGiB: c.dataVolumeGiB,
       dataRemovalPolicy: c.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -90,6 +92,7 @@ export class DojoStack extends Stack {
       subnets: this.network.instanceSubnets,
       cluster,
       instanceType: new ec2.InstanceType(c.workerInstanceType),
+      alternativeInstanceTypes: INSTANCE_ALTERNATIVES[c.workerInstanceType].slice(1).map((t) => new ec2.InstanceType(t)),
       maxWorkers: c.maxWorkers,
       spot: c.spot,
     });
@@ -107,7 +110,7 @@ export class DojoStack extends Stack {
       port: c.trackingPort,
     });
     this.hpo = new HpoService(this, 'Hpo', { cluster, managerCapacityProvider, image, logGroup, port: c.hpoPort, trackingPort: c.trackingPort });
-    this.workerTask = new WorkerTask(this, 'WorkerTask', { store: this.store, image, logGroup });
+    this.workerTask = new WorkerTask(this, 'WorkerTask', { store: this.store, image, logGroup, cpuUnits: wholeInstanceCpuUnits(c.workerInstanceType) });
 
     const values: Record<DojoParameterKey, string> = {
       config: JSON.stringify(c),

@@ -28,3 +28,39 @@ export const OFFERED_INSTANCE_TYPES = Object.keys(INSTANCE_PRICES_USD_PER_HOUR) 
 export function isOfferedInstanceType(name: string): name is DojoInstanceType {
   return Object.prototype.hasOwnProperty.call(INSTANCE_PRICES_USD_PER_HOUR, name);
 }
+
+/** vCPUs of each offered type: ECS registers 1024 CPU units per vCPU. */
+export const INSTANCE_VCPUS: Readonly<Record<DojoInstanceType, number>> = {
+  't3.medium': 2,
+  't3.large': 2,
+  't3.xlarge': 4,
+  't3.2xlarge': 8,
+  'm5.large': 2,
+  'm5.xlarge': 4,
+  'm5.2xlarge': 8,
+  'c5.xlarge': 4,
+  'c5.2xlarge': 8,
+};
+
+/**
+ * Types an Auto Scaling group may launch instead of each offered type when that one is short
+ * (Spot or on-demand `InsufficientInstanceCapacity`): the same vCPUs (so one worker task still
+ * fills one instance) and at least the same memory, from the same family line where it exists.
+ * The first entry is always the type itself.
+ */
+export const INSTANCE_ALTERNATIVES: Readonly<Record<DojoInstanceType, readonly string[]>> = {
+  't3.medium': ['t3.medium', 't3a.medium'],
+  't3.large': ['t3.large', 't3a.large', 'm5.large', 'm5a.large', 'm6i.large'],
+  't3.xlarge': ['t3.xlarge', 't3a.xlarge', 'm5.xlarge', 'm5a.xlarge', 'm6i.xlarge'],
+  't3.2xlarge': ['t3.2xlarge', 't3a.2xlarge', 'm5.2xlarge', 'm5a.2xlarge', 'm6i.2xlarge'],
+  'm5.large': ['m5.large', 'm5a.large', 'm6i.large', 'm6a.large'],
+  'm5.xlarge': ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge', 'm6a.xlarge'],
+  'm5.2xlarge': ['m5.2xlarge', 'm5a.2xlarge', 'm6i.2xlarge', 'm6a.2xlarge'],
+  'c5.xlarge': ['c5.xlarge', 'c5a.xlarge', 'c6i.xlarge', 'c6a.xlarge'],
+  'c5.2xlarge': ['c5.2xlarge', 'c5a.2xlarge', 'c6i.2xlarge', 'c6a.2xlarge'],
+};
+
+/** The CPU units a task must reserve to be the only task on an instance of this type (vCPUs × 1024). */
+export function wholeInstanceCpuUnits(type: DojoInstanceType): number {
+  return INSTANCE_VCPUS[type] * 1024;
+}

@@ -98,12 +98,12 @@ export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
     },
     {
       id: 'AwsSolutions-EC26',
-      where: 'worker Auto Scaling group, only with spot: true',
+      where: 'manager and worker Auto Scaling groups',
       reason:
-        'With Spot the group reads its launch template through a MixedInstancesPolicy, which this rule cannot resolve ' +
-        '(it reports an error instead of a result). The launch template it points to has only encrypted gp3 volumes, ' +
-        'as the stack tests assert.',
-      scopes: (s) => (s.config.spot ? [s.workers.autoScalingGroup] : []),
+        'Both groups read their launch template through a MixedInstancesPolicy (several instance types, Spot for the ' +
+        'workers when asked), which this rule cannot resolve (it reports an error instead of a result). The launch ' +
+        'templates have only encrypted gp3 volumes, as the stack tests assert.',
+      scopes: (s) => [s.manager.autoScalingGroup, s.workers.autoScalingGroup],
     },
     {
       id: 'AwsSolutions-S1',

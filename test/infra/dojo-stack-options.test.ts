@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTANCE_ALTERNATIVES } from '../../lib/infra/instance-types';
 import { resourcesOf, synthDojo, type SynthesizedDojo } from './synth-helper';
 
 // Two non-default configurations, each synthesized once for its describe block.
@@ -97,5 +98,25 @@ describe('spot, uiAllowCidr, keepData, maxWorkers, instance types, ports', () =>
 
   it('log groups keep the configured retention', () => {
     d.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('the worker task reserves the 8 vCPUs of a c5.2xlarge', () => {
+    const td = resourcesOf(d.template)[d.logicalId(d.stack.workerTask.taskDefinition)];
+    expect((td?.Properties?.ContainerDefinitions as Record<string, unknown>[])[0]!.Cpu).toBe(8192);
+  });
+
+  it('spot workers choose among several types by price and capacity; the manager stays on-demand over its own alternatives', () => {
+    d.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MixedInstancesPolicy: {
+        InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'price-capacity-optimized' },
+        LaunchTemplate: Match.objectLike({ Overrides: INSTANCE_ALTERNATIVES['c5.2xlarge'].map((t) => ({ InstanceType: t })) }),
+      },
+    });
+    const manager = resourcesOf(d.template)[d.logicalId(d.stack.manager.autoScalingGroup)]!.Properties!.MixedInstancesPolicy as {
+      LaunchTemplate: { Overrides: { InstanceType: string }[] };
+      InstancesDistribution: Record<string, unknown>;
+    };
+    expect(manager.LaunchTemplate.Overrides.map((o) => o.InstanceType)).toEqual([...INSTANCE_ALTERNATIVES['m5.large']]);
+    expect(manager.InstancesDistribution.OnDemandPercentageAboveBaseCapacity).toBe(100);
   });
 });

@@ -5,6 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLFLOW_BASE_IMAGE, MLFLOW_BOTO3_VERSION } from '../../lib/infra/constructs/images';
+import { INSTANCE_ALTERNATIVES, INSTANCE_VCPUS } from '../../lib/infra/instance-types';
 import { DOJO_PARAMETERS, DOJO_TAG_KEY, dojoParameterName, type DojoParameterKey } from '../../lib/infra/parameters';
 import { resourcesOf, synthDojo, type SynthesizedDojo } from './synth-helper';
 
@@ -106,7 +107,9 @@ describe('manager and workers', () => {
         },
       });
       d.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-        LaunchTemplate: { LaunchTemplateId: { Ref: lt }, Version: getAtt(lt, 'LatestVersionNumber') },
+        MixedInstancesPolicy: Match.objectLike({
+          LaunchTemplate: Match.objectLike({ LaunchTemplateSpecification: { LaunchTemplateId: { Ref: lt }, Version: getAtt(lt, 'LatestVersionNumber') } }),
+        }),
       });
     }
   });
@@ -144,7 +147,11 @@ describe('manager and workers', () => {
     d.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MinSize: '0',
       MaxSize: '4',
-      LaunchTemplate: Match.objectLike({ LaunchTemplateId: { Ref: d.logicalId(d.stack.workers.node.findChild('Host').node.findChild('LaunchTemplate')) } }),
+      MixedInstancesPolicy: Match.objectLike({
+        LaunchTemplate: Match.objectLike({
+          LaunchTemplateSpecification: Match.objectLike({ LaunchTemplateId: { Ref: d.logicalId(d.stack.workers.node.findChild('Host').node.findChild('LaunchTemplate')) } }),
+        }),
+      }),
     });
   });
 
@@ -249,8 +256,9 @@ describe('services on the manager', () => {
             'mlflow', 'server', '--host', '0.0.0.0', '--port', '5001',
             '--backend-store-uri', 'sqlite:////data/mlflow.db',
             '--artifacts-destination', { 'Fn::Join': ['', ['s3://', { Ref: bucket }, '/artifacts']] },
-            '--serve-artifacts',
+            '--serve-artifacts', '--workers', '1',
           ],
+          HealthCheck: Match.objectLike({ StartPeriod: 120, Retries: 3 }),
           PortMappings: [{ ContainerPort: 5001, HostPort: 5001, Protocol: 'tcp' }],
           MountPoints: [{ SourceVolume: 'data', ContainerPath: '/data', ReadOnly: false }],
         }),
@@ -454,6 +462,29 @@ describe('describing the dojo', () => {
       const specs = (r.Properties?.LaunchTemplateData as { TagSpecifications: { ResourceType: string; Tags: { Key: string; Value: string }[] }[] }).TagSpecifications;
       expect(specs.map((s) => s.ResourceType).sort()).toEqual(['instance', 'volume']);
       for (const s of specs) expect(s.Tags).toContainEqual({ Key: DOJO_TAG_KEY, Value: 'demo' });
+    }
+  });
+});
+
+describe('placement and capacity (t3.xlarge workers, on-demand)', () => {
+  const group = (asg: IConstruct) => resourcesOf(d.template)[d.logicalId(asg)]!.Properties!;
+
+  it('a worker task reserves every vCPU of a t3.xlarge (4096 units): one CPU-bound replica per instance', () => {
+    const td = resourcesOf(d.template)[d.logicalId(d.stack.workerTask.taskDefinition)];
+    const worker = (td?.Properties?.ContainerDefinitions as Record<string, unknown>[])[0]!;
+    // ECS registers 1024 units per vCPU; a second 4096-unit task does not fit on the same instance.
+    expect(worker.Cpu).toBe(4096);
+    expect(worker.Cpu).toBe(INSTANCE_VCPUS['t3.xlarge'] * 1024);
+  });
+
+  it('both groups launch any of several instance types, the chosen one first, on-demand', () => {
+    for (const asg of [d.stack.workers.autoScalingGroup, d.stack.manager.autoScalingGroup]) {
+      const p = group(asg);
+      expect(p.LaunchTemplate).toBeUndefined();
+      const policy = p.MixedInstancesPolicy as { LaunchTemplate: { Overrides: { InstanceType: string }[] }; InstancesDistribution: Record<string, unknown> };
+      expect(policy.LaunchTemplate.Overrides.map((o) => o.InstanceType)).toEqual([...INSTANCE_ALTERNATIVES['t3.xlarge']]);
+      expect(policy.LaunchTemplate.Overrides.length).toBeGreaterThan(1);
+      expect(policy.InstancesDistribution).toEqual({ OnDemandAllocationStrategy: 'prioritized', OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 });
     }
   });
 });

@@ -14,15 +14,15 @@ const instructions = (text: string) =>
 describe('runtime/Dockerfile', () => {
   const lines = instructions(read('runtime/Dockerfile'));
 
-  it('is multi-stage on node:20-slim: build with npm ci + npm run build, then a slim final stage', () => {
-    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:20-slim AS build', 'FROM node:20-slim']);
+  it('is multi-stage on node:22-slim (the AWS SDK drops Node 20 in 2027): build with npm ci + npm run build, then a slim final stage', () => {
+    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:22-slim AS build', 'FROM node:22-slim']);
     const text = lines.join('\n');
     expect(text).toMatch(/RUN npm ci\b/);
     expect(text).toMatch(/RUN npm run build/);
   });
 
   it('final stage: only the bundle and better-sqlite3, a non-root user, node /app/dojo.mjs', () => {
-    const final = lines.slice(lines.indexOf('FROM node:20-slim'));
+    const final = lines.slice(lines.indexOf('FROM node:22-slim'));
     const copies = final.filter((l) => l.startsWith('COPY'));
     expect(copies.every((l) => l.includes('--from=build'))).toBe(true);
     expect(copies.join('\n')).toContain('dojo.mjs');

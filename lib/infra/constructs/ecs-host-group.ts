@@ -18,6 +18,12 @@ export interface EcsHostGroupProps {
    * @default t3.xlarge
    */
   readonly instanceType?: ec2.InstanceType;
+  /**
+   * Other types the group may launch when `instanceType` is short (Spot or on-demand), in order
+   * of preference; they go into the group's mixed instances policy as launch template overrides.
+   * @default - none: only `instanceType`
+   */
+  readonly alternativeInstanceTypes?: readonly ec2.InstanceType[];
 }
 
 /** How one group of ECS hosts differs from the other: its role, boot script, subnets and size. */
@@ -52,7 +58,8 @@ export interface EcsHostGroup {
 
 /**
  * Adds to scope the children `Host` (launch template, role, security group) and `Asg` (an Auto
- * Scaling group of 0..maxCapacity from that template, on Spot when asked). Follow it with
+ * Scaling group of 0..maxCapacity from that template, on Spot when asked, launching any of the
+ * instance types given so that one type's shortage does not block a launch). Follow it with
  * addEcsCapacityProvider once the instance role has every grant: the cluster appends its own
  * statements to the role's policy then.
  */
@@ -63,18 +70,22 @@ export function addEcsHostGroup(scope: Construct, props: EcsHostGroupProps, spec
     role: spec.role,
     bootCommands: spec.bootCommands,
   });
-  const placement = spec.spot
-    ? {
-        mixedInstancesPolicy: {
-          launchTemplate: host.launchTemplate,
-          instancesDistribution: {
-            onDemandBaseCapacity: 0,
-            onDemandPercentageAboveBaseCapacity: 0,
-            spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+  const types = [props.instanceType ?? new ec2.InstanceType('t3.xlarge'), ...(props.alternativeInstanceTypes ?? [])];
+  const unique = types.filter((t, i) => types.findIndex((u) => u.toString() === t.toString()) === i);
+  const distribution: autoscaling.InstancesDistribution = spec.spot
+    ? { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED }
+    : // On-demand in the order given: the chosen type first, the others only when it is short.
+      { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED };
+  const placement =
+    spec.spot || unique.length > 1
+      ? {
+          mixedInstancesPolicy: {
+            launchTemplate: host.launchTemplate,
+            launchTemplateOverrides: unique.length > 1 ? unique.map((instanceType) => ({ instanceType })) : undefined,
+            instancesDistribution: distribution,
           },
-        },
-      }
-    : { launchTemplate: host.launchTemplate };
+        }
+      : { launchTemplate: host.launchTemplate };
   const autoScalingGroup = new autoscaling.AutoScalingGroup(scope, 'Asg', {
     vpc: props.vpc,
     vpcSubnets: spec.vpcSubnets,

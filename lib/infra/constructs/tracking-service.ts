@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -57,9 +57,7 @@ export class TrackingService extends Construct {
       streamPrefix: 'tracking',
       environment: { AWS_DEFAULT_REGION: Stack.of(this).region },
       dockerLabels: { 'dojo.mlflow.base-image': MLFLOW_BASE_IMAGE },
-      healthCheck: {
-        command: ['CMD-SHELL', `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${this.port}/health')"`],
-      },
+      healthCheck: mlflowHealthCheck(this.port),
     });
     props.store.grantReadWriteArtifacts(taskDefinition.taskRole);
     this.taskDefinition = taskDefinition;
@@ -67,7 +65,27 @@ export class TrackingService extends Construct {
   }
 }
 
-/** The MLflow server command line for a port and a bucket. */
+/**
+ * The container health check: `/health` answers. The start period covers the first start, when
+ * MLflow creates and migrates its SQLite database before it listens; until it ends, failures do
+ * not count and ECS does not replace the task.
+ */
+export function mlflowHealthCheck(port: number): ecs.HealthCheck {
+  return {
+    command: ['CMD-SHELL', `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/health', timeout=4)"`],
+    startPeriod: Duration.seconds(120),
+    interval: Duration.seconds(30),
+    timeout: Duration.seconds(5),
+    retries: 3,
+  };
+}
+
+/**
+ * The MLflow server command line for a port and a bucket. One gunicorn worker: MLflow's default
+ * four are four processes writing one SQLite file, and parallel trials then fail with "database
+ * is locked" once a write waits past SQLite's busy timeout; one worker serves requests one at a
+ * time, so writes never contend (the clients batch their metrics, so requests stay few).
+ */
 export function mlflowCommand(port: number, bucketName: string): string[] {
   return [
     'mlflow',
@@ -81,5 +99,7 @@ export function mlflowCommand(port: number, bucketName: string): string[] {
     '--artifacts-destination',
     `s3://${bucketName}/${ARTIFACTS_PREFIX.replace(/\/$/, '')}`,
     '--serve-artifacts',
+    '--workers',
+    '1',
   ];
 }

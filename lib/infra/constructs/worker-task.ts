@@ -23,6 +23,12 @@ export interface WorkerTaskProps {
    * @default 2048
    */
   readonly memoryReservationMiB?: number;
+  /**
+   * CPU units reserved per task. Training is CPU-bound: reserve every vCPU of a worker instance
+   * (vCPUs × 1024) so that ECS places one task per instance instead of packing several on one.
+   * @default 4096 - the 4 vCPUs of the default t3.xlarge
+   */
+  readonly cpuUnits?: number;
 }
 
 /**
@@ -42,6 +48,10 @@ export class WorkerTask extends Construct {
     if (!Number.isInteger(memory) || memory < 128) {
       throw new DojoError('USAGE', `WorkerTask memoryReservationMiB: must be a whole number >= 128, got ${memory}`);
     }
+    const cpu = props.cpuUnits ?? 4096;
+    if (!Number.isInteger(cpu) || cpu < 128 || cpu > 196_608) {
+      throw new DojoError('USAGE', `WorkerTask cpuUnits: must be a whole number from 128 to 196608, got ${cpu}`);
+    }
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
       networkMode: ecs.NetworkMode.HOST,
       placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:dojo.role == worker')],
@@ -51,6 +61,7 @@ export class WorkerTask extends Construct {
     this.container = this.taskDefinition.addContainer(WORKER_CONTAINER_NAME, {
       image: props.image,
       command: [...WORKER_COMMAND],
+      cpu,
       memoryReservationMiB: memory,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'worker' }),
     });
