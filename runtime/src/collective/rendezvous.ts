@@ -1,5 +1,4 @@
-import type { Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { connect, type Server } from 'node:net';
 import { DojoError, usageError } from '../../../lib/errors';
 // The client module only, not lib/hpo's index: the runtime must not load the service (fastify, SQLite).
 import { HpoClient } from '../../../lib/hpo/client';
@@ -78,8 +77,18 @@ export async function collectiveFromEnv(env: NodeJS.ProcessEnv, opts: Collective
 
 /** Options of rendezvousViaHpo. */
 export interface HpoRendezvousOptions extends CollectiveOptions {
-  /** The address other replicas reach this one at. @default - 127.0.0.1 when the HPO service is on loopback, else the first non-internal IPv4 */
+  /**
+   * The address other replicas reach this one at.
+   * @default - the local address of a connection to the HPO service: the interface the manager is
+   *   reached through (with host networking, never a bridge such as docker0's 172.17.0.1)
+   */
   readonly host?: string;
+  /**
+   * The job's deadline (epoch ms): until then a join that times out is made again, because the
+   * other replicas' tasks may still be provisioning (a scale-out) or pending (an image pull).
+   * @default - DOJO_RENDEZVOUS_DEADLINE of the environment (set by the AWS provider at job start), else none: one join
+   */
+  readonly deadline?: number;
   /** How long the HPO service waits for the rendezvous to fill up, in ms. @default - rendezvousTimeoutMs, else the service's default */
   readonly joinTimeoutMs?: number;
   /**
@@ -125,14 +134,15 @@ export async function rendezvousViaHpo(hpoUri: string, key: string, replicas: nu
   } catch {
     throw usageError(`HPO service URI "${hpoUri}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
   }
-  const host = opts.host ?? advertisedHost(base.hostname);
+  const host = opts.host ?? (await advertisedAddress(base));
   const server = await listenInRange(host, opts.portRange ?? (isLoopback(host) ? 'any' : DEFAULT_ALLREDUCE_PORTS));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const timeoutMs = opts.joinTimeoutMs ?? opts.rendezvousTimeoutMs;
+  const deadline = opts.deadline ?? deadlineFromEnv(process.env);
   let answer: RendezvousResult;
   try {
-    answer = await new HpoClient(hpoUri).joinRendezvous(key, { replicas, addr: hostPort(host, port), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    answer = await joinUntil(new HpoClient(hpoUri), key, { replicas, addr: hostPort(host, port) }, timeoutMs, deadline);
     if (!Number.isInteger(answer.rank) || answer.worldSize !== replicas || !Array.isArray(answer.peers) || answer.peers.length !== replicas) {
       throw new DojoError('UNAVAILABLE', `the HPO service at ${hpoUri} answered the join of rendezvous ${key} with ${JSON.stringify(answer).slice(0, 200)}, not {rank, worldSize: ${replicas}, peers}`);
     }
@@ -151,10 +161,65 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
 }
 
-function advertisedHost(serviceHost: string): string {
-  if (isLoopback(serviceHost)) return '127.0.0.1';
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+/** DOJO_RENDEZVOUS_DEADLINE (epoch ms), or undefined when unset. */
+export function deadlineFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.DOJO_RENDEZVOUS_DEADLINE?.trim();
+  if (!v) return undefined;
+  if (!/^\d+$/.test(v)) throw usageError(`environment variable DOJO_RENDEZVOUS_DEADLINE must be a time in epoch milliseconds, got "${v}"`);
+  return Number(v);
+}
+
+/**
+ * Joins, and joins again after each timeout while the deadline has not passed (the service keeps
+ * this member's rank across joins). At the deadline: one LOST error saying who is missing.
+ */
+async function joinUntil(
+  client: HpoClient,
+  key: string,
+  member: { readonly replicas: number; readonly addr: string },
+  timeoutMs: number | undefined,
+  deadline: number | undefined,
+): Promise<RendezvousResult> {
+  for (;;) {
+    const left = deadline === undefined ? undefined : deadline - Date.now();
+    const wait = left === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs ?? 60_000, left));
+    try {
+      return await client.joinRendezvous(key, { ...member, ...(wait !== undefined ? { timeoutMs: wait } : {}) });
+    } catch (e) {
+      if (!(e instanceof DojoError && e.code === 'LOST') || deadline === undefined) throw e;
+      if (Date.now() < deadline) continue;
+      const why = /(\d+ of \d+ replicas joined)/.exec(e.message)?.[1] ?? 'not every replica joined';
+      throw new DojoError(
+        'LOST',
+        `rendezvous ${key}: gave up at the job's deadline ${new Date(deadline).toISOString()}: ${why}; the missing replicas' tasks never started (no capacity, or they failed): see \`dojo job inspect\` and the ECS console`,
+        { cause: e },
+      );
+    }
   }
-  return '127.0.0.1';
+}
+
+/**
+ * The address this replica is reached at: the local end of a TCP connection to the HPO service,
+ * i.e. the interface the route to the manager goes through. With host networking an instance also
+ * has docker0 (172.17.0.1) and other bridges that no other instance can reach.
+ */
+export async function advertisedAddress(service: URL): Promise<string> {
+  if (isLoopback(service.hostname)) return '127.0.0.1';
+  const host = service.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(service.port || (service.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const fail = (e: Error) => {
+      socket.destroy();
+      reject(new DojoError('UNAVAILABLE', `cannot reach the HPO service at ${service.origin} to learn this replica's address: ${e.message}`, { cause: e }));
+    };
+    socket.setTimeout(10_000, () => fail(new Error('no answer in 10 s')));
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      const local = socket.localAddress;
+      socket.destroy();
+      if (local) resolve(local.replace(/^::ffff:/, ''));
+      else fail(new Error('the connection has no local address'));
+    });
+  });
 }
