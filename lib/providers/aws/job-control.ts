@@ -4,10 +4,11 @@ import { startedRun } from '../job-start';
 import { isTerminal, progressOf, type StudyView } from '../study-view';
 import { loadJob, saveJob } from '../state';
 import type { DojoConfig, JobInfo, JobProgress, ProgressFn, StartJobOptions } from '../provider';
+import { JOB_RENDEZVOUS_WINDOW_MS, scaleOutForJob } from './capacity';
 import type { AwsClients } from './clients';
 import { portsOf, runningTasks } from './describe';
 import { runJobTasks, type AwsJobRecord, type JobTask } from './jobs';
-import { stopJobTasks } from './lifecycle';
+import { stopJobTasks, type WaitSettings } from './lifecycle';
 import { need, type DojoParams } from './params';
 
 /** What launchJobTasks needs. */
@@ -23,6 +24,7 @@ export interface LaunchJob {
   /** The manager's private address (workers reach the services there). */
   readonly address: string;
   readonly progress: ProgressFn;
+  readonly wait: WaitSettings;
 }
 
 /** Records the job as running, then starts its P × R tasks, recording each as it starts. */
@@ -41,10 +43,12 @@ export async function launchJobTasks(l: LaunchJob): Promise<JobInfo> {
   saveJob(l.home, started);
   const tasks: JobTask[] = [];
   const trackingUri = `http://${l.address}:${ports.tracking}`;
+  const cluster = need(params, 'cluster', cfg.id);
+  await scaleOutForJob({ clients: l.clients, cluster, workerAsg: need(params, 'workerAsg', cfg.id), tasks: hpo.parallel * options.replicas, progress, wait: l.wait });
   await runJobTasks(
     l.clients.ecs,
     {
-      cluster: need(params, 'cluster', cfg.id),
+      cluster,
       taskDefinition,
       capacityProvider: need(params, 'workerCapacityProvider', cfg.id),
       container: need(params, 'workerContainer', cfg.id),
@@ -58,6 +62,7 @@ export async function launchJobTasks(l: LaunchJob): Promise<JobInfo> {
       trackingUri,
       hpoUri: `http://${l.address}:${ports.hpo}`,
       env: options.env,
+      rendezvousDeadline: Date.now() + JOB_RENDEZVOUS_WINDOW_MS,
     },
     (t) => {
       // Recorded after every RunTask so that a failure midway still lets `job stop` find them.

@@ -94,6 +94,8 @@ export interface RunJobSpec {
   readonly hpoUri: string;
   /** The user's -e environment (already normalized). */
   readonly env: Readonly<Record<string, string>>;
+  /** Until when (epoch ms) the replicas wait for each other at their first rendezvous. @default - one join's timeout */
+  readonly rendezvousDeadline?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export function workerEnvironment(s: RunJobSpec, group: number): KeyValuePair[] 
     DOJO_JOB_ID: s.jobId,
     DOJO_WORKER_GROUP: String(group),
     DOJO_METRIC: s.metric,
+    ...(s.rendezvousDeadline !== undefined ? { DOJO_RENDEZVOUS_DEADLINE: String(s.rendezvousDeadline) } : {}),
   };
   return Object.keys(env)
     .sort()

@@ -225,7 +225,7 @@ export class AwsProvider implements Provider {
       const study = await this.withHpo(c, cfg.id, params, (client) => client.createStudy(jobStudySpec(job.id, hpo)));
       const studyId = String(study.id);
       progress(studyCreatedMessage(studyId, hpo, options));
-      return launchJobTasks({ home: this.home, clients: c, cfg, params, job, options, studyId, parentRunId: study.parentRunId, address, progress });
+      return launchJobTasks({ home: this.home, clients: c, cfg, params, job, options, studyId, parentRunId: study.parentRunId, address, progress, wait: this.wait });
     });
   }
 

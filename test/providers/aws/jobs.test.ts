@@ -3,6 +3,8 @@ import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../../lib/hpo';
@@ -103,12 +105,18 @@ describe('job start', () => {
     const prov = p();
     const job = await prov.createJob(DOJO_ID, {});
     await prov.enableHpo(job.id, settings);
+    const before = Date.now();
     const info = await prov.startJob(job.id, { replicas: 2, env: ENV });
+    const after = Date.now();
     expect(opened).toEqual([{ dojoId: DOJO_ID, region: REGION, instanceId: 'i-0manager', port: 5002 }]);
     const studies = await new HpoClient(hpo.url).listStudies();
     expect(studies.map((s) => s.name)).toEqual([job.id]);
     const calls = mocks.ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(4);
+    // The replicas wait for each other up to the job's deadline, 20 min after the launch.
+    const deadline = Number(calls[0]!.overrides?.containerOverrides?.[0]?.environment?.find((e) => e.name === 'DOJO_RENDEZVOUS_DEADLINE')?.value);
+    expect(deadline).toBeGreaterThanOrEqual(before + 20 * 60_000);
+    expect(deadline).toBeLessThanOrEqual(after + 20 * 60_000);
     const studyId = String(studies[0]!.id);
     const envOf = (g: number) =>
       Object.entries({
@@ -122,6 +130,7 @@ describe('job start', () => {
         DOJO_JOB_ID: job.id,
         DOJO_WORKER_GROUP: String(g),
         DOJO_METRIC: 'val_rmse',
+        DOJO_RENDEZVOUS_DEADLINE: String(deadline),
       })
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([name, value]) => ({ name, value }));
@@ -147,6 +156,44 @@ describe('job start', () => {
     expect(saved.status).toBe('running');
     expect(saved.tasks?.map((x) => [x.group, x.replica])).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]]);
     expect(info.trackingUri).toBe('http://10.0.0.10:5001');
+  });
+
+  it('scales the worker group out to the job\'s P×R instances at once and starts the tasks once they are registered', async () => {
+    const order: string[] = [];
+    let n = 0;
+    mocks.ecs.on(RunTaskCommand).callsFake(() => {
+      order.push('RunTask');
+      return { tasks: [{ taskArn: `arn:aws:ecs:eu-west-1:1:task/dojo-cluster-X/t${n++}` }] };
+    });
+    let desired = 0;
+    mocks.asg.on(UpdateAutoScalingGroupCommand).callsFake((input: { DesiredCapacity?: number }) => {
+      order.push(`desired ${input.DesiredCapacity}`);
+      desired = input.DesiredCapacity ?? desired;
+      return {};
+    });
+    const ids = ['i-w0', 'i-w1', 'i-w2', 'i-w3'];
+    mocks.asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({
+      AutoScalingGroups: [{ AutoScalingGroupName: 'wrk-asg', MaxSize: 4, DesiredCapacity: desired, Instances: ids.slice(0, desired).map((InstanceId) => ({ InstanceId })) }],
+    }));
+    // The ECS agents register one instance per poll.
+    let polls = 0;
+    mocks.ecs.on(ListContainerInstancesCommand).callsFake(() => {
+      polls++;
+      order.push(`registered ${Math.min(polls, 4)}`);
+      return { containerInstanceArns: ['ci-manager', ...ids.slice(0, Math.min(polls, 4)).map((i) => `ci-${i}`)] };
+    });
+    mocks.ecs.on(DescribeContainerInstancesCommand).callsFake((input: { containerInstances: string[] }) => ({
+      containerInstances: input.containerInstances.map((arn) => ({ containerInstanceArn: arn, ec2InstanceId: arn === 'ci-manager' ? 'i-0manager' : arn.slice(3) })),
+    }));
+    const progress: string[] = [];
+    const prov = p();
+    const job = await prov.createJob(DOJO_ID, {});
+    await prov.enableHpo(job.id, settings);
+    await prov.startJob(job.id, { replicas: 2, env: ENV }, (l) => progress.push(l));
+    expect(mocks.asg.commandCalls(UpdateAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'wrk-asg', DesiredCapacity: 4 }]);
+    expect(order).toEqual(['desired 4', 'registered 1', 'registered 2', 'registered 3', 'registered 4', 'RunTask', 'RunTask', 'RunTask', 'RunTask']);
+    expect(progress).toContain('scaling wrk-asg out to 4 instance(s) at once');
+    expect(progress).toContain('waiting for worker instances: 3 of 4 registered in the cluster');
   });
 
   it('refuses local data paths (containers read S3 only) and a deactivated dojo', async () => {
