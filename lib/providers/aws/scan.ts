@@ -15,6 +15,7 @@ import type { AwsClients } from './clients';
 import { isAwsError } from './errors';
 import { cliConfigParameterName, dojoLogGroupPrefixes } from './names';
 import { listParameters } from './params';
+import { taggedResourceState } from './verify';
 
 /** Where to look. */
 export interface ScanSpec {
@@ -41,8 +42,8 @@ export interface ScanResult {
   readonly kept: string[];
 }
 
-// EC2 resources the scan checks by their state (the Tagging API lists them for a while after
-// they are gone); other tagged ARNs are reported as they are.
+// EC2 resources the scan checks below by their state; every other tagged ARN is asked of its own
+// service (verify.ts), because the Tagging API lists resources for a while after they are gone.
 const EC2_CHECKED = /^arn:aws[a-z-]*:ec2:[^:]*:[^:]*:(instance|volume|snapshot|network-interface|elastic-ip|natgateway)\//;
 
 /** Lists every remaining resource of the dojo. */
@@ -66,7 +67,9 @@ export async function scanLeftovers(c: AwsClients, s: ScanSpec): Promise<ScanRes
     const arn = m.ResourceARN ?? '';
     if (EC2_CHECKED.test(arn)) continue;
     if (s.kept.bucket && arn === `arn:aws:s3:::${s.kept.bucket}`) continue;
-    remaining.push(`tagged resource ${arn}`);
+    const state = await taggedResourceState(c, arn);
+    if (state.kind === 'gone') continue;
+    remaining.push(`tagged resource ${arn}${state.kind === 'unverified' ? ' (its service was not asked)' : state.state ? ` (${state.state})` : ''}`);
   }
 
   const states = { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] };

@@ -7,9 +7,10 @@ import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudf
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeAddressesCommand, DescribeInstancesCommand, DescribeNatGatewaysCommand, DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand,
-  DescribeVolumesCommand, DescribeVpcsCommand,
+  DescribeSecurityGroupsCommand, DescribeVolumesCommand, DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand, BatchGetImageCommand } from '@aws-sdk/client-ecr';
+import { DescribeClustersCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, NotFound } from '@aws-sdk/client-s3';
@@ -186,6 +187,46 @@ describe('dojo rm (AWS)', () => {
     ]);
     expect(mocks.ec2.commandCalls(DescribeVolumesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'v2']);
     expect(existsSync(join(t.home, DOJO_ID, 'config.json'))).toBe(true);
+  });
+
+  it('a Tagging API answer naming deleted resources does not fail rm: each ARN is asked of its own service', async () => {
+    const arn = (svc: string, res: string) => `arn:aws:${svc}:${REGION}:111122223333:${res}`;
+    mocks.tagging.on(GetResourcesCommand, { PaginationToken: 'tp2' }).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: arn('ec2', 'vpc/vpc-0gone') },
+        { ResourceARN: arn('ecs', 'cluster/dojo-cluster-X') },
+        { ResourceARN: arn('ecs', 'task-definition/worker:1') },
+        { ResourceARN: arn('ecs', 'task-definition/dojo-jobs:2') },
+        { ResourceARN: arn('ssm', 'parameter/dojo/x/status') },
+        { ResourceARN: arn('logs', `log-group:${STACK}-Logs1`) },
+        { ResourceARN: arn('lambda', 'function:dojo-fn') },
+      ],
+    });
+    mocks.ec2.on(DescribeVpcsCommand, { VpcIds: ['vpc-0gone'] }).rejects(Object.assign(new Error("The vpc ID 'vpc-0gone' does not exist"), { name: 'InvalidVpcID.NotFound' }));
+    mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterArn: arn('ecs', 'cluster/dojo-cluster-X'), status: 'INACTIVE' }] });
+    // Deregistered task definitions keep their tags and bill nothing; a registered one is a leftover.
+    mocks.ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: arn('ecs', 'task-definition/worker:1') }).resolves({ taskDefinition: { status: 'INACTIVE' } });
+    mocks.ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: arn('ecs', 'task-definition/dojo-jobs:2') }).resolves({ taskDefinition: { status: 'ACTIVE' } });
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(r.remaining).toEqual([
+      `tagged resource ${arn('ecs', 'task-definition/dojo-jobs:2')} (ACTIVE)`,
+      `tagged resource ${arn('lambda', 'function:dojo-fn')} (its service was not asked)`,
+    ]);
+    expect(mocks.ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toContain('/dojo/x/status');
+  });
+
+  it('a clean teardown whose Tagging API answer lists only deleted resources ends with nothing remaining', async () => {
+    mocks.tagging.on(GetResourcesCommand, { PaginationToken: 'tp2' }).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: `arn:aws:ec2:${REGION}:111122223333:security-group/sg-0gone` },
+        { ResourceARN: `arn:aws:ecs:${REGION}:111122223333:task-definition/worker:1` },
+      ],
+    });
+    mocks.ec2.on(DescribeSecurityGroupsCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidGroup.NotFound' }));
+    mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { status: 'INACTIVE' } });
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(r.remaining).toEqual([]);
+    expect(existsSync(join(t.home, DOJO_ID))).toBe(false);
   });
 
   it('log groups of the dojo are found page by page and deleted; one that cannot be deleted is a leftover', async () => {
