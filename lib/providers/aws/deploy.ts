@@ -87,10 +87,23 @@ export function progressIoHost(progress: ProgressFn): IIoHost {
   };
 }
 
+/** Checks, between synthesis and deployment, that the assets can be published (throws if not). */
+export type DeployPreflight = (target: DeployTarget, assetImageTags: readonly string[], progress: ProgressFn) => Promise<void>;
+
+/** The default preflight: a container engine is needed only when an image is not in ECR yet. */
+export const dockerPreflightOf =
+  (env: NodeJS.ProcessEnv = process.env): DeployPreflight =>
+  async (target, tags, progress) => {
+    const [{ ECRClient }, { STSClient }, { dockerPreflight }] = await Promise.all([import('@aws-sdk/client-ecr'), import('@aws-sdk/client-sts'), import('./docker')]);
+    await dockerPreflight({ ecr: new ECRClient({ region: target.region }), sts: new STSClient({ region: target.region }), region: target.region, tags, env, progress });
+  };
+
 /** Options of ToolkitStackDeployer. */
 export interface ToolkitStackDeployerOptions {
   /** @default - found with findSourceRoot() when first needed */
   readonly sourceRoot?: string;
+  /** @default dockerPreflightOf(process.env) */
+  readonly preflight?: DeployPreflight;
 }
 
 /** The StackDeployer of a real account: toolkit-lib driving the dojo CDK app in-process. */
@@ -121,6 +134,7 @@ export class ToolkitStackDeployer implements StackDeployer {
     const asm = await unwrapped(toolkit.synth(cx, { stacks: this.selector(lib, target) }));
     try {
       const assetImageTagsOf = assetImageTags(asm.cloudAssembly.directory);
+      await (this.options.preflight ?? dockerPreflightOf())(target, assetImageTagsOf, progress);
       await unwrapped(toolkit.deploy(asm, { stacks: this.selector(lib, target) }));
       return { assetImageTags: assetImageTagsOf };
     } finally {
