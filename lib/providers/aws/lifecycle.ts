@@ -2,8 +2,9 @@
 // services and the Auto Scaling groups, waiting for ECS to report the services steady.
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { DojoError } from '../../errors';
-import { DOJO_STATUS, dojoStackName } from '../../infra/parameters';
+import { DOJO_STATUS, PENDING_VALUE, dojoParameterName, dojoStackName } from '../../infra/parameters';
 import type { DojoConfig, ProgressFn } from '../provider';
 import type { AwsClients } from './clients';
 import type { DeployTarget, StackDeployer } from './deploy';
@@ -140,6 +141,11 @@ export async function deactivateDojo(d: LifecycleDeps): Promise<void> {
     }
     progress(`waiting for ${left.length} instance(s) to terminate`);
     await d.wait.sleep(d.wait.pollMs);
+  }
+  // The next manager publishes its own id and address at boot; until then they are pending, so
+  // that activate waits for them instead of passing on the terminated one's.
+  for (const key of ['managerInstanceId', 'managerAddress'] as const) {
+    await c.ssm.send(new PutParameterCommand({ Name: dojoParameterName(id, key), Value: PENDING_VALUE, Type: 'String', Overwrite: true }));
   }
   progress(`dojo ${id} is deactivated: no instance runs, the data volume and the bucket are kept`);
 }

@@ -152,8 +152,12 @@ describe('deactivate', () => {
       { AutoScalingGroupName: 'mgr-asg', MinSize: 0, DesiredCapacity: 0 },
       { AutoScalingGroupName: 'wrk-asg', MinSize: 0, DesiredCapacity: 0 },
     ]);
+    // The manager's id and address go back to pending once it is gone: the next activate waits
+    // for the new manager to publish its own instead of passing on the old one's.
     expect(mocks.ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
       { Name: `/dojo/${DOJO_ID}/status`, Value: 'deactivated', Type: 'String', Overwrite: true },
+      { Name: `/dojo/${DOJO_ID}/manager/instance-id`, Value: 'pending', Type: 'String', Overwrite: true },
+      { Name: `/dojo/${DOJO_ID}/manager/address`, Value: 'pending', Type: 'String', Overwrite: true },
     ]);
     expect(asgPolls).toBeGreaterThanOrEqual(2);
     expect(info.status).toBe('inactive');
