@@ -1,0 +1,278 @@
+// The AWS path end to end against an emulated account (moto's server on 127.0.0.1): the built CLI
+// drives the real provider code and deploys, with toolkit-lib, the same assembly `npx cdk synth`
+// makes; every step is checked against what moto holds afterwards, never against stack status
+// alone (moto can call a stack complete whose resources failed).
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateVolumeCommand, DeleteVolumeCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { BatchGetImageCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand,
+  ListTasksCommand, type Task,
+} from '@aws-sdk/client-ecs';
+import { GetBucketPolicyCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
+import { DOJO_TAG_KEY, dojoParameterName } from '../../lib/infra/parameters';
+import { assetImageTags, dojoContext } from '../../lib/providers/aws/deploy';
+import { readDojoParams, type DojoParams } from '../../lib/providers/aws/params';
+import type { DojoConfig } from '../../lib/providers/provider';
+import { ensureBuilt } from '../e2e/harness';
+import { InstanceAgents } from './agent';
+import { REGION, startEmulatedAws, type EmulatedAws } from './emulator';
+import { AwsSteps } from './steps';
+
+const run = promisify(execFile);
+
+let aws: EmulatedAws;
+let hpo: HpoServiceHandle;
+let steps: AwsSteps;
+let agents: InstanceAgents | undefined;
+let work: string;
+let cfg: DojoConfig;
+let params: DojoParams;
+let imageTags: string[] = [];
+
+beforeAll(async () => {
+  ensureBuilt();
+  work = mkdtempSync(join(tmpdir(), 'dojo-aws-emulated-'));
+  aws = await startEmulatedAws();
+  await aws.bootstrap();
+  // The manager's HPO service as the CLI reaches it through its tunnel (DOJO_AWS_HPO_URI).
+  hpo = await startHpoService({ dbFile: join(work, 'hpo.db'), log: () => undefined });
+  steps = new AwsSteps({ ...aws.env, DOJO_AWS_HPO_URI: hpo.url });
+}, 180_000);
+
+afterAll(async () => {
+  await agents?.stop();
+  steps?.dispose();
+  await hpo?.close();
+  await aws?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 600_000);
+
+const c = () => aws.clients;
+const tagFilter = () => ({ Name: `tag:${DOJO_TAG_KEY}`, Values: [cfg.id] });
+
+async function liveInstances(): Promise<{ id: string; state: string }[]> {
+  const r = await c().ec2.send(new DescribeInstancesCommand({ Filters: [tagFilter()] }));
+  return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []).filter((i) => i.State?.Name !== 'terminated').map((i) => ({ id: i.InstanceId!, state: i.State!.Name! }));
+}
+
+async function jobTasks(job: string): Promise<Task[]> {
+  const arns = (await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, startedBy: job }))).taskArns ?? [];
+  return arns.length ? ((await c().ecs.send(new DescribeTasksCommand({ cluster: params.cluster, tasks: arns, include: ['TAGS'] }))).tasks ?? []) : [];
+}
+
+async function asgs(): Promise<Record<'manager' | 'worker', { desired: number; instances: string[] }>> {
+  const r = await c().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [params.managerAsg!, params.workerAsg!] }));
+  const of = (name: string) => {
+    const g = r.AutoScalingGroups?.find((x) => x.AutoScalingGroupName === name);
+    return { desired: g?.DesiredCapacity ?? -1, instances: (g?.Instances ?? []).map((i) => i.InstanceId!) };
+  };
+  return { manager: of(params.managerAsg!), worker: of(params.workerAsg!) };
+}
+
+async function serviceDesired(): Promise<number[]> {
+  const r = await c().ecs.send(new DescribeServicesCommand({ cluster: params.cluster, services: [params.trackingService!, params.hpoService!] }));
+  return (r.services ?? []).map((s) => s.desiredCount ?? -1);
+}
+
+describe('the AWS path against an emulated account', () => {
+  it('init records the dojo in the account', async () => {
+    cfg = await steps.init(REGION, 4);
+    expect(cfg).toMatchObject({ provider: 'aws', region: REGION, maxWorkers: 4 });
+    const p = await c().ssm.send(new GetParameterCommand({ Name: `/dojo-cli/${cfg.id}/config` }));
+    expect(JSON.parse(p.Parameter!.Value!)).toMatchObject({ id: cfg.id, region: REGION });
+  });
+
+  it('activate without a container engine, with images to build, stops before deploying with the Docker line', async () => {
+    // CDK_DOCKER names an engine that is not there, whatever this machine has.
+    const r = await steps.run(['activate', cfg.id], { CDK_DOCKER: join(work, 'no-such-docker') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/dojo activate builds the dojo's container images .* with a local container engine, and `\S+ info` failed/);
+    expect(r.stderr).toContain('set CDK_DOCKER=podman or CDK_DOCKER=finch');
+    expect(r.stderr).toContain('built once per change of their sources');
+    await expect(c().cfn.send(new DescribeStacksCommand({ StackName: `dojo-${cfg.id}` }))).rejects.toThrow(/does not exist/);
+  }, 600_000);
+
+  it('activate deploys the same assembly `npx cdk synth` makes and waits for the manager', async () => {
+    // What a user gets from `npx cdk synth -c dojoId=ID ...` with the context the CLI passes.
+    const out = join(work, 'cdk.out');
+    const context = Object.entries(dojoContext(cfg)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    await run(process.execPath, ['node_modules/aws-cdk/bin/cdk', 'synth', `dojo-${cfg.id}`, ...context, '-o', out, '-q'], { timeout: 600_000, maxBuffer: 64 << 20 });
+    const synthesized = JSON.parse(readFileSync(join(out, `dojo-${cfg.id}.template.json`), 'utf8')) as Record<string, unknown>;
+    imageTags = assetImageTags(out);
+    expect(imageTags).toHaveLength(2);
+    // No Docker on this machine: the images are in ECR already, so the CDK builds nothing.
+    await aws.seedAssetImages(imageTags);
+    agents = new InstanceAgents(c(), cfg.id);
+    agents.start();
+
+    const info = await steps.activate(cfg.id);
+    expect(info.status).toBe('active');
+    const deployed = await c().cfn.send(new GetTemplateCommand({ StackName: `dojo-${cfg.id}` }));
+    expect(JSON.parse(deployed.TemplateBody!)).toEqual(synthesized);
+
+    params = (await readDojoParams(c().ssm, cfg.id))!;
+    for (const key of ['cluster', 'bucket', 'managerAsg', 'workerAsg', 'workerCapacityProvider', 'managerCapacityProvider', 'workerTaskDefinition', 'logGroup', 'trackingService', 'hpoService'] as const) {
+      expect(params[key], key).toMatch(/\S/);
+    }
+    const cluster = (await c().ecs.send(new DescribeClustersCommand({ clusters: [params.cluster!] }))).clusters![0]!;
+    expect(cluster.status).toBe('ACTIVE');
+    expect([...(cluster.capacityProviders ?? [])].sort()).toEqual([params.managerCapacityProvider, params.workerCapacityProvider].sort());
+    const groups = await asgs();
+    expect(groups.manager).toMatchObject({ desired: 1 });
+    expect(groups.manager.instances).toHaveLength(1);
+    expect(groups.worker).toMatchObject({ desired: 0, instances: [] });
+    expect((await liveInstances()).map((i) => i.id)).toEqual(groups.manager.instances);
+    expect(await serviceDesired()).toEqual([1, 1]);
+    expect(params.managerInstanceId).toBe(groups.manager.instances[0]);
+    await c().s3.send(new HeadBucketCommand({ Bucket: params.bucket }));
+    expect(JSON.parse((await c().s3.send(new GetBucketPolicyCommand({ Bucket: params.bucket }))).Policy!)).toMatchObject({ Statement: expect.arrayContaining([expect.objectContaining({ Effect: 'Deny' })]) });
+    const logGroups = (await c().logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `dojo-${cfg.id}-` }))).logGroups ?? [];
+    expect(logGroups.map((g) => g.logGroupName)).toContain(params.logGroup);
+  }, 900_000);
+
+  it('inspect reports the manager, its services and its address', async () => {
+    const info = await steps.inspect(cfg.id);
+    expect(info).toMatchObject({ status: 'active', managerIp: params.managerAddress, workers: 0 });
+    expect(info.extra?.DOJO_CLUSTER).toBe(params.cluster);
+    expect(info.extra?.DOJO_SERVICE_TRACKING).toBe('1/1 steady');
+  }, 300_000);
+
+  let globs: readonly string[] = [];
+  // KNOWN DEFECT, fixed on issue 21's branch (not in main yet): the built CLI imports lib-storage
+  // dynamically and its code-split chunk has no named `Upload` ("Upload is not a constructor").
+  // `it.fails` keeps this step running and turns red the moment the fix lands: make it `it` then.
+  it.fails('data put uploads a folder to the bucket and prints its globs', async () => {
+    const dir = join(work, 'taxi');
+    for (const part of ['train', 'val']) {
+      mkdirSync(join(dir, part), { recursive: true });
+      writeFileSync(join(dir, part, 'part-0.csv'), 'fare,a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8,9\n');
+    }
+    const r = await steps.dataPut(dir, cfg.id, 'taxi');
+    expect(r.globs).toEqual([`s3://${params.bucket}/data/taxi/train/*.csv`, `s3://${params.bucket}/data/taxi/val/*.csv`]);
+    const keys = ((await c().s3.send(new ListObjectsV2Command({ Bucket: params.bucket, Prefix: 'data/' }))).Contents ?? []).map((o) => o.Key);
+    expect(keys.sort()).toEqual(['data/taxi/train/part-0.csv', 'data/taxi/val/part-0.csv']);
+    expect(r).toMatchObject({ files: 2, prefix: 'data/taxi/' });
+  }, 300_000);
+
+  let jobId = '';
+  it('job create, hpo enable and job start: the group scales out together and one task lands on each worker instance', async () => {
+    // Data of its own, so that this step does not depend on the upload step.
+    for (const part of ['train', 'val']) {
+      await c().s3.send(new PutObjectCommand({ Bucket: params.bucket, Key: `data/job/${part}/part-0.csv`, Body: 'fare,a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8,9\n' }));
+    }
+    globs = [`s3://${params.bucket}/data/job/train/*.csv`, `s3://${params.bucket}/data/job/val/*.csv`];
+    jobId = (await steps.jobCreate(cfg.id)).id;
+    await steps.hpoEnable(jobId, { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, 4, 2);
+    const info = await steps.jobStart(jobId, 2, { DOJO_TRAIN_GLOB: globs[0]!, DOJO_VAL_GLOB: globs[1]! });
+    expect(info.status).toBe('running');
+
+    const groups = await asgs();
+    expect(groups.worker.desired).toBe(4);
+    const tasks = await jobTasks(jobId);
+    expect(tasks).toHaveLength(4);
+    expect(tasks.map((t) => t.desiredStatus)).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING']);
+    // One task per instance (the task reserves every vCPU), and only on worker instances.
+    const instanceOf = new Map<string, string>();
+    const cis = (await c().ecs.send(new ListContainerInstancesCommand({ cluster: params.cluster }))).containerInstanceArns ?? [];
+    for (const ci of (await c().ecs.send(new DescribeContainerInstancesCommand({ cluster: params.cluster, containerInstances: cis }))).containerInstances ?? []) {
+      instanceOf.set(ci.containerInstanceArn!, ci.ec2InstanceId!);
+    }
+    const hosts = tasks.map((t) => instanceOf.get(t.containerInstanceArn!));
+    expect(new Set(hosts).size).toBe(4);
+    expect([...hosts].sort()).toEqual([...groups.worker.instances].sort());
+    const env = new Map((tasks[0]!.overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name!, e.value!]));
+    expect(env.get('DOJO_HPO_URI')).toBe(`http://${params.managerAddress}:5002`);
+    expect(env.get('DOJO_TRAIN_GLOB')).toBe(globs[0]);
+    expect(Number(env.get('DOJO_RENDEZVOUS_DEADLINE'))).toBeGreaterThan(Date.now());
+    expect(tasks[0]!.tags).toEqual(expect.arrayContaining([{ key: DOJO_TAG_KEY, value: cfg.id }, { key: 'dojo:job', value: jobId }]));
+  }, 600_000);
+
+  it('job stop stops every task of the job', async () => {
+    const info = await steps.jobStop(jobId);
+    expect(info.status).toBe('stopped');
+    const tasks = await jobTasks(jobId);
+    expect(tasks.length).toBe(4);
+    expect(tasks.every((t) => t.desiredStatus === 'STOPPED' || t.lastStatus === 'STOPPED')).toBe(true);
+    const running = (await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, startedBy: jobId, desiredStatus: 'RUNNING' }))).taskArns ?? [];
+    expect(running).toEqual([]);
+  }, 300_000);
+
+  it('deactivate brings compute to zero and keeps the data', async () => {
+    const info = await steps.deactivate(cfg.id);
+    expect(info.status).toBe('inactive');
+    const groups = await asgs();
+    expect(groups.manager).toEqual({ desired: 0, instances: [] });
+    expect(groups.worker).toEqual({ desired: 0, instances: [] });
+    expect(await liveInstances()).toEqual([]);
+    expect(await serviceDesired()).toEqual([0, 0]);
+    expect((await c().ssm.send(new GetParameterCommand({ Name: dojoParameterName(cfg.id, 'status') }))).Parameter?.Value).toBe('deactivated');
+    await c().s3.send(new HeadBucketCommand({ Bucket: params.bucket }));
+    const volumes = (await c().ec2.send(new DescribeVolumesCommand({ VolumeIds: [params.managerVolume!] }))).Volumes ?? [];
+    expect(volumes).toHaveLength(1);
+  }, 600_000);
+
+  it('activate again brings the manager back on the same stack', async () => {
+    const info = await steps.activate(cfg.id);
+    expect(info.status).toBe('active');
+    const groups = await asgs();
+    expect(groups.manager.instances).toHaveLength(1);
+    expect(await serviceDesired()).toEqual([1, 1]);
+    const now = (await readDojoParams(c().ssm, cfg.id))!;
+    expect(now.status).toBe('active');
+    expect(now.managerInstanceId).toBe(groups.manager.instances[0]);
+  }, 600_000);
+
+  // KNOWN EMULATOR GAP (the two rm steps): after DeleteStack of the deployed dojo stack, moto
+  // still holds its VPC, flow log and three task definitions (ACTIVE), which the scan rightly
+  // reports; the plugin's DeleteStack clean-up (_patch_delete_stack_leftovers) works on a small
+  // stack in-process but does not reach them here yet. `it.fails` keeps both steps running and
+  // turns red once moto ends clean: make them `it` then. The planted volume IS reported.
+  it.fails('rm reports a planted leftover (an unattached volume) and exits 1', async () => {
+    const vol = await c().ec2.send(
+      new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 8, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: DOJO_TAG_KEY, Value: cfg.id }] }] }),
+    );
+    const r = await steps.run(['rm', cfg.id, '--yes']);
+    expect(r.code, `${r.stderr}\nmoto: ${aws.log().slice(-3000)}`).toBe(1);
+    expect(r.stdout).toContain(`EBS volume ${vol.VolumeId} (available, 8 GiB)`);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    await c().ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
+  }, 900_000);
+
+  it.fails('rm ends with "0 billable resources remain" and moto holds nothing of the dojo', async () => {
+    await agents?.stop();
+    const r = await steps.run(['rm', cfg.id, '--yes']);
+    expect(r.code, `${r.stdout}\n${r.stderr}\nmoto: ${aws.log().slice(-3000)}`).toBe(0);
+    expect(r.stdout).toContain('0 billable resources remain');
+
+    await expect(c().cfn.send(new DescribeStacksCommand({ StackName: `dojo-${cfg.id}` }))).rejects.toThrow(/does not exist/);
+    expect(await liveInstances()).toEqual([]);
+    expect((await c().ec2.send(new DescribeVolumesCommand({ Filters: [tagFilter()] }))).Volumes ?? []).toEqual([]);
+    expect((await c().ec2.send(new DescribeVolumesCommand({}))).Volumes?.filter((v) => v.VolumeId === params.managerVolume)).toEqual([]);
+    expect((await c().ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [tagFilter()] }))).NetworkInterfaces ?? []).toEqual([]);
+    expect((await c().ec2.send(new DescribeAddressesCommand({ Filters: [tagFilter()] }))).Addresses ?? []).toEqual([]);
+    const clusters = (await c().ecs.send(new DescribeClustersCommand({ clusters: [params.cluster!] }))).clusters ?? [];
+    expect(clusters.filter((x) => x.status === 'ACTIVE')).toEqual([]);
+    const services = await c().ecs.send(new ListServicesCommand({ cluster: params.cluster })).then((x) => x.serviceArns ?? [], () => []);
+    expect(services).toEqual([]);
+    const tasks = await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, desiredStatus: 'RUNNING' })).then((x) => x.taskArns ?? [], () => []);
+    expect(tasks).toEqual([]);
+    expect((await c().ssm.send(new GetParametersByPathCommand({ Path: `/dojo/${cfg.id}/`, Recursive: true }))).Parameters ?? []).toEqual([]);
+    await expect(c().ssm.send(new GetParameterCommand({ Name: `/dojo-cli/${cfg.id}/config` }))).rejects.toThrow();
+    expect((await c().logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `dojo-${cfg.id}-` }))).logGroups ?? []).toEqual([]);
+    await expect(c().s3.send(new HeadBucketCommand({ Bucket: params.bucket }))).rejects.toThrow();
+    const repo = `cdk-hnb659fds-container-assets-123456789012-${REGION}`;
+    const images = await c().ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: imageTags.map((imageTag) => ({ imageTag })) }));
+    expect(images.images ?? []).toEqual([]);
+  }, 900_000);
+});
