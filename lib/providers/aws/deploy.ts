@@ -3,9 +3,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { IIoHost, IoMessage, IoRequest } from '@aws-cdk/toolkit-lib';
+// Static: a dynamic import of an SDK package breaks in the esbuild bundle of the CLI (CJS interop).
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DojoError, isDojoError } from '../../errors';
 import { dojoStackName } from '../../infra/parameters';
 import type { DojoConfig, ProgressFn } from '../provider';
+import { dockerPreflight } from './docker';
 
 /** One dojo stack in one environment, with the CDK context it is synthesized from. */
 export interface DeployTarget {
@@ -94,7 +98,6 @@ export type DeployPreflight = (target: DeployTarget, assetImageTags: readonly st
 export const dockerPreflightOf =
   (env: NodeJS.ProcessEnv = process.env): DeployPreflight =>
   async (target, tags, progress) => {
-    const [{ ECRClient }, { STSClient }, { dockerPreflight }] = await Promise.all([import('@aws-sdk/client-ecr'), import('@aws-sdk/client-sts'), import('./docker')]);
     await dockerPreflight({ ecr: new ECRClient({ region: target.region }), sts: new STSClient({ region: target.region }), region: target.region, tags, env, progress });
   };
 

@@ -340,7 +340,8 @@ def _patch_primary_eni_deleted_on_termination() -> None:
 def _patch_delete_stack_leftovers() -> None:
     """DeleteStack: moto deletes in an order its own dependency checks refuse (a subnet before its
     route table association, the VPC before its subnets), gives up silently after a few tries and
-    reports DELETE_COMPLETE with the VPC, its subnets and flow log still there; it also never
+    either fails with DependencyViolation midway or reports DELETE_COMPLETE with the VPC, its
+    subnets and flow log still there; it also never
     deregisters the stack's task definitions. Finish what CloudFormation would have deleted, in
     dependency order, for the resources of that stack only."""
     from moto.cloudformation.models import CloudFormationBackend
@@ -360,7 +361,10 @@ def _patch_delete_stack_leftovers() -> None:
                 kind = getattr(r, "cf_resource_type", None)
                 if kind in order:
                     owned.append((kind, r))
-        original(self, name_or_stack_id)
+        try:
+            original(self, name_or_stack_id)
+        except Exception:  # noqa: S110 - moto's DependencyViolation midway; finished below
+            pass
         ec2 = ec2_backends[self.account_id][self.region_name]
         ecs = ecs_backends[self.account_id][self.region_name]
         steps = {
@@ -381,6 +385,11 @@ def _patch_delete_stack_leftovers() -> None:
                     steps[kind](r)
                 except Exception:  # already gone: what CloudFormation did delete
                     pass
+        for st in stacks:
+            # Deleted, as CloudFormation reports it once every resource is gone.
+            self.stacks.pop(st.stack_id, None)
+            st.status = "DELETE_COMPLETE"
+            self.deleted_stacks[st.stack_id] = st
 
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
 
