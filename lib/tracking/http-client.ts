@@ -90,10 +90,21 @@ function exchange(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
 }
 
 /**
+ * Tells an answer that means "no such thing" although it is not a 4xx: MLflow 2.11 answers a
+ * missing proxied artifact with 500 INTERNAL_ERROR (the store's file or S3 error in the message).
+ */
+export type MissingAnswer = (status: number, errorCode: string | undefined, message: string) => boolean;
+
+/** A 500 whose message is a file store's or S3's "not found" (never retried: it will not appear). */
+export const missingArtifactAnswer: MissingAnswer = (status, _code, message) =>
+  status === 404 || (status === 500 && /No such file or directory|NoSuchKey|Not Found|\(404\)|does not exist/i.test(message));
+
+/**
  * Sends a request with retries and exponential backoff on connection errors and 5xx (never on
  * 4xx, which become TrackingError with MLflow's error_code and message). Returns the response.
+ * An answer that `missing` recognises is a TrackingError RESOURCE_DOES_NOT_EXIST (404) at once.
  */
-export async function sendWithRetries(req: HttpRequest, opts: HttpOptions): Promise<HttpResponse> {
+export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missing?: MissingAnswer): Promise<HttpResponse> {
   const retries = opts.retries ?? 5;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const backoff = opts.backoffMs ?? 200;
@@ -112,6 +123,9 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions): Prom
         if (typeof j.message === 'string') message = j.message;
       } catch {
         // Not JSON (a 404 page, a proxy error): keep the text.
+      }
+      if (missing?.(res.status, code, message)) {
+        throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `RESOURCE_DOES_NOT_EXIST: ${req.method} ${new URL(req.url).pathname}: not found (${res.status})`, 404);
       }
       if (res.status < 500) {
         const errorCode = code ?? (res.status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST');
