@@ -118,6 +118,12 @@ describe('tracking contract: params and tags', () => {
     const run = await s.client.getRun(id);
     expect(run.data.params?.find((p) => p.key === 'long')?.value.length).toBe(6000);
     expect(run.data.tags?.find((t) => t.key === 'long')?.value.length).toBe(5000);
+    // Counted in code points, as Python counts: an astral character is one, and never cut in half.
+    await s.client.setTag(id, 'astral', `${'y'.repeat(4998)}${'😀'.repeat(5)}`);
+    await s.client.logParam(id, 'astral', `${'x'.repeat(5999)}${'😀'.repeat(3)}`);
+    const again = await s.client.getRun(id);
+    expect(again.data.tags?.find((t) => t.key === 'astral')?.value).toBe(`${'y'.repeat(4998)}😀😀`);
+    expect(again.data.params?.find((p) => p.key === 'astral')?.value).toBe(`${'x'.repeat(5999)}😀`);
   });
 });
 
