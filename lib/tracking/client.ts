@@ -154,12 +154,13 @@ export class TrackingClient {
     throw new DojoError('CONFLICT', `experiment '${name}': could not get or create it`);
   }
 
-  /** experiments/search (one page). */
+  /** experiments/search (one page; 1000 experiments unless maxResults says otherwise). */
   async searchExperiments(o: SearchExperimentsOptions = {}): Promise<{ experiments: Experiment[]; nextPageToken?: string }> {
     const r = await this.post<{ experiments?: Experiment[]; next_page_token?: string }>('experiments/search', {
       filter: o.filter,
       order_by: o.orderBy,
-      max_results: o.maxResults,
+      // MLflow 2.11 reads a missing max_results as 0 and refuses it (400), whatever its docs say.
+      max_results: o.maxResults ?? 1000,
       page_token: o.pageToken,
       view_type: o.viewType,
     });
