@@ -1,4 +1,5 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
+import { parseLogEveryNSteps } from '../train/metrics-policy';
 import { DojoError } from '../../../lib/errors';
 
 /** The settings of one worker process. */
@@ -35,6 +36,12 @@ export interface WorkerSettings {
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
+  /** Training metrics are logged every this many steps and at the last (DOJO_LOG_EVERY_N_STEPS). @default 50 */
+  readonly logEveryNSteps?: number;
+  /** Where metric points wait on disk while the tracking server is away (DOJO_METRICS_SPILL_DIR). @default the OS temp dir's dojo-metrics */
+  readonly metricsSpillDir?: string;
+  /** How long a worker that is done waits for its metrics to be delivered (DOJO_METRICS_DRAIN_MS). @default 120000 */
+  readonly metricsDrainMs?: number;
 }
 
 function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
@@ -77,5 +84,8 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
     maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
     statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
+    logEveryNSteps: parseLogEveryNSteps(env.DOJO_LOG_EVERY_N_STEPS, 'worker: DOJO_LOG_EVERY_N_STEPS'),
+    metricsSpillDir: env.DOJO_METRICS_SPILL_DIR || undefined,
+    metricsDrainMs: positiveInt(env, 'DOJO_METRICS_DRAIN_MS', 120_000),
   };
 }

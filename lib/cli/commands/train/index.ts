@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
 import { TrackingClient } from '../../../tracking/client';
-import { MetricLogger } from '../../../tracking/metric-logger';
+import { MetricLogger, type MetricLoggerResult } from '../../../tracking/metric-logger';
+import { replaySpilledMetrics } from '../../../tracking/metric-replay';
+import { MetricsPolicy } from '../../../../runtime/src/train/metrics-policy';
 import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
@@ -22,6 +24,8 @@ export interface TrainCommandOptions {
   replicas: number;
   shardSize: number;
   save?: string;
+  /** @default 50 */
+  logEveryNSteps?: number;
 }
 
 /** Reads --hparams: inline JSON (starts with `{`) or a JSON file. */
@@ -71,6 +75,9 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     const inputs = await datasetInputs({ train: opts.train, val: opts.val, ...(opts.test ? { test: opts.test } : {}) });
     await client.logInputs(runId, inputs).catch((e: Error) => ctx.io.err(`train: datasets not logged to the run (${e.message})`));
     logger = new MetricLogger(client, runId, { onWarning: (m) => ctx.io.err(`tracking: ${m}`) });
+    // Points an earlier run could not deliver to this server go first (bounded: never holds up training long).
+    const replayed = await replaySpilledMetrics(client, { timeoutMs: 10_000 });
+    if (replayed.files > 0) ctx.io.err(`train: replayed ${replayed.delivered} metric points that earlier runs could not deliver (${replayed.undelivered} still undelivered)`);
     ctx.io.err(`train: tracking run ${runId} at ${trackingUri}`);
   }
   let lastLine = 0;
@@ -86,7 +93,13 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
       shardSize: opts.shardSize,
       collective,
       onTrained: opts.save || client ? (model, r) => saveTrainedModel(model, r, opts.save, client, runId, ctx) : undefined,
-      onMetrics: logger ? (step, metrics) => { for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step); } : undefined,
+      metricsPolicy: new MetricsPolicy(opts.logEveryNSteps),
+      onMetrics: logger
+        ? (step, metrics) => {
+            for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step);
+            return logger.backpressure();
+          }
+        : undefined,
       onProgress: (p) => {
         if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
         const now = performance.now();
@@ -98,7 +111,7 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     });
   } catch (e) {
     if (client && runId) {
-      await logger?.close().catch(() => undefined);
+      if (logger) reportUndelivered(await logger.close(), ctx);
       await client.updateRun(runId, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
     }
     throw e;
@@ -112,9 +125,19 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
   if (client && runId && logger) {
     // train() logged the losses, rows/s and val/test RMSE per step already; add the run-level figures.
     for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
-    await logger.close();
+    reportUndelivered(await logger.close(), ctx);
     await client.updateRun(runId, { status: 'FINISHED', endTime: Date.now() });
   }
   ctx.io.out(formatTrainResult(result));
   return 0;
+}
+
+/** Says what the tracking server did not get (the points are in a spill file a later worker or train replays). */
+function reportUndelivered(r: MetricLoggerResult, ctx: CommandContext): void {
+  if (r.undelivered === 0) return;
+  ctx.io.err(
+    `train: ${r.undelivered} metric points were not delivered to tracking` +
+      (r.spillFile ? `; ${r.pending} are kept in ${r.spillFile} and replayed by the next dojo train or worker with this tracking server` : '') +
+      (r.rejected ? `; ${r.rejected} were refused by the server` : ''),
+  );
 }
