@@ -1,6 +1,6 @@
 import { DojoError } from '../errors';
 import { TrackingError } from './errors';
-import { encodeJson, missingArtifactAnswer, sendWithRetries, type HttpOptions } from './http-client';
+import { encodeJson, missingArtifactAnswer, sendWithRetries, trackingAuthFromEnv, type HttpOptions } from './http-client';
 import { splitBatch, type Batch } from './batch';
 import {
   PARENT_RUN_TAG,
@@ -78,11 +78,11 @@ function tagList(tags: Record<string, string> | undefined): RunTag[] {
 export class TrackingClient {
   /** Base URL without a trailing slash. */
   readonly baseUrl: string;
+  /** The options in use; `auth` defaults to MLflow's auth variables in the environment. */
+  readonly opts: TrackingClientOptions;
 
-  constructor(
-    baseUrl: string,
-    readonly opts: TrackingClientOptions = {},
-  ) {
+  constructor(baseUrl: string, opts: TrackingClientOptions = {}) {
+    this.opts = { ...opts, auth: opts.auth ?? trackingAuthFromEnv() };
     if (!/^https?:\/\//.test(baseUrl)) {
       throw new DojoError('USAGE', `tracking URI '${baseUrl}' must start with http:// or https:// (set DOJO_TRACKING_URI)`);
     }

@@ -11,6 +11,33 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** First backoff delay, doubled each retry (with jitter), capped at 5 s. @default 200 */
   readonly backoffMs?: number;
+  /** Credentials and TLS settings, as MLflow's clients read them. @default - none (TrackingClient reads the environment) */
+  readonly auth?: TrackingAuth;
+}
+
+/** How a client authenticates to a tracking server: MLflow's own environment variables. */
+export interface TrackingAuth {
+  /** `Authorization` header value (Bearer token or Basic credentials). */
+  readonly authorization?: string;
+  /** Accept any TLS certificate (MLFLOW_TRACKING_INSECURE_TLS=true). */
+  readonly insecureTls?: boolean;
+}
+
+/** MLflow's auth variables that dojo honours and passes to workers and the HPO service. */
+export const MLFLOW_AUTH_VARIABLES = ['MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'MLFLOW_TRACKING_INSECURE_TLS'] as const;
+
+/**
+ * The credentials MLflow's own clients would use: MLFLOW_TRACKING_TOKEN as a Bearer token, else
+ * MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD as Basic auth; MLFLOW_TRACKING_INSECURE_TLS=true
+ * skips certificate checks. (A dojo server that requires a token reads the same variable.)
+ */
+export function trackingAuthFromEnv(env: NodeJS.ProcessEnv = process.env): TrackingAuth {
+  const token = env['MLFLOW_TRACKING_TOKEN'];
+  const user = env['MLFLOW_TRACKING_USERNAME'];
+  const password = env['MLFLOW_TRACKING_PASSWORD'];
+  const authorization = token ? `Bearer ${token}` : user && password !== undefined ? `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` : undefined;
+  const insecureTls = (env['MLFLOW_TRACKING_INSECURE_TLS'] ?? '').toLowerCase() === 'true';
+  return { ...(authorization ? { authorization } : {}), ...(insecureTls ? { insecureTls } : {}) };
 }
 
 /**
@@ -64,18 +91,20 @@ export interface HttpResponse {
 // which matters when a training process and the server share two cores.
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+const insecureHttpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false });
 
 /** One HTTP exchange, buffered, failing with a coded error (ECONNREFUSED, ETIMEDOUT, ...). */
-function exchange(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+function exchange(req: HttpRequest, timeoutMs: number, auth: TrackingAuth | undefined): Promise<HttpResponse> {
   const url = new URL(req.url);
   const https = url.protocol === 'https:';
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   const headers: Record<string, string | number> = {};
   if (req.contentType) headers['Content-Type'] = req.contentType;
   if (body) headers['Content-Length'] = body.length;
+  if (auth?.authorization) headers['Authorization'] = auth.authorization;
   return new Promise((resolve, reject) => {
     const r = (https ? httpsRequest : httpRequest)(
-      { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: https ? httpsAgent : httpAgent },
+      { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: https ? (auth?.insecureTls ? insecureHttpsAgent : httpsAgent) : httpAgent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -112,7 +141,7 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missi
   for (let attempt = 0; ; attempt++) {
     let failure: TrackingUnavailableError;
     try {
-      const res = await exchange(req, timeoutMs);
+      const res = await exchange(req, timeoutMs, opts.auth);
       if (res.status < 400) return res;
       const text = res.body.toString('utf8');
       let code: string | undefined;
@@ -126,6 +155,11 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missi
       }
       if (missing?.(res.status, code, message)) {
         throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `RESOURCE_DOES_NOT_EXIST: ${req.method} ${new URL(req.url).pathname}: not found (${res.status})`, 404);
+      }
+      if (res.status === 401 || res.status === 403) {
+        // Say which credentials were sent, never their values.
+        const sent = opts.auth?.authorization ? (opts.auth.authorization.startsWith('Bearer') ? 'MLFLOW_TRACKING_TOKEN' : 'MLFLOW_TRACKING_USERNAME/PASSWORD') : 'no credentials';
+        throw new TrackingError(code ?? 'PERMISSION_DENIED', `${res.status} from ${req.method} ${new URL(req.url).pathname}: the tracking server refused ${sent}; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`, res.status);
       }
       if (res.status < 500) {
         const errorCode = code ?? (res.status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST');

@@ -1,7 +1,7 @@
 export * from './types';
 export * from './errors';
 export * from './client';
-export { TrackingUnavailableError, type HttpOptions } from './http-client';
+export { TrackingUnavailableError, MLFLOW_AUTH_VARIABLES, trackingAuthFromEnv, type HttpOptions, type TrackingAuth } from './http-client';
 export { splitBatch, type Batch, type BatchPart } from './batch';
 export * from './metric-logger';
 export { replaySpilledMetrics, type ReplayResult } from './metric-replay';

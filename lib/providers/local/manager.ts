@@ -1,5 +1,6 @@
-// The manager of a local dojo: one process running the embedded tracking server and the HPO
-// service (which also does rendezvous) on 127.0.0.1. It reuses the ports of its previous run when
+// The manager of a local dojo: one process running the embedded tracking server (unless the dojo
+// uses an existing MLflow: `dojo init --tracking-uri`) and the HPO service (which also does
+// rendezvous) on 127.0.0.1. It reuses the ports of its previous run when
 // they are free, so workers that outlive a manager crash reconnect to the restarted one.
 import { mkdirSync } from 'node:fs';
 import { startTrackingServer } from '../../tracking';
@@ -7,6 +8,7 @@ import { startHpoService } from '../../hpo/service';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type ManagerInfo } from './layout';
 import { reapDojo } from './jobs';
+import type { DojoConfig } from '../provider';
 
 interface Closable {
   readonly url: string;
@@ -30,13 +32,15 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
   const l = layout(dir);
   mkdirSync(l.trackingStore, { recursive: true });
   const prior = readJson<{ trackingPort?: number; hpoPort?: number }>(l.ports) ?? {};
-  const tracking = await onPreferredPort(prior.trackingPort, (port) =>
-    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port }),
-  );
+  const external = readJson<DojoConfig>(l.config)?.trackingUri;
+  // With an existing MLflow nothing is started for tracking: the HPO service and workers use it.
+  const tracking: Closable = external
+    ? { url: external, port: 0, close: () => undefined }
+    : await onPreferredPort(prior.trackingPort, (port) => startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port }));
   const hpo = await onPreferredPort(prior.hpoPort, (port) =>
     startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url }),
   );
-  writeJsonAtomic(l.ports, { trackingPort: tracking.port, hpoPort: hpo.port });
+  writeJsonAtomic(l.ports, { ...(external ? {} : { trackingPort: tracking.port }), hpoPort: hpo.port });
   const info: ManagerInfo = {
     pid: process.pid,
     trackingUri: tracking.url,
