@@ -66,7 +66,7 @@ export class AwsProvider implements Provider {
   constructor(options: AwsProviderOptions = {}) {
     this.home = options.home ?? dojoHome(options.env);
     this.env = options.env ?? process.env;
-    this.makeClients = options.clients ?? ((region) => createAwsClients({ region }));
+    this.makeClients = options.clients ?? ((region) => createAwsClients({ region, env: this.env }));
     this.deployer = options.deployer ?? new ToolkitStackDeployer();
     this.openService = options.openService ?? ssmPortForward(this.env);
     this.wait = { ...DEFAULT_WAIT, ...options.wait };
