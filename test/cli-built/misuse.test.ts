@@ -1,10 +1,11 @@
 // The built CLI (dist/bin/dojo.js) as users misuse it: hostile names in eval'd output, wrong ids,
 // bad flags. Local provider, a fresh DOJO_HOME, nothing started that needs stopping.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, ensureBuilt, tinySpace } from '../e2e/harness';
+import { editHeader } from '../runtime/model-file/helpers';
 
 let box: Sandbox;
 let dojo: string;
@@ -35,5 +36,66 @@ describe('eval "$(dojo job inspect J)"', () => {
     const json = JSON.parse(await box.ok(['inspect', dojo, '--json'])) as { id: string; status: string; createdAt: string };
     const got = execFileSync('sh', ['-c', `eval "$(cat)"; printf '%s\\0%s\\0%s' "$DOJO_ID" "$DOJO_STATUS" "$DOJO_CREATED_AT"`], { input: out, encoding: 'utf8' });
     expect(got.split('\0')).toEqual([json.id, json.status, json.createdAt]);
+  });
+});
+
+describe('nothing overwritten by accident (exit 2, the input unchanged)', () => {
+  let d: string;
+  let input: string;
+  let model: string;
+  beforeAll(async () => {
+    d = join(box.home, 'ow');
+    mkdirSync(d);
+    await box.ok(['data', 'synth', '--rows', '300', '--parts', '1', '--out', join(d, 'train'), '--seed', '1']);
+    await box.ok(['data', 'synth', '--rows', '100', '--parts', '1', '--out', join(d, 'val'), '--seed', '2']);
+    input = join(d, 'val', 'part-00000.csv');
+    expect(readdirSync(join(d, 'val'))).toContain('part-00000.csv');
+    model = join(d, 'm.dojo');
+    await box.ok(['train', '--train', join(d, 'train', 'part-*.csv'), '--val', input, '--hparams', '{"batch_size": 64, "max_batches": 2}', '--save', model]);
+  }, 120_000);
+
+  const refused = async (args: string[], flag: RegExp, files: string[]) => {
+    const before = files.map((f) => readFileSync(f));
+    const r = await box.run(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(flag);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    files.forEach((f, i) => expect(readFileSync(f).equals(before[i]!)).toBe(true));
+  };
+
+  it('predict --output onto its --input, also through another path or a symlink', async () => {
+    await refused(['predict', '--model', model, '--input', input, '--output', input], /--output .*: that is the --input file/, [input]);
+    await refused(['predict', '--model', model, '--input', join(d, 'val', '*.csv'), '--output', join(d, 'train', '..', 'val', 'part-00000.csv')], /that is the --input file/, [input]);
+    symlinkSync(input, join(d, 'link.csv'));
+    await refused(['predict', '--model', model, '--input', input, '--output', join(d, 'link.csv')], /that is the --input file/, [input]);
+  });
+
+  it('predict --output onto the model; model export --out onto its --model', async () => {
+    await refused(['predict', '--model', model, '--input', input, '--output', model], /--output .*: that is the --model file/, [model]);
+    await refused(['model', 'export', '--model', model, '--out', model], /--out .*: that is the --model file/, [model]);
+    await refused(['model', 'export', '--model', model, '--out', `${d}/./m.dojo`], /that is the --model file/, [model]);
+  });
+
+  it('train --save onto its training data', async () => {
+    const part = join(d, 'train', 'part-00000.csv');
+    await refused(['train', '--train', join(d, 'train', 'part-*.csv'), '--val', input, '--save', part], /--save .*: that is the --train file/, [part]);
+  });
+
+  it('a model whose header dtype disagrees with its payload is refused by predict and model export', async () => {
+    const bad = join(d, 'bad.dojo');
+    writeFileSync(bad, editHeader(readFileSync(model), (h) => (h.dtype = h.dtype === 'float64' ? 'float32' : 'float64')));
+    for (const args of [['predict', '--model', bad, '--input', input], ['model', 'export', '--model', bad, '--out', join(d, 'bad.onnx')]]) {
+      const r = await box.run(args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/bad\.dojo: invalid model header: dtype float\d+ with these tensor shapes makes a \d+-byte payload/);
+      expect(r.stdout).toBe('');
+    }
+    expect(readdirSync(d)).not.toContain('bad.onnx');
+  });
+
+  it('--hparams that is JSON but not an object says so', async () => {
+    const r = await box.run(['train', '--train', join(d, 'train', 'part-*.csv'), '--val', input, '--hparams', '[1,2]']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`dojo: --hparams: must be a JSON object such as '{"lr": 0.01, "batch_size": 512}' (or a file holding one), got a JSON array`);
   });
 });
