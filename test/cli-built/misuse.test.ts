@@ -99,3 +99,20 @@ describe('nothing overwritten by accident (exit 2, the input unchanged)', () => 
     expect(r.stderr.trim()).toBe(`dojo: --hparams: must be a JSON object such as '{"lr": 0.01, "batch_size": 512}' (or a file holding one), got a JSON array`);
   });
 });
+
+describe('usage errors exit 2 with one line', () => {
+  it('a nonexistent dojo or job id', async () => {
+    for (const args of [['inspect', 'dojo-00000000'], ['activate', 'dojo-00000000'], ['rm', 'dojo-00000000', '--yes'], ['job', 'inspect', 'job-00000000'], ['job', 'logs', 'job-00000000'], ['inspect', '../etc']]) {
+      const r = await box.run(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^dojo: no (dojo|job) ".*" in .*; run `dojo (job )?ls` to see the (dojos|jobs)\n$/);
+    }
+  });
+
+  it('job logs --trial of a job that has not started', async () => {
+    const job = await box.ok(['job', 'create', '--dojo', dojo]);
+    const r = await box.run(['job', 'logs', job, '--trial', '99']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`dojo: --trial 99: job ${job} has not started, so it has no trials yet`);
+  });
+});
