@@ -116,3 +116,18 @@ describe('usage errors exit 2 with one line', () => {
     expect(r.stderr.trim()).toBe(`dojo: --trial 99: job ${job} has not started, so it has no trials yet`);
   });
 });
+
+describe('echoed input cannot drive the terminal', () => {
+  it('a CSV header with escape sequences is reported with them escaped', async () => {
+    const d = join(box.home, 'esc');
+    mkdirSync(d);
+    const evil = 'fareamount_double\x1b]0;pwned\x07,\x1b[2J\x1b[31mred\r,c\n1,2,3\n';
+    writeFileSync(join(d, 'part-0.csv'), evil);
+    const r = await box.run(['train', '--train', join(d, 'part-0.csv'), '--val', join(d, 'part-0.csv')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/header/);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(r.stderr).toContain('header column 1 is "fareamount_double\\x1b]0;pwned\\x07"');
+  });
+});

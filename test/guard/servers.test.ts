@@ -94,7 +94,7 @@ describe('both servers', () => {
 
   it('refuse POST bodies that are not declared JSON (text/plain, form, none), even with the token', async () => {
     for (const s of servers()) {
-      for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}]) {
+      for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}] as Record<string, string>[]) {
         const r = await raw(s.url, { method: 'POST', path: s.post, headers: { ...auth, ...headers }, body: headers['content-type'] ? '{"name":"x"}' : undefined });
         // MLflow's own answer is 400 INVALID_PARAMETER_VALUE; the HPO service says 415.
         expect(r.status, `${s.name} ${JSON.stringify(headers)}`).toBe(s.name === 'tracking' ? 400 : 415);
