@@ -55,7 +55,10 @@ export function toDojoError(e: unknown, ctx: AwsErrorContext): DojoError {
     return wrap(`AWS rejected the credentials (${name}) in ${ctx.region}; refresh them (\`aws sso login\`, new access keys) or check that the region is enabled for the account`);
   }
   if (/ssm parameter \/cdk-bootstrap\/|has the environment been bootstrapped|cdk bootstrap/i.test(msg)) {
-    return wrap(`the account is not CDK-bootstrapped in ${ctx.region}; run \`npx cdk bootstrap aws://ACCOUNT_ID/${ctx.region}\` once, then try again`);
+    // Works anywhere, the dojo checkout included (its app synthesizes without -c dojoId).
+    return wrap(
+      `the account is not CDK-bootstrapped in ${ctx.region}; run \`npx cdk bootstrap aws://$(aws sts get-caller-identity --query Account --output text)/${ctx.region}\` once, then try again`,
+    );
   }
   if (ACCESS_DENIED.has(name) || /not authorized to perform|access denied/i.test(msg)) {
     const action = deniedAction(msg);

@@ -61,7 +61,7 @@ describe('AWS errors become one line that says what to do', () => {
     };
     await expect(provider(t.home, d).activate(DOJO_ID)).rejects.toMatchObject({
       code: 'AWS',
-      message: `dojo activate ${DOJO_ID}: the account is not CDK-bootstrapped in eu-west-1; run \`npx cdk bootstrap aws://ACCOUNT_ID/eu-west-1\` once, then try again`,
+      message: `dojo activate ${DOJO_ID}: the account is not CDK-bootstrapped in eu-west-1; run \`npx cdk bootstrap aws://$(aws sts get-caller-identity --query Account --output text)/eu-west-1\` once, then try again`,
     });
   });
 
