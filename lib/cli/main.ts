@@ -30,6 +30,8 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
     const cmd = parent.command(path[path.length - 1]!, { hidden: spec.hidden ?? false }).description(spec.description).exitOverride();
     cmd.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
     spec.configure(cmd);
+    // commander lists required options like any other: say which ones are.
+    for (const o of cmd.options) if (o.mandatory && !o.description.endsWith('(required)')) o.description = `${o.description} (required)`;
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
