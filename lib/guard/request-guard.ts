@@ -112,6 +112,11 @@ export function guardRequest(req: GuardedRequest, opts: GuardOptions): GuardRefu
   return undefined;
 }
 
+/** Extra Host names from DOJO_ALLOWED_HOSTS (comma-separated), e.g. the DNS name of a tunnel to a manager. */
+export function allowedHostsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.DOJO_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+}
+
 /** Text with control characters (terminal escapes, newlines) shown as \\xNN, safe to echo anywhere. */
 export function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex

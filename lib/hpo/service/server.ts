@@ -5,7 +5,7 @@ import type { StudyObserver } from '../observer';
 import { SqliteStore } from '../storage/sqlite';
 import { heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
 import { Rendezvous } from './rendezvous';
-import { guardRequest, type GuardOptions } from '../../guard';
+import { allowedHostsFromEnv, guardRequest, type GuardOptions } from '../../guard';
 
 /** Options of `startHpoService`. */
 export interface HpoServiceOptions {
@@ -59,7 +59,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
   }
   const engine = new HpoEngine(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, observer, warn: log });
   const rendezvous = new Rendezvous({ timeoutMs: opts.rendezvousTimeoutMs });
-  const app = buildApp(engine, rendezvous, { host: opts.host ?? '127.0.0.1', ...(opts.token ? { token: opts.token } : {}) });
+  const app = buildApp(engine, rendezvous, { host: opts.host ?? '127.0.0.1', allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) });
   const sweepMs = Math.max(50, Math.min(5_000, (opts.heartbeatTimeoutMs ?? 300_000) / 4));
   const timer = setInterval(() => void engine.sweep(), sweepMs);
   timer.unref();

@@ -10,7 +10,7 @@ import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
 import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
-import { guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
+import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -136,7 +136,7 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const store = new TrackingStore(opts.storeDir);
   const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, { host, ...(opts.token ? { token: opts.token } : {}) }));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, { host, allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
