@@ -131,3 +131,23 @@ describe('echoed input cannot drive the terminal', () => {
     expect(r.stderr).toContain('header column 1 is "fareamount_double\\x1b]0;pwned\\x07"');
   });
 });
+
+describe('dojo ui of a local dojo', () => {
+  it('prints the UI address with the token once the dojo is active, and says to activate it before', async () => {
+    const before = await box.run(['ui', dojo]);
+    expect(before.code).toBe(1);
+    expect(before.stderr.trim()).toBe(`dojo: dojo ${dojo} is not active; run \`dojo activate ${dojo}\` first`);
+    await box.ok(['activate', dojo]);
+    try {
+      const url = await box.ok(['ui', dojo]);
+      const token = readFileSync(join(box.home, dojo, 'token'), 'utf8').trim();
+      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=${token}$`));
+      // The address opens the UI: a redirect that sets the cookie.
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('set-cookie')).toMatch(/^dojo_token=.*HttpOnly; SameSite=Strict/);
+    } finally {
+      await box.ok(['deactivate', dojo]);
+    }
+  });
+});
