@@ -11,7 +11,9 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** First backoff delay, doubled each retry (with jitter), capped at 5 s. @default 200 */
   readonly backoffMs?: number;
-  /** Credentials and TLS settings, as MLflow's clients read them. @default - none (TrackingClient reads the environment) */
+  /** Bearer token sent as `Authorization: Bearer <token>` (a dojo's servers require it). @default - MLFLOW_TRACKING_TOKEN, as MLflow's clients */
+  readonly token?: string;
+  /** Credentials and TLS settings, as MLflow's clients read them. @default - MLflow's auth variables in the environment */
   readonly auth?: TrackingAuth;
 }
 
@@ -94,17 +96,17 @@ const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 const insecureHttpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false });
 
 /** One HTTP exchange, buffered, failing with a coded error (ECONNREFUSED, ETIMEDOUT, ...). */
-function exchange(req: HttpRequest, timeoutMs: number, auth: TrackingAuth | undefined): Promise<HttpResponse> {
+function exchange(req: HttpRequest, timeoutMs: number, authorization: string | undefined, insecureTls: boolean): Promise<HttpResponse> {
   const url = new URL(req.url);
   const https = url.protocol === 'https:';
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   const headers: Record<string, string | number> = {};
   if (req.contentType) headers['Content-Type'] = req.contentType;
+  if (authorization) headers['Authorization'] = authorization;
   if (body) headers['Content-Length'] = body.length;
-  if (auth?.authorization) headers['Authorization'] = auth.authorization;
   return new Promise((resolve, reject) => {
     const r = (https ? httpsRequest : httpRequest)(
-      { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: https ? (auth?.insecureTls ? insecureHttpsAgent : httpsAgent) : httpAgent },
+      { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent: https ? (insecureTls ? insecureHttpsAgent : httpsAgent) : httpAgent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -138,10 +140,13 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missi
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const backoff = opts.backoffMs ?? 200;
   let maybeDelivered = false;
+  // An explicit token (a dojo's own servers) wins; otherwise MLflow's variables, read when no client did.
+  const auth = opts.auth ?? trackingAuthFromEnv();
+  const authorization = opts.token ? `Bearer ${opts.token}` : auth.authorization;
   for (let attempt = 0; ; attempt++) {
     let failure: TrackingUnavailableError;
     try {
-      const res = await exchange(req, timeoutMs, opts.auth);
+      const res = await exchange(req, timeoutMs, authorization, auth.insecureTls === true);
       if (res.status < 400) return res;
       const text = res.body.toString('utf8');
       let code: string | undefined;
@@ -158,7 +163,7 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missi
       }
       if (res.status === 401 || res.status === 403) {
         // Say which credentials were sent, never their values.
-        const sent = opts.auth?.authorization ? (opts.auth.authorization.startsWith('Bearer') ? 'MLFLOW_TRACKING_TOKEN' : 'MLFLOW_TRACKING_USERNAME/PASSWORD') : 'no credentials';
+        const sent = authorization ? (authorization.startsWith('Bearer') ? 'MLFLOW_TRACKING_TOKEN' : 'MLFLOW_TRACKING_USERNAME/PASSWORD') : 'no credentials';
         throw new TrackingError(code ?? 'PERMISSION_DENIED', `${res.status} from ${req.method} ${new URL(req.url).pathname}: the tracking server refused ${sent}; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`, res.status);
       }
       if (res.status < 500) {

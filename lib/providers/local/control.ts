@@ -28,7 +28,7 @@ export async function healthy(info: ManagerInfo, timeoutMs = 1500): Promise<bool
   const [t, h] = await Promise.all([
     // Through the tracking client: an existing MLflow may want MLflow's auth variables.
     new TrackingClient(info.trackingUri, { timeoutMs, retries: 0 }).health(),
-    answers(`${info.hpoUri}/api/v1/studies`, timeoutMs),
+    answers(`${info.hpoUri}/health`, timeoutMs),
   ]);
   return t && h;
 }
@@ -45,7 +45,17 @@ export function managerState(l: DojoLayout): ManagerState {
   const record = readJson<ProcRecord>(l.managerPid);
   const alive = record !== undefined && isOurs(record);
   const info = alive ? readJson<ManagerInfo>(l.managerInfo) : undefined;
-  return { record, alive, info: info && info.pid === record?.pid ? info : undefined };
+  return { record, alive, info: info && info.pid === record?.pid ? { ...info, ...tokenOf(l) } : undefined };
+}
+
+/** `{ token }` from the dojo's token file, or nothing for a dojo without one. */
+export function tokenOf(l: DojoLayout): { token?: string } {
+  try {
+    const token = readFileSync(l.token, 'utf8').trim();
+    return token ? { token } : {};
+  } catch {
+    return {};
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
