@@ -164,7 +164,8 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions, missi
       if (res.status === 401 || res.status === 403) {
         // Say which credentials were sent, never their values.
         const sent = authorization ? (authorization.startsWith('Bearer') ? 'MLFLOW_TRACKING_TOKEN' : 'MLFLOW_TRACKING_USERNAME/PASSWORD') : 'no credentials';
-        throw new TrackingError(code ?? 'PERMISSION_DENIED', `${res.status} from ${req.method} ${new URL(req.url).pathname}: the tracking server refused ${sent}; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`, res.status);
+        const errorCode = code ?? 'PERMISSION_DENIED';
+        throw new TrackingError(errorCode, `${errorCode}: ${res.status} from ${req.method} ${new URL(req.url).pathname}: the tracking server refused ${sent}; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`, res.status);
       }
       if (res.status < 500) {
         const errorCode = code ?? (res.status === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST');

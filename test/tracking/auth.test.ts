@@ -58,7 +58,7 @@ describe("MLflow's auth variables", () => {
   it('a refused call says which variables to set, never the credential', async () => {
     const client = new TrackingClient(url, { auth: { authorization: 'Basic d3Jvbmc6d3Jvbmc=' } });
     const err = await client.setTag('r', 'k', 'v').then(() => undefined, (e: unknown) => e as Error);
-    expect(err?.message).toBe('401 from POST /api/2.0/mlflow/runs/set-tag: the tracking server refused MLFLOW_TRACKING_USERNAME/PASSWORD; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD');
+    expect(err?.message).toBe('UNAUTHENTICATED: 401 from POST /api/2.0/mlflow/runs/set-tag: the tracking server refused MLFLOW_TRACKING_USERNAME/PASSWORD; set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD');
     expect(err?.message).not.toContain('d3Jvbmc');
   });
 });
