@@ -4,7 +4,7 @@ import { AUTO_GP_MAX_TRIALS, AutoSampler, conditionalParams, decideAuto } from '
 import { encodeParams, encodeSpace } from '../../../lib/hpo/samplers/gp/encode';
 import { GpSampler } from '../../../lib/hpo/samplers/gp/sampler';
 import { RandomSampler } from '../../../lib/hpo/samplers/random';
-import type { Params, SearchSpace } from '../../../lib/hpo/space';
+import type { SearchSpace } from '../../../lib/hpo/space';
 import type { FrozenTrial, Sampler } from '../../../lib/hpo/types';
 import { branin, median, mixed, type Objective } from '../objectives';
 
