@@ -6,11 +6,11 @@ import type { GpPosterior } from './posterior';
 
 /** How hard the acquisition is optimised. */
 export interface AcquisitionOptions {
-  /** Uniform random candidates scored first. @default 512 */
+  /** Uniform random candidates scored first. @default 256 */
   readonly nRandom?: number;
-  /** Candidates drawn around each warm start (the best observed points). @default 64 */
+  /** Candidates drawn around each warm start (the best observed points). @default 32 */
   readonly nNear?: number;
-  /** Local searches (gradient + discrete coordinate moves), from the best candidates. @default 6 */
+  /** Local searches (gradient + discrete coordinate moves), from the best candidates. @default 4 */
   readonly nLocal?: number;
 }
 
@@ -34,9 +34,9 @@ const EXHAUSTIVE = 16;
  */
 export function maximizeLogEi(gp: GpPosterior, gs: GpSpace, best: number, warmStarts: readonly Float64Array[], rng: Rng, opts: AcquisitionOptions = {}): AcquisitionResult {
   const d = gs.dims.length;
-  const nRandom = opts.nRandom ?? 512;
-  const nNear = opts.nNear ?? 64;
-  const nLocal = opts.nLocal ?? 6;
+  const nRandom = opts.nRandom ?? 256;
+  const nNear = opts.nNear ?? 32;
+  const nLocal = opts.nLocal ?? 4;
   const lengthscale = new Float64Array(d);
   for (let j = 0; j < d; j++) lengthscale[j] = 1 / Math.sqrt(gp.params.ils[j]!);
   const total = nRandom + nNear * warmStarts.length;
@@ -98,6 +98,8 @@ export function maximizeLogEi(gp: GpPosterior, gs: GpSpace, best: number, warmSt
 class LocalSearch {
   private readonly d: number;
   private readonly numeric: number[];
+  /** Discrete and categorical dimensions: without any, one gradient step is the whole search. */
+  private readonly discrete: number;
   private readonly dMean: Float64Array;
   private readonly dVar: Float64Array;
   private readonly partials = new Float64Array(2);
@@ -112,6 +114,7 @@ class LocalSearch {
   ) {
     this.d = gs.dims.length;
     this.numeric = gs.dims.flatMap((dim, j) => (dim.kind === 'categorical' ? [] : [j]));
+    this.discrete = gs.dims.filter((dim) => dim.kind !== 'continuous').length;
     this.dMean = new Float64Array(this.d);
     this.dVar = new Float64Array(this.d);
     this.lower = new Float64Array(this.numeric.length);
@@ -144,7 +147,7 @@ class LocalSearch {
           improved = true;
         }
       }
-      if (!improved) break;
+      if (!improved || this.discrete === 0) break;
     }
     return { u, value };
   }

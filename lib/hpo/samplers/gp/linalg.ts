@@ -65,25 +65,31 @@ export function solveUpperT(l: Float64Array, n: number, b: Float64Array, out: Fl
  */
 export function choleskyInverse(l: Float64Array, n: number, work: Float64Array, inv: Float64Array): void {
   work.fill(0, 0, n * n);
-  // Column j of L⁻¹ solves L x = e_j; x is zero above j.
-  for (let j = 0; j < n; j++) {
-    work[j * n + j] = 1 / l[j * n + j]!;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[ri + k]! * work[k * n + j]!;
-      work[ri + j] = s / l[ri + i]!;
-    }
-  }
-  // (L⁻ᵀ L⁻¹)_ij = Σ_{k ≥ max(i,j)} L⁻¹_ki L⁻¹_kj
+  // Row i of L⁻¹: r_j = −(1/L_ii) Σ_{k<i} L_ik (L⁻¹)_kj, accumulated as row-contiguous axpys.
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += work[k * n + i]! * work[k * n + j]!;
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const a = l[ri + k]!;
+      if (a === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) work[ri + j] = work[ri + j]! + a * work[rk + j]!;
+    }
+    const inv = -1 / l[ri + i]!;
+    for (let j = 0; j < i; j++) work[ri + j] = work[ri + j]! * inv;
+    work[ri + i] = 1 / l[ri + i]!;
+  }
+  // a⁻¹ = L⁻ᵀ L⁻¹ = Σ_k (row k of L⁻¹)ᵀ (row k of L⁻¹): rank-one updates of the lower triangle.
+  inv.fill(0, 0, n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const a = work[rk + i]!;
+      if (a === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) inv[ri + j] = inv[ri + j]! + a * work[rk + j]!;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j]!;
 }
 
 /** log det(a) for a = L Lᵀ: 2 Σ log L_ii. */

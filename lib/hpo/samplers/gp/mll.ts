@@ -1,8 +1,9 @@
-import { matern52, matern52Grad, pairSqDeltas } from './kernel';
+import { pairSqDeltas } from './kernel';
 import { cholesky, choleskyInverse, solveLower, solveUpperT } from './linalg';
 import { logPrior, MIN_NOISE } from './prior';
 
 const LOG_2PI = Math.log(2 * Math.PI);
+const SQRT5 = Math.sqrt(5); // the Matérn-5/2 of kernel.ts, inlined to share one exp per pair
 
 /**
  * The negative log posterior of the kernel hyperparameters, −(log p(y | X, θ) + log p(θ)), and its
@@ -66,9 +67,12 @@ export class NegLogPosterior {
         let r2 = 0;
         const o = p * d;
         for (let k = 0; k < d; k++) r2 += ils[k]! * deltas[o + k]!;
-        const mv = matern52(r2);
+        // M and dM/dr² share e^(−√5 r).
+        const r = Math.sqrt(r2);
+        const e = Math.exp(-SQRT5 * r);
+        const mv = (1 + SQRT5 * r + (5 / 3) * r2) * e;
         m[p] = mv;
-        dm[p] = matern52Grad(r2);
+        dm[p] = (-5 / 6) * (1 + SQRT5 * r) * e;
         c[ri + j] = s * mv;
         c[j * n + i] = s * mv;
         p++;

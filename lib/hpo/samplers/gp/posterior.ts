@@ -1,4 +1,6 @@
-import { matern52, matern52Grad, sqDelta } from './kernel';
+import { matern52, sqDelta } from './kernel';
+
+const SQRT5 = Math.sqrt(5);
 import { cholesky, solveLower, solveUpperT } from './linalg';
 import type { KernelParams } from './prior';
 
@@ -13,6 +15,7 @@ export class GpPosterior {
   private readonly k: Float64Array; // [n] scratch: k(z)
   private readonly v: Float64Array; // [n] scratch: L⁻¹ k(z), then C⁻¹ k(z)
   private readonly dk: Float64Array; // [n] scratch: 2 s M'(r²) per training point
+  private readonly anyCategorical: boolean;
   /** Mean of the last `predict`/`predictGrad`. */
   mean = 0;
   /** Variance (latent, without noise) of the last `predict`/`predictGrad`. */
@@ -52,18 +55,30 @@ export class GpPosterior {
     this.k = new Float64Array(n);
     this.v = new Float64Array(n);
     this.dk = new Float64Array(n);
+    this.anyCategorical = categorical.some((c) => c === 1);
   }
 
   /** Fills k(z) and, when withGrad, dk = 2 s M'(r²); returns nothing (scratch buffers). */
   private kernelRow(z: Float64Array, withGrad: boolean): void {
     const { x, n, d, categorical, k, dk } = this;
     const { ils, scale } = this.params;
+    const anyCategorical = this.anyCategorical;
     for (let i = 0; i < n; i++) {
       let r2 = 0;
       const o = i * d;
-      for (let q = 0; q < d; q++) r2 += ils[q]! * sqDelta(x[o + q]!, z[q]!, categorical[q] === 1);
-      k[i] = scale * matern52(r2);
-      if (withGrad) dk[i] = 2 * scale * matern52Grad(r2);
+      if (anyCategorical) {
+        for (let q = 0; q < d; q++) r2 += ils[q]! * sqDelta(x[o + q]!, z[q]!, categorical[q] === 1);
+      } else {
+        for (let q = 0; q < d; q++) {
+          const t = x[o + q]! - z[q]!;
+          r2 += ils[q]! * t * t;
+        }
+      }
+      // Matérn-5/2 and its derivative share one exp (kernel.ts has the formulas).
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      k[i] = scale * (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      if (withGrad) dk[i] = 2 * scale * (-5 / 6) * (1 + SQRT5 * r) * e;
     }
   }
 

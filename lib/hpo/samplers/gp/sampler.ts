@@ -13,7 +13,7 @@ export interface GpOptions {
   readonly nStartupTrials?: number;
   /** Running trials enter the model at their predicted mean ("kriging believer"), so parallel asks spread out. @default true */
   readonly constantLiar?: boolean;
-  /** Random candidates scored per ask before the local searches. @default 512 */
+  /** Random candidates scored per ask before the local searches. @default 256 */
   readonly nCandidates?: number;
 }
 
@@ -44,7 +44,7 @@ export class GpSampler implements Sampler {
   ) {
     this.nStartup = opts.nStartupTrials ?? 10;
     this.constantLiar = opts.constantLiar ?? true;
-    this.nCandidates = opts.nCandidates ?? 512;
+    this.nCandidates = opts.nCandidates ?? 256;
   }
 
   /** The params of `propose`. */
@@ -75,8 +75,8 @@ export class GpSampler implements Sampler {
     }
     standardise(y);
     const warm = lastMemo(ctx.trials, d + 2);
-    // Without a stored fit, or every 10 trials, extra random starts look for a better optimum.
-    const restarts = warm ? (n % 10 === 0 ? 1 : 0) : 2;
+    // Without a stored fit, or every 10 trials, extra starts (the default point and random ones) look for a better optimum.
+    const restarts = warm ? (ctx.number % 10 === 0 ? 2 : 0) : 2;
     const fit = fitKernel(x, y, n, d, gs.categorical, ctx.rng, { warmStart: warm, randomRestarts: restarts });
     const params = decodeKernel(fit.theta, d);
     let gp: GpPosterior;
