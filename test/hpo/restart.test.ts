@@ -62,7 +62,9 @@ describe('restart', () => {
     expect([after.trials[15]!.state, after.trials[16]!.state]).toEqual(['running', 'running']);
     // A worker that survived the restart may still tell its trial.
     await c.tell('r', orphanA.number, 'complete', branin.f(orphanA.params));
-    await new Promise((r) => setTimeout(r, 3_200));
+    // The sweep fails it once 2.5 s pass without a sign of life: wait for that, not for a fixed time.
+    const deadline = Date.now() + 60_000;
+    while ((await c.getStudy('r')).trials[orphanB.number]!.state === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect((await c.getStudy('r')).trials[orphanB.number]!.state).toBe('failed');
     // Asks continue with the next number; the failed trial's number is not reused.
     let last = -1;
