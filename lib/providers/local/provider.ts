@@ -5,8 +5,9 @@ import type {
   DojoConfig, DojoInfo, DojoSummary, HpoSettings, InitOptions, JobInfo, JobLogsOptions, JobProgress,
   JobRecord, ProgressFn, Provider, RemoveResult, StartJobOptions, WaitJobOptions,
 } from '../provider';
+import { trackingServerKind } from '../provider';
 import {
-  dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, saveDojoConfig, saveJob,
+  createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readDojoToken, saveDojoConfig, saveJob,
 } from '../state';
 import { isTerminal } from '../study-view';
 import { managerState, startManager, statusOf, stopManager } from './control';
@@ -53,6 +54,7 @@ export class LocalProvider implements Provider {
       workerInstanceType: options.workerInstanceType ?? 't3.xlarge',
       maxWorkers: options.maxWorkers ?? 8,
       spot: options.spot ?? false,
+      ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
     };
     saveDojoConfig(this.home, cfg);
     return cfg;
@@ -69,6 +71,8 @@ export class LocalProvider implements Provider {
 
   async activate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
     this.config(id);
+    // Dojos made before servers had tokens get one now, before their manager starts.
+    if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
     await startManager(dojoDir(this.home, id), id, this.cli, progress);
     return this.inspect(id);
   }
@@ -110,13 +114,16 @@ export class LocalProvider implements Provider {
       provider: 'local',
       status,
       managerIp: up ? '127.0.0.1' : undefined,
-      trackingUri: up ? m.info?.trackingUri : undefined,
+      trackingUri: up ? m.info?.trackingUri : cfg.trackingUri,
+      trackingServer: trackingServerKind(cfg),
       hpoUri: up ? m.info?.hpoUri : undefined,
       workers,
       costPerHour: 0,
       activatedAt: m.alive ? m.record?.startedAt : undefined,
       createdAt: cfg.createdAt,
       warnings,
+      // The token opens the web UI once (then a cookie); MLflow clients take it as MLFLOW_TRACKING_TOKEN.
+      ...(up && m.info?.token ? { extra: { DOJO_UI_URL: `${m.info.trackingUri}/?token=${m.info.token}`, DOJO_TOKEN: m.info.token } } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
+import { parseLogEveryNSteps } from '../train/metrics-policy';
 import { DojoError } from '../../../lib/errors';
 
 /** The settings of one worker process. */
@@ -35,7 +36,44 @@ export interface WorkerSettings {
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
+  /** Training metrics are logged every this many steps and at the last (DOJO_LOG_EVERY_N_STEPS). @default 50 */
+  readonly logEveryNSteps?: number;
+  /** Where metric points wait on disk while the tracking server is away (DOJO_METRICS_SPILL_DIR). @default the OS temp dir's dojo-metrics */
+  readonly metricsSpillDir?: string;
+  /** How long a worker that is done waits for its metrics to be delivered (DOJO_METRICS_DRAIN_MS). @default 120000 */
+  readonly metricsDrainMs?: number;
 }
+
+/** A worker setting the user may pass with `dojo job start -e KEY VALUE` (`job start --help` lists them). */
+export interface UserWorkerSetting {
+  readonly key: string;
+  /** The values it takes, e.g. `float32|float64`. */
+  readonly values: string;
+  readonly help: string;
+}
+
+/**
+ * Every variable `workerSettingsFromEnv` reads that is the user's to set (test/worker/env.test.ts checks
+ * the list against what it reads, so help and reader cannot drift apart).
+ */
+export const USER_WORKER_SETTINGS: readonly UserWorkerSetting[] = [
+  { key: 'DOJO_TRAIN_GLOB', values: 'GLOB', help: 'training CSVs (required; or KAEN_OSDS_TRAIN_GLOB)' },
+  { key: 'DOJO_VAL_GLOB', values: 'GLOB', help: 'validation CSVs (required; or KAEN_OSDS_VAL_GLOB)' },
+  { key: 'DOJO_TEST_GLOB', values: 'GLOB', help: 'test CSVs: adds test_rmse (or KAEN_OSDS_TEST_GLOB)' },
+  { key: 'DOJO_DTYPE', values: 'float32|float64', help: 'training precision (default float64, as the book)' },
+  { key: 'DOJO_ON_BAD_ROW', values: 'fail|skip', help: 'an unparsable CSV row fails the trial, or is skipped and counted (default fail)' },
+  { key: 'DOJO_EVAL_EVERY', values: 'N', help: 'steps between validation reports to the pruner (default: five per trial)' },
+  { key: 'DOJO_SHARD_SIZE', values: 'ROWS', help: 'rows per shard; small data with --replicas needs shards small enough for every replica (default 1048576)' },
+  { key: 'DOJO_MAX_CONSECUTIVE_FAILURES', values: 'N', help: 'a worker stops after this many failed trials in a row (default 5)' },
+  { key: 'DOJO_RENDEZVOUS_TIMEOUT_MS', values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
+  { key: 'DOJO_LOST_TIMEOUT_MS', values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
+  { key: 'DOJO_PATIENCE_MS', values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
+];
+
+/** Variables dojo itself sets for a worker (job start refuses or overrides them). */
+export const WORKER_ENV_SET_BY_DOJO: readonly string[] = [
+  'DOJO_TRACKING_URI', 'DOJO_HPO_URI', 'DOJO_STUDY', 'DOJO_REPLICAS', 'DOJO_JOB_ID', 'DOJO_WORKER_GROUP', 'DOJO_METRIC', 'DOJO_WORKER_STATUS_FILE',
+];
 
 function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
   const v = env[key] ?? (alias ? env[alias] : undefined);
@@ -77,5 +115,8 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
     maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
     statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
+    logEveryNSteps: parseLogEveryNSteps(env.DOJO_LOG_EVERY_N_STEPS, 'worker: DOJO_LOG_EVERY_N_STEPS'),
+    metricsSpillDir: env.DOJO_METRICS_SPILL_DIR || undefined,
+    metricsDrainMs: positiveInt(env, 'DOJO_METRICS_DRAIN_MS', 120_000),
   };
 }

@@ -6,7 +6,8 @@
 import { DojoError } from '../../../lib/errors';
 import { HpoClient } from '../../../lib/hpo/client';
 import { TrackingClient } from '../../../lib/tracking/client';
-import { MetricLogger } from '../../../lib/tracking/metric-logger';
+import { MetricDeliveries } from '../../../lib/tracking/metric-deliveries';
+import { MetricsPolicy } from '../train/metrics-policy';
 import { modelLoggerFor } from '../model-file/mlflow';
 import type { Collective } from '../collective/collective';
 import { soloCollective } from '../collective/collective';
@@ -26,14 +27,33 @@ export interface WorkerSummary {
   complete: number;
   pruned: number;
   failed: number;
+  /** Metric points not delivered to tracking by the time the worker ended (kept in spill files); absent when none. */
+  metricsUndelivered?: number;
 }
 
 const STOP = -1;
 
-/** Runs the loop until the study has no trial left (or signal aborts); returns what it did. */
+/**
+ * Runs the loop until the study has no trial left (or signal aborts); returns what it did. Metrics
+ * go out in the background; at the end the worker waits up to metricsDrainMs for them and counts
+ * what is left (kept in spill files, which the next worker replays).
+ */
 export async function runWorker(s: WorkerSettings, log: (line: string) => void, signal?: AbortSignal): Promise<WorkerSummary> {
-  const hpo = new HpoClient(s.hpoUri);
   const tracking = s.trackingUri ? new TrackingClient(s.trackingUri) : undefined;
+  const deliveries = tracking ? new MetricDeliveries(tracking, { spillDir: s.metricsSpillDir, log }) : undefined;
+  deliveries?.replay();
+  let summary: WorkerSummary | undefined;
+  try {
+    summary = await runTrials(s, log, tracking, deliveries, signal);
+    return summary;
+  } finally {
+    const totals = await deliveries?.drain(s.metricsDrainMs ?? 120_000);
+    if (summary && totals?.undelivered) summary.metricsUndelivered = totals.undelivered;
+  }
+}
+
+async function runTrials(s: WorkerSettings, log: (line: string) => void, tracking: TrackingClient | undefined, deliveries: MetricDeliveries | undefined, signal?: AbortSignal): Promise<WorkerSummary> {
+  const hpo = new HpoClient(s.hpoUri);
   const summary: WorkerSummary = { trials: 0, complete: 0, pruned: 0, failed: 0 };
   const patient = <T>(fn: () => Promise<T>) => withPatience(fn, s.patienceMs, () => log('manager not answering; retrying'));
   let failedInARow = 0;
@@ -74,7 +94,7 @@ export async function runWorker(s: WorkerSettings, log: (line: string) => void, 
         params = { ...t.params };
       }
       summary.trials++;
-      const outcome = await runTrial(s, { hpo, tracking, collective, number, params, runId, log: (l) => log(`[trial ${number}] ${l}`), patient, signal });
+      const outcome = await runTrial(s, { hpo, tracking, deliveries, collective, number, params, runId, log: (l) => log(`[trial ${number}] ${l}`), patient, signal });
       summary[outcome]++;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (failedInARow >= s.maxConsecutiveFailures) {
@@ -92,6 +112,7 @@ export async function runWorker(s: WorkerSettings, log: (line: string) => void, 
 interface TrialContext {
   readonly hpo: HpoClient;
   readonly tracking?: TrackingClient;
+  readonly deliveries?: MetricDeliveries;
   readonly collective: Collective;
   readonly number: number;
   readonly params: Record<string, unknown>;
@@ -104,7 +125,7 @@ interface TrialContext {
 async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' | 'pruned' | 'failed'> {
   const rank0 = t.collective.rank === 0;
   writeStatus(s.statusFile, t.number, t.runId);
-  const logger = rank0 && t.tracking && t.runId ? new MetricLogger(t.tracking, t.runId) : undefined;
+  const logger = rank0 && t.deliveries && t.runId ? t.deliveries.logger(t.runId, `[trial ${t.number}] metrics:`) : undefined;
   let lastEval: number | undefined;
   // Long trials between evaluations still show they are alive (the service fails silent trials).
   const beat = rank0 ? setInterval(() => void t.hpo.heartbeat(s.studyId, t.number).catch(() => undefined), 30_000) : undefined;
@@ -137,9 +158,11 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
       signal: t.signal,
       // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best).
       onTrained: rank0 ? modelLoggerFor(t.tracking, t.runId) : undefined,
+      metricsPolicy: new MetricsPolicy(s.logEveryNSteps),
       onMetrics: logger
         ? (step: number, metrics: Readonly<Record<string, number>>) => {
             for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step);
+            return logger.backpressure();
           }
         : undefined,
       onEval: async (step: number, valRmse: number) => {
@@ -163,20 +186,18 @@ async function runTrial(s: WorkerSettings, t: TrialContext): Promise<'complete' 
     if (typeof final !== 'number' || !Number.isFinite(final)) {
       throw new DojoError('BAD_DATA', `the trial produced no finite ${s.metric} (got ${final}); check the data and the learning rate`);
     }
-    if (logger) {
-      // train() logged the per-step and final RMSEs already; add the run's throughput figures.
-      for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
-      await logger.close();
-    }
+    // train() logged the per-step and final RMSEs already; add the run's throughput figures. The
+    // trial is told at once: the logger keeps delivering in the background (MetricDeliveries).
+    if (logger) for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
     if (rank0) await t.patient(() => t.hpo.tell(s.studyId, t.number, result.pruned ? 'pruned' : 'complete', final));
     return result.pruned ? 'pruned' : 'complete';
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     t.log(`failed: ${reason}`);
-    if (logger) await logger.close().catch(() => undefined);
     if (rank0) await failTrial(s, t, reason);
     return 'failed';
   } finally {
+    if (logger) t.deliveries?.release(logger, `[trial ${t.number}] metrics:`);
     if (beat) clearInterval(beat);
     writeStatus(s.statusFile, null);
   }

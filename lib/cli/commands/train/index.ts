@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
 import { TrackingClient } from '../../../tracking/client';
-import { MetricLogger } from '../../../tracking/metric-logger';
+import { MetricLogger, type MetricLoggerResult } from '../../../tracking/metric-logger';
+import { replaySpilledMetrics } from '../../../tracking/metric-replay';
+import { MetricsPolicy } from '../../../../runtime/src/train/metrics-policy';
 import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
 import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
+import { refuseOverwrite } from '../../overwrite';
 import type { CommandContext, CommandHandler } from '../../spec';
 import { formatProgress, formatTrainResult } from './format';
 import { saveTrainedModel } from './save-model';
@@ -22,6 +25,8 @@ export interface TrainCommandOptions {
   replicas: number;
   shardSize: number;
   save?: string;
+  /** @default 50 */
+  logEveryNSteps?: number;
 }
 
 /** Reads --hparams: inline JSON (starts with `{`) or a JSON file. */
@@ -29,9 +34,22 @@ export async function readHParams(value: string | undefined): Promise<HParams> {
   if (value === undefined) return parseHParams({}, '--hparams');
   if (value.trim().startsWith('{')) return parseHParams(value, '--hparams');
   const text = await readFile(value, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new DojoError('USAGE', `--hparams ${value}: neither JSON nor a readable file (${e.code ?? e.message})`);
+    const kind = jsonKind(value);
+    if (kind) throw new DojoError('USAGE', `--hparams: must be a JSON object such as '{"lr": 0.01, "batch_size": 512}' (or a file holding one), got ${kind}`);
+    throw new DojoError('USAGE', `--hparams ${value}: neither a JSON object nor a readable file (${e.code ?? e.message})`);
   });
   return parseHParams(text, `--hparams ${value}`);
+}
+
+/** "a JSON array" etc. when text is JSON but not an object, else undefined. */
+function jsonKind(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(v) ? 'a JSON array' : v === null ? 'JSON null' : `a JSON ${typeof v}`;
 }
 
 /** Params logged to tracking: the hyperparameters and how the data was read. */
@@ -47,6 +65,11 @@ function runParams(hp: HParams, o: TrainCommandOptions, worldSize: number): { ke
 /** Runs `dojo train`: one process, or R local replicas (`--replicas`), or one replica of them (DOJO_RANK set). */
 export const handler: CommandHandler<TrainCommandOptions> = async (_args, opts, ctx) => {
   const hparams = await readHParams(opts.hparams);
+  if (opts.save) {
+    await refuseOverwrite({ flag: '--save', path: opts.save }, [
+      { flag: '--train', value: opts.train }, { flag: '--val', value: opts.val }, ...(opts.test ? [{ flag: '--test', value: opts.test }] : []),
+    ]);
+  }
   if (opts.replicas > 1 && ctx.io.env.DOJO_RANK === undefined) return launchReplicas(opts.replicas, process.argv.slice(2), ctx.io);
   const collective = await collectiveFromEnv(ctx.io.env);
   try {
@@ -71,6 +94,9 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     const inputs = await datasetInputs({ train: opts.train, val: opts.val, ...(opts.test ? { test: opts.test } : {}) });
     await client.logInputs(runId, inputs).catch((e: Error) => ctx.io.err(`train: datasets not logged to the run (${e.message})`));
     logger = new MetricLogger(client, runId, { onWarning: (m) => ctx.io.err(`tracking: ${m}`) });
+    // Points an earlier run could not deliver to this server go first (bounded: never holds up training long).
+    const replayed = await replaySpilledMetrics(client, { timeoutMs: 10_000 });
+    if (replayed.files > 0) ctx.io.err(`train: replayed ${replayed.delivered} metric points that earlier runs could not deliver (${replayed.undelivered} still undelivered)`);
     ctx.io.err(`train: tracking run ${runId} at ${trackingUri}`);
   }
   let lastLine = 0;
@@ -86,7 +112,13 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
       shardSize: opts.shardSize,
       collective,
       onTrained: opts.save || client ? (model, r) => saveTrainedModel(model, r, opts.save, client, runId, ctx) : undefined,
-      onMetrics: logger ? (step, metrics) => { for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step); } : undefined,
+      metricsPolicy: new MetricsPolicy(opts.logEveryNSteps),
+      onMetrics: logger
+        ? (step, metrics) => {
+            for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step);
+            return logger.backpressure();
+          }
+        : undefined,
       onProgress: (p) => {
         if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
         const now = performance.now();
@@ -98,7 +130,7 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     });
   } catch (e) {
     if (client && runId) {
-      await logger?.close().catch(() => undefined);
+      if (logger) reportUndelivered(await logger.close(), ctx);
       await client.updateRun(runId, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
     }
     throw e;
@@ -112,9 +144,19 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
   if (client && runId && logger) {
     // train() logged the losses, rows/s and val/test RMSE per step already; add the run-level figures.
     for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
-    await logger.close();
+    reportUndelivered(await logger.close(), ctx);
     await client.updateRun(runId, { status: 'FINISHED', endTime: Date.now() });
   }
   ctx.io.out(formatTrainResult(result));
   return 0;
+}
+
+/** Says what the tracking server did not get (the points are in a spill file a later worker or train replays). */
+function reportUndelivered(r: MetricLoggerResult, ctx: CommandContext): void {
+  if (r.undelivered === 0) return;
+  ctx.io.err(
+    `train: ${r.undelivered} metric points were not delivered to tracking` +
+      (r.spillFile ? `; ${r.pending} are kept in ${r.spillFile} and replayed by the next dojo train or worker with this tracking server` : '') +
+      (r.rejected ? `; ${r.rejected} were refused by the server` : ''),
+  );
 }
