@@ -149,10 +149,7 @@ describe('the AWS path against an emulated account', () => {
   }, 300_000);
 
   let globs: readonly string[] = [];
-  // KNOWN DEFECT, fixed on issue 21's branch (not in main yet): the built CLI imports lib-storage
-  // dynamically and its code-split chunk has no named `Upload` ("Upload is not a constructor").
-  // `it.fails` keeps this step running and turns red the moment the fix lands: make it `it` then.
-  it.fails('data put uploads a folder to the bucket and prints its globs', async () => {
+  it('data put uploads a folder to the bucket and prints its globs', async () => {
     const dir = join(work, 'taxi');
     for (const part of ['train', 'val']) {
       mkdirSync(join(dir, part), { recursive: true });
@@ -233,12 +230,7 @@ describe('the AWS path against an emulated account', () => {
     expect(now.managerInstanceId).toBe(groups.manager.instances[0]);
   }, 600_000);
 
-  // KNOWN EMULATOR GAP (the two rm steps): after DeleteStack of the deployed dojo stack, moto
-  // still holds its VPC, flow log and three task definitions (ACTIVE), which the scan rightly
-  // reports; the plugin's DeleteStack clean-up (_patch_delete_stack_leftovers) works on a small
-  // stack in-process but does not reach them here yet. `it.fails` keeps both steps running and
-  // turns red once moto ends clean: make them `it` then. The planted volume IS reported.
-  it.fails('rm reports a planted leftover (an unattached volume) and exits 1', async () => {
+  it('rm reports a planted leftover (an unattached volume) and exits 1', async () => {
     const vol = await c().ec2.send(
       new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 8, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: DOJO_TAG_KEY, Value: cfg.id }] }] }),
     );
@@ -249,7 +241,7 @@ describe('the AWS path against an emulated account', () => {
     await c().ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
   }, 900_000);
 
-  it.fails('rm ends with "0 billable resources remain" and moto holds nothing of the dojo', async () => {
+  it('rm ends with "0 billable resources remain" and moto holds nothing of the dojo', async () => {
     await agents?.stop();
     const r = await steps.run(['rm', cfg.id, '--yes']);
     expect(r.code, `${r.stdout}\n${r.stderr}\nmoto: ${aws.log().slice(-3000)}`).toBe(0);

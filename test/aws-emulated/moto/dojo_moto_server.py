@@ -341,7 +341,7 @@ def _patch_delete_stack_leftovers() -> None:
     """DeleteStack: moto deletes in an order its own dependency checks refuse (a subnet before its
     route table association, the VPC before its subnets), gives up silently after a few tries and
     either fails with DependencyViolation midway or reports DELETE_COMPLETE with the VPC, its
-    subnets and flow log still there; it also never
+    subnets, flow log and the manager's data volume still there; it also never
     deregisters the stack's task definitions. Finish what CloudFormation would have deleted, in
     dependency order, for the resources of that stack only."""
     from moto.cloudformation.models import CloudFormationBackend
@@ -349,7 +349,7 @@ def _patch_delete_stack_leftovers() -> None:
 
     original = CloudFormationBackend.delete_stack
     order = [
-        "AWS::ECS::TaskDefinition", "AWS::EC2::FlowLog", "AWS::EC2::VPCEndpoint", "AWS::EC2::Subnet", "AWS::EC2::RouteTable",
+        "AWS::ECS::TaskDefinition", "AWS::EC2::Volume", "AWS::EC2::FlowLog", "AWS::EC2::VPCEndpoint", "AWS::EC2::Subnet", "AWS::EC2::RouteTable",
         "AWS::EC2::InternetGateway", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",
     ]
 
@@ -369,6 +369,7 @@ def _patch_delete_stack_leftovers() -> None:
         ecs = ecs_backends[self.account_id][self.region_name]
         steps = {
             "AWS::ECS::TaskDefinition": lambda r: ecs.deregister_task_definition(r.arn),
+            "AWS::EC2::Volume": lambda r: ec2.delete_volume(r.id),
             "AWS::EC2::FlowLog": lambda r: ec2.delete_flow_logs([r.id]),
             "AWS::EC2::VPCEndpoint": lambda r: ec2.delete_vpc_endpoints([r.id]),
             "AWS::EC2::Subnet": lambda r: ec2.delete_subnet(r.id),
