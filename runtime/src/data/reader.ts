@@ -4,6 +4,7 @@ import { resolveGlob } from './glob';
 import { NUM_FEATURES } from './schema';
 import { ShardCursor, shardPlan } from './shard';
 import { openObject, type ChunkStream } from './source';
+import { S3Clients } from './s3';
 import type { Batch, BatchReader, DatasetOptions, FloatArray, ObjectRef, ReaderStats } from './types';
 
 /** S3 objects opened ahead of the one being parsed; each holds at most a socket's buffers. */
@@ -34,8 +35,10 @@ function checkOptions(o: DatasetOptions): void {
  */
 export async function openBatches(opts: DatasetOptions): Promise<BatchReader> {
   checkOptions(opts);
-  const objects = await resolveGlob(opts.glob, { s3Endpoint: opts.s3Endpoint });
-  return new ObjectStorageBatchReader(opts, objects);
+  // One set of clients per reader: its GetObjects reuse connections (the caller's, when it passed its own).
+  const s3 = opts.s3 ?? new S3Clients();
+  const objects = await resolveGlob(opts.glob, { s3Endpoint: opts.s3Endpoint, s3 });
+  return new ObjectStorageBatchReader({ ...opts, s3 }, objects);
 }
 
 class ObjectStorageBatchReader implements BatchReader {
@@ -138,7 +141,7 @@ class ObjectStorageBatchReader implements BatchReader {
     }
     if (this.index === n) return this.endPass();
     const ref = this.objects[this.index]!;
-    const opening = this.ahead.get(this.index) ?? openObject(ref, this.opts.s3Endpoint);
+    const opening = this.ahead.get(this.index) ?? openObject(ref, this.opts.s3Endpoint, this.opts.s3);
     this.ahead.delete(this.index);
     this.openAhead();
     const stream = await opening;
@@ -153,7 +156,7 @@ class ObjectStorageBatchReader implements BatchReader {
       if (ref.kind !== 's3' || (this.wanted && !this.wanted[i])) continue;
       k++;
       if (this.ahead.has(i)) continue;
-      const p = openObject(ref, this.opts.s3Endpoint);
+      const p = openObject(ref, this.opts.s3Endpoint, this.opts.s3);
       p.catch(() => undefined); // reported when awaited in openNext
       this.ahead.set(i, p);
     }
