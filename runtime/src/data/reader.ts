@@ -72,6 +72,7 @@ class ObjectStorageBatchReader implements BatchReader {
       rows: 0,
       skipped: 0,
       marked: 0,
+      ...(opts.onPositions ? { positions: { skipped: [], marked: [] } } : {}),
     };
     if (opts.dtype === 'float32') {
       this.x32 = new Float32Array(opts.batchSize * NUM_FEATURES);
@@ -89,6 +90,7 @@ class ObjectStorageBatchReader implements BatchReader {
     b.rows = 0;
     b.skipped = 0;
     b.marked = 0;
+    const before = this.stats.rowsRead - this.passStartRows;
     try {
       while (b.rows < b.capacity) {
         if (!this.current) {
@@ -104,6 +106,11 @@ class ObjectStorageBatchReader implements BatchReader {
       this.stats.rowsSkipped += b.skipped;
       this.stats.rowsMarked += b.marked ?? 0;
       this.stats.parseSeconds += (performance.now() - t0) / 1000;
+    }
+    if (b.positions && this.opts.onPositions) {
+      this.opts.onPositions(b.positions.skipped.map((r) => before + r), b.positions.marked.map((r) => before + r));
+      b.positions.skipped.length = 0;
+      b.positions.marked.length = 0;
     }
     if (b.rows === 0) return undefined;
     let x: FloatArray = b.x;

@@ -61,6 +61,12 @@ export interface DatasetOptions {
   readonly s3Endpoint?: string;
   /** The caller's S3 clients (its environment). @default - new clients from process.env, for this reader */
   readonly s3?: S3Clients;
+  /**
+   * Without `cycle`: called after each batch with where its skipped and marked rows were, as row
+   * numbers of the pass (rows kept before them); see BatchBuffers.positions. Lets a copy of the data
+   * count them as the stream would. @default - not recorded
+   */
+  readonly onPositions?: (skipped: readonly number[], marked: readonly number[]) => void;
 }
 
 /** Streams batches of a dataset; memory does not grow with the data. */
