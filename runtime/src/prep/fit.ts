@@ -1,5 +1,5 @@
 import { openBatches } from '../data';
-import type { BadRowPolicy, DatasetOptions } from '../data/types';
+import type { BadRowPolicy, BatchReader, DatasetOptions } from '../data/types';
 import { NUM_FEATURES } from '../data/schema';
 import type { Collective } from '../collective/collective';
 import { DojoError } from '../../../lib/errors';
@@ -16,11 +16,12 @@ export function readerPolicy(p: PrepParams, fallback: BadRowPolicy): BadRowPolic
  * needed, one pass over this replica's training shards sums each feature's finite values and their
  * squares exactly (`ExactSums`), and counts them; one allreduce of the exact state makes the sums
  * global. The totals are rounded once, after the allreduce, so every replica — and any world size or
- * shard assignment — fits bit-identical means, centres and spreads.
+ * shard assignment — fits bit-identical means, centres and spreads. `data` says where the training
+ * data is, or opens one pass of this replica's training rows (e.g. from memory).
  */
 export async function fitPrep(
   p: PrepParams,
-  data: Omit<DatasetOptions, 'cycle' | 'rank' | 'worldSize'>,
+  data: Omit<DatasetOptions, 'cycle' | 'rank' | 'worldSize'> | (() => Promise<BatchReader>),
   collective: Collective,
   signal?: AbortSignal,
 ): Promise<FittedPrep> {
@@ -30,7 +31,7 @@ export async function fitPrep(
     if (collective.worldSize > EXACT_SUM_MAX_REPLICAS) {
       throw new DojoError('USAGE', `fitting the feature stages: ${collective.worldSize} replicas exceed the ${EXACT_SUM_MAX_REPLICAS} whose exact sums one f64 allreduce can combine`);
     }
-    const reader = await openBatches({ ...data, rank: collective.rank, worldSize: collective.worldSize, cycle: false });
+    const reader = typeof data === 'function' ? await data() : await openBatches({ ...data, rank: collective.rank, worldSize: collective.worldSize, cycle: false });
     try {
       for (let b = await reader.next(); b; b = await reader.next()) {
         signal?.throwIfAborted();
