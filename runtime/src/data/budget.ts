@@ -14,6 +14,11 @@ export function usableMemory(): number {
   return constrained > 0 && constrained < total ? constrained : total;
 }
 
+/** The budget when none is given: DEFAULT_DATA_MEMORY_SHARE of the usable memory. */
+export function defaultDataMemory(): number {
+  return Math.floor(DEFAULT_DATA_MEMORY_SHARE * usableMemory());
+}
+
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
 /**

@@ -1,5 +1,6 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
 import { DojoError } from '../../../lib/errors';
+import { parseMemorySize } from '../data/budget';
 
 /** The settings of one worker process. */
 export interface WorkerSettings {
@@ -35,6 +36,11 @@ export interface WorkerSettings {
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
+  /**
+   * Bytes of parsed data the worker keeps in memory across trials (DOJO_DATA_MEMORY: a size such as
+   * 2GiB or a share such as 40%; 0 streams every trial). @default - defaultDataMemory(): a share of the container's (else the machine's) memory
+   */
+  readonly dataMemoryBytes?: number;
 }
 
 function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
@@ -77,5 +83,6 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
     maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
     statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
+    ...(env.DOJO_DATA_MEMORY ? { dataMemoryBytes: parseMemorySize(env.DOJO_DATA_MEMORY, 'worker: DOJO_DATA_MEMORY') } : {}),
   };
 }
