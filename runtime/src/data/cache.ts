@@ -21,6 +21,10 @@ export interface CachedDataset {
 interface Entry {
   readonly version: string;
   readonly rows?: InMemoryRows;
+  /** A value derived from a dataset's rows (see derive), and that dataset's key. */
+  readonly derived?: { readonly value: unknown; readonly parent: string };
+  /** Bytes charged to the budget. */
+  readonly bytes: number;
   /** The trial (generation) that last used it: entries of the current one are never evicted. */
   used: number;
 }
@@ -89,7 +93,7 @@ export class DatasetCache {
       this.o.log(`data cache: ${spec.glob} changed since it was read; reading it again`);
     }
     if (this.o.budgetBytes <= 0) {
-      this.entries.set(key, { version, used: this.generation });
+      this.entries.set(key, { version, bytes: 0, used: this.generation });
       return { identity };
     }
     const rows = await this.load(spec, key, signal);
@@ -109,8 +113,36 @@ export class DatasetCache {
     } else {
       this.held += rows.bytes;
     }
-    this.entries.set(key, { version, rows, used: this.generation });
+    this.entries.set(key, { version, rows, bytes: rows?.bytes ?? 0, used: this.generation });
     return { rows, identity };
+  }
+
+  /**
+   * A value computed from the rows of the dataset with `identity` (e.g. their prepared form), kept
+   * under the same budget and evicted like a dataset (and with it); `build` reserves what it needs
+   * and returns undefined when refused, and then nothing is kept.
+   */
+  async derive<T extends { readonly bytes: number }>(identity: string, what: string, build: (reserve: (bytes: number) => boolean) => Promise<T | undefined>): Promise<T | undefined> {
+    const key = `${identity}\n${what}`;
+    const old = this.entries.get(key);
+    if (old?.derived) {
+      old.used = this.generation;
+      return old.derived.value as T;
+    }
+    let reserved = 0;
+    const value = await build((bytes) => {
+      while (this.held + reserved + bytes > this.o.budgetBytes) {
+        if (!this.evictOne(key)) return false;
+      }
+      reserved += bytes;
+      return true;
+    });
+    // The dataset itself may have been evicted meanwhile: then its derived value is not kept either.
+    const parent = identity.slice(0, identity.indexOf('\n'));
+    if (!value || !this.entries.get(parent)?.rows) return value;
+    this.held += value.bytes;
+    this.entries.set(key, { version: '', derived: { value, parent }, bytes: value.bytes, used: this.generation });
+    return value;
   }
 
   /** Parses the dataset within the budget; undefined past it, 'error' when the stream must report a problem. */
@@ -138,7 +170,7 @@ export class DatasetCache {
     let victim: string | undefined;
     let oldest = Infinity;
     for (const [k, e] of this.entries) {
-      if (k !== except && e.rows && e.used < this.generation && e.used < oldest) {
+      if (k !== except && e.bytes > 0 && e.used < this.generation && e.used < oldest) {
         oldest = e.used;
         victim = k;
       }
@@ -150,8 +182,11 @@ export class DatasetCache {
 
   private drop(key: string): void {
     const e = this.entries.get(key);
-    if (e?.rows) this.held -= e.rows.bytes;
+    if (!e) return;
+    this.held -= e.bytes;
     this.entries.delete(key);
+    // What was derived from a dataset goes with it.
+    if (e.rows) for (const [k, d] of this.entries) if (d.derived?.parent === key) this.drop(k);
   }
 }
 

@@ -88,57 +88,48 @@ export interface MemoryReadOptions {
 }
 
 /**
- * Batches of in-memory rows, identical to the streaming reader's for the same data and options:
- * the same rows in the same batches, converted to float32 the same way, and skipped and marked rows
- * counted at the same batch. Float64 batches inside one chunk are views of it (no copy); consumers
- * only read batches. `rewind()` starts a new pass with fresh counts, so one reader serves every
- * evaluation of a run without allocating.
+ * Walks the rows of one in-memory pass in batch-sized windows as the streaming reader does (a
+ * window may wrap into the next pass with `cycle`; without it the last one may be short), and
+ * keeps the streaming reader's counts: rows read, and skipped and marked rows counted at the batch
+ * in which the stream would have met them.
  */
-export class MemoryBatchReader implements BatchReader {
+export class PassCursor {
   readonly stats: ReaderStats = { rowsRead: 0, rowsSkipped: 0, rowsMarked: 0, bytesRead: 0, parseSeconds: 0, passes: 0 };
-  private readonly x: FloatArray;
-  private readonly y: FloatArray;
   private pos = 0;
   private skipIdx = 0;
   private markIdx = 0;
   private finished = false;
-  private closed = false;
 
   constructor(
     private readonly data: InMemoryRows,
-    private readonly o: MemoryReadOptions,
+    private readonly cycle: boolean,
   ) {
-    if (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1) throw new DojoError('USAGE', `batch size must be a whole number >= 1, got ${o.batchSize}`);
     if (data.rows === 0) throw new DojoError('INTERNAL', 'an in-memory dataset with no rows (such data is streamed)');
-    const alloc = (n: number): FloatArray => (o.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
-    this.x = alloc(o.batchSize * NUM_FEATURES);
-    this.y = alloc(o.batchSize);
   }
 
-  /** Starts over at the first row with zeroed counts (evaluation passes). */
+  /** Starts over at the first row with zeroed counts. */
   rewind(): void {
     this.pos = 0;
     this.skipIdx = 0;
     this.markIdx = 0;
     this.finished = false;
-    this.closed = false;
     Object.assign(this.stats, { rowsRead: 0, rowsSkipped: 0, rowsMarked: 0, passes: 0 });
   }
 
-  async next(): Promise<Batch | undefined> {
-    if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
-    if (this.finished) return undefined;
-    const { data, o } = this;
-    const n = data.rows;
-    const view = o.dtype === 'float64' ? this.view() : undefined;
-    if (view) return view;
+  /**
+   * The next window of up to `size` rows, as `segment(start, count)` calls for its runs of rows
+   * within a pass, in order; returns the rows in the window (0 at the end without cycle).
+   */
+  take(size: number, segment: (start: number, count: number) => void): number {
+    if (this.finished) return 0;
+    const n = this.data.rows;
     let filled = 0;
-    while (filled < o.batchSize) {
+    while (filled < size) {
       if (this.pos === n) {
         // The stream reads past a pass's trailing skipped rows only when it needs more rows.
         this.countTo(n);
         this.stats.passes++;
-        if (!o.cycle) {
+        if (!this.cycle) {
           this.finished = true;
           break;
         }
@@ -146,36 +137,97 @@ export class MemoryBatchReader implements BatchReader {
         this.skipIdx = 0;
         this.markIdx = 0;
       }
-      const take = Math.min(o.batchSize - filled, n - this.pos);
-      this.copy(this.pos, take, filled);
-      this.pos += take;
-      filled += take;
+      const k = Math.min(size - filled, n - this.pos);
+      segment(this.pos, k);
+      this.pos += k;
+      filled += k;
       this.countTo(this.pos - 1);
     }
     this.stats.rowsRead += filled;
-    if (filled === 0) return undefined;
-    const full = filled === o.batchSize;
-    return { x: full ? this.x : this.x.subarray(0, filled * NUM_FEATURES), y: full ? this.y : this.y.subarray(0, filled), rows: filled, numFeatures: NUM_FEATURES };
+    return filled;
+  }
+
+  /** Counts the skipped rows before row `last` (inclusive) and the marked rows up to it. */
+  private countTo(last: number): void {
+    const { skipAt, markAt } = this.data;
+    while (this.skipIdx < skipAt.length && skipAt[this.skipIdx]! <= last) {
+      this.skipIdx++;
+      this.stats.rowsSkipped++;
+    }
+    while (this.markIdx < markAt.length && markAt[this.markIdx]! <= last) {
+      this.markIdx++;
+      this.stats.rowsMarked++;
+    }
+  }
+}
+
+/**
+ * Batches of in-memory rows, identical to the streaming reader's for the same data and options:
+ * the same rows in the same batches, converted to float32 the same way, and skipped and marked rows
+ * counted at the same batch. Float64 batches inside one chunk are views of it (no copy); consumers
+ * only read batches. `rewind()` starts a new pass with fresh counts, so one reader serves every
+ * evaluation of a run without allocating.
+ */
+export class MemoryBatchReader implements BatchReader {
+  private readonly cursor: PassCursor;
+  private readonly x: FloatArray;
+  private readonly y: FloatArray;
+  private segments = 0;
+  private first = 0;
+  private filled = 0;
+  private closed = false;
+  private readonly onSegment = (start: number, count: number): void => {
+    if (this.segments++ === 0) this.first = start;
+    else {
+      if (this.segments === 2) this.copy(this.first, this.filled, 0);
+      this.copy(start, count, this.filled);
+    }
+    this.filled += count;
+  };
+
+  constructor(
+    private readonly data: InMemoryRows,
+    private readonly o: MemoryReadOptions,
+  ) {
+    if (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1) throw new DojoError('USAGE', `batch size must be a whole number >= 1, got ${o.batchSize}`);
+    this.cursor = new PassCursor(data, o.cycle);
+    const alloc = (n: number): FloatArray => (o.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+    this.x = alloc(o.batchSize * NUM_FEATURES);
+    this.y = alloc(o.batchSize);
+  }
+
+  get stats(): Readonly<ReaderStats> {
+    return this.cursor.stats;
+  }
+
+  /** Starts over at the first row with zeroed counts (evaluation passes). */
+  rewind(): void {
+    this.cursor.rewind();
+    this.closed = false;
+  }
+
+  async next(): Promise<Batch | undefined> {
+    if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
+    this.segments = 0;
+    this.filled = 0;
+    const rows = this.cursor.take(this.o.batchSize, this.onSegment);
+    if (rows === 0) return undefined;
+    if (this.segments === 1) {
+      const { data } = this;
+      const c = Math.floor(this.first / data.chunkRows);
+      const off = this.first - c * data.chunkRows;
+      // One run inside one chunk, in float64: the chunk itself.
+      if (this.o.dtype === 'float64' && off + rows <= data.ys[c]!.length) {
+        return { x: data.xs[c]!.subarray(off * NUM_FEATURES, (off + rows) * NUM_FEATURES), y: data.ys[c]!.subarray(off, off + rows), rows, numFeatures: NUM_FEATURES };
+      }
+      this.copy(this.first, rows, 0);
+    }
+    const full = rows === this.o.batchSize;
+    return { x: full ? this.x : this.x.subarray(0, rows * NUM_FEATURES), y: full ? this.y : this.y.subarray(0, rows), rows, numFeatures: NUM_FEATURES };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-  }
-
-  /** A float64 batch lying inside one chunk, as views of it; undefined when it must be copied. */
-  private view(): Batch | undefined {
-    const { data, o } = this;
-    const start = this.pos;
-    if (start === data.rows) return undefined;
-    const c = Math.floor(start / data.chunkRows);
-    const off = start - c * data.chunkRows;
-    const take = Math.min(o.batchSize, data.rows - start);
-    // A short batch at the end of a pass is copied: the next pass (cycle) or the end (counts) follows.
-    if (take < o.batchSize || off + take > data.ys[c]!.length) return undefined;
-    this.pos += take;
-    this.countTo(this.pos - 1);
-    this.stats.rowsRead += take;
-    return { x: data.xs[c]!.subarray(off * NUM_FEATURES, (off + take) * NUM_FEATURES), y: data.ys[c]!.subarray(off, off + take), rows: take, numFeatures: NUM_FEATURES };
   }
 
   /** Copies rows [from, from + count) of the pass into the batch buffers at row `at`. */
@@ -191,19 +243,6 @@ export class MemoryBatchReader implements BatchReader {
       this.x.set(data.xs[c]!.subarray(off * NUM_FEATURES, (off + k) * NUM_FEATURES), (at + done) * NUM_FEATURES);
       this.y.set(data.ys[c]!.subarray(off, off + k), at + done);
       done += k;
-    }
-  }
-
-  /** Counts the skipped rows before row `last` (inclusive) and the marked rows up to it. */
-  private countTo(last: number): void {
-    const { skipAt, markAt } = this.data;
-    while (this.skipIdx < skipAt.length && skipAt[this.skipIdx]! <= last) {
-      this.skipIdx++;
-      this.stats.rowsSkipped++;
-    }
-    while (this.markIdx < markAt.length && markAt[this.markIdx]! <= last) {
-      this.markIdx++;
-      this.stats.rowsMarked++;
     }
   }
 }

@@ -8,7 +8,8 @@ import { MemoryBatchReader } from '../data/memory';
 import { openBatches } from '../data/reader';
 import type { S3Clients } from '../data/s3';
 import type { BadRowPolicy, BatchReader, DType } from '../data/types';
-import { fitPrep, type FittedPrep, type PrepFitCache, type PrepParams } from '../prep';
+import { fitPrep, PreparedReader, type FittedPrep, type Preparer, type PrepFitCache, type PrepParams } from '../prep';
+import { PreparedMemoryReader, prepareRows } from '../prep/prepared-rows';
 import { DEFAULT_SHARD_SIZE } from './defaults';
 
 /** One of a run's datasets. */
@@ -30,8 +31,11 @@ export interface TrainData {
   readonly hasTest: boolean;
   /** What messages call a dataset: the flag or variable that named it, and its glob. */
   label(role: DatasetRole): string;
-  /** This replica's batches of a dataset. */
-  open(role: DatasetRole, o: ReadOptions, signal?: AbortSignal): Promise<BatchReader>;
+  /**
+   * This replica's batches of a dataset; with `prep`, prepared by it (as a PreparedReader would, its
+   * counters included).
+   */
+  open(role: DatasetRole, o: ReadOptions, signal?: AbortSignal, prep?: Preparer): Promise<BatchReader>;
   /** The feature stages fitted on the training data (`o.policy` is the reader policy they need). */
   fit(p: PrepParams, o: Omit<ReadOptions, 'cycle'>, collective: Collective, signal?: AbortSignal): Promise<FittedPrep>;
 }
@@ -64,8 +68,10 @@ function globOf(g: DataGlobs, role: DatasetRole): string {
 /** The datasets streamed from storage on every read (memory does not grow with the data). */
 export function streamingData(g: DataGlobs): TrainData {
   const shardSize = g.shardSize ?? DEFAULT_SHARD_SIZE;
-  const open = (role: DatasetRole, o: ReadOptions): Promise<BatchReader> =>
-    openBatches({ glob: globOf(g, role), rank: o.rank, worldSize: o.worldSize, shardSize, batchSize: o.batchSize, dtype: g.dtype, onBadRow: o.policy, cycle: o.cycle, s3Endpoint: g.s3Endpoint, s3: g.s3 });
+  const open = async (role: DatasetRole, o: ReadOptions, _signal?: AbortSignal, prep?: Preparer): Promise<BatchReader> => {
+    const raw = await openBatches({ glob: globOf(g, role), rank: o.rank, worldSize: o.worldSize, shardSize, batchSize: o.batchSize, dtype: g.dtype, onBadRow: o.policy, cycle: o.cycle, s3Endpoint: g.s3Endpoint, s3: g.s3 });
+    return prep ? new PreparedReader(raw, prep) : raw;
+  };
   return {
     dtype: g.dtype,
     hasTest: g.test !== undefined,
@@ -85,9 +91,15 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
   const streaming = streamingData(g);
   const lookup = (role: DatasetRole, o: Pick<ReadOptions, 'rank' | 'worldSize' | 'policy'>, signal?: AbortSignal) =>
     cache.get({ glob: globOf(g, role), rank: o.rank, worldSize: o.worldSize, shardSize, onBadRow: o.policy, s3Endpoint: g.s3Endpoint, s3: g.s3 }, signal);
-  const open = async (role: DatasetRole, o: ReadOptions, signal?: AbortSignal): Promise<BatchReader> => {
-    const { rows } = await lookup(role, o, signal);
-    return rows ? new MemoryBatchReader(rows, { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle }) : streaming.open(role, o);
+  const open = async (role: DatasetRole, o: ReadOptions, signal?: AbortSignal, prep?: Preparer): Promise<BatchReader> => {
+    const { rows, identity } = await lookup(role, o, signal);
+    if (!rows) return streaming.open(role, o, signal, prep);
+    const read = { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle };
+    if (!prep) return new MemoryBatchReader(rows, read);
+    // Prepared once per feature set (fit) and dtype; past the budget, prepared batch by batch.
+    const what = `prepared ${g.dtype} ${JSON.stringify(prep.fitted)}`;
+    const prepared = identity === undefined ? undefined : await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
+    return prepared ? new PreparedMemoryReader(prepared, rows, read, prep) : new PreparedReader(new MemoryBatchReader(rows, read), prep);
   };
   return {
     dtype: g.dtype,

@@ -3,7 +3,7 @@ import type { Collective } from '../collective/collective';
 import { forward, type Model } from '../model';
 import { allocFloat } from '../model/network';
 import { DojoError } from '../../../lib/errors';
-import { PreparedReader, Preparer, readerPolicy } from '../prep';
+import { Preparer, readerPolicy } from '../prep';
 import type { BadRowPolicy, BatchReader } from '../data/types';
 import type { TrainData } from './data';
 
@@ -57,9 +57,8 @@ export class Evaluator {
   async run(signal?: AbortSignal): Promise<EvalResult> {
     const t0 = performance.now();
     const { model, collective, totals, preparer } = this;
-    const raw = await this.openPass(signal);
-    const reader: BatchReader = preparer ? new PreparedReader(raw, preparer) : raw;
     if (preparer) preparer.rowsDropped = 0;
+    const reader = await this.openPass(signal);
     totals.fill(0);
     let dataSeconds = performance.now() - t0;
     try {
@@ -80,12 +79,12 @@ export class Evaluator {
         totals[0] += sse;
         totals[1] += b.rows;
       }
-      totals[2] = raw.stats.rowsSkipped;
+      totals[2] = reader.stats.rowsSkipped;
       totals[3] = preparer?.rowsDropped ?? 0;
     } finally {
-      if (!rewindable(raw)) await raw.close();
+      if (!rewindable(reader)) await reader.close();
     }
-    const stats = { ...raw.stats };
+    const stats = { ...reader.stats };
     if (collective.worldSize > 1) await collective.allreduce(totals, 'sum');
     this.dataSeconds += dataSeconds / 1000;
     this.seconds += (performance.now() - t0) / 1000;
@@ -108,7 +107,8 @@ export class Evaluator {
       this.reader.rewind();
       return this.reader;
     }
-    const r = await this.data.open(this.role, { rank: this.collective.rank, worldSize: this.collective.worldSize, batchSize: this.model.hparams.batch_size, policy: this.policy, cycle: false }, signal);
+    const o = { rank: this.collective.rank, worldSize: this.collective.worldSize, batchSize: this.model.hparams.batch_size, policy: this.policy, cycle: false };
+    const r = await this.data.open(this.role, o, signal, this.preparer);
     if (rewindable(r)) this.reader = r;
     return r;
   }

@@ -1,8 +1,8 @@
 import { DojoError } from '../../../lib/errors';
-import type { BadRowPolicy, BatchReader } from '../data/types';
+import type { BadRowPolicy } from '../data/types';
 import { soloCollective, type Collective } from '../collective/collective';
 import { createModel, type HParams, type Model } from '../model';
-import { prepActive, PreparedReader, Preparer, preparedWidth, readerPolicy, type FittedPrep, type PrepParams } from '../prep';
+import { prepActive, Preparer, preparedWidth, readerPolicy, type FittedPrep, type PrepParams } from '../prep';
 import { streamingData, type DataGlobs, type TrainData } from './data';
 import { Evaluator, type EvalResult } from './evaluate';
 import { trainStep } from './step';
@@ -114,9 +114,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const policy = readerPolicy(stages, opts.onBadRow);
   let prep: FittedPrep | undefined;
   if (prepActive(stages)) prep = await timed('data', () => data.fit(stages, { ...replica, policy }, collective, opts.signal));
-  const raw = await timed('data', () => data.open('train', { ...replica, policy, cycle: true }, opts.signal));
   const preparer = prep ? new Preparer(prep, dtype, hp.batch_size) : undefined;
-  const reader: BatchReader = preparer ? new PreparedReader(raw, preparer) : raw;
+  const reader = await timed('data', () => data.open('train', { ...replica, policy, cycle: true }, opts.signal, preparer));
   const model = prep ? createModel({ ...hp, num_features: preparedWidth(prep.bins) }, dtype, { prep }) : createModel(hp, dtype);
   const val = new Evaluator(model, data, 'val', opts.onBadRow, collective);
   let pruned = false;
