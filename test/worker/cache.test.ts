@@ -1,52 +1,23 @@
 // The worker's data kept across trials (issue 20) against a real HPO service and tracking server on
 // 127.0.0.1: trials on cached data give the streaming path's results bit for bit, also past the
 // memory budget (said once); a file changed between two trials is read again.
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
-import { startHpoService } from '../../lib/hpo/service';
-import { TrackingClient, startTrackingServer } from '../../lib/tracking';
-import { synthesize } from '../../runtime/src/data';
+import { TrackingClient } from '../../lib/tracking';
 import { parseHParams, train } from '../../runtime/src/train';
 import { runWorker, trialHParams, type WorkerSettings } from '../../runtime/src/worker';
+import { startWorkerWorld, type WorkerWorld } from './fixture';
 
-let dir: string;
-let tracking: { url: string; close(): Promise<void> | void };
-let hpo: { url: string; close(): Promise<void> | void };
+let world: WorkerWorld;
 let settings: Omit<WorkerSettings, 'studyId'>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dojo-worker-cache-'));
-  await synthesize({ rows: 6000, parts: 3, out: join(dir, 'train'), seed: 5 });
-  await synthesize({ rows: 1500, parts: 1, out: join(dir, 'val'), seed: 6 });
-  tracking = await startTrackingServer({ storeDir: join(dir, 'tracking'), host: '127.0.0.1', port: 0 });
-  hpo = await startHpoService({ dbFile: join(dir, 'hpo.db'), host: '127.0.0.1', port: 0, trackingUri: tracking.url, log: () => undefined });
-  settings = {
-    trackingUri: tracking.url,
-    hpoUri: hpo.url,
-    jobId: 'job-cache',
-    group: '0',
-    replicas: 1,
-    trainGlob: join(dir, 'train', 'part-*.csv'),
-    valGlob: join(dir, 'val', 'part-*.csv'),
-    metric: 'val_rmse',
-    dtype: 'float64',
-    onBadRow: 'fail',
-    evalEvery: 10,
-    shardSize: 1000,
-    rendezvousTimeoutMs: 20_000,
-    lostTimeoutMs: 10_000,
-    patienceMs: 5_000,
-    maxConsecutiveFailures: 3,
-  };
+  world = await startWorkerWorld('dojo-worker-cache-', 6000, 3, 5);
+  settings = { ...world.settings, jobId: 'job-cache', shardSize: 1000 };
 });
-afterAll(async () => {
-  await hpo?.close();
-  await tracking?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => world?.close());
 
 /** The demo's kinds of trial: every feature set, a few steps each; the random sampler's params do not depend on results. */
 const SPACE = {
@@ -69,12 +40,12 @@ interface TrialOutcome {
 
 /** Runs a fresh 8-trial study with one worker; returns each trial's result and the worker's log. */
 async function study(name: string, over: Partial<WorkerSettings>): Promise<{ trials: TrialOutcome[]; log: string[] }> {
-  const client = new HpoClient(hpo.url);
+  const client = new HpoClient(world.hpoUrl);
   const s = await client.createStudy({ name, space: SPACE, sampler: { name: 'random', seed: 7 }, pruner: { name: 'none' }, maxTrials: 8, metric: 'val_rmse' });
   const log: string[] = [];
   const summary = await runWorker({ ...settings, ...over, studyId: String(s.id) }, (l) => log.push(l));
   expect(summary).toMatchObject({ trials: 8, failed: 0 });
-  const t = new TrackingClient(tracking.url);
+  const t = new TrackingClient(world.trackingUrl);
   const trials: TrialOutcome[] = [];
   for (const trial of (await client.getStudy(s.id)).trials) {
     const history = await t.getMetricHistory(trial.runId!, 'train_rmse');
@@ -100,7 +71,7 @@ describe('a worker\'s data kept across trials', () => {
   });
 
   it('reads a file again when it changed between two trials', async () => {
-    const client = new HpoClient(hpo.url);
+    const client = new HpoClient(world.hpoUrl);
     const space = { lr: { type: 'categorical', choices: [0.02] }, batch_size: { type: 'categorical', choices: [128] }, max_batches: { type: 'categorical', choices: [30] } };
     const s = await client.createStudy({ name: 'cache-changed', space, sampler: { name: 'random', seed: 1 }, pruner: { name: 'none' }, maxTrials: 2, metric: 'val_rmse' });
     const log: string[] = [];
@@ -108,7 +79,7 @@ describe('a worker\'s data kept across trials', () => {
     await runWorker({ ...settings, studyId: String(s.id), dataMemoryBytes: 256e6 }, (l) => {
       log.push(l);
       // Between the trials: the first has told its result, the second is not asked yet.
-      if (l.startsWith('[trial 0] time:')) appendFileSync(join(dir, 'val', 'part-00000.csv'), extra);
+      if (l.startsWith('[trial 0] time:')) appendFileSync(join(world.dir, 'val', 'part-00000.csv'), extra);
     });
     expect(log.some((l) => l.includes(`data cache: ${settings.valGlob} changed since it was read; reading it again`))).toBe(true);
     const [first, second] = (await client.getStudy(s.id)).trials;

@@ -1,37 +1,94 @@
 // In-memory rows after a fitted preparation, kept per feature set: later trials with the same
 // setting read prepared batches straight from memory instead of preparing every batch again.
 import { DojoError } from '../../../lib/errors';
-import { MemoryBatchReader, PassCursor, type InMemoryRows } from '../data/memory';
+import { PassCursor, type InMemoryRows } from '../data/memory';
 import { NUM_FEATURES } from '../data/schema';
 import type { Batch, BatchReader, DType, FloatArray, ReaderStats } from '../data/types';
 import { Preparer, sparseInputOf } from './apply';
 import { numericColumns, type FittedPrep } from './prep';
 
 /**
- * One pass of rows as a Preparer makes them, in the model's dtype: `x: [kept, numeric columns]`,
- * `y: [kept]`, with bins `hot: [kept, 4]`. Per raw row r, `keptBefore[r]` is the number of prepared
- * rows before it (a dropped row adds none) and `imputedBefore[r]` the feature values imputed before
- * it, so any window of raw rows maps to a run of prepared rows and its counts.
+ * One pass of rows as a Preparer makes them, in the model's dtype, prepared lazily in raw order
+ * (a chunk at a time, as far as some reader has got: a short trial prepares only what it reads):
+ * `x: [kept, numeric columns]`, `y: [kept]`, with bins `hot: [kept, 4]`. Per raw row r,
+ * `keptBefore[r]` is the number of prepared rows before it (a dropped row adds none) and
+ * `imputedBefore[r]` the feature values imputed before it, so any window of raw rows maps to a run
+ * of prepared rows and its counts. The arrays are allocated whole (untouched pages cost no memory).
  */
 export class PreparedRows {
+  /** Raw rows prepared so far (a multiple of the chunk size, or all). */
+  private upTo = 0;
+  private out = 0;
+  private readonly preparer: Preparer;
+  private readonly scratch: { x: FloatArray; y: FloatArray } | undefined;
+  private readonly nc: number;
+  private readonly perRow: number;
+
   constructor(
     readonly fitted: FittedPrep,
+    private readonly raw: InMemoryRows,
+    dtype: DType,
     readonly x: FloatArray,
     readonly y: FloatArray,
     readonly hot: Int32Array,
     readonly keptBefore: Float64Array,
     readonly imputedBefore: Float64Array,
-  ) {}
+  ) {
+    this.preparer = new Preparer(fitted, dtype, raw.chunkRows);
+    this.nc = numericColumns(fitted.bins).length;
+    this.perRow = sparseInputOf(fitted.bins)?.perRow ?? 0;
+    // Float32 models read rows rounded to float32, as a float32 stream would give them.
+    this.scratch = dtype === 'float32' ? { x: new Float32Array(raw.chunkRows * NUM_FEATURES), y: new Float32Array(raw.chunkRows) } : undefined;
+  }
 
-  /** Bytes held. */
+  /** Bytes held (reserved) for the whole pass. */
   get bytes(): number {
     return this.x.byteLength + this.y.byteLength + this.hot.byteLength + this.keptBefore.byteLength + this.imputedBefore.byteLength;
+  }
+
+  /** Prepares raw rows up to `end` (exclusive), so that keptBefore is known there. */
+  ensure(end: number): void {
+    while (this.upTo < end) this.prepareChunk();
+  }
+
+  private prepareChunk(): void {
+    const { raw, fitted, nc, perRow, keptBefore, imputedBefore } = this;
+    const c = Math.floor(this.upTo / raw.chunkRows);
+    let bx: FloatArray = raw.xs[c]!;
+    let by: FloatArray = raw.ys[c]!;
+    const rows = by.length;
+    if (this.scratch) {
+      this.scratch.x.set(bx);
+      this.scratch.y.set(by);
+      bx = this.scratch.x.subarray(0, rows * NUM_FEATURES);
+      by = this.scratch.y.subarray(0, rows);
+    }
+    const drop = fitted.missing === 'drop';
+    const impute = imputedBefore.length > 0;
+    const r0 = this.upTo;
+    // What the Preparer will do to each row, from its NaN features (only `mark` reading makes NaN).
+    for (let r = 0; r < rows; r++) {
+      let nan = 0;
+      for (let k = 0; k < NUM_FEATURES; k++) {
+        const v = bx[r * NUM_FEATURES + k]!;
+        if (v !== v) nan++;
+      }
+      keptBefore[r0 + r + 1] = keptBefore[r0 + r]! + (drop && nan > 0 ? 0 : 1);
+      if (impute) imputedBefore[r0 + r + 1] = imputedBefore[r0 + r]! + nan;
+    }
+    const p = this.preparer.apply({ x: bx, y: by, rows, numFeatures: NUM_FEATURES });
+    if (p.rows !== keptBefore[r0 + rows]! - keptBefore[r0]!) throw new DojoError('INTERNAL', `preparing rows ${r0}..: ${p.rows} kept, expected ${keptBefore[r0 + rows]! - keptBefore[r0]!}`);
+    this.x.set(p.x.subarray(0, p.rows * nc), this.out * nc);
+    this.y.set(p.y.subarray(0, p.rows), this.out);
+    if (perRow > 0) this.hot.set(p.sparse!.index.subarray(0, p.rows * perRow), this.out * perRow);
+    this.out += p.rows;
+    this.upTo += rows;
   }
 }
 
 /**
- * Prepares every row of `raw` once (what PreparedReader does batch by batch), asking `reserve` for
- * the memory first; undefined when refused. Rows are read as the model's dtype, as a stream would.
+ * A PreparedRows for `raw` (nothing prepared yet), asking `reserve` for the memory of the whole pass
+ * first; undefined when refused.
  */
 export async function prepareRows(raw: InMemoryRows, fitted: FittedPrep, dtype: DType, reserve: (bytes: number) => boolean): Promise<PreparedRows | undefined> {
   const n = raw.rows;
@@ -41,36 +98,7 @@ export async function prepareRows(raw: InMemoryRows, fitted: FittedPrep, dtype: 
   const impute = fitted.missing === 'mean';
   if (!reserve(n * (nc + 1) * elem + n * perRow * 4 + (n + 1) * 8 * (impute ? 2 : 1))) return undefined;
   const alloc = (k: number): FloatArray => (dtype === 'float32' ? new Float32Array(k) : new Float64Array(k));
-  const x = alloc(n * nc);
-  const y = alloc(n);
-  const hot = new Int32Array(n * perRow);
-  const keptBefore = new Float64Array(n + 1);
-  const imputedBefore = new Float64Array(impute ? n + 1 : 0);
-  const preparer = new Preparer(fitted, dtype, raw.chunkRows);
-  const reader = new MemoryBatchReader(raw, { batchSize: raw.chunkRows, dtype, cycle: false });
-  const drop = fitted.missing === 'drop';
-  let r0 = 0;
-  let out = 0;
-  for (let b = await reader.next(); b; b = await reader.next()) {
-    // What the Preparer will do to each row, from its NaN features (only `mark` reading makes NaN).
-    for (let r = 0; r < b.rows; r++) {
-      let nan = 0;
-      for (let k = 0; k < NUM_FEATURES; k++) {
-        const v = b.x[r * NUM_FEATURES + k]!;
-        if (v !== v) nan++;
-      }
-      keptBefore[r0 + r + 1] = keptBefore[r0 + r]! + (drop && nan > 0 ? 0 : 1);
-      if (impute) imputedBefore[r0 + r + 1] = imputedBefore[r0 + r]! + nan;
-    }
-    const p = preparer.apply(b);
-    if (p.rows !== keptBefore[r0 + b.rows]! - keptBefore[r0]!) throw new DojoError('INTERNAL', `preparing rows ${r0}..: ${p.rows} kept, expected ${keptBefore[r0 + b.rows]! - keptBefore[r0]!}`);
-    x.set(p.x.subarray(0, p.rows * nc), out * nc);
-    y.set(p.y.subarray(0, p.rows), out);
-    if (perRow > 0) hot.set(p.sparse!.index.subarray(0, p.rows * perRow), out * perRow);
-    out += p.rows;
-    r0 += b.rows;
-  }
-  return new PreparedRows(fitted, x.subarray(0, out * nc), y.subarray(0, out), hot.subarray(0, out * perRow), keptBefore, imputedBefore);
+  return new PreparedRows(fitted, raw, dtype, alloc(n * nc), alloc(n), new Int32Array(n * perRow), new Float64Array(n + 1), new Float64Array(impute ? n + 1 : 0));
 }
 
 /**
@@ -124,6 +152,7 @@ export class PreparedMemoryReader implements BatchReader {
       this.runs.length = 0;
       const rawRows = this.cursor.take(this.o.batchSize, this.onSegment);
       if (rawRows === 0) return undefined;
+      for (let i = 0; i < this.runs.length; i += 2) p.ensure(this.runs[i]! + this.runs[i + 1]!);
       let kept = 0;
       for (let i = 0; i < this.runs.length; i += 2) {
         const s = this.runs[i]!;
