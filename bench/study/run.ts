@@ -4,9 +4,9 @@
 // each run's wall time (worker spawn to exit) and, summed over its trials, the seconds in compute,
 // reading/parsing/preparing data, evaluation, HPO/tracking calls and the rest; then the medians,
 // the speed-up and compute's share of the time inside trials.
-// Run: npx tsx bench/study/run.ts [--base 2b9965f] [--repeats 3] [--rows 1000000] [--trials 20] [--parallel 2]
+// Run: npx tsx bench/study/run.ts [--base 2b9965f] [--repeats 3] [--rows 1000000] [--trials 20] [--parallel 2] [--only new|base] [--logs DIR]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { demoSpace } from '../../lib/cli/commands/demo/space';
@@ -25,11 +25,14 @@ const repeats = Number(flag('--repeats', '3'));
 const rows = Number(flag('--rows', '1000000'));
 const trials = Number(flag('--trials', '20'));
 const parallel = Number(flag('--parallel', '2'));
+const only = flag('--only', '');
+const logDir = flag('--logs', '') || undefined;
 const seed = 12;
 const log = (l: string): void => console.error(l);
 const load = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/.*load average/, 'load average');
 
 const root = resolve(import.meta.dirname, '../..');
+if (logDir) mkdirSync(logDir, { recursive: true });
 const base = baseTree(root, BASE, log);
 const next = newTree(root, log);
 const data = mkdtempSync(join(tmpdir(), 'dojo-study-data-'));
@@ -42,8 +45,8 @@ try {
   console.log('run  tree  commit        wall s  trials (c/p)  compute   data    eval  hpo+trk  other  in-trial  compute share  best');
   const results: SideResult[] = [];
   for (let r = 0; r < repeats; r++) {
-    for (const tree of r % 2 === 0 ? [base, next] : [next, base]) {
-      const s = await runSide(tree, setup, `bench-${tree.label}-${r}`);
+    for (const tree of (r % 2 === 0 ? [base, next] : [next, base]).filter((t) => !only || t.label === only)) {
+      const s = await runSide(tree, setup, `bench-${tree.label}-${r}`, logDir);
       results.push(s);
       const p = s.parts;
       console.log(
@@ -54,6 +57,7 @@ try {
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const of = (label: string) => results.filter((s) => s.tree.label === label);
+  if (only) process.exit(0);
   const wb = median(of('base').map((s) => s.wall));
   const wn = median(of('new').map((s) => s.wall));
   const share = median(of('new').map((s) => s.parts.compute / s.parts.trial));

@@ -2,7 +2,7 @@
 // that tree's CLI), the study created over HTTP, `parallel` worker processes of that tree timed from
 // spawn to exit, and the per-trial time lines of their logs summed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HpoClient } from '../../lib/hpo/client';
@@ -65,8 +65,8 @@ function stop(p: ChildProcess): Promise<void> {
   });
 }
 
-/** Runs the study once on `tree` and returns its wall time and summed trial parts. */
-export async function runSide(tree: Tree, setup: StudySetup, name: string): Promise<SideResult> {
+/** Runs the study once on `tree` and returns its wall time and summed trial parts (the workers' logs kept in logDir). */
+export async function runSide(tree: Tree, setup: StudySetup, name: string, logDir?: string): Promise<SideResult> {
   const dir = mkdtempSync(join(tmpdir(), `dojo-study-${tree.label}-`));
   const procs: ChildProcess[] = [];
   try {
@@ -93,6 +93,7 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string): Prom
       }),
     );
     const wall = (performance.now() - t0) / 1000;
+    if (logDir) logs.forEach((l, g) => writeFileSync(join(logDir, `${name}.worker${g}.log`), l));
     const parts: Parts = { compute: 0, data: 0, eval: 0, calls: 0, other: 0, trial: 0 };
     for (const line of logs.join('\n').split('\n')) {
       const m = TIME.exec(line);

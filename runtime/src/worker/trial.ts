@@ -60,6 +60,7 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
     // The run's bookkeeping goes out while the trial trains; it is awaited before the tell.
     const bookkeeping = run ? trackTrialStart(t, run, hparams) : undefined;
     bookkeeping?.catch(() => undefined);
+    const logModel = modelLoggerFor(t.tracking, trial.runId);
     const decision = new Float64Array(1);
     const result = await train({
       data: t.data.forTrial(),
@@ -69,8 +70,9 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
       // Pruning needs intermediate values: by default five evaluations per trial.
       evalEvery: s.evalEvery ?? Math.max(1, Math.round(hparams.max_batches / 5)),
       signal: t.signal,
-      // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best).
-      onTrained: rank0 ? modelLoggerFor(t.tracking, trial.runId) : undefined,
+      // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best);
+      // the run's last metrics are delivered meanwhile.
+      onTrained: rank0 ? (model, r) => Promise.all([logModel?.(model, r), run?.finish(r, false)]).then(() => undefined) : undefined,
       ...(run ? { onMetrics: run.onMetrics } : {}),
       onEval: async (step: number, valRmse: number) => {
         lastEval = valRmse;
@@ -94,7 +96,6 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
       throw new DojoError('BAD_DATA', `the trial produced no finite ${s.metric} (got ${final}); check the data and the learning rate`);
     }
     if (bookkeeping) await call(() => bookkeeping);
-    if (run) await call(() => run.finish(result, false));
     if (rank0) await call(() => t.patient(() => t.hpo.tell(s.studyId, trial.number, result.pruned ? 'pruned' : 'complete', final)));
     t.log(formatTimes(result, calls, (performance.now() - t0) / 1000 + t.askSeconds));
     return result.pruned ? 'pruned' : 'complete';
