@@ -82,15 +82,25 @@ export function streamingData(g: DataGlobs): TrainData {
 }
 
 /**
- * The datasets read through a process's cache: each replica shard is parsed once and then served
- * from memory (past the cache's budget it is streamed, with the same batches); fits of the feature
- * stages are kept per setting and training data.
+ * The datasets of one run read through a process's cache: each replica shard is parsed once and
+ * then served from memory (past the cache's budget it is streamed, with the same batches); the
+ * feature stages' fitting statistics are kept per training data. Make one per run: it checks the
+ * objects' versions once.
  */
 export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache): TrainData {
   const shardSize = g.shardSize ?? DEFAULT_SHARD_SIZE;
   const streaming = streamingData(g);
-  const lookup = (role: DatasetRole, o: Pick<ReadOptions, 'rank' | 'worldSize' | 'policy'>, signal?: AbortSignal) =>
-    cache.get({ glob: globOf(g, role), rank: o.rank, worldSize: o.worldSize, shardSize, onBadRow: o.policy, s3Endpoint: g.s3Endpoint, s3: g.s3 }, signal);
+  // One look (a listing: the objects' versions) per dataset and reading for the life of this TrainData (a trial).
+  const looked = new Map<string, ReturnType<DatasetCache['get']>>();
+  const lookup = (role: DatasetRole, o: Pick<ReadOptions, 'rank' | 'worldSize' | 'policy'>, signal?: AbortSignal) => {
+    const key = JSON.stringify([role, o.rank, o.worldSize, o.policy]);
+    let found = looked.get(key);
+    if (!found) {
+      found = cache.get({ glob: globOf(g, role), rank: o.rank, worldSize: o.worldSize, shardSize, onBadRow: o.policy, s3Endpoint: g.s3Endpoint, s3: g.s3 }, signal);
+      looked.set(key, found);
+    }
+    return found;
+  };
   const open = async (role: DatasetRole, o: ReadOptions, signal?: AbortSignal, prep?: Preparer): Promise<BatchReader> => {
     const { rows, identity } = await lookup(role, o, signal);
     if (!rows) return streaming.open(role, o, signal, prep);
