@@ -23,6 +23,19 @@ export interface DojoConfig {
   readonly spot: boolean;
   /** AWS region (AWS only). */
   readonly region?: string;
+  /**
+   * An existing MLflow tracking server the dojo uses instead of its own (`dojo init --tracking-uri`):
+   * no embedded server is started locally, no tracking service deployed on AWS.
+   */
+  readonly trackingUri?: string;
+}
+
+/** Which tracking server a dojo uses: its embedded one (local), its own MLflow (AWS), or an existing one. */
+export type TrackingServerKind = 'embedded' | 'mlflow' | 'external';
+
+/** The tracking server kind of a dojo's config. */
+export function trackingServerKind(cfg: Pick<DojoConfig, 'provider' | 'trackingUri'>): TrackingServerKind {
+  return cfg.trackingUri ? 'external' : cfg.provider === 'local' ? 'embedded' : 'mlflow';
 }
 
 /** Options of `dojo init`. */
@@ -37,6 +50,8 @@ export interface InitOptions {
   readonly spot?: boolean;
   /** @default - the SDK's default region (AWS only) */
   readonly region?: string;
+  /** @default - the dojo runs its own tracking server */
+  readonly trackingUri?: string;
 }
 
 /** A dojo as `dojo inspect` shows it (the KEY=VALUE lines). */
@@ -47,6 +62,8 @@ export interface DojoInfo {
   /** Address of the manager (127.0.0.1 locally), absent while inactive. */
   readonly managerIp?: string;
   readonly trackingUri?: string;
+  /** Which tracking server that is (DOJO_TRACKING_SERVER). */
+  readonly trackingServer?: TrackingServerKind;
   readonly hpoUri?: string;
   /** Worker processes or tasks running now. */
   readonly workers: number;

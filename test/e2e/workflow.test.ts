@@ -21,7 +21,7 @@ async function study(dojo: string, numRuns: number, parallel: number, replicas: 
   expect(job).toMatch(/^job-[0-9a-f]{8}$/);
   const space = box.file(`space-${job}.json`, tinySpace());
   await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', String(numRuns), '--parallel', String(parallel), '--seed', '7']);
-  await box.ok(['job', 'start', job, '--replicas', String(replicas), '-e', 'KAEN_OSDS_TRAIN_GLOB', data.train, '-e', `DOJO_VAL_GLOB=${data.val}`, '-e', 'DOJO_SHARD_SIZE', '500']);
+  await box.ok(['job', 'start', job, '--replicas', String(replicas), '-e', 'KAEN_OSDS_TRAIN_GLOB', data.train, '-e', `DOJO_VAL_GLOB=${data.val}`, '-e', 'DOJO_SHARD_SIZE', '500', '-e', 'DOJO_LOG_EVERY_N_STEPS', '5']);
   const wait = await box.run(['job', 'wait', job, '--interval', '300'], 240_000);
   expect(wait.stderr).toMatch(/trials \d+\/\d+ done/);
   expect(wait.code, wait.stdout + wait.stderr).toBe(0);

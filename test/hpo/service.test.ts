@@ -44,6 +44,17 @@ describe('HPO API v1: bad input is 4xx, never 500', () => {
     const log = await post('/api/v1/studies', JSON.stringify({ name: 'a', space: { lr: { type: 'float', low: 0, high: 1, log: true } } }));
     expect(log.json.error).toBe('space.lr.low: must be > 0 when log is true');
     for (const raw of ['{bad', '', 'null', '"x"']) expect((await post('/api/v1/studies', raw)).status).toBe(400);
+    // Space keys become MLflow params of every trial's run: a name MLflow refuses is refused here.
+    const float = { type: 'float', low: 0.1, high: 1 };
+    for (const key of ['lr(log)', 'a/../b', '/abs', '..', `${'k'.repeat(251)}`, 'lr:1', 'é?']) {
+      const r = await post('/api/v1/studies', JSON.stringify({ name: 'keys', space: { x: float, [key]: float } }));
+      expect(r.status, key).toBe(400);
+      expect(r.json.path, key).toBe(`space.${key}`);
+      expect(String(r.json.error), key).toBe(`space.${key}: '${key}' is not a valid MLflow parameter name: use letters, digits, _ - . / and spaces (at most 250; no '..', '//' or leading '/')`);
+    }
+    for (const key of ['lr', 'layer 1/units', 'drop-out.rate', 'neurons_l0']) {
+      expect((await post('/api/v1/studies', JSON.stringify({ name: `ok-${key.replace(/\W/g, '')}`, space: { [key]: float } }))).status, key).toBe(201);
+    }
   });
 
   it('answers 404 for unknown studies and trials, 400 for bad report/tell bodies, 409 for a finished trial', async () => {

@@ -35,7 +35,7 @@ describe('worker loop', () => {
       maxTrials: 3,
       metric: 'val_rmse',
     });
-    const summary = await runWorker({ ...settings, studyId: String(study.id), replicas: 1, group: '0' }, log);
+    const summary = await runWorker({ ...settings, studyId: String(study.id), replicas: 1, group: '0', logEveryNSteps: 7 }, log);
     expect(summary).toEqual({ trials: 3, complete: 3, pruned: 0, failed: 0 });
     const detail = await client.getStudy(study.id);
     expect(detail.state).toBe('finished');
@@ -46,7 +46,8 @@ describe('worker loop', () => {
       expect(run.info.status).toBe('FINISHED');
       expect(run.data.metrics?.find((m) => m.key === 'val_rmse')?.value).toBeCloseTo(trial.value!, 9);
       expect(run.data.params?.find((p) => p.key === 'num_hidden_neurons')?.value).toBe(JSON.stringify(Array(trial.params.layers).fill(trial.params.neurons)));
-      expect((await t.getMetricHistory(trial.runId!, 'train_rmse')).map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      // The logging policy: every 7th step and the last one (DOJO_LOG_EVERY_N_STEPS=7).
+      expect((await t.getMetricHistory(trial.runId!, 'train_rmse')).map((m) => m.step)).toEqual([7, 14, 21, 28, 30]);
       expect((await t.getMetricHistory(trial.runId!, 'val_rmse')).map((m) => m.step)).toEqual([10, 20, 30]);
     }
   });

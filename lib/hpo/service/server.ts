@@ -53,6 +53,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       const { rebuildFromTracking } = await import('../tracking/rebuild');
       const r = await rebuildFromTracking(opts.trackingUri, store);
       if (r.studies > 0) log(`rebuilt ${r.studies} studies (${r.trials} trials) from tracking at ${opts.trackingUri}`);
+      for (const k of r.skipped) log(`could not rebuild study ${k.study} (parent run ${k.runId}) from tracking: ${k.reason}`);
     } catch (e) {
       log(`could not rebuild studies from tracking at ${opts.trackingUri}: ${(e as Error).message}`);
     }

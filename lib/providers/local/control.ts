@@ -5,6 +5,7 @@ import type { DojoStatus, ProgressFn } from '../provider';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type DojoLayout, type ManagerInfo } from './layout';
 import { isOurs, spawnDetached, terminate, type CliCommand, type ProcRecord } from './process';
+import { TrackingClient } from '../../tracking/client';
 
 /** The marker a manager's command line carries (its dojo folder). */
 export function managerMarker(l: DojoLayout): string {
@@ -25,7 +26,8 @@ export async function answers(url: string, timeoutMs = 1500): Promise<boolean> {
 /** True when both services of the manager answer. */
 export async function healthy(info: ManagerInfo, timeoutMs = 1500): Promise<boolean> {
   const [t, h] = await Promise.all([
-    answers(`${info.trackingUri}/health`, timeoutMs),
+    // Through the tracking client: an existing MLflow may want MLflow's auth variables.
+    new TrackingClient(info.trackingUri, { timeoutMs, retries: 0 }).health(),
     answers(`${info.hpoUri}/health`, timeoutMs),
   ]);
   return t && h;

@@ -69,7 +69,7 @@ export async function startLocalJob(
         DOJO_METRIC: hpo.metric,
         DOJO_WORKER_STATUS_FILE: statusFile,
         // The dojo's servers require its token: DOJO_TOKEN for the HPO client, MLflow's variable for tracking.
-        ...(manager.token ? { DOJO_TOKEN: manager.token, MLFLOW_TRACKING_TOKEN: manager.token } : {}),
+        ...(manager.token ? { DOJO_TOKEN: manager.token, ...(manager.trackingExternal ? {} : { MLFLOW_TRACKING_TOKEN: manager.token }) } : {}),
       };
       const args = ['worker', 'run', '--dir', l.dir, '--job', job.id, '--group', String(g), '--replica', String(r)];
       const pid = spawnDetached(cli, args, log, env);
@@ -106,7 +106,7 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
       const reason = `worker g${proc.group}/r${proc.replica} (pid ${proc.pid}) died during trial ${trial.number}`;
-      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason, manager.token);
+      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason, manager.trackingExternal ? undefined : manager.token);
       try {
         await client.tell(job.run.studyId, trial.number, 'fail');
       } catch {

@@ -5,6 +5,7 @@ import type {
   DojoConfig, DojoInfo, DojoSummary, HpoSettings, InitOptions, JobInfo, JobLogsOptions, JobProgress,
   JobRecord, ProgressFn, Provider, RemoveResult, StartJobOptions, WaitJobOptions,
 } from '../provider';
+import { trackingServerKind } from '../provider';
 import {
   createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readDojoToken, saveDojoConfig, saveJob,
 } from '../state';
@@ -53,6 +54,7 @@ export class LocalProvider implements Provider {
       workerInstanceType: options.workerInstanceType ?? 't3.xlarge',
       maxWorkers: options.maxWorkers ?? 8,
       spot: options.spot ?? false,
+      ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
     };
     saveDojoConfig(this.home, cfg);
     return cfg;
@@ -112,7 +114,8 @@ export class LocalProvider implements Provider {
       provider: 'local',
       status,
       managerIp: up ? '127.0.0.1' : undefined,
-      trackingUri: up ? m.info?.trackingUri : undefined,
+      trackingUri: up ? m.info?.trackingUri : cfg.trackingUri,
+      trackingServer: trackingServerKind(cfg),
       hpoUri: up ? m.info?.hpoUri : undefined,
       workers,
       costPerHour: 0,

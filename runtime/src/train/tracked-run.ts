@@ -1,7 +1,7 @@
 // The tracking side of one training run, written once for `dojo train` (its own run) and the worker
 // (a trial's run, which the HPO service created and ends): params, per-step metrics, end metrics,
 // the datasets, and FAILED with the reason on error.
-import { MetricLogger } from '../../../lib/tracking/metric-logger';
+import { MetricLogger, type MetricLoggerResult } from '../../../lib/tracking/metric-logger';
 import type { TrackingClient } from '../../../lib/tracking/client';
 import type { DatasetInput } from '../../../lib/tracking/types';
 import { train, type TrainOptions, type TrainResult } from './train';
@@ -12,6 +12,13 @@ export interface TrackedRunOptions {
   readonly onWarning?: (message: string) => void;
   /** Wraps each call whose failure would fail the run (e.g. retries while the manager restarts). @default - call once */
   readonly retry?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * The run's logger when its owner delivers in the background (a worker's MetricDeliveries): this
+   * run then never closes it. @default - a logger of its own, closed when the run ends
+   */
+  readonly logger?: MetricLogger;
+  /** What closing its own logger left undelivered (kept in a spill file), to say so. */
+  readonly onClosed?: (r: MetricLoggerResult) => void;
 }
 
 /** Run-level figures logged at the last step when a run ends well. */
@@ -25,12 +32,14 @@ const MAX_TAG = 5000;
 
 /**
  * One run in a tracking server, as a training run fills it. Metrics go through one MetricLogger
- * (buffered, never blocking the training loop); `onMetrics` is the only place train()'s per-step
- * metrics become logger calls, so a logging policy plugs in there.
+ * (buffered; it slows the loop down only when the server falls behind: backpressure); `onMetrics`
+ * is the only place train()'s metrics become logger calls (which steps: train()'s MetricsPolicy).
  */
 export class TrackedRun {
   private readonly logger: MetricLogger;
+  private readonly ownLogger: boolean;
   private readonly retry: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly onClosed: (r: MetricLoggerResult) => void;
   private failed = false;
 
   constructor(
@@ -38,13 +47,16 @@ export class TrackedRun {
     readonly runId: string,
     opts: TrackedRunOptions = {},
   ) {
-    this.logger = new MetricLogger(client, runId, { onWarning: opts.onWarning });
+    this.ownLogger = !opts.logger;
+    this.logger = opts.logger ?? new MetricLogger(client, runId, { onWarning: opts.onWarning });
     this.retry = opts.retry ?? ((fn) => fn());
+    this.onClosed = opts.onClosed ?? (() => undefined);
   }
 
-  /** train()'s onMetrics: every finite value of a step, logged at that step. */
-  readonly onMetrics = (step: number, metrics: Readonly<Record<string, number>>): void => {
+  /** train()'s onMetrics: every finite value of a step, logged at that step; resolves when the logger can take more. */
+  readonly onMetrics = (step: number, metrics: Readonly<Record<string, number>>): Promise<void> => {
     for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) this.logger.log(k, v, step);
+    return this.logger.backpressure() ?? Promise.resolve();
   };
 
   /**
@@ -87,13 +99,13 @@ export class TrackedRun {
   }
 
   /**
-   * A run that trained: the run-level figures at its last step, then every metric delivered (or
-   * given up on after the logger's timeout). `end`: also mark it FINISHED (a trial's run is ended
-   * by the HPO service when told).
+   * A run that trained: the run-level figures at its last step, then (own logger) every metric
+   * delivered or kept in a spill file. `end`: also mark it FINISHED (a trial's run is ended by the
+   * HPO service when told).
    */
   async finish(result: TrainResult, end: boolean): Promise<void> {
     for (const k of END_METRICS) this.logger.log(k, result[k], result.steps);
-    await this.logger.close();
+    if (this.ownLogger) this.onClosed(await this.logger.close());
     if (end) await this.retry(() => this.client.updateRun(this.runId, { status: 'FINISHED', endTime: Date.now() }));
   }
 
@@ -101,7 +113,7 @@ export class TrackedRun {
   async fail(reason: string): Promise<void> {
     if (this.failed) return;
     this.failed = true;
-    await this.logger.close().catch(() => undefined);
+    if (this.ownLogger) await this.logger.close().then(this.onClosed, () => undefined);
     await this.retry(() => this.client.setTag(this.runId, FAILURE_REASON_TAG, reason.slice(0, MAX_TAG))).catch(() => undefined);
     await this.retry(() => this.client.updateRun(this.runId, { status: 'FAILED', endTime: Date.now() })).catch(() => undefined);
   }

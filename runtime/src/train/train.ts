@@ -6,6 +6,7 @@ import { prepActive, Preparer, preparedWidth, readerPolicy, type FittedPrep, typ
 import { streamingData, type DataGlobs, type TrainData } from './data';
 import { Evaluator, type EvalResult } from './evaluate';
 import { trainStep } from './step';
+import { MetricsPolicy } from './metrics-policy';
 
 import { DEFAULT_SHARD_SIZE } from './defaults';
 
@@ -34,8 +35,13 @@ export interface TrainRunOptions {
   /** Evaluate on the validation set every this many steps and call onEval. @default - only at the end */
   readonly evalEvery?: number;
   onProgress?(p: TrainProgress): void;
-  /** Per-step metrics (train_mse, train_rmse, rows_per_sec, ...); rank 0 only. */
-  onMetrics?(step: number, metrics: Record<string, number>): void;
+  /**
+   * Metrics to log (train_mse, train_rmse, rows_per_sec, ... at the steps `metricsPolicy` picks; val_rmse
+   * at evaluations; the final ones); rank 0 only. A returned promise is awaited: backpressure.
+   */
+  onMetrics?(step: number, metrics: Record<string, number>): void | Promise<void>;
+  /** Which steps' training metrics go to onMetrics. @default every 50 steps and the last (MetricsPolicy) */
+  readonly metricsPolicy?: MetricsPolicy;
   /** Intermediate validation RMSE, on every replica (it may use the collective); 'prune' stops training. */
   onEval?(step: number, valRmse: number): Promise<'continue' | 'prune'>;
   /** Rank 0 only: the trained model and its result, before train() returns (e.g. to save the model file). */
@@ -122,6 +128,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let steps = 0;
   let rowsTrained = 0;
   let trainMse = NaN;
+  const metricsPolicy = opts.metricsPolicy ?? new MetricsPolicy();
+  // The last step's training metrics when the policy did not log that step (stopped early): logged after the loop.
+  let unlogged: { step: number; metrics: Record<string, number> } | undefined;
   try {
     if (collective.worldSize > 1) await collective.broadcast(model.params, 0);
     for (let step = 1; step <= hp.max_batches; step++) {
@@ -138,18 +147,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       steps = step;
       const rowsPerSec = rowsTrained / time.compute;
       if (rank0) {
-        opts.onMetrics?.(step, { train_mse: trainMse, train_rmse: Math.sqrt(trainMse), rows_per_sec: rowsPerSec, train_steps_per_sec: step / time.compute });
+        const metrics = { train_mse: trainMse, train_rmse: Math.sqrt(trainMse), rows_per_sec: rowsPerSec, train_steps_per_sec: step / time.compute };
+        unlogged = metricsPolicy.logs(step, hp.max_batches) ? undefined : { step, metrics };
+        if (!unlogged) await opts.onMetrics?.(step, metrics);
         opts.onProgress?.({ phase: 'train', step, steps: hp.max_batches, rowsPerSec, trainRmse: Math.sqrt(trainMse), seconds: (performance.now() - t0) / 1000 });
       }
       if (evalEvery > 0 && step % evalEvery === 0 && step < hp.max_batches) {
         const v = await val.run(opts.signal);
-        if (rank0) opts.onMetrics?.(step, { val_rmse: v.rmse });
+        if (rank0) await opts.onMetrics?.(step, { val_rmse: v.rmse });
         if (opts.onEval && (await timed('hooks', () => opts.onEval!(step, v.rmse))) === 'prune') {
           pruned = true;
           break;
         }
       }
     }
+    if (unlogged) await opts.onMetrics?.(unlogged.step, unlogged.metrics);
   } finally {
     await reader.close();
   }
@@ -194,7 +206,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     time,
   };
   if (rank0) {
-    opts.onMetrics?.(steps, {
+    await opts.onMetrics?.(steps, {
       val_rmse: result.val_rmse,
       ...(result.test_rmse !== undefined ? { test_rmse: result.test_rmse } : {}),
       rows_skipped: result.rows_skipped,

@@ -5,6 +5,7 @@
 // (or a lost replica) the replicas meet again at the next rendezvous.
 import { HpoClient } from '../../../lib/hpo/client';
 import { TrackingClient } from '../../../lib/tracking/client';
+import { MetricDeliveries } from '../../../lib/tracking/metric-deliveries';
 import type { Collective } from '../collective/collective';
 import { soloCollective } from '../collective/collective';
 import { rendezvousViaHpo } from '../collective';
@@ -20,6 +21,8 @@ export interface WorkerSummary {
   complete: number;
   pruned: number;
   failed: number;
+  /** Metric points not delivered to tracking by the time the worker ended (kept in spill files); absent when none. */
+  metricsUndelivered?: number;
 }
 
 /** What a worker gets from its process besides its settings. */
@@ -28,10 +31,27 @@ export interface WorkerDeps {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Runs the loop until the study has no trial left (or signal aborts); returns what it did. */
+/**
+ * Runs the loop until the study has no trial left (or signal aborts); returns what it did. Metrics
+ * go out in the background; at the end the worker waits up to metricsDrainMs for them and counts
+ * what is left (kept in spill files, which the next worker replays).
+ */
 export async function runWorker(s: WorkerSettings, log: (line: string) => void, signal?: AbortSignal, deps: WorkerDeps = {}): Promise<WorkerSummary> {
-  const hpo = new HpoClient(s.hpoUri);
   const tracking = s.trackingUri ? new TrackingClient(s.trackingUri) : undefined;
+  const deliveries = tracking ? new MetricDeliveries(tracking, { spillDir: s.metricsSpillDir, log }) : undefined;
+  deliveries?.replay();
+  let summary: WorkerSummary | undefined;
+  try {
+    summary = await runTrials(s, log, tracking, deliveries, signal, deps);
+    return summary;
+  } finally {
+    const totals = await deliveries?.drain(s.metricsDrainMs ?? 120_000);
+    if (summary && totals?.undelivered) summary.metricsUndelivered = totals.undelivered;
+  }
+}
+
+async function runTrials(s: WorkerSettings, log: (line: string) => void, tracking: TrackingClient | undefined, deliveries: MetricDeliveries | undefined, signal: AbortSignal | undefined, deps: WorkerDeps): Promise<WorkerSummary> {
+  const hpo = new HpoClient(s.hpoUri);
   const data = new WorkerData(s, deps.env ?? process.env, log);
   const summary: WorkerSummary = { trials: 0, complete: 0, pruned: 0, failed: 0 };
   const patient = <T>(fn: () => Promise<T>) => withPatience(fn, s.patienceMs, () => log('manager not answering; retrying'));
@@ -64,7 +84,7 @@ export async function runWorker(s: WorkerSettings, log: (line: string) => void, 
       }
       summary.trials++;
       const number = trial.number;
-      const outcome = await runTrial({ s, hpo, tracking, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds });
+      const outcome = await runTrial({ s, hpo, tracking, deliveries, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds });
       summary[outcome]++;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (outcome === 'failed' && s.replicas > 1) {

@@ -5,6 +5,8 @@
 import { DojoError } from '../../../lib/errors';
 import type { HpoClient } from '../../../lib/hpo/client';
 import type { TrackingClient } from '../../../lib/tracking/client';
+import type { MetricDeliveries } from '../../../lib/tracking/metric-deliveries';
+import { MetricsPolicy } from '../train/metrics-policy';
 import type { Collective } from '../collective/collective';
 import { modelLoggerFor } from '../model-file/mlflow';
 import { featureSetId } from '../prep/feature-set';
@@ -24,6 +26,8 @@ export interface TrialContext {
   readonly s: WorkerSettings;
   readonly hpo: HpoClient;
   readonly tracking?: TrackingClient;
+  /** Delivers the trials' metrics in the background (the trial is told without waiting for them). */
+  readonly deliveries?: MetricDeliveries;
   readonly data: WorkerData;
   readonly collective: Collective;
   readonly trial: GroupTrial;
@@ -40,7 +44,9 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
   const t0 = performance.now();
   const rank0 = collective.rank === 0;
   writeStatus(s.statusFile, trial.number, trial.runId);
-  const run = rank0 && t.tracking && trial.runId ? new TrackedRun(t.tracking, trial.runId, { retry: t.patient, onWarning: (m) => t.log(`tracking: ${m}`) }) : undefined;
+  const label = `[trial ${trial.number}] metrics:`;
+  const logger = rank0 && t.deliveries && trial.runId ? t.deliveries.logger(trial.runId, label) : undefined;
+  const run = rank0 && t.tracking && trial.runId ? new TrackedRun(t.tracking, trial.runId, { retry: t.patient, onWarning: (m) => t.log(`tracking: ${m}`), ...(logger ? { logger } : {}) }) : undefined;
   let calls = t.askSeconds;
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     const c0 = performance.now();
@@ -70,8 +76,9 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
       // Pruning needs intermediate values: by default five evaluations per trial.
       evalEvery: s.evalEvery ?? Math.max(1, Math.round(hparams.max_batches / 5)),
       signal: t.signal,
+      metricsPolicy: new MetricsPolicy(s.logEveryNSteps),
       // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best);
-      // the run's last metrics are delivered meanwhile.
+      // the run's last metrics are queued (MetricDeliveries delivers them without holding up the tell).
       onTrained: rank0 ? (model, r) => Promise.all([logModel?.(model, r), run?.finish(r, false)]).then(() => undefined) : undefined,
       ...(run ? { onMetrics: run.onMetrics } : {}),
       onEval: async (step: number, valRmse: number) => {
@@ -108,6 +115,7 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
     }
     return 'failed';
   } finally {
+    if (logger) t.deliveries?.release(logger, label);
     if (beat) clearInterval(beat);
     writeStatus(s.statusFile, null);
   }

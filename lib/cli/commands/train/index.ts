@@ -4,6 +4,9 @@ import { TrackingClient } from '../../../tracking/client';
 import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import { S3Clients } from '../../../../runtime/src/data/s3';
 import { TrackedRun } from '../../../../runtime/src/train/tracked-run';
+import { MetricsPolicy } from '../../../../runtime/src/train/metrics-policy';
+import { replaySpilledMetrics } from '../../../tracking/metric-replay';
+import type { MetricLoggerResult } from '../../../tracking/metric-logger';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
 import { parseHParams, train, type HParams, type TrainOptions } from '../../../../runtime/src/train';
@@ -24,6 +27,8 @@ export interface TrainCommandOptions {
   replicas: number;
   shardSize: number;
   save?: string;
+  /** @default 50 */
+  logEveryNSteps?: number;
 }
 
 /** Reads --hparams: inline JSON (starts with `{`) or a JSON file. */
@@ -86,9 +91,12 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     const client = new TrackingClient(trackingUri);
     const experimentId = await client.getOrCreateExperiment('dojo-train');
     const created = await client.createRun({ experimentId, runName: `train-${new Date().toISOString().slice(0, 19)}`, tags: { 'dojo.command': 'train' } });
-    run = new TrackedRun(client, created.info.run_id, { onWarning: (m) => ctx.io.err(`tracking: ${m}`) });
+    run = new TrackedRun(client, created.info.run_id, { onWarning: (m) => ctx.io.err(`tracking: ${m}`), onClosed: (r) => reportUndelivered(r, ctx) });
     await run.logParams(runParams(hparams, opts, collective.worldSize));
     await run.logDatasets(datasetInputs(globs, undefined, s3), (m) => ctx.io.err(`train: ${m}`));
+    // Points an earlier run could not deliver to this server go first (bounded: never holds up training long).
+    const replayed = await replaySpilledMetrics(client, { timeoutMs: 10_000 });
+    if (replayed.files > 0) ctx.io.err(`train: replayed ${replayed.delivered} metric points that earlier runs could not deliver (${replayed.undelivered} still undelivered)`);
     ctx.io.err(`train: tracking run ${run.runId} at ${trackingUri}`);
   }
   let lastLine = 0;
@@ -100,6 +108,7 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
     shardSize: opts.shardSize,
     s3,
     collective,
+    metricsPolicy: new MetricsPolicy(opts.logEveryNSteps),
     onTrained: opts.save || run ? (model, r) => saveTrainedModel(model, r, opts.save, run?.client, run?.runId, ctx) : undefined,
     onProgress: (p) => {
       if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
@@ -121,4 +130,14 @@ async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: Comma
   await run?.finish(result, true);
   ctx.io.out(formatTrainResult(result));
   return 0;
+}
+
+/** Says what the tracking server did not get (the points are in a spill file a later worker or train replays). */
+function reportUndelivered(r: MetricLoggerResult, ctx: CommandContext): void {
+  if (r.undelivered === 0) return;
+  ctx.io.err(
+    `train: ${r.undelivered} metric points were not delivered to tracking` +
+      (r.spillFile ? `; ${r.pending} are kept in ${r.spillFile} and replayed by the next dojo train or worker with this tracking server` : '') +
+      (r.rejected ? `; ${r.rejected} were refused by the server` : ''),
+  );
 }
