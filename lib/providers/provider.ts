@@ -109,8 +109,8 @@ export interface HpoSettings {
   readonly numRuns: number;
   /** Trials run at the same time (worker groups). @default 1 */
   readonly parallel: number;
-  /** @default 'tpe' */
-  readonly sampler: 'tpe' | 'random' | 'grid';
+  /** @default 'auto' */
+  readonly sampler: 'auto' | 'gp' | 'tpe' | 'random' | 'grid';
   /** @default 'median' */
   readonly pruner: 'none' | 'median' | 'asha';
   readonly seed?: number;
@@ -118,6 +118,10 @@ export interface HpoSettings {
   readonly metric: string;
   /** @default 'minimize' */
   readonly direction: 'minimize' | 'maximize';
+  /** Parameter sets handed out as the first trials (`--enqueue FILE`), already checked against the space. @default - none */
+  readonly enqueue?: readonly Readonly<Record<string, string | number | boolean>>[];
+  /** An earlier study (its name: the job id) whose complete trials seed this one (`--from-study`). @default - none */
+  readonly fromStudy?: string;
 }
 
 /** Lifecycle of a job. */

@@ -90,10 +90,11 @@ describe('fuzz', () => {
   it('never answers 500 to arbitrary JSON on any endpoint', async () => {
     await client.createStudy({ name: 'fuzz', direction: 'minimize', space: branin.space, sampler: { name: 'random', seed: 1 } });
     await client.ask('fuzz');
-    const paths = ['/api/v1/studies', '/api/v1/studies/fuzz/report', '/api/v1/studies/fuzz/tell', '/api/v1/studies/fuzz/heartbeat', '/api/v1/studies/fuzz/ask', '/api/v1/rendezvous/fz/join'];
+    const paths = ['/api/v1/studies', '/api/v1/studies/fuzz/report', '/api/v1/studies/fuzz/tell', '/api/v1/studies/fuzz/heartbeat', '/api/v1/studies/fuzz/ask', '/api/v1/studies/fuzz/enqueue', '/api/v1/rendezvous/fz/join'];
     const body = fc.oneof(
       fc.json(),
       fc.record({ number: fc.oneof(fc.integer(), fc.double(), fc.string()), step: fc.oneof(fc.integer(), fc.constant(null)), value: fc.oneof(fc.double(), fc.string()), state: fc.string() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc.record({ params: fc.oneof(fc.array(fc.dictionary(fc.constantFrom('x1', 'x2', 'x3'), fc.jsonValue())), fc.jsonValue()), skipIfExists: fc.jsonValue() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
       fc.record({ name: fc.string(), space: fc.dictionary(fc.string(), fc.record({ type: fc.constantFrom('float', 'int', 'categorical', 'x'), low: fc.double(), high: fc.double(), log: fc.boolean(), step: fc.double(), choices: fc.array(fc.jsonValue()) }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     );
     await fc.assert(

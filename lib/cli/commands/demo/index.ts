@@ -56,7 +56,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
       spaceFile,
       numRuns: opts.trials,
       parallel: Math.min(opts.parallel, opts.trials),
-      sampler: 'tpe',
+      sampler: 'auto',
       pruner: 'median',
       seed: opts.seed,
       metric: 'val_rmse',
