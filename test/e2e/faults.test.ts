@@ -40,8 +40,9 @@ const readJson = <T>(f: string): T | undefined => {
 describe('faults', () => {
   it('a worker killed mid-trial fails that trial (run FAILED with the reason) and the study completes', async () => {
     // Enough trials that the study is still running once startStudy's own CLI calls return, however
-    // fast training is: the kill must land mid-study (4 short trials were over before polling began).
-    const total = 10;
+    // fast training is: the kill must land mid-study (4 short trials were over before polling began,
+    // and 10 were once workers kept their data in memory between trials).
+    const total = 24;
     const s = await startStudy(total, 2, [8000, 10000]);
     const pids = join(box.home, s.dojo, 'pids');
     // Wait until worker g0 has trained a little inside a trial, then kill it.

@@ -2,48 +2,24 @@
 // trials are asked, trained, logged and told; trials with bad hyperparameters fail with their
 // reason (the worker goes on, and stops after too many failures in a row); two replicas of one
 // group train each trial together.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
-import { startHpoService } from '../../lib/hpo/service';
-import { TrackingClient, startTrackingServer } from '../../lib/tracking';
-import { synthesize } from '../../runtime/src/data';
+import { TrackingClient } from '../../lib/tracking';
 import { runWorker, type WorkerSettings } from '../../runtime/src/worker';
+import { startWorkerWorld, type WorkerWorld } from './fixture';
 
-let dir: string;
-let tracking: { url: string; close(): Promise<void> | void };
-let hpo: { url: string; close(): Promise<void> | void };
+let world: WorkerWorld;
 let settings: Omit<WorkerSettings, 'studyId' | 'replicas' | 'group'>;
+let hpo: { url: string };
+let tracking: { url: string };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dojo-worker-'));
-  await synthesize({ rows: 2000, parts: 2, out: join(dir, 'train'), seed: 1 });
-  await synthesize({ rows: 400, parts: 1, out: join(dir, 'val'), seed: 2 });
-  tracking = await startTrackingServer({ storeDir: join(dir, 'tracking'), host: '127.0.0.1', port: 0 });
-  hpo = await startHpoService({ dbFile: join(dir, 'hpo.db'), host: '127.0.0.1', port: 0, trackingUri: tracking.url, log: () => undefined });
-  settings = {
-    trackingUri: tracking.url,
-    hpoUri: hpo.url,
-    jobId: 'job-test',
-    trainGlob: join(dir, 'train', 'part-*.csv'),
-    valGlob: join(dir, 'val', 'part-*.csv'),
-    metric: 'val_rmse',
-    dtype: 'float64',
-    onBadRow: 'fail',
-    evalEvery: 10,
-    rendezvousTimeoutMs: 20_000,
-    lostTimeoutMs: 10_000,
-    patienceMs: 5_000,
-    maxConsecutiveFailures: 3,
-  };
+  world = await startWorkerWorld('dojo-worker-', 2000, 2);
+  settings = world.settings;
+  hpo = { url: world.hpoUrl };
+  tracking = { url: world.trackingUrl };
 });
-afterAll(async () => {
-  await hpo?.close();
-  await tracking?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => world?.close());
 
 const logs: string[] = [];
 const log = (l: string) => logs.push(l);

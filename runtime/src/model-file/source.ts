@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DojoError } from '../../../lib/errors';
 import type { TrackingClient } from '../../../lib/tracking/client';
-import { getS3Stream, parseS3Url, s3Endpoint } from '../data/s3';
+import { getS3Stream, parseS3Url, S3Clients } from '../data/s3';
 import { decodeModel, type DecodeOptions, type LoadedModel } from './codec';
 import { loadModelFile } from './file';
 import { loadRunModel, MODEL_FILE_NAME, parseRunsUri } from './mlflow';
@@ -36,7 +36,8 @@ export async function loadSourceModel(client: TrackingClient, source: string, la
   }
   if (dir.startsWith('s3://')) {
     const { bucket, key } = parseS3Url(file);
-    return decodeModel(await readAll(await getS3Stream(bucket, key, s3Endpoint())), file, opts);
+    const s3 = new S3Clients();
+    return decodeModel(await readAll(await getS3Stream(s3, bucket, key, s3.endpoint())), file, opts);
   }
   if (dir.startsWith('file:')) return loadModelFile(join(fileURLToPath(dir), MODEL_FILE_NAME), opts);
   throw new DojoError('BAD_DATA', `${label}: the registry points to '${source}'; dojo loads runs:/, mlflow-artifacts:/, s3:// and file: sources`);

@@ -1,6 +1,7 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
 import { parseLogEveryNSteps } from '../train/metrics-policy';
 import { DojoError } from '../../../lib/errors';
+import { parseMemorySize } from '../data/budget';
 
 /** The settings of one worker process. */
 export interface WorkerSettings {
@@ -36,6 +37,11 @@ export interface WorkerSettings {
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
+  /**
+   * Bytes of parsed data the worker keeps in memory across trials (DOJO_DATA_MEMORY: a size such as
+   * 2GiB or a share such as 40%; 0 streams every trial). @default - defaultDataMemory(): a share of the container's (else the machine's) memory
+   */
+  readonly dataMemoryBytes?: number;
   /** Training metrics are logged every this many steps and at the last (DOJO_LOG_EVERY_N_STEPS). @default 50 */
   readonly logEveryNSteps?: number;
   /** Where metric points wait on disk while the tracking server is away (DOJO_METRICS_SPILL_DIR). @default the OS temp dir's dojo-metrics */
@@ -68,6 +74,10 @@ export const USER_WORKER_SETTINGS: readonly UserWorkerSetting[] = [
   { key: 'DOJO_RENDEZVOUS_TIMEOUT_MS', values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
   { key: 'DOJO_LOST_TIMEOUT_MS', values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
   { key: 'DOJO_PATIENCE_MS', values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
+  { key: 'DOJO_LOG_EVERY_N_STEPS', values: 'N', help: 'training metrics are logged every N steps and at the last (default 50)' },
+  { key: 'DOJO_METRICS_SPILL_DIR', values: 'DIR', help: 'where metric points wait on disk while the tracking server is away (default: the temp dir\'s dojo-metrics)' },
+  { key: 'DOJO_METRICS_DRAIN_MS', values: 'MS', help: 'how long a finished worker waits for its metrics to be delivered (default 120000)' },
+  { key: 'DOJO_DATA_MEMORY', values: 'SIZE', help: 'parsed data a worker keeps in memory across trials: 2GiB, 512MB, 40%; 0 streams every trial (default 25% of the container\'s or machine\'s memory)' },
 ];
 
 /** Variables dojo itself sets for a worker (job start refuses or overrides them). */
@@ -115,6 +125,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
     maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
     statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
+    ...(env.DOJO_DATA_MEMORY ? { dataMemoryBytes: parseMemorySize(env.DOJO_DATA_MEMORY, 'worker: DOJO_DATA_MEMORY') } : {}),
     logEveryNSteps: parseLogEveryNSteps(env.DOJO_LOG_EVERY_N_STEPS, 'worker: DOJO_LOG_EVERY_N_STEPS'),
     metricsSpillDir: env.DOJO_METRICS_SPILL_DIR || undefined,
     metricsDrainMs: positiveInt(env, 'DOJO_METRICS_DRAIN_MS', 120_000),
