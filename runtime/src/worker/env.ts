@@ -1,5 +1,7 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
+// The names and aliases are the worker contract's (lib/jobs/env.ts), which the providers write.
 import { DojoError } from '../../../lib/errors';
+import { GLOB_ENV, WORKER_ENV, WORKER_SETTINGS_ENV as KNOB, describeName, envValue } from '../../../lib/jobs/env';
 
 /** The settings of one worker process. */
 export interface WorkerSettings {
@@ -37,9 +39,9 @@ export interface WorkerSettings {
   readonly statusFile?: string;
 }
 
-function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
-  const v = env[key] ?? (alias ? env[alias] : undefined);
-  if (!v) throw new DojoError('USAGE', `worker: ${key}${alias ? ` (or ${alias})` : ''} is not set`);
+function need(env: NodeJS.ProcessEnv, key: string): string {
+  const v = envValue(env, key);
+  if (!v) throw new DojoError('USAGE', `worker: ${describeName(key)} is not set`);
   return v;
 }
 
@@ -51,31 +53,31 @@ function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number | und
   return n;
 }
 
-/** Reads the worker settings (DOJO_* names; the book's KAEN_OSDS_*_GLOB as aliases). */
+/** Reads the worker settings (the contract's names and aliases, e.g. the book's KAEN_OSDS_*_GLOB). */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?: string; group?: string } = {}): WorkerSettings {
-  const dtype = env.DOJO_DTYPE ?? 'float64';
-  if (dtype !== 'float32' && dtype !== 'float64') throw new DojoError('USAGE', `worker: DOJO_DTYPE must be float32 or float64, got "${dtype}"`);
-  const onBadRow = env.DOJO_ON_BAD_ROW ?? 'fail';
-  if (onBadRow !== 'fail' && onBadRow !== 'skip') throw new DojoError('USAGE', `worker: DOJO_ON_BAD_ROW must be fail or skip, got "${onBadRow}"`);
+  const dtype = env[KNOB.dtype] ?? 'float64';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DojoError('USAGE', `worker: ${KNOB.dtype} must be float32 or float64, got "${dtype}"`);
+  const onBadRow = env[KNOB.onBadRow] ?? 'fail';
+  if (onBadRow !== 'fail' && onBadRow !== 'skip') throw new DojoError('USAGE', `worker: ${KNOB.onBadRow} must be fail or skip, got "${onBadRow}"`);
   return {
-    trackingUri: env.DOJO_TRACKING_URI || undefined,
-    hpoUri: need(env, 'DOJO_HPO_URI'),
-    studyId: need(env, 'DOJO_STUDY'),
-    replicas: positiveInt(env, 'DOJO_REPLICAS', 1)!,
-    jobId: overrides.job ?? env.DOJO_JOB_ID ?? 'job',
-    group: overrides.group ?? env.DOJO_WORKER_GROUP ?? '0',
-    trainGlob: need(env, 'DOJO_TRAIN_GLOB', 'KAEN_OSDS_TRAIN_GLOB'),
-    valGlob: need(env, 'DOJO_VAL_GLOB', 'KAEN_OSDS_VAL_GLOB'),
-    testGlob: env.DOJO_TEST_GLOB || env.KAEN_OSDS_TEST_GLOB || undefined,
-    metric: env.DOJO_METRIC || 'val_rmse',
+    trackingUri: envValue(env, WORKER_ENV.trackingUri),
+    hpoUri: need(env, WORKER_ENV.hpoUri),
+    studyId: need(env, WORKER_ENV.study),
+    replicas: positiveInt(env, WORKER_ENV.replicas, 1)!,
+    jobId: overrides.job ?? envValue(env, WORKER_ENV.jobId) ?? 'job',
+    group: overrides.group ?? envValue(env, WORKER_ENV.group) ?? '0',
+    trainGlob: need(env, GLOB_ENV.train),
+    valGlob: need(env, GLOB_ENV.val),
+    testGlob: envValue(env, GLOB_ENV.test),
+    metric: envValue(env, WORKER_ENV.metric) ?? 'val_rmse',
     dtype,
     onBadRow,
-    evalEvery: positiveInt(env, 'DOJO_EVAL_EVERY', undefined),
-    shardSize: positiveInt(env, 'DOJO_SHARD_SIZE', undefined),
-    rendezvousTimeoutMs: positiveInt(env, 'DOJO_RENDEZVOUS_TIMEOUT_MS', 60_000)!,
-    lostTimeoutMs: positiveInt(env, 'DOJO_LOST_TIMEOUT_MS', 30_000)!,
-    patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
-    maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
-    statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
+    evalEvery: positiveInt(env, KNOB.evalEvery, undefined),
+    shardSize: positiveInt(env, KNOB.shardSize, undefined),
+    rendezvousTimeoutMs: positiveInt(env, KNOB.rendezvousTimeoutMs, 60_000)!,
+    lostTimeoutMs: positiveInt(env, KNOB.lostTimeoutMs, 30_000)!,
+    patienceMs: positiveInt(env, KNOB.patienceMs, 120_000)!,
+    maxConsecutiveFailures: positiveInt(env, KNOB.maxConsecutiveFailures, 5)!,
+    statusFile: envValue(env, WORKER_ENV.statusFile),
   };
 }

@@ -19,7 +19,7 @@ describe('rendezvousFromEnv', () => {
     expect(() => rendezvousFromEnv({ DOJO_WORLD_SIZE: 'two' })).toThrow('environment variable DOJO_WORLD_SIZE must be a whole number from 1 to 65535, got "two"');
     expect(() => rendezvousFromEnv({ DOJO_WORLD_SIZE: '3', DOJO_RANK: '3', DOJO_MASTER_ADDR: 'h' })).toThrow('environment variable DOJO_RANK must be a whole number from 0 to 2, got "3"');
     expect(() => rendezvousFromEnv({ KAEN_WORLD_SIZE: '3', DOJO_MASTER_ADDR: 'h' })).toThrow(/KAEN_WORLD_SIZE=3 but DOJO_RANK \(or KAEN_RANK\) is not set/);
-    expect(() => rendezvousFromEnv({ DOJO_WORLD_SIZE: '2', DOJO_RANK: '1' })).toThrow(/DOJO_MASTER_ADDR \(or KAEN_JOB_MANAGER_IP\) is not set/);
+    expect(() => rendezvousFromEnv({ DOJO_WORLD_SIZE: '2', DOJO_RANK: '1' })).toThrow(/DOJO_MASTER_ADDR \(or KAEN_JOB_MANAGER_IP or MASTER_ADDR\) is not set/);
     expect(() => rendezvousFromEnv({ DOJO_WORLD_SIZE: '2', DOJO_RANK: '1', DOJO_MASTER_ADDR: 'h', DOJO_MASTER_PORT: '70000' })).toThrow(/DOJO_MASTER_PORT must be a whole number from 1 to 65535/);
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DojoError } from '../../../errors';
 import { validateSpace } from '../../../hpo/space';
-import { dojoHome, providerOfJob, type HpoSettings } from '../../../providers';
+import { providerOfJob, type HpoSettings } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
 
@@ -43,7 +43,7 @@ export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
     throw new DojoError('USAGE', `--metric ${opts.metric}: must be one of ${[...METRICS].join(', ')}`);
   }
   const space = readSpaceFile(opts.space);
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  const provider = await providerOfJob(job!, ctx.io.env);
   const rec = await provider.enableHpo(job!, {
     space,
     spaceFile: resolve(opts.space),

@@ -1,29 +1,25 @@
 import { spawn } from 'node:child_process';
 import { DojoError } from '../../../errors';
-import { dojoHome, providerOfDojo } from '../../../providers';
+import { providerOfDojo } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatUiCommand } from './format';
 
 /**
- * Starts `aws ssm start-session ... AWS-StartPortForwardingSession` in the foreground (Ctrl-C ends
- * it) when the AWS CLI and the Session Manager plugin are installed; otherwise prints the command.
+ * Starts the provider's tunnel to the tracking UI in the foreground (Ctrl-C ends it) when the tools
+ * it needs are installed; otherwise prints the command to run where they are.
  */
 export const handler: CommandHandler<{ localPort?: number; print: boolean }> = async ([id], opts, ctx) => {
-  const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
-  if (provider.name !== 'aws') {
-    throw new DojoError('USAGE', `dojo ${id} is local: open its DOJO_TRACKING_URI from \`dojo inspect ${id}\` in a browser`);
+  const provider = await providerOfDojo(id!, ctx.io.env);
+  if (!provider.ui) {
+    throw new DojoError('USAGE', `dojo ${id} runs on the ${provider.name} provider, whose tracking UI needs no tunnel: open DOJO_TRACKING_URI from \`dojo inspect ${id}\` in a browser`);
   }
-  const { AwsProvider, missingSessionTool, portForwardArgs } = await import('../../../providers/aws');
-  if (!(provider instanceof AwsProvider)) throw new DojoError('INTERNAL', 'aws provider of an unexpected class');
-  const t = await provider.uiTarget(id!);
-  const localPort = opts.localPort ?? t.port;
-  const missing = missingSessionTool(ctx.io.env);
-  if (opts.print || missing) {
-    for (const line of formatUiCommand(t, localPort, missing)) ctx.io.out(line);
+  const access = await provider.ui(id!, { localPort: opts.localPort });
+  if (opts.print || access.missingTool) {
+    for (const line of formatUiCommand(access)) ctx.io.out(line);
     return 0;
   }
-  ctx.io.err(`forwarding http://localhost:${localPort} to the tracking UI of ${id} (Ctrl-C to stop)`);
-  const child = spawn('aws', portForwardArgs(t.instanceId, t.region, t.port, localPort), { stdio: 'inherit', env: ctx.io.env });
+  ctx.io.err(`forwarding ${access.url} to the tracking UI of ${id} (Ctrl-C to stop)`);
+  const child = spawn(access.tunnel.program, [...access.tunnel.args], { stdio: 'inherit', env: ctx.io.env });
   const onSigint = () => child.kill('SIGINT');
   process.on('SIGINT', onSigint);
   try {

@@ -1,6 +1,6 @@
 // A provider-independent view of an HPO study's trials, computed from the HPO service's answer,
 // and the arithmetic of progress (counts, best, ETA) shared by every provider.
-import type { JobProgress, JobRecord, JobStatus } from './provider';
+import type { JobProgress, JobRecord, JobStatus } from '../provider';
 
 /** One trial as the HPO service reports it (GET /api/v1/studies/{id}). */
 export interface TrialView {
