@@ -3,7 +3,7 @@
 // Run: npx tsx bench/hpo/ask-latency.ts [--asks 200]
 import { HpoClient } from '../../lib/hpo';
 import { HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo/service';
-import { hartmann6 } from '../../test/hpo/objectives';
+import { hartmann6 } from '../../testkit/hpo/objectives';
 
 const asks = Number(process.argv[process.argv.indexOf('--asks') + 1]) || 200;
 

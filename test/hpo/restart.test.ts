@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 const dir = mkdtempSync(join(tmpdir(), 'dojo-hpo-restart-'));
 const children: ChildProcess[] = [];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rendezvous } from '../../lib/hpo/service/rendezvous';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 let svc: HpoServiceHandle;
 let client: HpoClient;
