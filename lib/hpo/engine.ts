@@ -1,6 +1,7 @@
 import { DojoError } from '../errors';
 import type { StudyObserver } from './observer';
 import { Rng } from './rng';
+import { SpaceError } from './space';
 import { checkStudySpec, createPruner, createSampler, type ResolvedStudySpec } from './spec';
 import type { SqliteStore, StoredTrial } from './storage/sqlite';
 import { StudyRuntime, type StudyDetail, type StudyInfo } from './study';
@@ -97,7 +98,7 @@ export class HpoEngine {
     try {
       sampler = createSampler(spec, seed);
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'USAGE') throw new BadRequest(pathOf(e.message), e.message.replace(/^[^:]*: /, ''));
+      if (e instanceof SpaceError) throw new BadRequest(e.path, e.problem);
       throw e;
     }
     const createdAt = this.now();
@@ -287,9 +288,4 @@ function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
   );
-}
-
-function pathOf(message: string): string {
-  const m = /^([^:\s]+): /.exec(message);
-  return m ? m[1]! : 'space';
 }

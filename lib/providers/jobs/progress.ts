@@ -59,7 +59,8 @@ export function progressOf(job: JobRecord, study: StudyView, workersAlive: numbe
     elapsedSec,
     etaSec,
     workersAlive,
-    metric: job.hpo?.metric ?? 'val_rmse',
+    // A job without a study has no metric of its own yet (the HPO service says "objective" then too).
+    metric: job.hpo?.metric ?? 'objective',
   };
 }
 

@@ -1,6 +1,7 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
 // The names and aliases are the worker contract's (lib/jobs/env.ts), which the providers write.
 import { DojoError } from '../../../lib/errors';
+import { DEFAULT_TRIAL_METRIC } from './metrics';
 import { GLOB_ENV, WORKER_ENV, WORKER_SETTINGS_ENV as KNOB, describeName, envValue } from '../../../lib/jobs/env';
 
 /** The settings of one worker process. */
@@ -16,7 +17,7 @@ export interface WorkerSettings {
   readonly trainGlob: string;
   readonly valGlob: string;
   readonly testGlob?: string;
-  /** The metric told to the HPO service as the trial's value. @default 'val_rmse' */
+  /** The metric told to the HPO service as the trial's value. @default DEFAULT_TRIAL_METRIC */
   readonly metric: string;
   readonly dtype: 'float32' | 'float64';
   readonly onBadRow: 'fail' | 'skip';
@@ -69,7 +70,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     trainGlob: need(env, GLOB_ENV.train),
     valGlob: need(env, GLOB_ENV.val),
     testGlob: envValue(env, GLOB_ENV.test),
-    metric: envValue(env, WORKER_ENV.metric) ?? 'val_rmse',
+    metric: envValue(env, WORKER_ENV.metric) ?? DEFAULT_TRIAL_METRIC,
     dtype,
     onBadRow,
     evalEvery: positiveInt(env, KNOB.evalEvery, undefined),

@@ -7,6 +7,7 @@ import { formatDemoResult } from './format';
 import { HpoClient } from '../../../hpo/client';
 import { bestPerFeatureSet, type FeatureSetRow } from '../../../hpo/report/feature-sets';
 import { demoSpace } from './space';
+import { DEFAULT_TRIAL_METRIC } from '../../../../runtime/src/worker/metrics';
 
 interface Opts {
   trials: number;
@@ -54,7 +55,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
       sampler: 'tpe',
       pruner: 'median',
       seed: opts.seed,
-      metric: 'val_rmse',
+      metric: DEFAULT_TRIAL_METRIC,
       direction: 'minimize',
     });
     step(`dojo hpo enable ${job.id} --space ${spaceFile} --num-runs ${opts.trials} --parallel ${opts.parallel}`);

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { DEFAULT_TRIAL_METRIC, TRIAL_METRICS } from '../../../../runtime/src/worker/metrics';
 import { intOption, type CommandSpec } from '../../spec';
 
 /** `dojo hpo enable JOB --space FILE --num-runs N ...`. */
@@ -14,7 +15,7 @@ export const hpoEnableCommand: CommandSpec = {
       .addOption(new Option('--sampler <name>', 'how trials are chosen').choices(['tpe', 'random', 'grid']).default('tpe'))
       .addOption(new Option('--pruner <name>', 'how bad trials stop early').choices(['none', 'median', 'asha']).default('median'))
       .option('--seed <s>', 'sampler seed (same seed, same suggestions)', intOption('--seed', 0))
-      .option('--metric <name>', 'the metric each trial reports and the study optimises', 'val_rmse')
+      .option('--metric <name>', `the metric each trial reports and the study optimises (built-in jobs: ${TRIAL_METRICS.join(', ')}; default ${DEFAULT_TRIAL_METRIC})`)
       .addOption(new Option('--direction <d>', 'optimisation direction').choices(['minimize', 'maximize']).default('minimize'))
       .option('--json', 'print the job as JSON', false),
   load: () => import('./index').then((m) => m.handler),

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DojoError } from '../../../errors';
 import { validateSpace } from '../../../hpo/space';
-import { providerOfJob, type HpoSettings } from '../../../providers';
+import { jobKindOf } from '../../../jobs/kinds';
+import { dojoHome, loadJob, providerOfJob, type HpoSettings } from '../../../providers';
+import { jobKindSpec } from '../../job-kinds';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
 
@@ -13,12 +15,10 @@ interface Opts {
   sampler: HpoSettings['sampler'];
   pruner: HpoSettings['pruner'];
   seed?: number;
-  metric: string;
+  metric?: string;
   direction: HpoSettings['direction'];
   json: boolean;
 }
-
-const METRICS = new Set(['val_rmse', 'train_rmse', 'train_mse', 'test_rmse', 'rows_per_sec', 'train_steps_per_sec']);
 
 /** Reads and validates a space file: errors name the file and the path inside it. */
 export function readSpaceFile(file: string): Record<string, unknown> {
@@ -37,12 +37,18 @@ export function readSpaceFile(file: string): Record<string, unknown> {
   return validateSpace(json, file) as Record<string, unknown>;
 }
 
-/** Records the HPO settings in the job (the study is created by `job start`). */
+/**
+ * Records the HPO settings in the job (the study is created by `job start`), once the metric and
+ * every bound and choice of the space are ones the job's kind accepts.
+ */
 export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  if (!METRICS.has(opts.metric)) {
-    throw new DojoError('USAGE', `--metric ${opts.metric}: must be one of ${[...METRICS].join(', ')}`);
+  const kind = await jobKindSpec(jobKindOf(loadJob(dojoHome(ctx.io.env), job!)));
+  const metric = opts.metric ?? kind.defaultMetric;
+  if (kind.metrics && !kind.metrics.includes(metric)) {
+    throw new DojoError('USAGE', `--metric ${metric}: must be one of ${kind.metrics.join(', ')}`);
   }
   const space = readSpaceFile(opts.space);
+  kind.checkSpace(space, opts.space);
   const provider = await providerOfJob(job!, ctx.io.env);
   const rec = await provider.enableHpo(job!, {
     space,
@@ -52,7 +58,7 @@ export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
     sampler: opts.sampler,
     pruner: opts.pruner,
     seed: opts.seed,
-    metric: opts.metric,
+    metric,
     direction: opts.direction,
   });
   if (opts.json) ctx.io.out(JSON.stringify(rec));
