@@ -25,10 +25,11 @@ const T = {
   tracking: { regex: into('tracking'), why: 'this layer sits below lib/tracking' },
   cdk: { regex: '^(aws-cdk-lib|constructs|cdk-nag|@aws-cdk/)', why: 'CDK belongs to lib/infra' },
   awsSdk: { regex: '^@aws-sdk/', why: 'this layer knows nothing of AWS' },
-  // The runtime's window on lib/: errors, the seeded RNG, the job contract and the two clients.
+  // The runtime's window on lib/: errors, the seeded RNG, the job contract, the HPO client and
+  // API types, and the client side of tracking (not its server, store, search or UI).
   libBeyondClients: {
-    regex: '(^|/)lib/(?!(errors|random/sfc32|jobs/(env|kinds)|hpo/(client|api)|tracking/(client|metric-logger|types))$)',
-    why: 'the runtime uses only lib/errors, lib/random, lib/jobs (the job contract) and the tracking and HPO clients',
+    regex: '(^|/)lib/(?!(errors|random/sfc32|jobs/(env|kinds)|hpo/(client|api))$|tracking/(?!(server|store|search|ui)(/|$)))',
+    why: 'the runtime uses only lib/errors, lib/random, lib/jobs (the job contract) and the client sides of tracking and HPO',
   },
   // Within the runtime the folders form layers too (data/wasm/collective at the bottom, then
   // optim/prep, then model, then everything that trains or predicts).

@@ -1,23 +1,29 @@
 import { DojoError, type DojoErrorCode } from '../errors';
-import type { RendezvousResult, StudyDetail, StudyInfo, StudySpecInput, TellState, TrialAsk } from './api';
+import type { EnqueueResult, RendezvousResult, StudyDetail, StudyInfo, StudySpecInput, TellState, TrialAsk } from './api';
+import type { Params } from './space';
 
 const CODES: Record<number, DojoErrorCode> = { 400: 'USAGE', 404: 'NOT_FOUND', 408: 'LOST', 409: 'CONFLICT', 503: 'UNAVAILABLE' };
 
 /** A client of the HPO service's API v1; every failure is a DojoError carrying the server's message. */
 export class HpoClient {
   private readonly base: string;
+  private readonly token: string | undefined;
 
-  constructor(baseUrl: string) {
+  /** `token`: the dojo's bearer token. @default - DOJO_TOKEN from the environment (workers get it there) */
+  constructor(baseUrl: string, options: { readonly token?: string } = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
+    this.token = options.token ?? (process.env.DOJO_TOKEN || undefined);
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, allow409 = false): Promise<T | undefined> {
     let res: Response;
     try {
+      // Every POST carries a JSON body ({} when there is nothing to say): the service refuses others.
+      const json = method === 'POST' ? JSON.stringify(body ?? {}) : undefined;
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        body: json,
       });
     } catch (e) {
       throw new DojoError('UNAVAILABLE', `HPO service at ${this.base} does not answer (${(e as Error).message}); is \`dojo hpo serve\` running?`, { cause: e });
@@ -53,6 +59,12 @@ export class HpoClient {
   /** The next trial, or undefined when the study has none left (409). */
   async ask(id: string | number): Promise<TrialAsk | undefined> {
     return this.call<TrialAsk>('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/ask`, undefined, true);
+  }
+
+  /** Queues parameter sets as the study's next trials; with skipIfExists, sets already tried or queued are left out. */
+  async enqueue(id: string | number, params: readonly Params[], opts: { skipIfExists?: boolean } = {}): Promise<EnqueueResult> {
+    const body = opts.skipIfExists === undefined ? { params } : { params, skipIfExists: opts.skipIfExists };
+    return (await this.call<EnqueueResult>('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/enqueue`, body))!;
   }
 
   /** Reports an intermediate value; `prune: true` means stop and tell "pruned". */

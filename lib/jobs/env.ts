@@ -18,7 +18,12 @@ export const WORKER_ENV = {
   metric: 'DOJO_METRIC',
   /** Local provider only: where the worker records its current trial (so a dead worker's trial is failed). */
   statusFile: 'DOJO_WORKER_STATUS_FILE',
+  /** The bearer token the dojo's own servers require (the HPO client reads it). */
+  token: 'DOJO_TOKEN',
 } as const;
+
+/** MLflow's own variable for a tracking server's bearer token (set for the dojo's own server). */
+export const TRACKING_TOKEN_ENV = 'MLFLOW_TRACKING_TOKEN';
 
 /** Where the job's data is (given by the user with -e; the train and validation globs are required). */
 export const GLOB_ENV = {
@@ -52,6 +57,10 @@ export const WORKER_SETTINGS_ENV = {
   lostTimeoutMs: 'DOJO_LOST_TIMEOUT_MS',
   patienceMs: 'DOJO_PATIENCE_MS',
   maxConsecutiveFailures: 'DOJO_MAX_CONSECUTIVE_FAILURES',
+  logEveryNSteps: 'DOJO_LOG_EVERY_N_STEPS',
+  metricsSpillDir: 'DOJO_METRICS_SPILL_DIR',
+  metricsDrainMs: 'DOJO_METRICS_DRAIN_MS',
+  dataMemory: 'DOJO_DATA_MEMORY',
 } as const;
 
 /**
@@ -158,6 +167,10 @@ export interface BuiltinWorker {
   readonly metric: string;
   /** Local provider only (see WORKER_ENV.statusFile). */
   readonly statusFile?: string;
+  /** The dojo's bearer token, when its servers require one. */
+  readonly token?: string;
+  /** The tracking server's bearer token for MLflow clients (the dojo's own server; an external one takes the user's MLflow variables). */
+  readonly trackingToken?: string;
 }
 
 /**
@@ -176,5 +189,7 @@ export function workerEnv(user: Readonly<Record<string, string>>, w: BuiltinWork
     [WORKER_ENV.group]: String(w.group),
     [WORKER_ENV.metric]: w.metric,
     ...(w.statusFile ? { [WORKER_ENV.statusFile]: w.statusFile } : {}),
+    ...(w.token ? { [WORKER_ENV.token]: w.token } : {}),
+    ...(w.trackingToken ? { [TRACKING_TOKEN_ENV]: w.trackingToken } : {}),
   };
 }

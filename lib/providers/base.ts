@@ -10,7 +10,7 @@ import { listDojoConfigs, listJobRecords, loadJob, saveJob } from './state';
 import { isTerminal, progressOf, type StudyView } from './jobs/progress';
 import { endedJob, newJobRecord, ownDojoConfig, withHpoSettings } from './jobs/records';
 import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from './jobs/start';
-import { workerLaunches, type WorkerLaunch, type WorkerUris } from './jobs/workers';
+import { workerLaunches, type WorkerAccess, type WorkerLaunch } from './jobs/workers';
 
 /** The HPO service calls the shared job code makes. */
 export type StudyService = Pick<HpoClient, 'createStudy' | 'getStudy'>;
@@ -18,8 +18,8 @@ export type StudyService = Pick<HpoClient, 'createStudy' | 'getStudy'>;
 /** A dojo whose manager answers, for the length of one call (on AWS: one SSM tunnel). */
 export interface ActiveDojo {
   readonly hpo: StudyService;
-  /** The manager's services as the workers reach them. */
-  readonly workerUris: WorkerUris;
+  /** How the workers reach the manager's services. */
+  readonly workers: WorkerAccess;
   /** The tracking server as `job inspect` shows it. */
   readonly trackingUri?: string;
   /**
@@ -120,7 +120,7 @@ export abstract class ProviderBase {
       const run = startedRun(hpo, options, studyId, study.parentRunId);
       let started: JobRecord = { ...job, status: 'running', run };
       saveJob(this.home, started);
-      await d.launch(started, workerLaunches(started, run, hpo.metric, d.workerUris), (j) => saveJob(this.home, (started = j)), progress);
+      await d.launch(started, workerLaunches(started, run, hpo.metric, d.workers), (j) => saveJob(this.home, (started = j)), progress);
       return { ...started, trackingUri: d.trackingUri };
     });
   }

@@ -26,6 +26,19 @@ export interface DojoConfig {
   readonly spot: boolean;
   /** AWS region (AWS only). */
   readonly region?: string;
+  /**
+   * An existing MLflow tracking server the dojo uses instead of its own (`dojo init --tracking-uri`):
+   * no embedded server is started locally, no tracking service deployed on AWS.
+   */
+  readonly trackingUri?: string;
+}
+
+/** Which tracking server a dojo uses: its embedded one (local), its own MLflow (AWS), or an existing one. */
+export type TrackingServerKind = 'embedded' | 'mlflow' | 'external';
+
+/** The tracking server kind of a dojo's config. */
+export function trackingServerKind(cfg: Pick<DojoConfig, 'provider' | 'trackingUri'>): TrackingServerKind {
+  return cfg.trackingUri ? 'external' : cfg.provider === 'local' ? 'embedded' : 'mlflow';
 }
 
 /** Options of `dojo init` (defaults: INIT_DEFAULTS in defaults.ts). */
@@ -40,6 +53,8 @@ export interface InitOptions {
   readonly spot?: boolean;
   /** AWS only. @default - the SDK's default region */
   readonly region?: string;
+  /** @default - the dojo runs its own tracking server */
+  readonly trackingUri?: string;
 }
 
 /** How an error about an init option names it (the CLI passes its flag names: `--max-workers`). */
@@ -53,6 +68,8 @@ export interface DojoInfo {
   /** Address of the manager (127.0.0.1 locally), absent while inactive. */
   readonly managerIp?: string;
   readonly trackingUri?: string;
+  /** Which tracking server that is (DOJO_TRACKING_SERVER). */
+  readonly trackingServer?: TrackingServerKind;
   readonly hpoUri?: string;
   /** Worker processes or tasks running now. */
   readonly workers: number;
@@ -98,8 +115,8 @@ export interface HpoSettings {
   readonly numRuns: number;
   /** Trials run at the same time (worker groups). @default 1 */
   readonly parallel: number;
-  /** @default 'tpe' */
-  readonly sampler: 'tpe' | 'random' | 'grid';
+  /** @default 'auto' */
+  readonly sampler: 'auto' | 'gp' | 'tpe' | 'random' | 'grid';
   /** @default 'median' */
   readonly pruner: 'none' | 'median' | 'asha';
   readonly seed?: number;
@@ -107,6 +124,10 @@ export interface HpoSettings {
   readonly metric: string;
   /** @default 'minimize' */
   readonly direction: 'minimize' | 'maximize';
+  /** Parameter sets handed out as the first trials (`--enqueue FILE`), already checked against the space. @default - none */
+  readonly enqueue?: readonly Readonly<Record<string, string | number | boolean>>[];
+  /** An earlier study (its name: the job id) whose complete trials seed this one (`--from-study`). @default - none */
+  readonly fromStudy?: string;
 }
 
 /** Lifecycle of a job. */
@@ -203,14 +224,19 @@ export type ProgressFn = (message: string) => void;
 
 /** How to reach a dojo's tracking UI from this machine (`dojo ui`). */
 export interface UiAccess {
-  /** What to open in a browser while the tunnel runs. */
+  /** What to open in a browser (while the tunnel runs, when there is one). */
   readonly url: string;
-  /** The foreground process that forwards the UI to url (Ctrl-C ends it). */
-  readonly tunnel: { readonly program: string; readonly args: readonly string[] };
-  /** The tunnel as one shell command line, for the user to copy. */
-  readonly commandLine: string;
-  /** A tool the tunnel needs that is not installed here, in words (then run commandLine where it is). */
-  readonly missingTool?: string;
+  /** What the user should know about url, e.g. that it carries the dojo's token. */
+  readonly note?: string;
+  /** The foreground process that forwards the UI to url (Ctrl-C ends it); absent when url answers as it is. */
+  readonly tunnel?: {
+    readonly program: string;
+    readonly args: readonly string[];
+    /** The tunnel as one shell command line, for the user to copy. */
+    readonly commandLine: string;
+    /** A tool the tunnel needs that is not installed here, in words (then run commandLine where it is). */
+    readonly missingTool?: string;
+  };
 }
 
 /** Options of `dojo ui`. */
@@ -271,7 +297,7 @@ export interface Provider {
   /** Stops the job's workers; running trials end failed. */
   stopJob(jobId: string, progress?: ProgressFn): Promise<JobInfo>;
 
-  /** Capability: the tracking UI needs a tunnel from this machine (CONFLICT while the manager is down). */
+  /** Capability: how to open the dojo's tracking UI from this machine (CONFLICT while the manager is down). */
   ui?(id: string, options: UiOptions): Promise<UiAccess>;
   /** Capability: workers read data from the dojo's own storage; uploads a local folder there. */
   putData?(id: string, dir: string, prefix: string | undefined, onProgress: UploadProgress): Promise<UploadResult>;

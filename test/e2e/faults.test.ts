@@ -28,7 +28,7 @@ async function startStudy(numRuns: number, parallel: number, maxBatches: [number
   const info = keyValues(await box.ok(['inspect', dojo]));
   await box.ok(['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val]);
   // A job's study is named after the job; the service answers to the name as to the id.
-  return { dojo, job, study: job, hpo: new HpoClient(info.DOJO_HPO_URI!), tracking: new TrackingClient(info.DOJO_TRACKING_URI!) };
+  return { dojo, job, study: job, hpo: new HpoClient(info.DOJO_HPO_URI!, { token: info.DOJO_TOKEN }), tracking: new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN }) };
 }
 
 const readJson = <T>(f: string): T | undefined => {
@@ -42,8 +42,9 @@ const readJson = <T>(f: string): T | undefined => {
 describe('faults', () => {
   it('a worker killed mid-trial fails that trial (run FAILED with the reason) and the study completes', async () => {
     // Enough trials that the study is still running once startStudy's own CLI calls return, however
-    // fast training is: the kill must land mid-study (4 short trials were over before polling began).
-    const total = 10;
+    // fast training is: the kill must land mid-study (4 short trials were over before polling began,
+    // and 10 were once workers kept their data in memory between trials).
+    const total = 24;
     const s = await startStudy(total, 2, [8000, 10000]);
     const pids = join(box.home, s.dojo, 'pids');
     // Wait until worker g0 has trained a little inside a trial, then kill it (the status is read just
@@ -95,7 +96,7 @@ describe('faults', () => {
     expect(again.DOJO_STATUS).toBe('active');
     const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 480_000);
     expect(wait.code, wait.stdout + wait.stderr).toBe(0);
-    const after = await new HpoClient(again.DOJO_HPO_URI!).getStudy(s.study);
+    const after = await new HpoClient(again.DOJO_HPO_URI!, { token: again.DOJO_TOKEN }).getStudy(s.study);
     for (const t of before) {
       const now = after.trials.find((x) => x.number === t.number)!;
       expect(now.state).toBe('complete');

@@ -21,7 +21,7 @@ async function study(dojo: string, numRuns: number, parallel: number, replicas: 
   expect(job).toMatch(/^job-[0-9a-f]{8}$/);
   const space = box.file(`space-${job}.json`, tinySpace());
   await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', String(numRuns), '--parallel', String(parallel), '--seed', '7']);
-  await box.ok(['job', 'start', job, '--replicas', String(replicas), '-e', 'KAEN_OSDS_TRAIN_GLOB', data.train, '-e', `DOJO_VAL_GLOB=${data.val}`, '-e', 'DOJO_SHARD_SIZE', '500']);
+  await box.ok(['job', 'start', job, '--replicas', String(replicas), '-e', 'KAEN_OSDS_TRAIN_GLOB', data.train, '-e', `DOJO_VAL_GLOB=${data.val}`, '-e', 'DOJO_SHARD_SIZE', '500', '-e', 'DOJO_LOG_EVERY_N_STEPS', '5']);
   const wait = await box.run(['job', 'wait', job, '--interval', '300'], 480_000);
   expect(wait.stderr).toMatch(/trials \d+\/\d+ done/);
   expect(wait.code, wait.stdout + wait.stderr).toBe(0);
@@ -30,9 +30,12 @@ async function study(dojo: string, numRuns: number, parallel: number, replicas: 
   expect(ji.JOB_STATUS).toBe('completed');
   expect(Number(ji.JOB_TRIALS_COMPLETE) + Number(ji.JOB_TRIALS_PRUNED)).toBe(numRuns);
   expect(ji.JOB_WORKERS).toBe('0');
+  const noTrial = await box.run(['job', 'logs', job, '--trial', '99']);
+  expect(noTrial.code).toBe(2);
+  expect(noTrial.stderr.trim()).toBe(`dojo: --trial 99: job ${job} has no such trial (trials 0-${numRuns - 1} so far, of ${numRuns})`);
 
   const info = keyValues(await box.ok(['inspect', dojo]));
-  const tracking = new TrackingClient(info.DOJO_TRACKING_URI!);
+  const tracking = new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN });
   const exp = await tracking.getExperimentByName(job);
   expect(exp).toBeDefined();
   const runs = await tracking.searchAllRuns({ experimentIds: [exp!.experiment_id] });

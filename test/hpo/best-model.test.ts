@@ -119,7 +119,10 @@ describe('study end: best model', () => {
     const parent = await t.getRun(parentRunId);
     const best = await t.downloadArtifact(parent, 'best_model/model.dojo');
     expect(Buffer.from(best).equals(Buffer.from(await t.downloadArtifact(child, 'model/model.dojo')))).toBe(true);
-    expect(new TextDecoder().decode(await t.downloadArtifact(parent, 'best_model/MLmodel'))).toMatch(/^artifact_path: best_model$/m);
+    const mlmodel = new TextDecoder().decode(await t.downloadArtifact(parent, 'best_model/MLmodel'));
+    expect(mlmodel).toMatch(/^artifact_path: best_model$/m);
+    // It names the run that holds it (MLflow reads run_id as the model's run), not the trial's.
+    expect(mlmodel.match(/^run_id: .*$/gm)).toEqual([`run_id: ${parentRunId}`]);
     expect(await new RegistryClient(t).getModelVersion('fare-job', '1')).toMatchObject({ source: `runs:/${parentRunId}/best_model`, run_id: parentRunId });
 
     // The study summary names it: the study detail, the HTML report (uploaded and served), and

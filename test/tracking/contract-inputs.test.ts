@@ -108,7 +108,8 @@ describe('tracking contract: runs/log-inputs', () => {
     for (const body of [
       { datasets: [trainingSet()] },
       { run_id: id, datasets: 'not-a-list' },
-      { run_id: id, datasets: [trainingSet({ digest: 12 as unknown as string })] },
+      // MLflow 2.11 coerces a number where a string belongs; the embedded server is stricter.
+      ...(s.embedded ? [{ run_id: id, datasets: [trainingSet({ digest: 12 as unknown as string })] }] : []),
     ]) {
       const r = await raw(s.url, 'POST', 'runs/log-inputs', body);
       expect(r.status, JSON.stringify(body)).toBe(400);

@@ -78,7 +78,7 @@ export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: 
   const trialRows = study.trials
     .map(
       (t) =>
-        `<tr class="${t.state}"><td>${t.number}</td><td>${t.state}</td><td>${num(t.value)}</td>${names.map((n) => `<td>${esc(t.params[n])}</td>`).join('')}<td>${Object.keys(t.intermediate).length}</td><td>${esc(t.runId ?? '')}</td></tr>`,
+        `<tr class="${t.state}"><td>${t.number}</td><td>${t.state}</td><td>${num(t.value)}</td>${names.map((n) => `<td>${esc(t.params[n])}</td>`).join('')}<td>${Object.keys(t.intermediate).length}</td><td>${esc(t.runId ?? '')}</td><td>${esc(t.sampler ?? '')}</td></tr>`,
     )
     .join('\n');
   const figures = plots.map((p) => (linkPlots ? `<figure><img src="${esc(p.name)}" alt="${esc(p.name)}"></figure>` : `<figure>${p.content}</figure>`)).join('\n');
@@ -87,7 +87,7 @@ export function summaryHtml(study: StudyDetail, plots: ReportFile[], linkPlots: 
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}tr.pruned{color:#999}tr.failed{color:#c00}figure{display:inline-block;margin:1em}</style></head>
 <body>
 <h1>Study ${esc(study.name)}</h1>
-<p>${esc(study.direction)} ${esc(study.metric ?? 'objective')} · sampler ${esc(study.sampler.name)} (seed ${study.sampler.seed}) · pruner ${esc(study.pruner.name)} · ${study.trials.length} trials: ${Object.entries(study.counts)
+<p>${esc(study.direction)} ${esc(study.metric ?? 'objective')} · sampler ${esc(study.sampler.name)} (seed ${study.sampler.seed})${study.samplerChoice ? ` → ${esc(study.samplerChoice.name)}: ${esc(study.samplerChoice.reason)}` : ''} · pruner ${esc(study.pruner.name)} · ${study.trials.length} trials: ${Object.entries(study.counts)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ')}</p>
 <h2>Best trial</h2>
@@ -100,7 +100,7 @@ ${describe(study).map(stat).join('\n')}</table>
 <h2>Plots</h2>
 ${figures}
 <h2>Trials</h2>
-<table><tr><th>number</th><th>state</th><th>value</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}<th>reports</th><th>run</th></tr>
+<table><tr><th>number</th><th>state</th><th>value</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}<th>reports</th><th>run</th><th>sampler</th></tr>
 ${trialRows}</table>
 </body></html>
 `;

@@ -3,8 +3,9 @@ import { DojoError, isDojoError } from '../../errors';
 import { BadRequest, HpoEngine } from '../engine';
 import type { StudyObserver } from '../observer';
 import { SqliteStore } from '../storage/sqlite';
-import { heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
+import { enqueueBody, heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
 import { Rendezvous } from './rendezvous';
+import { allowedHostsFromEnv, guardRequest, type GuardOptions } from '../../guard';
 
 /** Options of `startHpoService`. */
 export interface HpoServiceOptions {
@@ -24,6 +25,8 @@ export interface HpoServiceOptions {
   readonly log?: (line: string) => void;
   /** Side effects instead of the tracking observer built from trackingUri (tests). @default - from trackingUri */
   readonly observer?: StudyObserver;
+  /** Bearer token every request but GET /health must carry (the dojo's token). @default - none required */
+  readonly token?: string;
 }
 
 /** A running HPO service. */
@@ -50,13 +53,14 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       const { rebuildFromTracking } = await import('../tracking/rebuild');
       const r = await rebuildFromTracking(opts.trackingUri, store);
       if (r.studies > 0) log(`rebuilt ${r.studies} studies (${r.trials} trials) from tracking at ${opts.trackingUri}`);
+      for (const k of r.skipped) log(`could not rebuild study ${k.study} (parent run ${k.runId}) from tracking: ${k.reason}`);
     } catch (e) {
       log(`could not rebuild studies from tracking at ${opts.trackingUri}: ${(e as Error).message}`);
     }
   }
   const engine = new HpoEngine(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, observer, warn: log });
   const rendezvous = new Rendezvous({ timeoutMs: opts.rendezvousTimeoutMs });
-  const app = buildApp(engine, rendezvous);
+  const app = buildApp(engine, rendezvous, { host: opts.host ?? '127.0.0.1', allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) });
   const sweepMs = Math.max(50, Math.min(5_000, (opts.heartbeatTimeoutMs ?? 300_000) / 4));
   const timer = setInterval(() => void engine.sweep(), sweepMs);
   timer.unref();
@@ -96,9 +100,18 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(500).send({ error: `internal error: ${err.message ?? String(e)}` });
 }
 
-/** The routes of API v1 over an engine and a rendezvous table. */
-export function buildApp(engine: HpoEngine, rendezvous: Rendezvous): FastifyInstance {
+/** The routes of API v1 over an engine and a rendezvous table, behind the request guard (Host, Origin, JSON, token). */
+export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: GuardOptions = { host: '127.0.0.1' }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+  // Before any body is read: a refused request costs nothing and reaches no route.
+  app.addHook('onRequest', async (req, reply) => {
+    const refusal = guardRequest(req.raw, { ...guard, isPublic: (m, p) => p === '/health' && (m === 'GET' || m === 'HEAD') });
+    if (refusal) {
+      if (refusal.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+      return reply.code(refusal.status).send({ error: refusal.message });
+    }
+  });
+  app.get('/health', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
@@ -122,6 +135,11 @@ export function buildApp(engine: HpoEngine, rendezvous: Rendezvous): FastifyInst
   app.get('/api/v1/studies', async () => engine.listStudies());
   app.get<P>('/api/v1/studies/:id', async (req) => engine.getStudy(req.params.id));
   app.post<P>('/api/v1/studies/:id/ask', async (req) => engine.ask(req.params.id));
+  app.post<P>('/api/v1/studies/:id/enqueue', async (req, reply) => {
+    const b = parseBody(enqueueBody, req.body);
+    if (!b.ok) return bad(reply, b);
+    return engine.enqueue(req.params.id, b.value.params, b.value.skipIfExists ?? false);
+  });
   app.post<P>('/api/v1/studies/:id/report', async (req, reply) => {
     const b = parseBody(reportBody, req.body);
     if (!b.ok) return bad(reply, b);

@@ -26,6 +26,7 @@ import { cliConfigParameterName } from './names';
 import { need, published, readDojoParams, type DojoParams } from './params';
 import { missingSessionTool, portForwardArgs, portForwardCommand, ssmPortForward, type OpenService } from './session';
 import { removeDojo } from './teardown';
+import { withHeartbeat } from './heartbeat';
 import { dataPrefix, globsOf, listUploadFiles, uploadFiles } from './data';
 
 /** Options of the AWS provider (tests substitute the clients' region factory, the deployer and the service access). */
@@ -65,7 +66,7 @@ export class AwsProvider extends ProviderBase implements Provider {
   constructor(options: AwsProviderOptions = {}) {
     super(options.home ?? dojoHome(options.env));
     this.env = options.env ?? process.env;
-    this.makeClients = options.clients ?? ((region) => createAwsClients({ region }));
+    this.makeClients = options.clients ?? ((region) => createAwsClients({ region, env: this.env }));
     this.deployer = options.deployer ?? new ToolkitStackDeployer();
     this.openService = options.openService ?? ssmPortForward(this.env);
     this.wait = { ...DEFAULT_WAIT, ...options.wait };
@@ -79,6 +80,10 @@ export class AwsProvider extends ProviderBase implements Provider {
       maxWorkers: 'maxWorkers',
       spot: 'spot',
     };
+    if (options.trackingUri !== undefined) {
+      // The stack still deploys its own MLflow service and points the HPO service and workers at it.
+      throw new DojoError('USAGE', `${nameOf('trackingUri')}: not supported with --provider aws yet (the AWS dojo deploys its own MLflow); use it with --provider local`);
+    }
     parseDojoConfig({ ...options, dojoId: 'validation' }, (key) => nameOf(names[key] ?? key as keyof InitOptions));
   }
 
@@ -132,10 +137,12 @@ export class AwsProvider extends ProviderBase implements Provider {
     return out;
   }
 
-  async activate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
+  async activate(id: string, progressFn: ProgressFn = noop): Promise<DojoInfo> {
     const cfg = this.config(id);
     await this.guard(cfg, `dojo activate ${id}`, async (c) => {
-      const result = await activateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait });
+      const result = await withHeartbeat(progressFn, `dojo activate ${id}`, (progress) =>
+        activateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait }),
+      );
       if (result.deployed && result.assetImageTags) this.saveLocal(id, { assetImageTags: result.assetImageTags });
     });
     return this.inspect(id);
@@ -143,7 +150,9 @@ export class AwsProvider extends ProviderBase implements Provider {
 
   async deactivate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
     const cfg = this.config(id);
-    await this.guard(cfg, `dojo deactivate ${id}`, (c) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait }));
+    await this.guard(cfg, `dojo deactivate ${id}`, (c) =>
+      withHeartbeat(progress, `dojo deactivate ${id}`, (p) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress: p, wait: this.wait })),
+    );
     for (const job of listJobRecords(this.home, id)) {
       if (job.status === 'running' && job.run) saveJob(this.home, endedJob(job, 'stopped'));
     }
@@ -158,16 +167,16 @@ export class AwsProvider extends ProviderBase implements Provider {
   async remove(id: string, progress: ProgressFn = noop, options: RemoveOptions = {}): Promise<RemoveResult> {
     const cfg = this.config(id);
     const scan = await this.guard(cfg, `dojo rm ${id}`, (c) =>
-      removeDojo({
+      withHeartbeat(progress, `dojo rm ${id}`, (p) => removeDojo({
         clients: c,
         deployer: this.deployer,
         target: this.target(cfg),
         cfg,
         keepData: options.keepData ?? false,
         assetImageTags: readJson<AwsLocalState>(this.localFile(id))?.assetImageTags,
-        progress,
+        progress: p,
         wait: this.wait,
-      }),
+      })),
     );
     for (const k of scan.kept) progress(`kept: ${k}`);
     // The local record goes only when nothing remains, so that `dojo rm` can be run again.
@@ -207,11 +216,15 @@ export class AwsProvider extends ProviderBase implements Provider {
       }
       const port = portsOf(params).tracking;
       const localPort = options.localPort ?? port;
+      const missingTool = missingSessionTool(this.env);
       return {
         url: `http://localhost:${localPort}`,
-        tunnel: { program: 'aws', args: portForwardArgs(instanceId, c.region, port, localPort) },
-        commandLine: portForwardCommand(instanceId, c.region, port, localPort),
-        missingTool: missingSessionTool(this.env),
+        tunnel: {
+          program: 'aws',
+          args: portForwardArgs(instanceId, c.region, port, localPort),
+          commandLine: portForwardCommand(instanceId, c.region, port, localPort),
+          ...(missingTool ? { missingTool } : {}),
+        },
       };
     });
   }
@@ -268,11 +281,11 @@ export class AwsProvider extends ProviderBase implements Provider {
       const endpoint = await this.openService({ dojoId: id, region: c.region, instanceId, port: ports.hpo });
       try {
         const { HpoClient } = await import('../../hpo/client');
-        const workerUris = { trackingUri: `http://${address}:${ports.tracking}`, hpoUri: `http://${address}:${ports.hpo}` };
+        const workers = { trackingUri: `http://${address}:${ports.tracking}`, hpoUri: `http://${address}:${ports.hpo}` };
         return await fn({
           hpo: new HpoClient(endpoint.uri),
-          workerUris,
-          trackingUri: workerUris.trackingUri,
+          workers,
+          trackingUri: workers.trackingUri,
           launch: async (job, workers, record, progress) => {
             const capacityProvider = need(params, 'workerCapacityProvider', id);
             const own: AwsJobRecord = job;

@@ -31,6 +31,8 @@ export function jobStudySpec(jobId: string, hpo: HpoSettings): StudySpecInput {
     pruner: { name: hpo.pruner },
     maxTrials: hpo.numRuns,
     metric: hpo.metric,
+    ...(hpo.enqueue && hpo.enqueue.length > 0 ? { enqueue: hpo.enqueue.map((p) => ({ ...p })) } : {}),
+    ...(hpo.fromStudy !== undefined ? { fromStudy: hpo.fromStudy } : {}),
   };
 }
 

@@ -16,14 +16,18 @@ export interface WorkerLaunch {
   readonly args: readonly string[];
 }
 
-/** The manager's services as the workers reach them (loopback locally, the private address on AWS). */
-export interface WorkerUris {
+/** How the workers reach the manager's services: addresses (loopback locally, the private address on AWS) and tokens. */
+export interface WorkerAccess {
   readonly trackingUri: string;
   readonly hpoUri: string;
+  /** The dojo's bearer token, when its servers require one. */
+  readonly token?: string;
+  /** The bearer token MLflow clients send to the tracking server, when the dojo's own server requires one. */
+  readonly trackingToken?: string;
 }
 
 /** The parallel × replicas workers of a job that was just recorded as started. */
-export function workerLaunches(job: JobRecord, run: JobRun, metric: string, uris: WorkerUris): WorkerLaunch[] {
+export function workerLaunches(job: JobRecord, run: JobRun, metric: string, access: WorkerAccess): WorkerLaunch[] {
   const kind = jobKindOf(job);
   const out: WorkerLaunch[] = [];
   for (let group = 0; group < run.parallel; group++) {
@@ -33,7 +37,7 @@ export function workerLaunches(job: JobRecord, run: JobRun, metric: string, uris
           out.push({
             group,
             replica,
-            env: workerEnv(run.env, { ...uris, studyId: run.studyId, replicas: run.replicas, jobId: job.id, group, metric }),
+            env: workerEnv(run.env, { ...access, studyId: run.studyId, replicas: run.replicas, jobId: job.id, group, metric }),
             args: ['worker', 'run', '--job', job.id, '--group', String(group), '--replica', String(replica)],
           });
           break;

@@ -66,13 +66,13 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
   }
   if (dead.length === 0 || !job.run) return alive;
   const { HpoClient } = await import('../../hpo/client');
-  const client = new HpoClient(manager.hpoUri);
+  const client = new HpoClient(manager.hpoUri, { token: manager.token });
   const study: StudyView = await client.getStudy(job.run.studyId);
   for (const { proc, status } of dead) {
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
       const reason = `worker g${proc.group}/r${proc.replica} (pid ${proc.pid}) died during trial ${trial.number}`;
-      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason);
+      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason, manager.trackingExternal ? undefined : manager.token);
       try {
         await client.tell(job.run.studyId, trial.number, 'fail');
       } catch {
@@ -94,10 +94,10 @@ export async function reapDojo(dir: string, manager: ManagerInfo): Promise<void>
 }
 
 /** Marks a tracking run FAILED with the reason as the tag dojo.failure_reason. */
-export async function markRunFailed(trackingUri: string, runId: string | undefined, reason: string): Promise<void> {
+export async function markRunFailed(trackingUri: string, runId: string | undefined, reason: string, token?: string): Promise<void> {
   if (!runId) return;
   const { TrackingClient } = await import('../../tracking');
-  const t = new TrackingClient(trackingUri);
+  const t = new TrackingClient(trackingUri, token ? { token } : {});
   try {
     await t.setTag(runId, 'dojo.failure_reason', reason);
     await t.updateRun(runId, { status: 'FAILED', endTime: Date.now() });

@@ -4,9 +4,10 @@ import { DojoError } from '../../errors';
 import { ProviderBase, type ActiveDojo } from '../base';
 import { INIT_DEFAULTS, LOCAL_POLL_MS } from '../defaults';
 import type {
-  DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider, RemoveResult,
+  DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider, RemoveResult, UiAccess,
 } from '../provider';
-import { dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadJob, newId, saveDojoConfig } from '../state';
+import { trackingServerKind } from '../provider';
+import { createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadJob, newId, readDojoToken, saveDojoConfig } from '../state';
 import { managerState, startManager, statusOf, stopManager } from './control';
 import { endLocalWorkers, jobWorkers, launchLocalWorkers, reapWorkers, requireManager } from './jobs';
 import { layout } from './layout';
@@ -60,6 +61,7 @@ export class LocalProvider extends ProviderBase implements Provider {
       workerInstanceType: INIT_DEFAULTS.workerInstanceType,
       maxWorkers: options.maxWorkers ?? INIT_DEFAULTS.maxWorkers,
       spot: false,
+      ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
     };
     saveDojoConfig(this.home, cfg);
     return cfg;
@@ -76,6 +78,8 @@ export class LocalProvider extends ProviderBase implements Provider {
 
   async activate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
     this.config(id);
+    // Dojos made before servers had tokens get one now, before their manager starts.
+    if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
     await startManager(dojoDir(this.home, id), id, this.cli, progress, this.env);
     return this.inspect(id);
   }
@@ -117,13 +121,16 @@ export class LocalProvider extends ProviderBase implements Provider {
       provider: 'local',
       status,
       managerIp: up ? '127.0.0.1' : undefined,
-      trackingUri: up ? m.info?.trackingUri : undefined,
+      trackingUri: up ? m.info?.trackingUri : cfg.trackingUri,
+      trackingServer: trackingServerKind(cfg),
       hpoUri: up ? m.info?.hpoUri : undefined,
       workers,
       costPerHour: 0,
       activatedAt: m.alive ? m.record?.startedAt : undefined,
       createdAt: cfg.createdAt,
       warnings,
+      // The token opens the web UI once (then a cookie); MLflow clients take it as MLFLOW_TRACKING_TOKEN.
+      ...(up && m.info?.token ? { extra: { DOJO_UI_URL: `${m.info.trackingUri}/?token=${m.info.token}`, DOJO_TOKEN: m.info.token } } : {}),
     };
   }
 
@@ -166,6 +173,13 @@ export class LocalProvider extends ProviderBase implements Provider {
     }
   }
 
+  /** The tracking UI answers on 127.0.0.1 as it is: its address, with the dojo's token once (the page keeps it in a cookie). */
+  async ui(id: string): Promise<UiAccess> {
+    const url = (await this.inspect(id)).extra?.DOJO_UI_URL;
+    if (!url) throw new DojoError('CONFLICT', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
+    return { url, note: "it carries the dojo's token once" };
+  }
+
   /** Runs the manager of the dojo in dojoDir (`dojo manager serve`) until SIGTERM/SIGINT. */
   async serveManager(dir: string, log: (line: string) => void): Promise<void> {
     const { serveManager } = await import('./manager');
@@ -177,8 +191,13 @@ export class LocalProvider extends ProviderBase implements Provider {
     const { HpoClient } = await import('../../hpo/client');
     const l = layout(dojoDir(this.home, cfg.id));
     return fn({
-      hpo: new HpoClient(manager.hpoUri),
-      workerUris: { trackingUri: manager.trackingUri, hpoUri: manager.hpoUri },
+      hpo: new HpoClient(manager.hpoUri, { token: manager.token }),
+      workers: {
+        trackingUri: manager.trackingUri,
+        hpoUri: manager.hpoUri,
+        // The dojo's servers require its token; an external tracking server takes the user's MLflow variables instead.
+        ...(manager.token ? { token: manager.token, ...(manager.trackingExternal ? {} : { trackingToken: manager.token }) } : {}),
+      },
       trackingUri: manager.trackingUri,
       launch: async (job, workers, _record, progress) => launchLocalWorkers(l, job, workers, this.cli, this.env, progress),
       aliveWorkers: (job) => reapWorkers(l, job, manager),

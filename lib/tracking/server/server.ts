@@ -10,6 +10,7 @@ import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
 import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
+import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -19,6 +20,12 @@ export interface TrackingServerOptions {
   readonly host?: string;
   /** @default 0 - any free port */
   readonly port?: number;
+  /**
+   * Bearer token every request must carry (the dojo's token; the web UI gets it as a cookie from
+   * `/?token=<token>`). Host and Origin checks and JSON-only POSTs apply with or without it.
+   * @default - no token required
+   */
+  readonly token?: string;
 }
 
 /** A running embedded tracking server. */
@@ -41,21 +48,19 @@ function isMethodOf(route: ApiRoute, method: string): method is ApiMethod {
 }
 
 /**
- * The call's parameters: the query of a GET, the JSON body of a POST or PATCH; a DELETE may carry
- * either (MLflow's Python client sends a JSON body, the REST docs show a query), the body winning.
+ * The call's parameters: the query of a GET, the JSON body of a POST, PATCH or DELETE. As in
+ * MLflow 2.11, a DELETE's query is ignored (a DELETE without a JSON body has no parameters, so it
+ * is answered 400 naming the missing one), whatever the REST docs show.
  */
 async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: URLSearchParams): Promise<Args> {
   if (method === 'GET') return argsFromQuery(searchParams);
-  if (method !== 'DELETE' || req.headers['content-type'] !== undefined) {
-    const body = await readJsonBody(req);
-    return method === 'DELETE' ? { ...argsFromQuery(searchParams), ...body } : body;
-  }
+  if (method !== 'DELETE' || req.headers['content-type'] !== undefined) return readJsonBody(req);
   req.resume();
-  return argsFromQuery(searchParams);
+  return {};
 }
 
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
-export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '127.0.0.1' }): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -80,11 +85,45 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     sendText(res, 404, 'Not Found');
   };
   return (req, res) => {
+    if (!admit(req, res, guard)) return;
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, e);
     });
   };
+}
+
+/**
+ * Applies the request guard; answers a refusal (MLflow's error body on the API, text elsewhere) and
+ * turns the UI's one-time `/?token=<token>` into an HttpOnly cookie. False when answered here.
+ */
+function admit(req: IncomingMessage, res: ServerResponse, guard: GuardOptions): boolean {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  let refusal = guardRequest(req, { ...guard, cookie: true, isPublic: (m, p) => p === '/health' && (m === 'GET' || m === 'HEAD') });
+  const given = path === '/' && q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)).get('token') : null;
+  if (given !== null && guard.token !== undefined && (refusal === undefined || refusal.status === 401) && tokenMatches(given, guard.token)) {
+    // The token leaves the address bar (and history) at once; the page then works from the cookie.
+    res.writeHead(303, { Location: '/', 'Set-Cookie': tokenCookie(guard.token), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    res.end();
+    req.resume();
+    return false;
+  }
+  if (!refusal) return true;
+  req.resume();
+  // MLflow answers a POST that is not JSON with 400 INVALID_PARAMETER_VALUE; clients expect that.
+  if (refusal.status === 415) refusal = { status: 400, message: `Bad Request. ${refusal.message}` };
+  const errorCode = { 400: 'INVALID_PARAMETER_VALUE', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 415: 'INVALID_PARAMETER_VALUE' }[refusal.status];
+  const headers: Record<string, string> = refusal.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+  if (API_PREFIXES.some((p) => path.startsWith(p)) || ARTIFACT_PREFIXES.some((p) => path.startsWith(p))) {
+    const text = JSON.stringify({ error_code: errorCode, message: refusal.message });
+    res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  } else {
+    sendText(res, refusal.status, refusal.status === 401 ? `${refusal.message}\nOpen the UI with the URL that \`dojo inspect\` prints as DOJO_UI_URL.\n` : refusal.message + '\n', headers);
+  }
+  return false;
 }
 
 /**
@@ -95,7 +134,7 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const store = new TrackingStore(opts.storeDir);
   const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }));
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, { host, allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

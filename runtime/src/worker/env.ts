@@ -1,8 +1,10 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
 // The names and aliases are the worker contract's (lib/jobs/env.ts), which the providers write.
 import { DojoError } from '../../../lib/errors';
+import { ENV_ALIASES, GLOB_ENV, WORKER_ENV, WORKER_SETTINGS_ENV as KNOB, describeName, envValue } from '../../../lib/jobs/env';
+import { parseMemorySize } from '../data/budget';
+import { parseLogEveryNSteps } from '../train/metrics-policy';
 import { DEFAULT_TRIAL_METRIC } from './metrics';
-import { GLOB_ENV, WORKER_ENV, WORKER_SETTINGS_ENV as KNOB, describeName, envValue } from '../../../lib/jobs/env';
 
 /** The settings of one worker process. */
 export interface WorkerSettings {
@@ -38,7 +40,51 @@ export interface WorkerSettings {
   readonly maxConsecutiveFailures: number;
   /** Local provider only: where to record the current trial. */
   readonly statusFile?: string;
+  /**
+   * Bytes of parsed data the worker keeps in memory across trials (DOJO_DATA_MEMORY: a size such as
+   * 2GiB or a share such as 40%; 0 streams every trial). @default - defaultDataMemory(): a share of the container's (else the machine's) memory
+   */
+  readonly dataMemoryBytes?: number;
+  /** Training metrics are logged every this many steps and at the last (DOJO_LOG_EVERY_N_STEPS). @default 50 */
+  readonly logEveryNSteps?: number;
+  /** Where metric points wait on disk while the tracking server is away (DOJO_METRICS_SPILL_DIR). @default the OS temp dir's dojo-metrics */
+  readonly metricsSpillDir?: string;
+  /** How long a worker that is done waits for its metrics to be delivered (DOJO_METRICS_DRAIN_MS). @default 120000 */
+  readonly metricsDrainMs?: number;
 }
+
+/** A worker setting the user may pass with `dojo job start -e KEY VALUE` (`job start --help` lists them). */
+export interface UserWorkerSetting {
+  readonly key: string;
+  /** The values it takes, e.g. `float32|float64`. */
+  readonly values: string;
+  readonly help: string;
+}
+
+/**
+ * Every variable `workerSettingsFromEnv` reads that is the user's to set (test/worker/env.test.ts checks
+ * the list against what it reads, so help and reader cannot drift apart).
+ */
+export const USER_WORKER_SETTINGS: readonly UserWorkerSetting[] = [
+  { key: GLOB_ENV.train, values: 'GLOB', help: `training CSVs (required; or ${ENV_ALIASES[GLOB_ENV.train]!.join(' or ')})` },
+  { key: GLOB_ENV.val, values: 'GLOB', help: `validation CSVs (required; or ${ENV_ALIASES[GLOB_ENV.val]!.join(' or ')})` },
+  { key: GLOB_ENV.test, values: 'GLOB', help: `test CSVs: adds test_rmse (or ${ENV_ALIASES[GLOB_ENV.test]!.join(' or ')})` },
+  { key: KNOB.dtype, values: 'float32|float64', help: 'training precision (default float64, as the book)' },
+  { key: KNOB.onBadRow, values: 'fail|skip', help: 'an unparsable CSV row fails the trial, or is skipped and counted (default fail)' },
+  { key: KNOB.evalEvery, values: 'N', help: 'steps between validation reports to the pruner (default: five per trial)' },
+  { key: KNOB.shardSize, values: 'ROWS', help: 'rows per shard; small data with --replicas needs shards small enough for every replica (default 1048576)' },
+  { key: KNOB.maxConsecutiveFailures, values: 'N', help: 'a worker stops after this many failed trials in a row (default 5)' },
+  { key: KNOB.rendezvousTimeoutMs, values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
+  { key: KNOB.lostTimeoutMs, values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
+  { key: KNOB.patienceMs, values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
+  { key: KNOB.logEveryNSteps, values: 'N', help: 'training metrics are logged every N steps and at the last (default 50)' },
+  { key: KNOB.metricsSpillDir, values: 'DIR', help: 'where metric points wait on disk while the tracking server is away (default: the temp dir\'s dojo-metrics)' },
+  { key: KNOB.metricsDrainMs, values: 'MS', help: 'how long a finished worker waits for its metrics to be delivered (default 120000)' },
+  { key: KNOB.dataMemory, values: 'SIZE', help: 'parsed data a worker keeps in memory across trials: 2GiB, 512MB, 40%; 0 streams every trial (default 25% of the container\'s or machine\'s memory)' },
+];
+
+/** Variables dojo itself sets for a worker (the worker contract's; job start refuses them in -e). */
+export const WORKER_ENV_SET_BY_DOJO: readonly string[] = Object.values(WORKER_ENV);
 
 function need(env: NodeJS.ProcessEnv, key: string): string {
   const v = envValue(env, key);
@@ -80,5 +126,9 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?:
     patienceMs: positiveInt(env, KNOB.patienceMs, 120_000)!,
     maxConsecutiveFailures: positiveInt(env, KNOB.maxConsecutiveFailures, 5)!,
     statusFile: envValue(env, WORKER_ENV.statusFile),
+    ...(env[KNOB.dataMemory] ? { dataMemoryBytes: parseMemorySize(env[KNOB.dataMemory]!, `worker: ${KNOB.dataMemory}`) } : {}),
+    logEveryNSteps: parseLogEveryNSteps(env[KNOB.logEveryNSteps], `worker: ${KNOB.logEveryNSteps}`),
+    metricsSpillDir: env[KNOB.metricsSpillDir] || undefined,
+    metricsDrainMs: positiveInt(env, KNOB.metricsDrainMs, 120_000),
   };
 }

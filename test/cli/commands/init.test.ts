@@ -1,12 +1,16 @@
 // `dojo init` asks the chosen provider which options it accepts (Provider.validateInit): the local
-// provider refuses the AWS-only flags, the AWS provider checks them with the stack's own rules.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// provider refuses the AWS-only flags, the AWS provider checks them with the stack's own rules and
+// refuses --tracking-uri for now.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as initHandler, parseTrackingUri } from '../../../lib/cli/commands/init';
+import { formatDojoInfo } from '../../../lib/cli/commands/inspect/format';
 import { memoryIo } from '../../../lib/cli/io';
 import { main } from '../../../lib/cli/main';
 import { INIT_DEFAULTS } from '../../../lib/providers/defaults';
+import { LocalProvider } from '../../../lib/providers/local/provider';
 import { loadDojoConfig } from '../../../lib/providers/state';
 
 let home: string;
@@ -43,5 +47,30 @@ describe('dojo init', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^dojo: --worker-instance-type: must be one of t3\.medium, .*, got "t3\.nano"$/);
     expect(readdirSync(home)).toEqual([]);
+  });
+});
+
+describe('dojo init --tracking-uri', () => {
+  const opts = { provider: 'local' as const, maxWorkers: 4, json: false };
+
+  it('checks the URI: http(s), no credentials in it (they go in MLflow\'s variables)', () => {
+    expect(parseTrackingUri('https://mlflow.example.com/')).toBe('https://mlflow.example.com');
+    expect(() => parseTrackingUri('mlflow.example.com')).toThrow('--tracking-uri mlflow.example.com: not a URL');
+    expect(() => parseTrackingUri('ftp://x')).toThrow('--tracking-uri ftp://x: must start with http:// or https://');
+    expect(() => parseTrackingUri('https://me:pw@x')).toThrow(/put no credentials in the URI.*MLFLOW_TRACKING_TOKEN/);
+  });
+
+  it('records the URI; inspect of the inactive dojo shows it as an external server; aws refuses it for now', async () => {
+    const io = memoryIo({ DOJO_HOME: home });
+    expect(await initHandler([], { ...opts, trackingUri: 'http://127.0.0.1:5999', json: true }, { io, debug: false })).toBe(0);
+    const cfg = JSON.parse(io.stdout[0]!) as { id: string; trackingUri: string };
+    expect(cfg.trackingUri).toBe('http://127.0.0.1:5999');
+    expect(JSON.parse(readFileSync(join(home, cfg.id, 'config.json'), 'utf8'))).toMatchObject({ trackingUri: 'http://127.0.0.1:5999' });
+    const lines = formatDojoInfo(await new LocalProvider({ home }).inspect(cfg.id));
+    expect(lines).toContain('DOJO_TRACKING_URI=http://127.0.0.1:5999');
+    expect(lines).toContain('DOJO_TRACKING_SERVER=external');
+    await expect(initHandler([], { ...opts, provider: 'aws', trackingUri: 'http://127.0.0.1:5999' }, { io, debug: false })).rejects.toThrow(
+      '--tracking-uri: not supported with --provider aws yet (the AWS dojo deploys its own MLflow); use it with --provider local',
+    );
   });
 });

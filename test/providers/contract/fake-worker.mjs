@@ -18,8 +18,10 @@ function status(trial, runId) {
 }
 
 const study = `${env.DOJO_HPO_URI}/api/v1/studies/${encodeURIComponent(env.DOJO_STUDY)}`;
+// The dojo's servers require its token when the provider gives one (as the HPO client sends it).
+const auth = env.DOJO_TOKEN ? { authorization: `Bearer ${env.DOJO_TOKEN}` } : {};
 const post = (path, body) =>
-  fetch(`${study}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${study}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 for (;;) {
   const asked = await post('ask');

@@ -32,6 +32,7 @@ async function openLocal(): Promise<ContractWorld> {
     inactiveDojo: inactive.id,
     foreignDojo: foreign.id,
     hpoUri: info.hpoUri!,
+    hpoToken: info.extra?.DOJO_TOKEN,
     dataEnv: { DOJO_TRAIN_GLOB: '/data/train/part-*.csv', DOJO_VAL_GLOB: '/data/val/part-*.csv' },
     async workerEnvs(jobId, count) {
       for (;;) {

@@ -19,6 +19,8 @@ export interface ContractWorld {
   readonly foreignDojo: string;
   /** The HPO service of the active dojo, as the test reaches it. */
   readonly hpoUri: string;
+  /** The dojo's token, when its servers require one. */
+  readonly hpoToken?: string;
   /** The data globs a job of this provider may read. */
   readonly dataEnv: Readonly<Record<string, string>>;
   /** The environments of a started job's workers, once all `count` of them run (bounded wait). */
@@ -120,7 +122,7 @@ export function providerContract(name: string, open: OpenWorld): void {
       expect(info).toMatchObject({ id: job.id, status: 'running', run: { replicas: 2, parallel: 2 } });
       const studyId = info.run!.studyId;
       expect(progress[0]).toBe(`study ${studyId}: 6 trials, 2 at a time, 2 replica(s) each`);
-      const study = await new HpoClient(w.hpoUri).getStudy(studyId);
+      const study = await new HpoClient(w.hpoUri, { token: w.hpoToken }).getStudy(studyId);
       expect(study).toMatchObject({ name: job.id, direction: 'minimize', maxTrials: 6, metric: 'val_rmse' });
 
       // What every worker was given reads back through the runtime's own reader.
@@ -136,7 +138,7 @@ export function providerContract(name: string, open: OpenWorld): void {
       const seen: JobProgress[] = [];
       const final = await p.waitJob(job.id, { intervalMs: 100, onProgress: (x) => seen.push(x) });
       expect(final).toMatchObject({ jobId: job.id, status: 'completed', total: 6, complete: 6, running: 0, failed: 0, workersAlive: 0, metric: 'val_rmse' });
-      expect(final.best?.value).toBe(Math.min(...(await new HpoClient(w.hpoUri).getStudy(studyId)).trials.map((t) => t.value!)));
+      expect(final.best?.value).toBe(Math.min(...(await new HpoClient(w.hpoUri, { token: w.hpoToken }).getStudy(studyId)).trials.map((t) => t.value!)));
       expect(seen.at(-1)).toEqual(final);
       const ended = await p.inspectJob(job.id);
       expect(ended).toMatchObject({ status: 'completed', progress: { status: 'completed', complete: 6 } });

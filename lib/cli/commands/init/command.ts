@@ -15,6 +15,7 @@ export const initCommand: CommandSpec = {
       .option('--max-workers <n>', 'most workers running at once', intOption('--max-workers', 1, 100), INIT_DEFAULTS.maxWorkers)
       .option('--spot', 'run workers on spot capacity (aws)')
       .option('--region <region>', 'AWS region (aws; default: the SDK default)')
+      .option('--tracking-uri <uri>', "use this existing MLflow tracking server (http:// or https://) instead of the dojo's own; MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD and MLFLOW_TRACKING_INSECURE_TLS are honoured and passed to the workers")
       .option('--json', 'print the config as JSON', false),
   load: () => import('./index').then((m) => m.handler),
 };

@@ -1,5 +1,21 @@
+import { DojoError } from '../../../errors';
 import { providerNamed, type InitOptions, type ProviderName } from '../../../providers';
 import type { CommandHandler } from '../../spec';
+
+/** Checks --tracking-uri: an http(s) URL without credentials in it (those go in MLflow's variables). */
+export function parseTrackingUri(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new DojoError('USAGE', `--tracking-uri ${text}: not a URL; give the MLflow server's address, e.g. https://mlflow.example.com`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DojoError('USAGE', `--tracking-uri ${text}: must start with http:// or https://`);
+  if (u.username || u.password) {
+    throw new DojoError('USAGE', `--tracking-uri: put no credentials in the URI (it is recorded and shown); set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`);
+  }
+  return text.replace(/\/+$/, '');
+}
 
 interface Opts extends InitOptions {
   provider: ProviderName;
@@ -12,6 +28,7 @@ const FLAGS: Record<keyof InitOptions, string> = {
   maxWorkers: '--max-workers',
   spot: '--spot',
   region: '--region',
+  trackingUri: '--tracking-uri',
 };
 
 /** The provider checks the flags (naming them), then records the dojo; prints its id alone. */
@@ -23,6 +40,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
     maxWorkers: opts.maxWorkers,
     spot: opts.spot,
     region: opts.region,
+    ...(opts.trackingUri === undefined ? {} : { trackingUri: parseTrackingUri(opts.trackingUri) }),
   };
   provider.validateInit(options, (key) => FLAGS[key]);
   const cfg = await provider.init(options);
