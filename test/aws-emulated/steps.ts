@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DojoConfig, DojoInfo, JobInfo } from '../../lib/providers/provider';
-import type { UploadResult } from '../../lib/providers/aws/data';
+import type { DojoConfig, DojoInfo, JobInfo, UploadResult } from '../../lib/providers/provider';
 import { CLI, type CliResult } from '../e2e/harness';
 
 /** Bound of one CLI run: a deploy against moto takes well under a minute idle, minutes loaded. */

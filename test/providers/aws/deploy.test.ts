@@ -39,7 +39,7 @@ describe('ToolkitStackDeployer.synth (toolkit-lib on the real CDK app, no creden
     // The container assets (runtime + MLflow images) are found for the ECR cleanup of `dojo rm`.
     expect(s.assetImageTags.length).toBe(2);
     for (const t of s.assetImageTags) expect(t).toMatch(/^[0-9a-f]{64}$/);
-  }, 120_000);
+  });
 
   it('keepData reaches the app as context (bucket retained)', async () => {
     const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]) });
@@ -49,7 +49,7 @@ describe('ToolkitStackDeployer.synth (toolkit-lib on the real CDK app, no creden
     );
     expect(buckets.length).toBeGreaterThan(0);
     expect(buckets.every((b) => b.DeletionPolicy === 'Retain')).toBe(true);
-  }, 120_000);
+  });
 
   it('bad context fails the synthesis with the message of the config validator, and leaves no cdk.out folder', async () => {
     const tmpRoot = mkdtempSync(join(tmpdir(), 'dojo-synth-tmp-'));
