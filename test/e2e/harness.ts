@@ -1,16 +1,88 @@
 // Drives the built CLI (dist/bin/dojo.js) as a user would: real processes, DOJO_HOME in a temp
 // folder, every dojo removed at the end and no process of it left behind.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The CLI bundle the tests drive. */
 export const CLI = resolve('dist/bin/dojo.js');
 
-/** Builds the bundle once when it is missing (`npm test` builds first anyway). */
+// What the bundle is built from: a file here newer than the last build makes the bundle stale.
+const BUILD_INPUTS = ['bin', 'lib', 'runtime/src', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
+// The two bundles' entry points (scripts/build.mjs writes each bundle's files at its end).
+const BUNDLES = [CLI, resolve('dist/runtime/dojo.mjs')];
+// Written when ensureBuilt's build finishes, with the mtime of the build's start (an edit during the build counts as newer).
+const BUILD_STAMP = resolve('dist/.built-at');
+// Held while one process builds: vitest runs test files in parallel processes that all call ensureBuilt.
+const BUILD_LOCK = resolve('dist/.build-lock');
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+function isStale(): boolean {
+  if (!BUNDLES.every((b) => existsSync(b))) return true;
+  // Without a stamp (`npm run build` ran), the bundles' own times.
+  const built = existsSync(BUILD_STAMP) ? statSync(BUILD_STAMP).mtimeMs : Math.min(...BUNDLES.map((b) => statSync(b).mtimeMs));
+  return BUILD_INPUTS.some((p) => newestMtime(resolve(p)) > built);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// Takes the build lock, waiting while a live process holds it; a dead holder's lock is taken over.
+function lockBuild(): void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  mkdirSync(resolve('dist'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(join(BUILD_LOCK, 'pid'), 'utf8'));
+    } catch {
+      // The holder has made the folder but not yet written its pid: wait for it.
+    }
+    if (Number.isInteger(holder) && !pidAlive(holder)) rmSync(BUILD_LOCK, { recursive: true, force: true });
+    else Atomics.wait(sleeper, 0, 0, 200);
+  }
+}
+
+/**
+ * Builds the bundle when it is missing or older than any of its sources, so that a suite never
+ * drives a stale dist/ (`npm test` builds first; a single test file run does not). One process
+ * builds at a time; the others wait and then find it fresh.
+ */
 export function ensureBuilt(): void {
-  if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (!isStale()) return;
+  lockBuild();
+  try {
+    if (!isStale()) return;
+    const startedAt = new Date();
+    rmSync(BUILD_STAMP, { force: true });
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+    writeFileSync(BUILD_STAMP, `${startedAt.toISOString()}\n`);
+    utimesSync(BUILD_STAMP, startedAt, startedAt);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 /** What one CLI run printed and returned. */
