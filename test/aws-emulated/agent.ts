@@ -1,15 +1,13 @@
 // What the instances of a dojo do by themselves in a real account, played by the suite against
 // moto (which launches instances as records and runs nothing on them):
 // - the ECS agent registers each instance of the dojo's groups in the cluster with its
-//   `dojo.role` attribute (the launch template's user data writes ECS_INSTANCE_ATTRIBUTES), and
-//   the instance leaves the cluster when it terminates;
+//   `dojo.role` attribute (the launch template's user data writes ECS_INSTANCE_ATTRIBUTES); that
+//   an instance leaves the cluster when it terminates is ECS's own doing, which the moto plugin
+//   emulates at the termination itself (a poll here would come too late inside one DeleteStack);
 // - the manager's boot script publishes its instance id and private address in SSM.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import {
-  DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand, ListContainerInstancesCommand, PutAttributesCommand,
-  RegisterContainerInstanceCommand,
-} from '@aws-sdk/client-ecs';
+import { DescribeContainerInstancesCommand, ListContainerInstancesCommand, PutAttributesCommand, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { dojoParameterName } from '../../lib/infra/parameters';
 import type { AwsClients } from '../../lib/providers/aws/clients';
@@ -51,7 +49,7 @@ export class InstanceAgents {
     await this.running;
   }
 
-  /** One pass: register new instances, deregister gone ones, publish the manager. */
+  /** One pass: register new instances and publish the manager. */
   async round(): Promise<void> {
     const p = await readDojoParams(this.c.ssm, this.dojoId);
     if (!p?.cluster || !p.managerAsg || !p.workerAsg) return;
@@ -66,12 +64,7 @@ export class InstanceAgents {
     const known = arns.length
       ? ((await this.c.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }))).containerInstances ?? [])
       : [];
-    for (const ci of known) {
-      if (ci.ec2InstanceId && !live.has(ci.ec2InstanceId)) {
-        await this.c.ecs.send(new DeregisterContainerInstanceCommand({ cluster, containerInstance: ci.containerInstanceArn, force: true }));
-        this.registered.delete(ci.ec2InstanceId);
-      }
-    }
+    for (const id of this.registered.keys()) if (!live.has(id)) this.registered.delete(id);
     const have = new Set(known.map((ci) => ci.ec2InstanceId));
     for (const [instanceId, role] of live) {
       if (have.has(instanceId)) continue;

@@ -238,6 +238,14 @@ describe('the AWS path against an emulated account', () => {
     expect(r.code, `${r.stderr}\nmoto: ${aws.log().slice(-3000)}`).toBe(1);
     expect(r.stdout).toContain(`EBS volume ${vol.VolumeId} (available, 8 GiB)`);
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    // The stack is gone with what it made, the manager's data volume too (the plugin deletes it for
+    // CloudFormation: untagged in moto, no scan would find it), while the planted volume is still there.
+    await expect(c().cfn.send(new DescribeStacksCommand({ StackName: `dojo-${cfg.id}` }))).rejects.toThrow(/does not exist/);
+    const left = ((await c().ec2.send(new DescribeVolumesCommand({}))).Volumes ?? []).map((v) => v.VolumeId);
+    expect(left).not.toContain(params.managerVolume);
+    expect(left).toContain(vol.VolumeId);
+    const clusters = (await c().ecs.send(new DescribeClustersCommand({ clusters: [params.cluster!] }))).clusters ?? [];
+    expect(clusters.filter((x) => x.status === 'ACTIVE')).toEqual([]);
     await c().ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
   }, 900_000);
 

@@ -337,19 +337,72 @@ def _patch_primary_eni_deleted_on_termination() -> None:
     Instance.terminate = terminate  # type: ignore[method-assign]
 
 
+def _patch_terminated_instances_leave_ecs() -> None:
+    """Terminating an instance: in AWS the container instance on it is deregistered (INACTIVE) and
+    its tasks stop ("Host EC2 ... terminated"); moto keeps it registered and ACTIVE with its tasks
+    RUNNING, so a cluster whose groups were scaled to zero or deleted still holds instances and
+    CloudFormation could never delete it (see _patch_delete_stack_leftovers)."""
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.terminate
+
+    def terminate(self: Any) -> Any:
+        result = original(self)
+        ecs = ecs_backends[self.ec2_backend.account_id][self.ec2_backend.region_name]
+        for cluster_name, members in list(ecs.container_instances.items()):
+            if cluster_name == "orphaned" or cluster_name not in ecs.clusters:
+                continue
+            for ci in [ci for ci in members.values() if ci.ec2_instance_id == self.id]:
+                for task in list(ecs.tasks.get(cluster_name, {}).values()):
+                    if task.container_instance_arn == ci.container_instance_arn and task.desired_status != "STOPPED":
+                        ecs.stop_task(cluster_name, task.task_arn, f"Host EC2 (instance {self.id}) terminated.")
+                ecs.deregister_container_instance(cluster_name, ci.container_instance_arn, force=True)
+        return result
+
+    Instance.terminate = terminate  # type: ignore[method-assign]
+
+
+def _patch_list_services_active() -> None:
+    """ListServices: AWS lists a cluster's ACTIVE and DRAINING services; moto lists deleted
+    (INACTIVE) ones too, so a deleted stack's services would look like leftovers."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.list_services
+
+    def list_services(self: Any, cluster_str: str, *args: Any, **kwargs: Any) -> list[str]:
+        inactive = {sv.arn for sv in self.services.values() if sv.status == "INACTIVE"}
+        return [arn for arn in original(self, cluster_str, *args, **kwargs) if arn not in inactive]
+
+    EC2ContainerServiceBackend.list_services = list_services  # type: ignore[method-assign]
+
+
+def _delete_cluster_as_ecs_does(ecs: Any, cluster: Any) -> None:
+    """DeleteCluster as AWS refuses it: with container instances still registered (ACTIVE or
+    DRAINING) it fails with ClusterContainsContainerInstancesException; moto would delete anyway."""
+    registered = [ci for ci in ecs.container_instances.get(cluster.name, {}).values() if ci.status in ("ACTIVE", "DRAINING")]
+    if registered:
+        ids = ", ".join(sorted(ci.ec2_instance_id for ci in registered))
+        raise RuntimeError(f"ClusterContainsContainerInstancesException: cluster {cluster.name} still has registered container instances ({ids})")
+    ecs.delete_cluster(cluster.name)
+
+
 def _patch_delete_stack_leftovers() -> None:
     """DeleteStack: moto deletes in an order its own dependency checks refuse (a subnet before its
     route table association, the VPC before its subnets), gives up silently after a few tries and
     either fails with DependencyViolation midway or reports DELETE_COMPLETE with the VPC, its
-    subnets, flow log and the manager's data volume still there; it also never
-    deregisters the stack's task definitions. Finish what CloudFormation would have deleted, in
-    dependency order, for the resources of that stack only."""
+    subnets, flow log and the manager's data volume still there (the volume is untagged in moto,
+    which drops a Volume's CloudFormation Tags, so dojo's tag scan cannot see it); it never deletes
+    the stack's ECS services and cluster (moto's models have no CloudFormation delete) nor
+    deregisters its task definitions. Finish what CloudFormation would have deleted, in dependency
+    order, for the resources of that stack only. The cluster is deleted as AWS deletes it (refused
+    while container instances are registered); a refusal ends the stack DELETE_FAILED, as
+    CloudFormation does, instead of calling it deleted."""
     from moto.cloudformation.models import CloudFormationBackend
     from moto.ec2.models import ec2_backends
 
     original = CloudFormationBackend.delete_stack
     order = [
-        "AWS::ECS::TaskDefinition", "AWS::EC2::Volume", "AWS::EC2::FlowLog", "AWS::EC2::VPCEndpoint", "AWS::EC2::Subnet", "AWS::EC2::RouteTable",
+        "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster", "AWS::EC2::Volume", "AWS::EC2::FlowLog", "AWS::EC2::VPCEndpoint", "AWS::EC2::Subnet", "AWS::EC2::RouteTable",
         "AWS::EC2::InternetGateway", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",
     ]
 
@@ -369,6 +422,8 @@ def _patch_delete_stack_leftovers() -> None:
         ecs = ecs_backends[self.account_id][self.region_name]
         steps = {
             "AWS::ECS::TaskDefinition": lambda r: ecs.deregister_task_definition(r.arn),
+            "AWS::ECS::Service": lambda r: ecs.delete_service(r.cluster_name, r.name, force=True),
+            "AWS::ECS::Cluster": lambda r: _delete_cluster_as_ecs_does(ecs, r),
             "AWS::EC2::Volume": lambda r: ec2.delete_volume(r.id),
             "AWS::EC2::FlowLog": lambda r: ec2.delete_flow_logs([r.id]),
             "AWS::EC2::VPCEndpoint": lambda r: ec2.delete_vpc_endpoints([r.id]),
@@ -378,14 +433,23 @@ def _patch_delete_stack_leftovers() -> None:
             "AWS::EC2::SecurityGroup": lambda r: ec2.delete_security_group(group_id=r.id),
             "AWS::EC2::VPC": lambda r: ec2.delete_vpc(r.id),
         }
+        refused: list[str] = []
         for kind in order:
             for k, r in owned:
                 if k != kind:
                     continue
                 try:
                     steps[kind](r)
-                except Exception:  # already gone: what CloudFormation did delete
-                    pass
+                except Exception as e:
+                    if kind == "AWS::ECS::Cluster":
+                        refused.append(str(e))
+                    # Otherwise already gone: what CloudFormation did delete.
+        if refused:
+            for st in stacks:
+                st.status = "DELETE_FAILED"
+                st.status_reason = "; ".join(refused)
+                print(f"DeleteStack {st.name}: DELETE_FAILED: {st.status_reason}", file=sys.stderr, flush=True)
+            return
         for st in stacks:
             # Deleted, as CloudFormation reports it once every resource is gone.
             self.stacks.pop(st.stack_id, None)
@@ -406,6 +470,8 @@ def main() -> None:
     _patch_tagging_ecs_tags()
     _patch_task_definition_properties()
     _patch_primary_eni_deleted_on_termination()
+    _patch_terminated_instances_leave_ecs()
+    _patch_list_services_active()
     _patch_delete_stack_leftovers()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
