@@ -362,6 +362,29 @@ def _patch_terminated_instances_leave_ecs() -> None:
     Instance.terminate = terminate  # type: ignore[method-assign]
 
 
+def _patch_register_only_running_instances() -> None:
+    """RegisterContainerInstance: in AWS only the ECS agent of a running instance registers it; moto
+    registers any id, so the suite's agent (which polls) could register an instance terminated just
+    after its poll, and that stale registration would keep the cluster from being deleted. Refuse
+    an instance that is not running, as no agent would be there to ask."""
+    from moto.ec2.models import ec2_backends
+    from moto.ecs.exceptions import EcsClientException
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.register_container_instance
+
+    def register(self: Any, cluster_str: str, ec2_instance_id: str) -> Any:
+        try:
+            state = ec2_backends[self.account_id][self.region_name].get_instance(ec2_instance_id).state
+        except Exception:  # an id moto does not know: left to moto, as before
+            state = "running"
+        if state != "running":
+            raise EcsClientException(f"instance {ec2_instance_id} is {state}: no ECS agent runs there to register it")
+        return original(self, cluster_str, ec2_instance_id)
+
+    EC2ContainerServiceBackend.register_container_instance = register  # type: ignore[method-assign]
+
+
 def _patch_list_services_active() -> None:
     """ListServices: AWS lists a cluster's ACTIVE and DRAINING services; moto lists deleted
     (INACTIVE) ones too, so a deleted stack's services would look like leftovers."""
@@ -406,16 +429,24 @@ def _patch_delete_stack_leftovers() -> None:
         "AWS::EC2::InternetGateway", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",
     ]
 
+    # What each stack owned when its deletion was first asked: moto forgets every resource its own
+    # pass "deleted" (a no-op for the ECS cluster), so a retried DeleteStack would not see them.
+    remembered: dict[str, list[tuple[str, Any]]] = {}
+
     def delete_stack(self: Any, name_or_stack_id: str) -> None:
-        stacks = [st for st in self.stacks.values() if name_or_stack_id in (st.stack_id, st.name)]
-        owned: list[tuple[str, Any]] = []
-        for st in stacks:
-            for r in getattr(st.resource_map, "_parsed_resources", {}).values():
-                kind = getattr(r, "cf_resource_type", None)
-                if kind in order:
-                    owned.append((kind, r))
+        if name_or_stack_id not in self.stacks:
+            # By name: one deletion per stack of that name, by id (moto's own recursion, made explicit).
+            for named in [st for st in self.stacks.values() if st.name == name_or_stack_id]:
+                delete_stack(self, named.stack_id)
+            return
+        st = self.stacks[name_or_stack_id]
+        if st.stack_id not in remembered:
+            remembered[st.stack_id] = [
+                (r.cf_resource_type, r) for r in getattr(st.resource_map, "_parsed_resources", {}).values() if getattr(r, "cf_resource_type", None) in order
+            ]
+        owned = remembered[st.stack_id]
         try:
-            original(self, name_or_stack_id)
+            original(self, st.stack_id)
         except Exception:  # noqa: S110 - moto's DependencyViolation midway; finished below
             pass
         ec2 = ec2_backends[self.account_id][self.region_name]
@@ -445,16 +476,17 @@ def _patch_delete_stack_leftovers() -> None:
                         refused.append(str(e))
                     # Otherwise already gone: what CloudFormation did delete.
         if refused:
-            for st in stacks:
-                st.status = "DELETE_FAILED"
-                st.status_reason = "; ".join(refused)
-                print(f"DeleteStack {st.name}: DELETE_FAILED: {st.status_reason}", file=sys.stderr, flush=True)
+            # Still there and DELETE_FAILED, as CloudFormation leaves it (moto had moved it to the deleted ones).
+            self.deleted_stacks.pop(st.stack_id, None)
+            self.stacks[st.stack_id] = st
+            st.status = "DELETE_FAILED"
+            st.status_reason = "; ".join(refused)
+            print(f"DeleteStack {st.name}: DELETE_FAILED: {st.status_reason}", file=sys.stderr, flush=True)
             return
-        for st in stacks:
-            # Deleted, as CloudFormation reports it once every resource is gone.
-            self.stacks.pop(st.stack_id, None)
-            st.status = "DELETE_COMPLETE"
-            self.deleted_stacks[st.stack_id] = st
+        # Deleted, as CloudFormation reports it once every resource is gone.
+        self.stacks.pop(st.stack_id, None)
+        st.status = "DELETE_COMPLETE"
+        self.deleted_stacks[st.stack_id] = st
 
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
 
@@ -471,6 +503,7 @@ def main() -> None:
     _patch_task_definition_properties()
     _patch_primary_eni_deleted_on_termination()
     _patch_terminated_instances_leave_ecs()
+    _patch_register_only_running_instances()
     _patch_list_services_active()
     _patch_delete_stack_leftovers()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
