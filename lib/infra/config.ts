@@ -36,7 +36,20 @@ export interface DojoInfraConfig {
   readonly allreducePortFrom: number;
   /** Last port (inclusive) of the allreduce range. */
   readonly allreducePortTo: number;
+  /** An existing MLflow server the dojo uses (`dojo init --tracking-uri`): no tracking service is deployed. */
+  readonly trackingUri?: string;
+  /**
+   * MLflow auth variables the CLI stored as SSM SecureStrings (trackingSecretParameterName) for
+   * the HPO service and the workers; given as a comma-separated list in CDK context.
+   */
+  readonly trackingSecrets: readonly TrackingSecretName[];
 }
+
+/** MLflow's own auth variables, passed to the dojo's MLflow clients as secrets (never plain environment). */
+export const TRACKING_SECRET_NAMES = ['MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'MLFLOW_TRACKING_INSECURE_TLS'] as const;
+
+/** One of TRACKING_SECRET_NAMES. */
+export type TrackingSecretName = (typeof TRACKING_SECRET_NAMES)[number];
 
 /** The keys a dojo config is read from, e.g. `cdk deploy -c maxWorkers=8`. */
 export const DOJO_CONTEXT_KEYS = [
@@ -54,6 +67,8 @@ export const DOJO_CONTEXT_KEYS = [
   'hpoPort',
   'allreducePortFrom',
   'allreducePortTo',
+  'trackingUri',
+  'trackingSecrets',
 ] as const satisfies readonly (keyof DojoInfraConfig)[];
 
 /** One key of DOJO_CONTEXT_KEYS. */
@@ -94,7 +109,20 @@ const EXPECTED: Record<DojoContextKey, string> = {
   hpoPort: 'must be a whole number from 1024 to 65535',
   allreducePortFrom: 'must be a whole number from 1024 to 65535',
   allreducePortTo: 'must be a whole number from 1024 to 65535',
+  trackingUri: 'must be an http:// or https:// URL without credentials (set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD instead)',
+  trackingSecrets: `must be a comma-separated list of ${TRACKING_SECRET_NAMES.join(', ')}, with a trackingUri`,
 };
+
+function isTrackingUri(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const list = (s: unknown): unknown => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter((x) => x !== '') : s);
 
 const schema = z.object({
   dojoId: z.string().regex(DOJO_ID),
@@ -116,6 +144,8 @@ const schema = z.object({
   hpoPort: port().default(DOJO_CONFIG_DEFAULTS.hpoPort),
   allreducePortFrom: port().default(DOJO_CONFIG_DEFAULTS.allreducePortFrom),
   allreducePortTo: port().default(DOJO_CONFIG_DEFAULTS.allreducePortTo),
+  trackingUri: z.string().refine(isTrackingUri).optional(),
+  trackingSecrets: z.preprocess(list, z.array(z.enum(TRACKING_SECRET_NAMES))).default([]),
 });
 
 /** How to name a key in an error: `context maxWorkers` for CDK, `--max-workers` for the CLI. */
@@ -152,6 +182,10 @@ export function parseDojoConfig(raw: Readonly<Record<string, unknown>>, describe
   }
   const c = result.data as DojoInfraConfig;
   checkPorts(c, describeKey);
+  if (c.trackingSecrets.length > 0 && c.trackingUri === undefined) {
+    // The dojo's own MLflow takes no credentials: secrets without a URI are a mistake.
+    throw new DojoError('USAGE', `${describeKey('trackingSecrets')}: ${EXPECTED.trackingSecrets}, got ${show(raw.trackingSecrets)}`);
+  }
   return c;
 }
 
@@ -190,7 +224,9 @@ export function dojoConfigToContext(config: DojoInfraConfig): Record<string, str
   const out: Record<string, string> = {};
   for (const key of DOJO_CONTEXT_KEYS) {
     const v = config[key];
-    if (v !== undefined) out[key] = String(v);
+    if (Array.isArray(v)) {
+      if (v.length > 0) out[key] = v.join(',');
+    } else if (v !== undefined) out[key] = String(v);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DojoInfraConfig } from './config';
@@ -15,7 +17,7 @@ import { WORKER_CONTAINER_NAME, WorkerTask } from './constructs/worker-task';
 import { WorkerGroup } from './constructs/worker-group';
 import { INSTANCE_ALTERNATIVES, wholeInstanceCpuUnits } from './instance-types';
 import { acknowledgeDojoFindings } from './nag';
-import { DOJO_OUTPUTS, DOJO_STATUS, PENDING_VALUE, dojoParameterPrefix, type DojoParameterKey } from './parameters';
+import { DOJO_OUTPUTS, DOJO_STATUS, NO_SERVICE_VALUE, PENDING_VALUE, dojoParameterPrefix, trackingSecretParameterName, type DojoParameterKey } from './parameters';
 import type { DojoPorts } from './ports';
 
 /** Props of DojoStack. */
@@ -48,8 +50,8 @@ export class DojoStack extends Stack {
   public readonly manager: ManagerNode;
   /** The worker group. */
   public readonly workers: WorkerGroup;
-  /** The tracking server. */
-  public readonly tracking: TrackingService;
+  /** The tracking server; absent when the dojo uses an existing one (`trackingUri`). */
+  public readonly tracking?: TrackingService;
   /** The HPO service. */
   public readonly hpo: HpoService;
   /** The worker task definition. */
@@ -96,21 +98,19 @@ export class DojoStack extends Stack {
       maxWorkers: c.maxWorkers,
       spot: c.spot,
     });
-    this.openPorts();
 
     const image = runtimeImage(sourceRoot);
     const logGroup = this.compute.logGroup;
     const managerCapacityProvider = this.manager.capacityProvider;
-    this.tracking = new TrackingService(this, 'Tracking', {
-      cluster,
-      managerCapacityProvider,
-      store: this.store,
-      image: mlflowImage(sourceRoot),
-      logGroup,
-      port: c.trackingPort,
-    });
-    this.hpo = new HpoService(this, 'Hpo', { cluster, managerCapacityProvider, image, logGroup, port: c.hpoPort, trackingPort: c.trackingPort });
-    this.workerTask = new WorkerTask(this, 'WorkerTask', { store: this.store, image, logGroup, cpuUnits: wholeInstanceCpuUnits(c.workerInstanceType) });
+    // With an existing MLflow server nothing of the dojo's own is deployed (nor its image built).
+    this.tracking =
+      c.trackingUri === undefined
+        ? new TrackingService(this, 'Tracking', { cluster, managerCapacityProvider, store: this.store, image: mlflowImage(sourceRoot), logGroup, port: c.trackingPort })
+        : undefined;
+    this.openPorts();
+    const secrets = this.trackingSecrets();
+    this.hpo = new HpoService(this, 'Hpo', { cluster, managerCapacityProvider, image, logGroup, port: c.hpoPort, trackingPort: c.trackingPort, trackingUri: c.trackingUri, secrets });
+    this.workerTask = new WorkerTask(this, 'WorkerTask', { store: this.store, image, logGroup, cpuUnits: wholeInstanceCpuUnits(c.workerInstanceType), secrets });
 
     const values: Record<DojoParameterKey, string> = {
       config: JSON.stringify(c),
@@ -128,7 +128,7 @@ export class DojoStack extends Stack {
       workerTaskDefinition: this.workerTask.taskDefinition.taskDefinitionArn,
       workerContainer: WORKER_CONTAINER_NAME,
       logGroup: logGroup.logGroupName,
-      trackingService: this.tracking.service.serviceName,
+      trackingService: this.tracking?.service.serviceName ?? NO_SERVICE_VALUE,
       hpoService: this.hpo.service.serviceName,
     };
     this.parameters = new DojoParameters(this, 'Parameters', { dojoId: c.dojoId, values });
@@ -136,15 +136,30 @@ export class DojoStack extends Stack {
     acknowledgeDojoFindings(this);
   }
 
+  /**
+   * The MLflow auth variables of an existing server, as ECS secrets from the SecureStrings the CLI
+   * wrote: ECS reads them at task start with the execution role, so they are never in a template,
+   * a task definition or a RunTask override.
+   */
+  private trackingSecrets(): Record<string, ecs.Secret> {
+    const out: Record<string, ecs.Secret> = {};
+    for (const name of this.config.trackingSecrets) {
+      const parameterName = trackingSecretParameterName(this.config.dojoId, name);
+      out[name] = ecs.Secret.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(this, `TrackingSecret-${name}`, { parameterName }));
+    }
+    return out;
+  }
+
   /** Exactly the ingress the dojo needs; nothing from the internet unless `uiAllowCidr`. */
   private openPorts(): void {
     const p = this.ports;
     const managerSg = this.manager.securityGroup;
     const workerSg = this.workers.securityGroup;
-    managerSg.addIngressRule(workerSg, ec2.Port.tcp(p.tracking), 'MLflow tracking from workers');
+    // No tracking port on the manager when the dojo uses an existing server: nothing listens there.
+    if (this.tracking) managerSg.addIngressRule(workerSg, ec2.Port.tcp(p.tracking), 'MLflow tracking from workers');
     managerSg.addIngressRule(workerSg, ec2.Port.tcp(p.hpo), 'HPO service and rendezvous from workers');
     workerSg.addIngressRule(workerSg, ec2.Port.tcpRange(p.allreduceFrom, p.allreduceTo), 'allreduce between replicas');
-    if (this.config.uiAllowCidr !== undefined) {
+    if (this.tracking && this.config.uiAllowCidr !== undefined) {
       managerSg.addIngressRule(ec2.Peer.ipv4(this.config.uiAllowCidr), ec2.Port.tcp(p.tracking), 'tracking UI from the allow-listed CIDR');
     }
   }

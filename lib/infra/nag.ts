@@ -1,5 +1,6 @@
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { DojoStack } from './dojo-stack';
 
 /**
@@ -29,11 +30,16 @@ function bucketObjects(stack: DojoStack, prefix: string): string {
   return `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${prefix}*]`;
 }
 
+// The tracking server's task definition, when the dojo deploys its own (not with an existing server).
+function trackingTask(s: DojoStack): ecs.TaskDefinition[] {
+  return s.tracking ? [s.tracking.taskDefinition] : [];
+}
+
 /** Every acknowledgement of the dojo stack (ids that depend on logical ids are built per stack). */
 export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
   const instanceRoles = (s: DojoStack): IConstruct[] => [s.manager.instanceRole, s.workers.instanceRole];
   const executionRoles = (s: DojoStack): IConstruct[] =>
-    [s.tracking.taskDefinition, s.hpo.taskDefinition, s.workerTask.taskDefinition].flatMap((t) => (t.executionRole ? [t.executionRole] : []));
+    [...trackingTask(s), s.hpo.taskDefinition, s.workerTask.taskDefinition].flatMap((t) => (t.executionRole ? [t.executionRole] : []));
   return [
     {
       id: 'AwsSolutions-ECS4',
@@ -82,7 +88,7 @@ export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
       reason:
         'Objects under the artifacts/ prefix of the dojo bucket: the narrowest scope for keys created at run time ' +
         '(the worker may only put, the tracking server reads, writes and deletes).',
-      scopes: (s) => [s.tracking.taskDefinition.taskRole, s.workerTask.taskDefinition.taskRole],
+      scopes: (s) => [...trackingTask(s).map((t) => t.taskRole), s.workerTask.taskDefinition.taskRole],
     },
     {
       id: bucketObjects(stack, 'data/'),
@@ -94,7 +100,7 @@ export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
       id: 'AwsSolutions-ECS2',
       where: 'tracking server task definition',
       reason: 'The one environment variable is AWS_DEFAULT_REGION for boto3: not a secret.',
-      scopes: (s) => [s.tracking.taskDefinition],
+      scopes: trackingTask,
     },
     {
       id: 'AwsSolutions-EC26',

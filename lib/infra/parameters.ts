@@ -42,7 +42,7 @@ export const DOJO_PARAMETERS = {
   workerContainer: 'workers/container',
   /** CloudWatch log group of every container of the dojo. */
   logGroup: 'log-group',
-  /** ECS service name of the MLflow tracking server. */
+  /** ECS service name of the MLflow tracking server; `none` (NO_SERVICE_VALUE) with an existing server. */
   trackingService: 'tracking/service',
   /** ECS service name of the HPO service. */
   hpoService: 'hpo/service',
@@ -59,6 +59,18 @@ export function dojoParameterPrefix(dojoId: string): string {
 /** Full SSM name of one parameter, e.g. `dojoParameterName('demo', 'cluster')` → `/dojo/demo/cluster`. */
 export function dojoParameterName(dojoId: string, key: DojoParameterKey): string {
   return `${dojoParameterPrefix(dojoId)}${DOJO_PARAMETERS[key]}`;
+}
+
+/** Value of `tracking/service` when the dojo uses an existing MLflow server and deploys none. */
+export const NO_SERVICE_VALUE = 'none';
+
+/**
+ * The SSM SecureString holding one MLflow auth variable of a dojo that uses an existing server
+ * (`dojo init --tracking-uri`): written by the CLI (CloudFormation cannot create SecureStrings),
+ * read by ECS into the HPO service's and the workers' containers, deleted by `dojo rm`.
+ */
+export function trackingSecretParameterName(dojoId: string, name: string): string {
+  return `/dojo-cli/${dojoId}/tracking/${name}`;
 }
 
 /** Value of `manager/instance-id` and `manager/address` until the manager has booted once. */

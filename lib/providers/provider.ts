@@ -31,6 +31,8 @@ export interface DojoConfig {
    * no embedded server is started locally, no tracking service deployed on AWS.
    */
   readonly trackingUri?: string;
+  /** AWS only: the MLflow auth variables `dojo init` stored as secrets for that server (names only). */
+  readonly trackingSecrets?: readonly string[];
 }
 
 /** Which tracking server a dojo uses: its embedded one (local), its own MLflow (AWS), or an existing one. */

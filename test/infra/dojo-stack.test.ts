@@ -264,7 +264,7 @@ describe('services on the manager', () => {
         }),
       ],
     });
-    const image = container(d.logicalId(d.stack.tracking.taskDefinition)).Image;
+    const image = container(d.logicalId(d.stack.tracking!.taskDefinition)).Image;
     expect(JSON.stringify(image)).toContain('container-assets');
   });
 
@@ -295,13 +295,13 @@ describe('services on the manager', () => {
     // The HPO service and the workers run the same runtime image asset.
     const worker = container(d.logicalId(d.stack.workerTask.taskDefinition));
     expect(worker.Image).toEqual(c.Image);
-    expect(c.Image).not.toEqual(container(d.logicalId(d.stack.tracking.taskDefinition)).Image);
+    expect(c.Image).not.toEqual(container(d.logicalId(d.stack.tracking!.taskDefinition)).Image);
   });
 
   it('services are created after (and deleted before) the capacity provider association', () => {
     const association = Object.entries(resourcesOf(d.template)).find(([, r]) => r.Type === 'AWS::ECS::ClusterCapacityProviderAssociations')?.[0];
     expect(association).toBeDefined();
-    for (const svc of [d.stack.tracking, d.stack.hpo]) {
+    for (const svc of [d.stack.tracking!, d.stack.hpo]) {
       d.template.hasResource('AWS::ECS::Service', {
         Properties: Match.objectLike({ TaskDefinition: { Ref: d.logicalId(svc.taskDefinition) } }),
         DependsOn: Match.arrayWith([association]),
@@ -315,7 +315,7 @@ describe('services on the manager', () => {
 
   it('both services run one task on the manager capacity provider, stop-before-start', () => {
     d.template.resourceCountIs('AWS::ECS::Service', 2);
-    for (const svc of [d.stack.tracking, d.stack.hpo]) {
+    for (const svc of [d.stack.tracking!, d.stack.hpo]) {
       d.template.hasResourceProperties('AWS::ECS::Service', {
         TaskDefinition: { Ref: d.logicalId(svc.taskDefinition) },
         DesiredCount: 1,
@@ -355,7 +355,7 @@ describe('worker task', () => {
   it('the tracking task role works on artifacts/ only; the HPO task role has no policy', () => {
     const bucketArn = getAtt(d.logicalId(d.stack.store.bucket), 'Arn');
     d.template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: d.logicalId(d.stack.tracking.taskDefinition.taskRole) }],
+      Roles: [{ Ref: d.logicalId(d.stack.tracking!.taskDefinition.taskRole) }],
       PolicyDocument: {
         Version: '2012-10-17',
         Statement: [

@@ -29,6 +29,16 @@ export interface HpoServiceProps {
    * @default 512
    */
   readonly memoryReservationMiB?: number;
+  /**
+   * An existing MLflow server to write trials to instead of the one on the same host.
+   * @default - the dojo's own server at trackingPort
+   */
+  readonly trackingUri?: string;
+  /**
+   * MLflow auth variables for the tracking client, as ECS secrets.
+   * @default - none
+   */
+  readonly secrets?: Record<string, ecs.Secret>;
 }
 
 /**
@@ -52,7 +62,7 @@ export class HpoService extends Construct {
       port: this.port,
       dataDir: 'hpo',
       containerName: 'hpo',
-      command: hpoCommand(this.port, props.trackingPort ?? TRACKING_PORT),
+      command: hpoCommand(this.port, props.trackingUri ?? `http://127.0.0.1:${props.trackingPort ?? TRACKING_PORT}`),
       memoryReservationMiB: props.memoryReservationMiB ?? 512,
       streamPrefix: 'hpo',
     });
@@ -63,8 +73,8 @@ export class HpoService extends Construct {
 
 /**
  * The HPO service command line (arguments to the image's `node /app/dojo.mjs` entrypoint). The
- * tracking server shares the host network, so the loopback address reaches it.
+ * dojo's own tracking server shares the host network, so the loopback address reaches it.
  */
-export function hpoCommand(port: number, trackingPort: number): string[] {
-  return ['hpo', 'serve', '--host', '0.0.0.0', '--port', String(port), '--db', '/data/hpo.db', '--tracking', `http://127.0.0.1:${trackingPort}`];
+export function hpoCommand(port: number, trackingUri: string): string[] {
+  return ['hpo', 'serve', '--host', '0.0.0.0', '--port', String(port), '--db', '/data/hpo.db', '--tracking', trackingUri];
 }

@@ -22,6 +22,8 @@ export interface ManagerServiceSpec {
   /** CloudWatch Logs stream prefix. */
   readonly streamPrefix: string;
   readonly environment?: Record<string, string>;
+  /** Read by ECS at task start (never in the task definition's environment). */
+  readonly secrets?: Record<string, ecs.Secret>;
   readonly dockerLabels?: Record<string, string>;
   readonly healthCheck?: ecs.HealthCheck;
 }
@@ -50,6 +52,7 @@ export function addManagerService(scope: Construct, spec: ManagerServiceSpec): {
     memoryReservationMiB: spec.memoryReservationMiB,
     portMappings: [{ containerPort: spec.port, hostPort: spec.port }],
     environment: spec.environment,
+    secrets: spec.secrets,
     dockerLabels: spec.dockerLabels,
     logging: ecs.LogDrivers.awsLogs({ logGroup: spec.logGroup, streamPrefix: spec.streamPrefix }),
     healthCheck: spec.healthCheck,

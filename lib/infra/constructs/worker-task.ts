@@ -29,6 +29,11 @@ export interface WorkerTaskProps {
    * @default 4096 - the 4 vCPUs of the default t3.xlarge
    */
   readonly cpuUnits?: number;
+  /**
+   * MLflow auth variables for the worker's tracking client, as ECS secrets.
+   * @default - none
+   */
+  readonly secrets?: Record<string, ecs.Secret>;
 }
 
 /**
@@ -63,6 +68,7 @@ export class WorkerTask extends Construct {
       command: [...WORKER_COMMAND],
       cpu,
       memoryReservationMiB: memory,
+      secrets: props.secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'worker' }),
     });
   }

@@ -53,6 +53,8 @@ export function dojoContext(cfg: DojoConfig, extra: Readonly<Record<string, stri
     workerInstanceType: cfg.workerInstanceType,
     maxWorkers: String(cfg.maxWorkers),
     spot: String(cfg.spot),
+    ...(cfg.trackingUri ? { trackingUri: cfg.trackingUri } : {}),
+    ...(cfg.trackingSecrets?.length ? { trackingSecrets: cfg.trackingSecrets.join(',') } : {}),
     ...extra,
   };
 }

@@ -8,9 +8,9 @@ import { parseDojoConfig } from '../../infra/config';
 import { DOJO_STATUS, dojoStackName } from '../../infra/parameters';
 import type { DojoPorts } from '../../infra/ports';
 import { DEFAULT_DOJO_PORTS } from '../../infra/ports';
-import type { DojoConfig, DojoInfo, DojoStatus } from '../provider';
+import { trackingServerKind, type DojoConfig, type DojoInfo, type DojoStatus } from '../provider';
 import type { AwsClients } from './clients';
-import { published, readDojoParams, type DojoParams } from './params';
+import { managerServices, published, readDojoParams, type DojoParams } from './params';
 
 /** The health of one ECS service of the manager. */
 export interface ServiceHealth {
@@ -82,7 +82,7 @@ export async function snapshot(c: AwsClients, dojoId: string): Promise<DojoSnaps
     manager = r.Reservations?.flatMap((x) => x.Instances ?? [])[0];
   }
   const cluster = params.cluster;
-  const services = cluster ? await serviceHealth(c.ecs, cluster, [params.trackingService, params.hpoService].filter((s): s is string => !!s)) : [];
+  const services = cluster ? await serviceHealth(c.ecs, cluster, managerServices(params)) : [];
   const tasks = cluster ? await runningTasks(c.ecs, cluster) : [];
   const workerTasks = tasks.filter((t) => t.startedBy?.startsWith('job-')).length;
   const asgs = params.workerAsg ? await describeAsgs(c, [params.workerAsg]) : [];
@@ -155,13 +155,14 @@ export function dojoInfoOf(cfg: DojoConfig, region: string, snap: DojoSnapshot |
     DOJO_WORKER_INSTANCES: String(snap.workerInstances),
   };
   for (const s of snap.services) extra[s.name === p.hpoService ? 'DOJO_SERVICE_HPO' : 'DOJO_SERVICE_TRACKING'] = `${s.running}/${s.desired}${s.steady ? ' steady' : ''}`;
-  extra.DOJO_UI = `dojo ui ${cfg.id}  (SSM port forwarding to ${ports.tracking}, then http://localhost:${ports.tracking})`;
+  extra.DOJO_UI = cfg.trackingUri ?? `dojo ui ${cfg.id}  (SSM port forwarding to ${ports.tracking}, then http://localhost:${ports.tracking})`;
   return {
     id: cfg.id,
     provider: 'aws',
     status,
     managerIp: address,
-    trackingUri: address ? `http://${address}:${ports.tracking}` : undefined,
+    trackingUri: cfg.trackingUri ?? (address ? `http://${address}:${ports.tracking}` : undefined),
+    trackingServer: trackingServerKind(cfg),
     hpoUri: address ? `http://${address}:${ports.hpo}` : undefined,
     workers: snap.workerTasks,
     costPerHour: Math.round(cost.totalUsdPerHour * 10000) / 10000,

@@ -9,7 +9,7 @@ import type { DojoConfig, ProgressFn } from '../provider';
 import type { AwsClients } from './clients';
 import type { DeployTarget, StackDeployer } from './deploy';
 import { describeAsgs, runningTasks, serviceHealth, type ServiceHealth } from './describe';
-import { need, published, readDojoParams, writeStatus, type DojoParams } from './params';
+import { managerServices, need, published, readDojoParams, writeStatus, type DojoParams } from './params';
 
 /** Timing of the waits (tests make them instant). */
 export interface WaitSettings {
@@ -44,7 +44,10 @@ export interface ActivateResult {
 }
 
 function serviceNames(params: DojoParams, id: string): string[] {
-  return [need(params, 'trackingService', id), need(params, 'hpoService', id)];
+  need(params, 'trackingService', id);
+  need(params, 'hpoService', id);
+  // A dojo on an existing MLflow server waits for its HPO service only.
+  return managerServices(params);
 }
 
 /**

@@ -2,7 +2,7 @@
 import { GetParametersByPathCommand, PutParameterCommand, type Parameter } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DojoError } from '../../errors';
-import { DOJO_PARAMETERS, PENDING_VALUE, dojoParameterName, dojoParameterPrefix, type DojoParameterKey } from '../../infra/parameters';
+import { DOJO_PARAMETERS, NO_SERVICE_VALUE, PENDING_VALUE, dojoParameterName, dojoParameterPrefix, type DojoParameterKey } from '../../infra/parameters';
 
 /** The dojo's parameters by key; absent keys were not found. */
 export type DojoParams = Readonly<Partial<Record<DojoParameterKey, string>>>;
@@ -52,4 +52,9 @@ export function published(params: DojoParams, key: DojoParameterKey): string | u
 /** Rewrites the `status` parameter (seeded by the stack; the CLI owns its value afterwards). */
 export async function writeStatus(ssm: SSMClient, dojoId: string, value: string): Promise<void> {
   await ssm.send(new PutParameterCommand({ Name: dojoParameterName(dojoId, 'status'), Value: value, Type: 'String', Overwrite: true }));
+}
+
+/** The ECS services the dojo runs on its manager (no tracking service with an existing MLflow server). */
+export function managerServices(params: DojoParams): string[] {
+  return [params.trackingService, params.hpoService].filter((s): s is string => !!s && s !== NO_SERVICE_VALUE);
 }

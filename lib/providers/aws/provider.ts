@@ -29,6 +29,7 @@ import { need, published, readDojoParams, type DojoParams } from './params';
 import { missingSessionTool, portForwardArgs, portForwardCommand, ssmPortForward, type OpenService } from './session';
 import { removeDojo } from './teardown';
 import { withHeartbeat } from './heartbeat';
+import { putTrackingSecrets, trackingSecretsIn } from './tracking-secrets';
 import { dataPrefix, globsOf, listUploadFiles, uploadFiles } from './data';
 
 /** Options of the AWS provider (tests substitute the clients' region factory, the deployer and the service access). */
@@ -81,11 +82,8 @@ export class AwsProvider extends ProviderBase implements Provider {
       workerInstanceType: 'workerInstanceType',
       maxWorkers: 'maxWorkers',
       spot: 'spot',
+      trackingUri: 'trackingUri',
     };
-    if (options.trackingUri !== undefined) {
-      // The stack still deploys its own MLflow service and points the HPO service and workers at it.
-      throw new DojoError('USAGE', `${nameOf('trackingUri')}: not supported with --provider aws yet (the AWS dojo deploys its own MLflow); use it with --provider local`);
-    }
     parseDojoConfig({ ...options, dojoId: 'validation' }, (key) => nameOf(names[key] ?? key as keyof InitOptions));
   }
 
@@ -101,6 +99,7 @@ export class AwsProvider extends ProviderBase implements Provider {
       maxWorkers: options.maxWorkers ?? INIT_DEFAULTS.maxWorkers,
       spot: options.spot ?? INIT_DEFAULTS.spot,
       region,
+      ...(options.trackingUri ? { trackingUri: options.trackingUri, trackingSecrets: trackingSecretsIn(this.env) } : {}),
     };
     // Validated like `cdk deploy -c`, so a dojo that inits also deploys.
     costConfig(cfg);
@@ -115,6 +114,7 @@ export class AwsProvider extends ProviderBase implements Provider {
           Tags: [{ Key: DOJO_TAG_KEY, Value: cfg.id }],
         }),
       );
+      await putTrackingSecrets(c.ssm, cfg, this.env);
     });
     saveDojoConfig(this.home, cfg);
     return cfg;
@@ -210,6 +210,8 @@ export class AwsProvider extends ProviderBase implements Provider {
   /** The tracking UI through an SSM port-forwarding session to the manager (CONFLICT while the manager is not running). */
   async ui(id: string, options: UiOptions): Promise<UiAccess> {
     const cfg = this.config(id);
+    // An existing server is not on the manager: its UI answers at its own address.
+    if (cfg.trackingUri) return { url: cfg.trackingUri, note: `the dojo uses the existing MLflow server ${cfg.trackingUri}` };
     return this.guard(cfg, `dojo ui ${id}`, async (c) => {
       const params = await this.deployedParams(c, id);
       const instanceId = published(params, 'managerInstanceId');
@@ -283,7 +285,8 @@ export class AwsProvider extends ProviderBase implements Provider {
       const endpoint = await this.openService({ dojoId: id, region: c.region, instanceId, port: ports.hpo });
       try {
         const { HpoClient } = await import('../../hpo/client');
-        const workers = { trackingUri: `http://${address}:${ports.tracking}`, hpoUri: `http://${address}:${ports.hpo}` };
+        // An existing MLflow server is reached at its own URI; its credentials are the task definition's secrets.
+        const workers = { trackingUri: cfg.trackingUri ?? `http://${address}:${ports.tracking}`, hpoUri: `http://${address}:${ports.hpo}` };
         return await fn({
           hpo: new HpoClient(endpoint.uri),
           workers,

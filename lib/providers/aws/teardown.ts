@@ -18,8 +18,9 @@ import { describeAsgs } from './describe';
 import { isAwsError } from './errors';
 import { stopJobTasks, type WaitSettings } from './lifecycle';
 import { cdkAssetRepository, cliConfigParameterName, jobTaskFamily } from './names';
-import { listParameters, readDojoParams } from './params';
+import { listParameters, managerServices, readDojoParams } from './params';
 import { dojoLogGroups, paged, scanLeftovers, type ScanResult } from './scan';
+import { deleteTrackingSecrets } from './tracking-secrets';
 
 /** What `dojo rm` needs. */
 export interface TeardownDeps {
@@ -124,7 +125,7 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
 
   if (params.cluster) {
     await stopJobTasks(c, params.cluster, undefined, `dojo rm ${id}`, progress);
-    for (const s of [params.trackingService, params.hpoService].filter((x): x is string => !!x)) {
+    for (const s of managerServices(params)) {
       try {
         await c.ecs.send(new UpdateServiceCommand({ cluster: params.cluster, service: s, desiredCount: 0 }));
       } catch (e) {
@@ -173,6 +174,7 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
   for (let i = 0; i < leftParams.length; i += 10) {
     await c.ssm.send(new DeleteParametersCommand({ Names: leftParams.slice(i, i + 10) }));
   }
+  if (cfg.trackingUri) await deleteTrackingSecrets(c.ssm, cfg);
   try {
     await c.ssm.send(new DeleteParameterCommand({ Name: cliConfigParameterName(id) }));
   } catch (e) {
