@@ -131,7 +131,8 @@ export interface HpoSettings {
 }
 
 /** Lifecycle of a job. */
-export type JobStatus = 'created' | 'running' | 'completed' | 'failed' | 'stopped';
+/** A job's state; `starting` while `job start` launches its workers (running only once they all exist). */
+export type JobStatus = 'created' | 'starting' | 'running' | 'completed' | 'failed' | 'stopped';
 
 /** A job as recorded: what to run and how it was started. */
 export interface JobRecord {
