@@ -167,6 +167,53 @@ export abstract class ProviderBase {
     progress(`job ${started.id}: the start failed and was undone (no workers left); fix the cause and run \`dojo job start ${started.id}\` again`);
   }
 
+  /**
+   * Ends a running job's workers for `deactivate` (their trials fail, the study stays) and records
+   * it `suspended`, so that `activate` resumes it.
+   */
+  protected async suspendJob(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
+    await this.endWorkers(cfg, job, reason, progress);
+    saveJob(this.home, { ...job, status: 'suspended' });
+    progress(`job ${job.id} suspended; \`dojo activate ${cfg.id}\` resumes it`);
+  }
+
+  /**
+   * Starts the workers of the dojo's suspended jobs again with their recorded runs: the same study
+   * goes on where it stopped. A job whose workers cannot start stays suspended (reported, not thrown:
+   * the dojo itself is active).
+   */
+  protected async resumeJobs(cfg: DojoConfig, progress: ProgressFn): Promise<void> {
+    for (const job of listJobRecords(this.home, cfg.id)) {
+      if (job.status !== 'suspended' || !job.run) continue;
+      try {
+        await this.resumeJob(cfg, job.id, progress);
+      } catch (e) {
+        progress(`job ${job.id} stays suspended: ${e instanceof Error ? e.message : String(e)}; run \`dojo activate ${cfg.id}\` again or \`dojo job stop ${job.id}\``);
+      }
+    }
+  }
+
+  private resumeJob(cfg: DojoConfig, jobId: string, progress: ProgressFn): Promise<void> {
+    return withStartLock(jobFile(this.home, cfg.id, jobId), jobId, () =>
+      this.withActiveDojo(cfg, `dojo activate ${cfg.id}`, async (d) => {
+        const job = this.job(jobId);
+        const run = job.run;
+        if (job.status !== 'suspended' || !run) return;
+        progress(`resuming job ${jobId} (study ${run.studyId})`);
+        let started: JobRecord = { ...job, status: 'starting' };
+        saveJob(this.home, started);
+        try {
+          await d.launch(started, workerLaunches(started, run, job.hpo?.metric ?? 'objective', d.workers), (j) => saveJob(this.home, (started = j)), progress);
+        } catch (e) {
+          await this.endWorkers(cfg, started, `dojo activate ${cfg.id}: resuming ${jobId} failed`, progress).catch(() => undefined);
+          saveJob(this.home, { ...started, status: 'suspended' });
+          throw e;
+        }
+        saveJob(this.home, { ...started, status: 'running' });
+      }),
+    );
+  }
+
   /** The job's progress now; a job that has ended is recorded as such once its study has. */
   async jobProgress(jobId: string): Promise<JobProgress> {
     const job = this.job(jobId);

@@ -131,8 +131,11 @@ export interface HpoSettings {
 }
 
 /** Lifecycle of a job. */
-/** A job's state; `starting` while `job start` launches its workers (running only once they all exist). */
-export type JobStatus = 'created' | 'starting' | 'running' | 'completed' | 'failed' | 'stopped';
+/**
+ * A job's state; `starting` while `job start` launches its workers (running only once they all
+ * exist); `suspended` while its dojo is deactivated (`activate` starts its workers again).
+ */
+export type JobStatus = 'created' | 'starting' | 'running' | 'suspended' | 'completed' | 'failed' | 'stopped';
 
 /** A job as recorded: what to run and how it was started. */
 export interface JobRecord {

@@ -81,14 +81,17 @@ export class LocalProvider extends ProviderBase implements Provider {
     // Dojos made before servers had tokens get one now, before their manager starts.
     if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
     await startManager(dojoDir(this.home, id), id, this.cli, progress, this.env);
+    await this.resumeJobs(this.config(id), progress);
     return this.inspect(id);
   }
 
   async deactivate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
-    this.config(id);
+    const cfg = this.config(id);
     const l = layout(dojoDir(this.home, id));
     for (const job of listJobRecords(this.home, id)) {
-      if (jobWorkers(l, job.id).some(isOurs)) await this.stopJob(job.id, progress);
+      // A running job is suspended (activate resumes it); stragglers of any other job are stopped.
+      if (job.status === 'running' && job.run) await this.suspendJob(cfg, job, `dojo deactivate ${id}`, progress);
+      else if (jobWorkers(l, job.id).some(isOurs)) await this.stopJob(job.id, progress);
     }
     const m = managerState(l);
     if (m.alive) progress(`stopping the manager of ${id} (pid ${m.record?.pid})`);
@@ -204,7 +207,7 @@ export class LocalProvider extends ProviderBase implements Provider {
     });
   }
 
-  protected async endWorkers(cfg: DojoConfig, job: JobRecord, _reason: string, progress: ProgressFn): Promise<void> {
-    await endLocalWorkers(layout(dojoDir(this.home, cfg.id)), job, progress);
+  protected async endWorkers(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
+    await endLocalWorkers(layout(dojoDir(this.home, cfg.id)), job, progress, reason);
   }
 }
