@@ -30,12 +30,15 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
   const l = layout(dir);
   mkdirSync(l.trackingStore, { recursive: true });
   const prior = readJson<{ trackingPort?: number; hpoPort?: number }>(l.ports) ?? {};
+  // The tracking UI shows studies live through the HPO service, which starts second (it needs the tracking URL).
+  const link: { hpoUrl?: string } = {};
   const tracking = await onPreferredPort(prior.trackingPort, (port) =>
-    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port }),
+    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port, hpoUri: () => link.hpoUrl }),
   );
   const hpo = await onPreferredPort(prior.hpoPort, (port) =>
     startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url }),
   );
+  link.hpoUrl = hpo.url;
   writeJsonAtomic(l.ports, { trackingPort: tracking.port, hpoPort: hpo.port });
   const info: ManagerInfo = {
     pid: process.pid,

@@ -10,6 +10,7 @@ import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
 import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
+import { DOJO_API_PREFIX, handleDojoApi } from './dojo-api';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -19,6 +20,12 @@ export interface TrackingServerOptions {
   readonly host?: string;
   /** @default 0 - any free port */
   readonly port?: number;
+  /**
+   * The HPO service whose studies the web UI shows live (trial states, the values the pruner saw),
+   * read through `/dojo-api/v1/hpo/studies/{id}`; a function when the service starts after this
+   * server (it needs this server's URL). @default - none: study pages show what tracking holds
+   */
+  readonly hpoUri?: string | (() => string | undefined);
 }
 
 /** A running embedded tracking server. */
@@ -55,7 +62,7 @@ async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: U
 }
 
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
-export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: ServerDeps, hpoUri: () => string | undefined = () => undefined): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -74,6 +81,7 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpoUri });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
@@ -95,7 +103,9 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const store = new TrackingStore(opts.storeDir);
   const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }));
+  const hpo = opts.hpoUri;
+  const hpoUri = typeof hpo === 'function' ? hpo : () => hpo;
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, hpoUri));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
