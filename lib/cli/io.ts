@@ -15,6 +15,16 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/**
+ * A stderr line with terminal control characters shown as `\xNN`: messages echo file names, CSV
+ * headers and flag values, and an escape sequence in them must not drive the user's terminal.
+ * Tabs and line breaks stay.
+ */
+export function escapeTerminal(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** The Io of the running process. */
 export function processIo(): Io {
   const isTTY = Boolean(process.stderr.isTTY);
@@ -32,7 +42,7 @@ export function processIo(): Io {
     },
     err(line) {
       clearStatus();
-      process.stderr.write(line + '\n');
+      process.stderr.write(escapeTerminal(line) + '\n');
     },
     status(line) {
       if (!isTTY) return;

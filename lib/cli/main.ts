@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, isDojoError } from '../errors';
+import { ExitCode, describeSystemError, isDojoError } from '../errors';
 import { processIo, type Io } from './io';
 import type { CommandSpec } from './spec';
 import { commands } from './commands';
@@ -30,6 +30,8 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
     const cmd = parent.command(path[path.length - 1]!, { hidden: spec.hidden ?? false }).description(spec.description).exitOverride();
     cmd.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
     spec.configure(cmd);
+    // commander lists required options like any other: say which ones are.
+    for (const o of cmd.options) if (o.mandatory && !o.description.endsWith('(required)')) o.description = `${o.description} (required)`;
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
@@ -82,6 +84,13 @@ export async function main(argv: string[], io: Io = processIo(), specs: readonly
       return e.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
+    // Disk full, read-only, permissions, not a database: the user's to fix, said as what it is.
+    const system = describeSystemError(err);
+    if (system) {
+      io.err(`dojo: ${system}`);
+      if (debug && err.stack) io.err(err.stack);
+      return ExitCode.failure;
+    }
     io.err(`dojo: internal error: ${err.message}`);
     io.err(debug ? String(err.stack) : 'This is a bug in dojo; run again with --debug for the stack trace and report it.');
     return ExitCode.failure;

@@ -10,6 +10,7 @@ export type DojoErrorCode =
   | 'UNAVAILABLE' // a server or process that does not answer
   | 'AWS' // an AWS call failed (credentials, region, permissions)
   | 'LOST' // a replica, worker or process was lost
+  | 'IO' // the OS or SQLite refused a file (disk full, read-only, permissions, not a database)
   | 'INTERNAL'; // a bug: say so
 
 /**
@@ -19,17 +20,21 @@ export type DojoErrorCode =
  */
 export class DojoError extends Error {
   override readonly name = 'DojoError';
+  /** True when the user named something that is not there (an unknown id): exit 2 like other usage errors. */
+  readonly usage: boolean;
+
   constructor(
     readonly code: DojoErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; usage?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.usage = options?.usage ?? false;
   }
 
   /** The process exit code this error maps to. */
   get exitCode(): number {
-    return this.code === 'USAGE' ? ExitCode.usage : ExitCode.failure;
+    return this.code === 'USAGE' || this.usage ? ExitCode.usage : ExitCode.failure;
   }
 }
 

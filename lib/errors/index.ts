@@ -1,1 +1,2 @@
 export * from './dojo-error';
+export * from './os-error';

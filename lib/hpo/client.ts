@@ -6,18 +6,23 @@ const CODES: Record<number, DojoErrorCode> = { 400: 'USAGE', 404: 'NOT_FOUND', 4
 /** A client of the HPO service's API v1; every failure is a DojoError carrying the server's message. */
 export class HpoClient {
   private readonly base: string;
+  private readonly token: string | undefined;
 
-  constructor(baseUrl: string) {
+  /** `token`: the dojo's bearer token. @default - DOJO_TOKEN from the environment (workers get it there) */
+  constructor(baseUrl: string, options: { readonly token?: string } = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
+    this.token = options.token ?? (process.env.DOJO_TOKEN || undefined);
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, allow409 = false): Promise<T | undefined> {
     let res: Response;
     try {
+      // Every POST carries a JSON body ({} when there is nothing to say): the service refuses others.
+      const json = method === 'POST' ? JSON.stringify(body ?? {}) : undefined;
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        body: json,
       });
     } catch (e) {
       throw new DojoError('UNAVAILABLE', `HPO service at ${this.base} does not answer (${(e as Error).message}); is \`dojo hpo serve\` running?`, { cause: e });

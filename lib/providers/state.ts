@@ -2,10 +2,10 @@
 // and $DOJO_HOME/<dojo-id>/jobs/<job-id>.json for its jobs. Every write is atomic (temp + rename)
 // so that a crash leaves either the old or the new file, never half of one.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DojoError } from '../errors';
+import { DojoError, fileError } from '../errors';
 import type { DojoConfig, JobRecord } from './provider';
 
 /** The root of all dojo state: $DOJO_HOME, default ~/.dojo. */
@@ -30,11 +30,24 @@ export function isId(s: string, kind: 'dojo' | 'job'): boolean {
   return ID_PATTERN.test(s) && s.startsWith(kind + '-');
 }
 
-/** Writes data as JSON to file atomically (temp file in the same folder, fsync-free rename). */
+/**
+ * Writes data as JSON to file atomically (temp file in the same folder, fsync-free rename). On failure
+ * (disk full, read-only) the temp file is removed and the error names the file.
+ */
 export function writeJsonAtomic(file: string, data: unknown): void {
+  writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n');
+}
+
+/** Writes text to file atomically (see writeJsonAtomic); mode applies to the new file (e.g. 0o600). */
+export function writeFileAtomic(file: string, text: string, mode = 0o644): void {
   const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text, { mode });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw fileError(e, file);
+  }
 }
 
 /** Reads a JSON file, or undefined when it does not exist. A corrupt file is a DojoError naming it. */
@@ -56,15 +69,61 @@ export function readJson<T>(file: string): T | undefined {
 /** The config of dojo id, or a NOT_FOUND error naming it. */
 export function loadDojoConfig(home: string, id: string): DojoConfig {
   const cfg = isId(id, 'dojo') ? readJson<DojoConfig>(join(dojoDir(home, id), 'config.json')) : undefined;
-  if (!cfg) throw new DojoError('NOT_FOUND', `no dojo "${id}" in ${home}; run \`dojo ls\` to see the dojos`);
+  if (!cfg) throw new DojoError('NOT_FOUND', `no dojo "${id}" in ${home}; run \`dojo ls\` to see the dojos`, { usage: true });
   return cfg;
 }
 
-/** Records a new dojo's config (creating its folder). */
+/** The file holding a dojo's bearer token for its local servers (mode 0600). */
+export function tokenFile(home: string, id: string): string {
+  return join(dojoDir(home, id), 'token');
+}
+
+/** The dojo's bearer token, or undefined for a dojo created before tokens existed. */
+export function readDojoToken(home: string, id: string): string | undefined {
+  try {
+    return readFileSync(tokenFile(home, id), 'utf8').trim() || undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fileError(e, tokenFile(home, id));
+  }
+}
+
+/** Writes a new random token for the dojo (mode 0600: only the user may read it). */
+export function createDojoToken(home: string, id: string): string {
+  const token = randomBytes(24).toString('base64url');
+  writeFileAtomic(tokenFile(home, id), token + '\n', 0o600);
+  return token;
+}
+
+/**
+ * Records a new dojo: its folder, config and bearer token. All or nothing: when any step fails (disk
+ * full, read-only DOJO_HOME) the folder is removed again and the error names the path.
+ */
 export function saveDojoConfig(home: string, cfg: DojoConfig): void {
   const dir = dojoDir(home, cfg.id);
-  mkdirSync(join(dir, 'jobs'), { recursive: true });
-  writeJsonAtomic(join(dir, 'config.json'), cfg);
+  try {
+    // Not recursive for the dojo folder itself: Node reports EROFS there as ENOENT when recursive.
+    if (!isDir(home)) mkdirSync(home, { recursive: true });
+  } catch (e) {
+    throw fileError(e, home);
+  }
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    throw fileError(e, dir);
+  }
+  try {
+    try {
+      mkdirSync(join(dir, 'jobs'));
+    } catch (e) {
+      throw fileError(e, join(dir, 'jobs'));
+    }
+    createDojoToken(home, cfg.id);
+    writeJsonAtomic(join(dir, 'config.json'), cfg);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** Every dojo config in the index, most recent first. */
@@ -96,7 +155,7 @@ export function findJobDojo(home: string, jobId: string): string {
       if (existsSync(jobFile(home, cfg.id, jobId))) return cfg.id;
     }
   }
-  throw new DojoError('NOT_FOUND', `no job "${jobId}" in ${home}; run \`dojo job ls\` to see the jobs`);
+  throw new DojoError('NOT_FOUND', `no job "${jobId}" in ${home}; run \`dojo job ls\` to see the jobs`, { usage: true });
 }
 
 /** Loads a job record (NOT_FOUND when missing). */

@@ -11,6 +11,8 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** First backoff delay, doubled each retry (with jitter), capped at 5 s. @default 200 */
   readonly backoffMs?: number;
+  /** Bearer token sent as `Authorization: Bearer <token>` (a dojo's servers require it). @default - MLFLOW_TRACKING_TOKEN, as MLflow's clients */
+  readonly token?: string;
 }
 
 /**
@@ -66,12 +68,13 @@ const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
 /** One HTTP exchange, buffered, failing with a coded error (ECONNREFUSED, ETIMEDOUT, ...). */
-function exchange(req: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
+function exchange(req: HttpRequest, timeoutMs: number, token: string | undefined): Promise<HttpResponse> {
   const url = new URL(req.url);
   const https = url.protocol === 'https:';
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   const headers: Record<string, string | number> = {};
   if (req.contentType) headers['Content-Type'] = req.contentType;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body) headers['Content-Length'] = body.length;
   return new Promise((resolve, reject) => {
     const r = (https ? httpsRequest : httpRequest)(
@@ -101,7 +104,7 @@ export async function sendWithRetries(req: HttpRequest, opts: HttpOptions): Prom
   for (let attempt = 0; ; attempt++) {
     let failure: TrackingUnavailableError;
     try {
-      const res = await exchange(req, timeoutMs);
+      const res = await exchange(req, timeoutMs, opts.token ?? (process.env.MLFLOW_TRACKING_TOKEN || undefined));
       if (res.status < 400) return res;
       const text = res.body.toString('utf8');
       let code: string | undefined;

@@ -83,4 +83,17 @@ describe('main', () => {
     expect(await main(['node', 'dojo', 'y', 'secret'], io, [{ ...spec('y secret', async () => ((ran = true), 0)), hidden: true }])).toBe(0);
     expect(ran).toBe(true);
   });
+
+  it('--help marks required options, and job start --help lists the worker settings', () => {
+    const program = buildProgram(memoryIo(), commands, () => undefined);
+    const sub = (path: string[]) => path.reduce((c, n) => c.commands.find((x) => x.name() === n)!, program);
+    expect(sub(['train']).helpInformation()).toMatch(/--train <glob>\s+training CSVs[^-]*\(required\)\s+--val <glob>\s+validation CSVs \(same forms\) \(required\)/);
+    expect(sub(['train']).helpInformation()).not.toMatch(/--save .*\(required\)/);
+    expect(sub(['job', 'create']).helpInformation()).toMatch(/--dojo <id>.*\(required\)/);
+    let help = '';
+    const start = sub(['job', 'start']);
+    start.configureOutput({ writeOut: (s) => (help += s) });
+    start.outputHelp();
+    for (const k of ['DOJO_DTYPE float32|float64', 'DOJO_ON_BAD_ROW fail|skip', 'DOJO_EVAL_EVERY N', 'DOJO_SHARD_SIZE ROWS']) expect(help).toContain(k);
+  });
 });

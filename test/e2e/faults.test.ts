@@ -26,7 +26,7 @@ async function startStudy(numRuns: number, parallel: number, maxBatches: [number
   await box.ok(['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val]);
   const info = keyValues(await box.ok(['inspect', dojo]));
   const study = keyValues(await box.ok(['job', 'inspect', job])).JOB_STUDY!;
-  return { dojo, job, study, hpo: new HpoClient(info.DOJO_HPO_URI!), tracking: new TrackingClient(info.DOJO_TRACKING_URI!) };
+  return { dojo, job, study, hpo: new HpoClient(info.DOJO_HPO_URI!, { token: info.DOJO_TOKEN }), tracking: new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN }) };
 }
 
 const readJson = <T>(f: string): T | undefined => {
@@ -92,7 +92,7 @@ describe('faults', () => {
     expect(again.DOJO_STATUS).toBe('active');
     const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 240_000);
     expect(wait.code, wait.stdout + wait.stderr).toBe(0);
-    const after = await new HpoClient(again.DOJO_HPO_URI!).getStudy(s.study);
+    const after = await new HpoClient(again.DOJO_HPO_URI!, { token: again.DOJO_TOKEN }).getStudy(s.study);
     for (const t of before) {
       const now = after.trials.find((x) => x.number === t.number)!;
       expect(now.state).toBe('complete');

@@ -78,12 +78,14 @@ export class Sandbox {
   }
 }
 
-/** `KEY=VALUE` lines as an object. */
+/** `KEY=VALUE` lines as an object (values single-quoted the POSIX way are unquoted; one line each). */
 export function keyValues(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const i = line.indexOf('=');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+    if (i <= 0) continue;
+    const v = line.slice(i + 1);
+    out[line.slice(0, i)] = v.startsWith("'") && v.endsWith("'") && v.length >= 2 ? v.slice(1, -1).replace(/'\\''/g, "'") : v;
   }
   return out;
 }

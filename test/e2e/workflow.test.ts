@@ -30,9 +30,12 @@ async function study(dojo: string, numRuns: number, parallel: number, replicas: 
   expect(ji.JOB_STATUS).toBe('completed');
   expect(Number(ji.JOB_TRIALS_COMPLETE) + Number(ji.JOB_TRIALS_PRUNED)).toBe(numRuns);
   expect(ji.JOB_WORKERS).toBe('0');
+  const noTrial = await box.run(['job', 'logs', job, '--trial', '99']);
+  expect(noTrial.code).toBe(2);
+  expect(noTrial.stderr.trim()).toBe(`dojo: --trial 99: job ${job} has no such trial (trials 0-${numRuns - 1} so far, of ${numRuns})`);
 
   const info = keyValues(await box.ok(['inspect', dojo]));
-  const tracking = new TrackingClient(info.DOJO_TRACKING_URI!);
+  const tracking = new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN });
   const exp = await tracking.getExperimentByName(job);
   expect(exp).toBeDefined();
   const runs = await tracking.searchAllRuns({ experimentIds: [exp!.experiment_id] });

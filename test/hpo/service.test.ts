@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(async () => svc.close());
 
 async function post(path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body });
+  // Every POST is JSON ({} when there is nothing to send): the service refuses "simple" requests.
+  const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body ?? '{}' });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

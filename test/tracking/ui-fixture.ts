@@ -48,14 +48,20 @@ export class UiFixture {
   client!: TrackingClient;
   browser!: Browser;
 
+  /** `token`: the dojo's bearer token both servers then require (as a local dojo runs them). @default - none */
+  constructor(private readonly opts: { readonly token?: string } = {}) {}
+
   async start(): Promise<void> {
     mkdirSync(SHOTS, { recursive: true });
     const link: { url?: string } = {};
-    this.tracking = await startTrackingServer({ storeDir: join(this.dir, 'mlflow'), hpoUri: () => link.url });
-    this.hpoService = await startHpoService({ dbFile: join(this.dir, 'hpo.db'), trackingUri: this.tracking.url, log: () => undefined });
+    const token = this.opts.token;
+    // The HPO service's tracking observer is an MLflow client: it reads the token where they do.
+    if (token) process.env['MLFLOW_TRACKING_TOKEN'] = token;
+    this.tracking = await startTrackingServer({ storeDir: join(this.dir, 'mlflow'), hpoUri: () => link.url, ...(token ? { token } : {}) });
+    this.hpoService = await startHpoService({ dbFile: join(this.dir, 'hpo.db'), trackingUri: this.tracking.url, log: () => undefined, ...(token ? { token } : {}) });
     link.url = this.hpoService.url;
-    this.hpo = new HpoClient(this.hpoService.url);
-    this.client = new TrackingClient(this.tracking.url);
+    this.hpo = new HpoClient(this.hpoService.url, token ? { token } : {});
+    this.client = new TrackingClient(this.tracking.url, token ? { token } : {});
     this.browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workerSettingsFromEnv } from '../../runtime/src/worker/env';
+import { USER_WORKER_SETTINGS, WORKER_ENV_SET_BY_DOJO, workerSettingsFromEnv } from '../../runtime/src/worker/env';
 
 const base = { DOJO_HPO_URI: 'http://127.0.0.1:1', DOJO_STUDY: '3', DOJO_TRAIN_GLOB: '/t/*.csv', DOJO_VAL_GLOB: '/v/*.csv' };
 
@@ -13,5 +13,18 @@ describe('worker settings', () => {
     expect(() => workerSettingsFromEnv({ ...base, DOJO_STUDY: undefined })).toThrow('worker: DOJO_STUDY is not set');
     expect(() => workerSettingsFromEnv({ ...base, DOJO_REPLICAS: 'two' })).toThrow('DOJO_REPLICAS must be a whole number >= 1, got "two"');
     expect(() => workerSettingsFromEnv({ ...base, DOJO_DTYPE: 'float16' })).toThrow(/DOJO_DTYPE/);
+  });
+
+  it('the settings job start --help lists are exactly the ones the worker reads (besides those dojo sets and the book aliases)', () => {
+    const read = new Set<string>();
+    const env = new Proxy({ ...base } as NodeJS.ProcessEnv, {
+      get(target, key) {
+        if (typeof key === 'string') read.add(key);
+        return target[key as string];
+      },
+    });
+    workerSettingsFromEnv(env);
+    const user = [...read].filter((k) => !WORKER_ENV_SET_BY_DOJO.includes(k) && !k.startsWith('KAEN_')).sort();
+    expect(user).toEqual(USER_WORKER_SETTINGS.map((s) => s.key).sort());
   });
 });

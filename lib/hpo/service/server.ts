@@ -5,6 +5,7 @@ import type { StudyObserver } from '../observer';
 import { SqliteStore } from '../storage/sqlite';
 import { heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
 import { Rendezvous } from './rendezvous';
+import { allowedHostsFromEnv, guardRequest, type GuardOptions } from '../../guard';
 
 /** Options of `startHpoService`. */
 export interface HpoServiceOptions {
@@ -24,6 +25,8 @@ export interface HpoServiceOptions {
   readonly log?: (line: string) => void;
   /** Side effects instead of the tracking observer built from trackingUri (tests). @default - from trackingUri */
   readonly observer?: StudyObserver;
+  /** Bearer token every request but GET /health must carry (the dojo's token). @default - none required */
+  readonly token?: string;
 }
 
 /** A running HPO service. */
@@ -56,7 +59,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
   }
   const engine = new HpoEngine(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, observer, warn: log });
   const rendezvous = new Rendezvous({ timeoutMs: opts.rendezvousTimeoutMs });
-  const app = buildApp(engine, rendezvous);
+  const app = buildApp(engine, rendezvous, { host: opts.host ?? '127.0.0.1', allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) });
   const sweepMs = Math.max(50, Math.min(5_000, (opts.heartbeatTimeoutMs ?? 300_000) / 4));
   const timer = setInterval(() => void engine.sweep(), sweepMs);
   timer.unref();
@@ -96,9 +99,18 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(500).send({ error: `internal error: ${err.message ?? String(e)}` });
 }
 
-/** The routes of API v1 over an engine and a rendezvous table. */
-export function buildApp(engine: HpoEngine, rendezvous: Rendezvous): FastifyInstance {
+/** The routes of API v1 over an engine and a rendezvous table, behind the request guard (Host, Origin, JSON, token). */
+export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: GuardOptions = { host: '127.0.0.1' }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+  // Before any body is read: a refused request costs nothing and reaches no route.
+  app.addHook('onRequest', async (req, reply) => {
+    const refusal = guardRequest(req.raw, { ...guard, isPublic: (m, p) => p === '/health' && (m === 'GET' || m === 'HEAD') });
+    if (refusal) {
+      if (refusal.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+      return reply.code(refusal.status).send({ error: refusal.message });
+    }
+  });
+  app.get('/health', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { fileError } from '../../errors';
 import type { Params } from '../space';
 import type { ResolvedStudySpec } from '../spec';
 import type { BestModel } from '../study';
@@ -85,8 +86,13 @@ export class SqliteStore {
 
   /** Opens (creating if needed) the database file; ":memory:" for tests. */
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db = new Database(file);
+      // The first statement reads the file: "not a database", read-only and full disks show here.
+      this.db.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw fileError(e, file);
+    }
     // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the last commits).
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

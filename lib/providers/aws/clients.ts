@@ -34,20 +34,29 @@ export interface AwsClientOptions {
   /** @default - the SDK's default credential chain (env, profile, SSO, instance role) */
   readonly credentials?: S3ClientConfig['credentials'];
   /**
-   * An S3-compatible endpoint with path-style addressing (tests against s3rver).
-   * @default - the regional AWS endpoint
+   * An S3-compatible endpoint, addressed path-style (MinIO, emulators and s3rver have no wildcard DNS).
+   * @default - AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the regional AWS endpoint
    */
   readonly s3Endpoint?: string;
+  /** Where the endpoint variables are read. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The S3 endpoint of the options or the environment (the SDK reads these too, but not path-style). */
+export function s3EndpointOf(o: Pick<AwsClientOptions, 's3Endpoint' | 'env'>): string | undefined {
+  const env = o.env ?? process.env;
+  return o.s3Endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
 /** Creates the clients of one region. Nothing is sent until a command runs. */
 export function createAwsClients(o: AwsClientOptions): AwsClients {
   const base = { region: o.region, credentials: o.credentials };
+  const s3Endpoint = s3EndpointOf(o);
   return {
     region: o.region,
     s3: new S3Client(
-      o.s3Endpoint
-        ? { ...base, endpoint: o.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      s3Endpoint
+        ? { ...base, endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
         : // `dojo data put` may target a bucket outside the dojo's region: follow S3's 301.
           { ...base, followRegionRedirects: true },
     ),

@@ -3,6 +3,9 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, posix, relative, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+// Imported statically: a dynamic import() of this CommonJS package, code-split by esbuild, yields a
+// chunk with only a default export, so `Upload` was undefined in the built CLI.
+import { Upload } from '@aws-sdk/lib-storage';
 import { DojoError } from '../../errors';
 
 /** One local file and its key. */
@@ -72,7 +75,6 @@ export function globsOf(bucket: string, files: readonly UploadFile[]): string[] 
 
 /** Uploads the files (multipart above 8 MiB, 4 parts in flight) and reports bytes as they go. */
 export async function uploadFiles(s3: S3Client, bucket: string, files: readonly UploadFile[], onProgress: UploadProgress): Promise<number> {
-  const { Upload } = await import('@aws-sdk/lib-storage');
   const total = files.reduce((s, f) => s + f.bytes, 0);
   let before = 0;
   for (const f of files) {

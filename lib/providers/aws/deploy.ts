@@ -1,6 +1,7 @@
 // Deploying and destroying a dojo stack with @aws-cdk/toolkit-lib, behind the StackDeployer
 // interface so that tests substitute deploy/destroy (no account here) while synth runs for real.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { IIoHost, IoMessage, IoRequest } from '@aws-cdk/toolkit-lib';
 import { DojoError, isDojoError } from '../../errors';
@@ -91,6 +92,8 @@ export function progressIoHost(progress: ProgressFn): IIoHost {
 export interface ToolkitStackDeployerOptions {
   /** @default - found with findSourceRoot() when first needed */
   readonly sourceRoot?: string;
+  /** Where each operation's cloud assembly folder is made (and removed afterwards). @default - the OS temp folder */
+  readonly tmpRoot?: string;
 }
 
 /** The StackDeployer of a real account: toolkit-lib driving the dojo CDK app in-process. */
@@ -98,8 +101,12 @@ export class ToolkitStackDeployer implements StackDeployer {
   constructor(private readonly options: ToolkitStackDeployerOptions = {}) {}
 
   async synth(target: DeployTarget): Promise<SynthSummary> {
+    return this.inOutdir((outdir) => this.synthIn(outdir, target));
+  }
+
+  private async synthIn(outdir: string, target: DeployTarget): Promise<SynthSummary> {
     const { toolkit, lib } = await this.toolkit(target, () => undefined);
-    const cx = await this.source(toolkit, lib, target);
+    const cx = await this.source(toolkit, lib, target, outdir);
     const asm = await unwrapped(toolkit.synth(cx, { stacks: this.selector(lib, target) }));
     try {
       const ca = asm.cloudAssembly;
@@ -115,8 +122,12 @@ export class ToolkitStackDeployer implements StackDeployer {
   }
 
   async deploy(target: DeployTarget, progress: ProgressFn): Promise<DeployResult> {
+    return this.inOutdir((outdir) => this.deployIn(outdir, target, progress));
+  }
+
+  private async deployIn(outdir: string, target: DeployTarget, progress: ProgressFn): Promise<DeployResult> {
     const { toolkit, lib } = await this.toolkit(target, progress);
-    const cx = await this.source(toolkit, lib, target);
+    const cx = await this.source(toolkit, lib, target, outdir);
     // Synthesize once, read the asset tags, and deploy that same assembly.
     const asm = await unwrapped(toolkit.synth(cx, { stacks: this.selector(lib, target) }));
     try {
@@ -129,9 +140,24 @@ export class ToolkitStackDeployer implements StackDeployer {
   }
 
   async destroy(target: DeployTarget, progress: ProgressFn): Promise<void> {
-    const { toolkit, lib } = await this.toolkit(target, progress);
-    const cx = await this.source(toolkit, lib, target);
-    await unwrapped(toolkit.destroy(cx, { stacks: this.selector(lib, target) }));
+    await this.inOutdir(async (outdir) => {
+      const { toolkit, lib } = await this.toolkit(target, progress);
+      const cx = await this.source(toolkit, lib, target, outdir);
+      await unwrapped(toolkit.destroy(cx, { stacks: this.selector(lib, target) }));
+    });
+  }
+
+  /**
+   * Runs fn with a fresh assembly folder that is removed afterwards, failed or not: toolkit-lib's own
+   * temporary `cdk.out*` folders (2.5 MB each) were left behind by failed syntheses and by destroy.
+   */
+  private async inOutdir<T>(fn: (outdir: string) => Promise<T>): Promise<T> {
+    const outdir = mkdtempSync(join(this.options.tmpRoot ?? tmpdir(), 'dojo-cdk.out-'));
+    try {
+      return await fn(outdir);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   }
 
   private async toolkit(target: DeployTarget, progress: ProgressFn) {
@@ -149,7 +175,7 @@ export class ToolkitStackDeployer implements StackDeployer {
     return { strategy: lib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [dojoStackName(target.dojoId)] };
   }
 
-  private source(toolkit: import('@aws-cdk/toolkit-lib').Toolkit, lib: typeof import('@aws-cdk/toolkit-lib'), target: DeployTarget) {
+  private source(toolkit: import('@aws-cdk/toolkit-lib').Toolkit, lib: typeof import('@aws-cdk/toolkit-lib'), target: DeployTarget, outdir: string) {
     const sourceRoot = this.options.sourceRoot ?? findSourceRoot();
     return toolkit.fromAssemblyBuilder(
       async (props) => {
@@ -160,7 +186,7 @@ export class ToolkitStackDeployer implements StackDeployer {
       },
       // The context store seeds the app's context exactly as `cdk deploy -c` would; no lookups
       // and no STS call are needed because the stack is environment-agnostic.
-      { contextStore: new lib.MemoryContext({ ...target.context }), clobberEnv: false, lookups: false, resolveDefaultEnvironment: false },
+      { outdir, disposeOutdir: true, contextStore: new lib.MemoryContext({ ...target.context }), clobberEnv: false, lookups: false, resolveDefaultEnvironment: false },
     );
   }
 }

@@ -55,7 +55,10 @@ export function toDojoError(e: unknown, ctx: AwsErrorContext): DojoError {
     return wrap(`AWS rejected the credentials (${name}) in ${ctx.region}; refresh them (\`aws sso login\`, new access keys) or check that the region is enabled for the account`);
   }
   if (/ssm parameter \/cdk-bootstrap\/|has the environment been bootstrapped|cdk bootstrap/i.test(msg)) {
-    return wrap(`the account is not CDK-bootstrapped in ${ctx.region}; run \`npx cdk bootstrap aws://ACCOUNT_ID/${ctx.region}\` once, then try again`);
+    // Works anywhere, the dojo checkout included (its app synthesizes without -c dojoId).
+    return wrap(
+      `the account is not CDK-bootstrapped in ${ctx.region}; run \`npx cdk bootstrap aws://$(aws sts get-caller-identity --query Account --output text)/${ctx.region}\` once, then try again`,
+    );
   }
   if (ACCESS_DENIED.has(name) || /not authorized to perform|access denied/i.test(msg)) {
     const action = deniedAction(msg);
@@ -74,11 +77,22 @@ export function toDojoError(e: unknown, ctx: AwsErrorContext): DojoError {
   return wrap(`AWS call failed in ${ctx.region}: ${name ? `${name}: ` : ''}${msg.split('\n')[0]}`);
 }
 
-/** Runs fn, rethrowing anything but a DojoError as the mapped one-line DojoError. */
+/**
+ * True for a fault of dojo's own code (a TypeError, ReferenceError, ...) rather than of an AWS call:
+ * the SDK's service errors carry `$metadata`, its network errors a system `code`, and neither is one
+ * of these JavaScript error classes.
+ */
+export function isProgrammingError(e: unknown): boolean {
+  if (!(e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || e instanceof SyntaxError)) return false;
+  return !(typeof e === 'object' && ('$metadata' in e || '$fault' in e || 'code' in e));
+}
+
+/** Runs fn, rethrowing an AWS failure as the mapped one-line DojoError (dojo's own bugs pass through as bugs). */
 export async function mapAwsErrors<T>(ctx: AwsErrorContext, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
+    if (isProgrammingError(e)) throw e;
     throw toDojoError(e, ctx);
   }
 }

@@ -27,6 +27,7 @@ import { cliConfigParameterName } from './names';
 import { need, published, readDojoParams, type DojoParams } from './params';
 import { ssmPortForward, type OpenService } from './session';
 import { removeDojo } from './teardown';
+import { withHeartbeat } from './heartbeat';
 import { dataPrefix, globsOf, listUploadFiles, uploadFiles, type UploadProgress, type UploadResult } from './data';
 
 /** Options of the AWS provider (tests substitute the clients' region factory, the deployer and the service access). */
@@ -66,7 +67,7 @@ export class AwsProvider implements Provider {
   constructor(options: AwsProviderOptions = {}) {
     this.home = options.home ?? dojoHome(options.env);
     this.env = options.env ?? process.env;
-    this.makeClients = options.clients ?? ((region) => createAwsClients({ region }));
+    this.makeClients = options.clients ?? ((region) => createAwsClients({ region, env: this.env }));
     this.deployer = options.deployer ?? new ToolkitStackDeployer();
     this.openService = options.openService ?? ssmPortForward(this.env);
     this.wait = { ...DEFAULT_WAIT, ...options.wait };
@@ -121,10 +122,12 @@ export class AwsProvider implements Provider {
     return out;
   }
 
-  async activate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
+  async activate(id: string, progressFn: ProgressFn = noop): Promise<DojoInfo> {
     const cfg = this.config(id);
     await this.guard(cfg, `dojo activate ${id}`, async (c) => {
-      const result = await activateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait });
+      const result = await withHeartbeat(progressFn, `dojo activate ${id}`, (progress) =>
+        activateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait }),
+      );
       if (result.deployed && result.assetImageTags) this.saveLocal(id, { assetImageTags: result.assetImageTags });
     });
     return this.inspect(id);
@@ -132,7 +135,9 @@ export class AwsProvider implements Provider {
 
   async deactivate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
     const cfg = this.config(id);
-    await this.guard(cfg, `dojo deactivate ${id}`, (c) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress, wait: this.wait }));
+    await this.guard(cfg, `dojo deactivate ${id}`, (c) =>
+      withHeartbeat(progress, `dojo deactivate ${id}`, (p) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress: p, wait: this.wait })),
+    );
     for (const job of listJobRecords(this.home, id)) {
       if (job.status === 'running' && job.run) saveJob(this.home, { ...job, status: 'stopped', run: { ...job.run, endedAt: new Date().toISOString() } });
     }
@@ -147,16 +152,16 @@ export class AwsProvider implements Provider {
   async remove(id: string, progress: ProgressFn = noop, options: RemoveOptions = {}): Promise<RemoveResult> {
     const cfg = this.config(id);
     const scan = await this.guard(cfg, `dojo rm ${id}`, (c) =>
-      removeDojo({
+      withHeartbeat(progress, `dojo rm ${id}`, (p) => removeDojo({
         clients: c,
         deployer: this.deployer,
         target: this.target(cfg),
         cfg,
         keepData: options.keepData ?? false,
         assetImageTags: readJson<AwsLocalState>(this.localFile(id))?.assetImageTags,
-        progress,
+        progress: p,
         wait: this.wait,
-      }),
+      })),
     );
     for (const k of scan.kept) progress(`kept: ${k}`);
     // The local record goes only when nothing remains, so that `dojo rm` can be run again.

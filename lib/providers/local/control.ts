@@ -26,7 +26,7 @@ export async function answers(url: string, timeoutMs = 1500): Promise<boolean> {
 export async function healthy(info: ManagerInfo, timeoutMs = 1500): Promise<boolean> {
   const [t, h] = await Promise.all([
     answers(`${info.trackingUri}/health`, timeoutMs),
-    answers(`${info.hpoUri}/api/v1/studies`, timeoutMs),
+    answers(`${info.hpoUri}/health`, timeoutMs),
   ]);
   return t && h;
 }
@@ -43,7 +43,17 @@ export function managerState(l: DojoLayout): ManagerState {
   const record = readJson<ProcRecord>(l.managerPid);
   const alive = record !== undefined && isOurs(record);
   const info = alive ? readJson<ManagerInfo>(l.managerInfo) : undefined;
-  return { record, alive, info: info && info.pid === record?.pid ? info : undefined };
+  return { record, alive, info: info && info.pid === record?.pid ? { ...info, ...tokenOf(l) } : undefined };
+}
+
+/** `{ token }` from the dojo's token file, or nothing for a dojo without one. */
+export function tokenOf(l: DojoLayout): { token?: string } {
+  try {
+    const token = readFileSync(l.token, 'utf8').trim();
+    return token ? { token } : {};
+  } catch {
+    return {};
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

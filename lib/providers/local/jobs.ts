@@ -42,7 +42,7 @@ export async function startLocalJob(
   const hpo = startableHpo(job, cfg, options);
   const manager = await requireManager(home, cfg.id);
   const { HpoClient } = await import('../../hpo/client');
-  const client = new HpoClient(manager.hpoUri);
+  const client = new HpoClient(manager.hpoUri, { token: manager.token });
   const study = await client.createStudy(jobStudySpec(job.id, hpo));
   const studyId = String(study.id);
   progress(studyCreatedMessage(studyId, hpo, options));
@@ -68,6 +68,8 @@ export async function startLocalJob(
         DOJO_WORKER_GROUP: String(g),
         DOJO_METRIC: hpo.metric,
         DOJO_WORKER_STATUS_FILE: statusFile,
+        // The dojo's servers require its token: DOJO_TOKEN for the HPO client, MLflow's variable for tracking.
+        ...(manager.token ? { DOJO_TOKEN: manager.token, MLFLOW_TRACKING_TOKEN: manager.token } : {}),
       };
       const args = ['worker', 'run', '--dir', l.dir, '--job', job.id, '--group', String(g), '--replica', String(r)];
       const pid = spawnDetached(cli, args, log, env);
@@ -98,13 +100,13 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
   }
   if (dead.length === 0 || !job.run) return alive;
   const { HpoClient } = await import('../../hpo/client');
-  const client = new HpoClient(manager.hpoUri);
+  const client = new HpoClient(manager.hpoUri, { token: manager.token });
   const study = (await client.getStudy(job.run.studyId)) as unknown as StudyView;
   for (const { proc, status } of dead) {
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
       const reason = `worker g${proc.group}/r${proc.replica} (pid ${proc.pid}) died during trial ${trial.number}`;
-      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason);
+      await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason, manager.token);
       try {
         await client.tell(job.run.studyId, trial.number, 'fail');
       } catch {
@@ -135,10 +137,10 @@ function readJobs(l: DojoLayout): JobRecord[] {
 }
 
 /** Marks a tracking run FAILED with the reason as the tag dojo.failure_reason. */
-export async function markRunFailed(trackingUri: string, runId: string | undefined, reason: string): Promise<void> {
+export async function markRunFailed(trackingUri: string, runId: string | undefined, reason: string, token?: string): Promise<void> {
   if (!runId) return;
   const { TrackingClient } = await import('../../tracking');
-  const t = new TrackingClient(trackingUri);
+  const t = new TrackingClient(trackingUri, token ? { token } : {});
   try {
     await t.setTag(runId, 'dojo.failure_reason', reason);
     await t.updateRun(runId, { status: 'FAILED', endTime: Date.now() });
@@ -174,7 +176,7 @@ export async function localJobProgress(home: string, job: JobRecord): Promise<{ 
 
 async function studyOrEmpty(manager: ManagerInfo, studyId: string): Promise<StudyView> {
   const { HpoClient } = await import('../../hpo/client');
-  return (await new HpoClient(manager.hpoUri).getStudy(studyId)) as unknown as StudyView;
+  return (await new HpoClient(manager.hpoUri, { token: manager.token }).getStudy(studyId)) as unknown as StudyView;
 }
 
 /** Stops a job's workers (only ours), fails the trials they were running, records `stopped`. */

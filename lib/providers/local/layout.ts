@@ -17,6 +17,8 @@ export interface DojoLayout {
   readonly pids: string;
   readonly jobs: string;
   readonly data: string;
+  /** The dojo's bearer token for its servers (mode 0600; see state.ts). */
+  readonly token: string;
 }
 
 /** The layout of the dojo in dir. */
@@ -33,6 +35,7 @@ export function layout(dir: string): DojoLayout {
     pids: join(dir, 'pids'),
     jobs: join(dir, 'jobs'),
     data: join(dir, 'data'),
+    token: join(dir, 'token'),
   };
 }
 
@@ -59,6 +62,8 @@ export interface ManagerInfo {
   readonly trackingPort: number;
   readonly hpoPort: number;
   readonly startedAt: string;
+  /** The dojo's token, read from its file when the info is loaded; never written to manager.json. */
+  readonly token?: string;
 }
 
 /** A worker process of a job. */

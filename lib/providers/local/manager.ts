@@ -7,6 +7,7 @@ import { startHpoService } from '../../hpo/service';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type ManagerInfo } from './layout';
 import { reapDojo } from './jobs';
+import { tokenOf } from './control';
 
 interface Closable {
   readonly url: string;
@@ -30,13 +31,16 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
   const l = layout(dir);
   mkdirSync(l.trackingStore, { recursive: true });
   const prior = readJson<{ trackingPort?: number; hpoPort?: number }>(l.ports) ?? {};
+  const { token } = tokenOf(l);
+  // The HPO service is a tracking client of its own dojo: it sends the token as MLflow clients do.
+  if (token) process.env.MLFLOW_TRACKING_TOKEN = token;
   // The tracking UI shows studies live through the HPO service, which starts second (it needs the tracking URL).
   const link: { hpoUrl?: string } = {};
   const tracking = await onPreferredPort(prior.trackingPort, (port) =>
-    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port, hpoUri: () => link.hpoUrl }),
+    startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port, hpoUri: () => link.hpoUrl, ...(token ? { token } : {}) }),
   );
   const hpo = await onPreferredPort(prior.hpoPort, (port) =>
-    startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url }),
+    startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url, ...(token ? { token } : {}) }),
   );
   link.hpoUrl = hpo.url;
   writeJsonAtomic(l.ports, { trackingPort: tracking.port, hpoPort: hpo.port });
@@ -49,13 +53,14 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
     startedAt: new Date().toISOString(),
   };
   writeJsonAtomic(l.managerInfo, info);
+  const withToken: ManagerInfo = { ...info, ...(token ? { token } : {}) };
   log(`manager ${process.pid}: tracking ${tracking.url}, hpo ${hpo.url}`);
   // A killed worker's trial is failed within seconds (and so replaced), even if nobody waits on the job.
   let reaping = false;
   const reaper = setInterval(() => {
     if (reaping) return;
     reaping = true;
-    reapDojo(dir, info)
+    reapDojo(dir, withToken)
       .catch((e: unknown) => log(`manager: reaping dead workers failed: ${(e as Error).message}`))
       .finally(() => (reaping = false));
   }, 2000);

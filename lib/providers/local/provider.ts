@@ -6,7 +6,7 @@ import type {
   JobRecord, ProgressFn, Provider, RemoveResult, StartJobOptions, WaitJobOptions,
 } from '../provider';
 import {
-  dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, saveDojoConfig, saveJob,
+  createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readDojoToken, saveDojoConfig, saveJob,
 } from '../state';
 import { isTerminal } from '../study-view';
 import { managerState, startManager, statusOf, stopManager } from './control';
@@ -69,6 +69,8 @@ export class LocalProvider implements Provider {
 
   async activate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
     this.config(id);
+    // Dojos made before servers had tokens get one now, before their manager starts.
+    if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
     await startManager(dojoDir(this.home, id), id, this.cli, progress);
     return this.inspect(id);
   }
@@ -117,6 +119,8 @@ export class LocalProvider implements Provider {
       activatedAt: m.alive ? m.record?.startedAt : undefined,
       createdAt: cfg.createdAt,
       warnings,
+      // The token opens the web UI once (then a cookie); MLflow clients take it as MLFLOW_TRACKING_TOKEN.
+      ...(up && m.info?.token ? { extra: { DOJO_UI_URL: `${m.info.trackingUri}/?token=${m.info.token}`, DOJO_TOKEN: m.info.token } } : {}),
     };
   }
 

@@ -10,7 +10,8 @@ import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
 import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
-import { DOJO_API_PREFIX, handleDojoApi } from './dojo-api';
+import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
+import { DOJO_API_PREFIX, handleDojoApi, type HpoLink } from './dojo-api';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -21,11 +22,19 @@ export interface TrackingServerOptions {
   /** @default 0 - any free port */
   readonly port?: number;
   /**
+   * Bearer token every request must carry (the dojo's token; the web UI gets it as a cookie from
+   * `/?token=<token>`). Host and Origin checks and JSON-only POSTs apply with or without it.
+   * @default - no token required
+   */
+  readonly token?: string;
+  /**
    * The HPO service whose studies the web UI shows live (trial states, the values the pruner saw),
    * read through `/dojo-api/v1/hpo/studies/{id}`; a function when the service starts after this
    * server (it needs this server's URL). @default - none: study pages show what tracking holds
    */
   readonly hpoUri?: string | (() => string | undefined);
+  /** The bearer token of that HPO service. @default `token` (a dojo's servers share one) */
+  readonly hpoToken?: string;
 }
 
 /** A running embedded tracking server. */
@@ -62,7 +71,7 @@ async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: U
 }
 
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
-export function createHandler(deps: ServerDeps, hpoUri: () => string | undefined = () => undefined): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '127.0.0.1' }, hpo: HpoLink = { uri: () => undefined }): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -81,18 +90,52 @@ export function createHandler(deps: ServerDeps, hpoUri: () => string | undefined
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
-    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpoUri });
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
     sendText(res, 404, 'Not Found');
   };
   return (req, res) => {
+    if (!admit(req, res, guard)) return;
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, e);
     });
   };
+}
+
+/**
+ * Applies the request guard; answers a refusal (MLflow's error body on the API, text elsewhere) and
+ * turns the UI's one-time `/?token=<token>` into an HttpOnly cookie. False when answered here.
+ */
+function admit(req: IncomingMessage, res: ServerResponse, guard: GuardOptions): boolean {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  let refusal = guardRequest(req, { ...guard, cookie: true, isPublic: (m, p) => p === '/health' && (m === 'GET' || m === 'HEAD') });
+  const given = path === '/' && q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)).get('token') : null;
+  if (given !== null && guard.token !== undefined && (refusal === undefined || refusal.status === 401) && tokenMatches(given, guard.token)) {
+    // The token leaves the address bar (and history) at once; the page then works from the cookie.
+    res.writeHead(303, { Location: '/', 'Set-Cookie': tokenCookie(guard.token), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    res.end();
+    req.resume();
+    return false;
+  }
+  if (!refusal) return true;
+  req.resume();
+  // MLflow answers a POST that is not JSON with 400 INVALID_PARAMETER_VALUE; clients expect that.
+  if (refusal.status === 415) refusal = { status: 400, message: `Bad Request. ${refusal.message}` };
+  const errorCode = { 400: 'INVALID_PARAMETER_VALUE', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 415: 'INVALID_PARAMETER_VALUE' }[refusal.status];
+  const headers: Record<string, string> = refusal.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+  if (API_PREFIXES.some((p) => path.startsWith(p)) || ARTIFACT_PREFIXES.some((p) => path.startsWith(p))) {
+    const text = JSON.stringify({ error_code: errorCode, message: refusal.message });
+    res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  } else {
+    sendText(res, refusal.status, refusal.status === 401 ? `${refusal.message}\nOpen the UI with the URL that \`dojo inspect\` prints as DOJO_UI_URL.\n` : refusal.message + '\n', headers);
+  }
+  return false;
 }
 
 /**
@@ -103,9 +146,11 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const store = new TrackingStore(opts.storeDir);
   const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
-  const hpo = opts.hpoUri;
-  const hpoUri = typeof hpo === 'function' ? hpo : () => hpo;
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, hpoUri));
+  const hpoUri = opts.hpoUri;
+  const hpoToken = opts.hpoToken ?? opts.token;
+  const hpo: HpoLink = { uri: typeof hpoUri === 'function' ? hpoUri : () => hpoUri, ...(hpoToken ? { token: hpoToken } : {}) };
+  const guard: GuardOptions = { host, allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) };
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, guard, hpo));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileError } from '../../errors';
 import { migrate } from './schema';
 
 /** The SQLite file inside a store directory. */
@@ -14,10 +15,16 @@ export const DB_FILE = 'mlflow.db';
  * always has.
  */
 export function openDatabase(storeDir: string): Database.Database {
-  mkdirSync(storeDir, { recursive: true });
   const file = join(storeDir, DB_FILE);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  let db: Database.Database;
+  try {
+    mkdirSync(storeDir, { recursive: true });
+    db = new Database(file);
+    // The first statement reads the file: "not a database", read-only and full disks show here.
+    db.pragma('journal_mode = WAL');
+  } catch (e) {
+    throw fileError(e, file);
+  }
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

@@ -157,11 +157,23 @@ export function decodeModel(bytes: Uint8Array, source: string, opts: DecodeOptio
   const byName = new Map(h.tensors.map((t) => [t.name, t]));
   const slots = tensorSlots(layout);
   if (byName.size !== h.tensors.length) throw bad('invalid model header: duplicate tensor names');
+  // dtype × shapes must give exactly the payload the writer lays out: a header whose dtype was changed
+  // (or a payload of another model) would otherwise be read as plausible-looking garbage.
+  const offsets: number[] = [];
+  let laidOut = 0;
   for (const s of slots) {
+    offsets.push(laidOut);
+    laidOut = alignUp(laidOut + s.length * eb);
+  }
+  if (laidOut !== payloadBytes) {
+    throw bad(`invalid model header: dtype ${h.dtype} with these tensor shapes makes a ${laidOut}-byte payload, but the file holds ${payloadBytes} bytes (payload_bytes): the header does not describe the data`);
+  }
+  for (const [i, s] of slots.entries()) {
     const t = byName.get(s.name);
     if (!t) throw bad(`invalid model header: tensor ${s.name} is missing`);
     if (t.shape.join(',') !== s.shape.join(',')) throw bad(`invalid model header: tensor ${s.name} has shape [${t.shape.join(', ')}], expected [${s.shape.join(', ')}]`);
     if (t.offset % eb !== 0 || t.offset + s.length * eb > payloadBytes) throw bad(`invalid model header: tensor ${s.name} at offset ${t.offset} lies outside the ${payloadBytes}-byte payload`);
+    if (t.offset !== offsets[i]) throw bad(`invalid model header: tensor ${s.name} at offset ${t.offset}, expected ${offsets[i]!} (tensors in order, each 64-byte aligned, ${eb}-byte ${h.dtype} values)`);
     const dst = s.source === 'params' ? model.params : model.stats;
     const at = payloadStart + t.offset;
     for (let k = 0; k < s.length; k++) {

@@ -37,6 +37,37 @@ export interface WorkerSettings {
   readonly statusFile?: string;
 }
 
+/** A worker setting the user may pass with `dojo job start -e KEY VALUE` (`job start --help` lists them). */
+export interface UserWorkerSetting {
+  readonly key: string;
+  /** The values it takes, e.g. `float32|float64`. */
+  readonly values: string;
+  readonly help: string;
+}
+
+/**
+ * Every variable `workerSettingsFromEnv` reads that is the user's to set (test/worker/env.test.ts checks
+ * the list against what it reads, so help and reader cannot drift apart).
+ */
+export const USER_WORKER_SETTINGS: readonly UserWorkerSetting[] = [
+  { key: 'DOJO_TRAIN_GLOB', values: 'GLOB', help: 'training CSVs (required; or KAEN_OSDS_TRAIN_GLOB)' },
+  { key: 'DOJO_VAL_GLOB', values: 'GLOB', help: 'validation CSVs (required; or KAEN_OSDS_VAL_GLOB)' },
+  { key: 'DOJO_TEST_GLOB', values: 'GLOB', help: 'test CSVs: adds test_rmse (or KAEN_OSDS_TEST_GLOB)' },
+  { key: 'DOJO_DTYPE', values: 'float32|float64', help: 'training precision (default float64, as the book)' },
+  { key: 'DOJO_ON_BAD_ROW', values: 'fail|skip', help: 'an unparsable CSV row fails the trial, or is skipped and counted (default fail)' },
+  { key: 'DOJO_EVAL_EVERY', values: 'N', help: 'steps between validation reports to the pruner (default: five per trial)' },
+  { key: 'DOJO_SHARD_SIZE', values: 'ROWS', help: 'rows per shard; small data with --replicas needs shards small enough for every replica (default 1048576)' },
+  { key: 'DOJO_MAX_CONSECUTIVE_FAILURES', values: 'N', help: 'a worker stops after this many failed trials in a row (default 5)' },
+  { key: 'DOJO_RENDEZVOUS_TIMEOUT_MS', values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
+  { key: 'DOJO_LOST_TIMEOUT_MS', values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
+  { key: 'DOJO_PATIENCE_MS', values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
+];
+
+/** Variables dojo itself sets for a worker (job start refuses or overrides them). */
+export const WORKER_ENV_SET_BY_DOJO: readonly string[] = [
+  'DOJO_TRACKING_URI', 'DOJO_HPO_URI', 'DOJO_STUDY', 'DOJO_REPLICAS', 'DOJO_JOB_ID', 'DOJO_WORKER_GROUP', 'DOJO_METRIC', 'DOJO_WORKER_STATUS_FILE',
+];
+
 function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
   const v = env[key] ?? (alias ? env[alias] : undefined);
   if (!v) throw new DojoError('USAGE', `worker: ${key}${alias ? ` (or ${alias})` : ''} is not set`);

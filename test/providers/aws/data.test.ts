@@ -90,3 +90,14 @@ describe('the provider\'s S3 client', () => {
     expect(createAwsClients({ region: 'eu-west-1' }).s3.config.followRegionRedirects).toBe(true);
   });
 });
+
+describe('an S3 endpoint from the environment', () => {
+  it('is used path-style (MinIO and emulators have no wildcard DNS for bucket.host)', async () => {
+    const c = createAwsClients({ region: 'us-east-1', env: { AWS_ENDPOINT_URL_S3: 'http://localhost:9000' } });
+    expect(c.s3.config.forcePathStyle).toBe(true);
+    const ep = await c.s3.config.endpoint!();
+    expect(`${ep.protocol}//${ep.hostname}:${ep.port}`).toBe('http://localhost:9000');
+    expect(createAwsClients({ region: 'us-east-1', env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' } }).s3.config.forcePathStyle).toBe(true);
+    expect(createAwsClients({ region: 'us-east-1', env: {} }).s3.config.forcePathStyle).toBe(false);
+  });
+});

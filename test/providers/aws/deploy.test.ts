@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,12 +51,20 @@ describe('ToolkitStackDeployer.synth (toolkit-lib on the real CDK app, no creden
     expect(buckets.every((b) => b.DeletionPolicy === 'Retain')).toBe(true);
   }, 120_000);
 
-  it('bad context fails the synthesis with the message of the config validator', async () => {
-    const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]) });
-    await expect(deployer.synth({ dojoId: cfg.id, region: 'eu-west-1', context: dojoContext({ ...cfg, maxWorkers: -1 }) })).rejects.toThrow(
-      /maxWorkers/,
-    );
-  }, 120_000);
+  it('bad context fails the synthesis with the message of the config validator, and leaves no cdk.out folder', async () => {
+    const tmpRoot = mkdtempSync(join(tmpdir(), 'dojo-synth-tmp-'));
+    try {
+      const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]), tmpRoot });
+      await expect(deployer.synth({ dojoId: cfg.id, region: 'eu-west-1', context: dojoContext({ ...cfg, maxWorkers: -1 }) })).rejects.toThrow(
+        /maxWorkers/,
+      );
+      expect(readdirSync(tmpRoot)).toEqual([]);
+      await deployer.synth({ dojoId: cfg.id, region: 'eu-west-1', context: dojoContext(cfg) });
+      expect(readdirSync(tmpRoot)).toEqual([]);
+    } finally {
+      rmSync(tmpRoot, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('ToolkitStackDeployer.deploy without credentials', () => {
@@ -68,10 +76,12 @@ describe('ToolkitStackDeployer.deploy without credentials', () => {
     Object.assign(process.env, { HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'c'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'k') });
     try {
       const lines: string[] = [];
-      const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]) });
+      const deployer = new ToolkitStackDeployer({ sourceRoot: findSourceRoot([process.cwd()]), tmpRoot: home });
       const e = await deployer.deploy({ dojoId: cfg.id, region: 'eu-west-1', context: dojoContext(cfg) }, (m) => lines.push(m)).catch((x: unknown) => x);
       // Progress of the toolkit reached the progress function (stderr in the CLI).
       expect(lines.some((l) => l.includes('Successfully synthesized'))).toBe(true);
+      // The failed deploy's assembly folder is gone (only the fake HOME's files remain).
+      expect(readdirSync(home).filter((n) => n.includes('cdk.out'))).toEqual([]);
       expect(toDojoError(e, { region: 'eu-west-1', doing: 'dojo activate x' }).message).toBe(
         'dojo activate x: no AWS credentials found; run `aws configure` (or `aws sso login --profile P` and set AWS_PROFILE=P), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
       );

@@ -2,7 +2,7 @@ import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../lib/cli/main';
 import { memoryIo } from '../../../lib/cli/io';
-import { deniedAction, toDojoError } from '../../../lib/providers/aws/errors';
+import { deniedAction, isProgrammingError, mapAwsErrors, toDojoError } from '../../../lib/providers/aws/errors';
 import { DOJO_ID, RecordingDeployer, awsMocks, provider, tempHome } from './harness';
 
 const mocks = awsMocks();
@@ -61,7 +61,7 @@ describe('AWS errors become one line that says what to do', () => {
     };
     await expect(provider(t.home, d).activate(DOJO_ID)).rejects.toMatchObject({
       code: 'AWS',
-      message: `dojo activate ${DOJO_ID}: the account is not CDK-bootstrapped in eu-west-1; run \`npx cdk bootstrap aws://ACCOUNT_ID/eu-west-1\` once, then try again`,
+      message: `dojo activate ${DOJO_ID}: the account is not CDK-bootstrapped in eu-west-1; run \`npx cdk bootstrap aws://$(aws sts get-caller-identity --query Account --output text)/eu-west-1\` once, then try again`,
     });
   });
 
@@ -80,5 +80,15 @@ describe('AWS errors become one line that says what to do', () => {
     expect(toDojoError(sdkError('ThrottlingException', 'Rate exceeded'), { region: 'us-east-1' }).message).toBe('AWS is throttling the calls (ThrottlingException); wait a minute and try again');
     expect(toDojoError(sdkError('InvalidParameterException', 'bad thing\nmore'), { region: 'us-east-1' }).message).toBe('AWS call failed in us-east-1: InvalidParameterException: bad thing');
     expect(deniedAction('... is not authorized to perform: ecs:RunTask on resource ...')).toBe('ecs:RunTask');
+  });
+
+  it("a fault of dojo's own code is not reported as a failed AWS call", async () => {
+    const bug = new TypeError('Upload is not a constructor');
+    expect(isProgrammingError(bug)).toBe(true);
+    await expect(mapAwsErrors({ region: 'us-east-1', doing: 'dojo data put d' }, () => Promise.reject(bug))).rejects.toBe(bug);
+    // The SDK's own TypeErrors with metadata, and network errors with a code, are still AWS failures.
+    expect(isProgrammingError(Object.assign(new TypeError('x'), { $metadata: {} }))).toBe(false);
+    const net = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    await expect(mapAwsErrors({ region: 'us-east-1' }, () => Promise.reject(net))).rejects.toThrow(/AWS call failed in us-east-1/);
   });
 });

@@ -1,5 +1,5 @@
 // The local provider's dojo lifecycle over real manager processes (the built CLI spawns them).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalProvider } from '../../../lib/providers/local/provider';
@@ -24,7 +24,15 @@ describe('local dojo lifecycle', () => {
     expect(a).toMatchObject({ status: 'active', managerIp: '127.0.0.1', costPerHour: 0, workers: 0 });
     expect(progress.join('\n')).toMatch(/starting the manager/);
     expect(await (await fetch(`${a.trackingUri}/health`)).text()).toBe('OK');
-    expect((await fetch(`${a.hpoUri}/api/v1/studies`)).status).toBe(200);
+    // The dojo's token (0600 in its folder) is required by both servers; /health stays open.
+    const token = a.extra?.DOJO_TOKEN ?? '';
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(statSync(join(box.home, cfg.id, 'token')).mode & 0o777).toBe(0o600);
+    expect(a.extra?.DOJO_UI_URL).toBe(`${a.trackingUri}/?token=${token}`);
+    expect((await fetch(`${a.hpoUri}/api/v1/studies`)).status).toBe(401);
+    expect((await fetch(`${a.hpoUri}/api/v1/studies`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${a.trackingUri}/api/2.0/mlflow/experiments/search?max_results=1`)).status).toBe(401);
+    expect((await fetch(`${a.trackingUri}/api/2.0/mlflow/experiments/search?max_results=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
     const again = await provider.activate(cfg.id);
     expect(again.activatedAt).toBe(a.activatedAt);

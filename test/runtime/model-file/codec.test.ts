@@ -135,6 +135,19 @@ describe('damaged model files are refused', () => {
     expect(refusal(() => decodeModel(field, 'f.dojo'))).toMatch(/invalid model header/);
   });
 
+  it('a header dtype that disagrees with the payload size (checksum valid)', async () => {
+    for (const [from, to] of [['float64', 'float32'], ['float32', 'float64']] as const) {
+      const edited = editHeader(encodeModel(await trainedModel(from, 1)), (h) => (h.dtype = to));
+      expect(refusal(() => decodeModel(edited, 'x.dojo'))).toMatch(new RegExp(`^x\\.dojo: invalid model header: dtype ${to} with these tensor shapes makes a \\d+-byte payload, but the file holds \\d+ bytes`));
+    }
+  });
+
+  it('overlapping tensors (offsets not as laid out, checksum valid)', async () => {
+    const g = await getGood();
+    const overlap = editHeader(g, (h) => ((h.tensors as { offset: number }[])[1]!.offset = 0));
+    expect(refusal(() => decodeModel(overlap, 'v.dojo'))).toMatch(/tensor linears\.0\.bn\.bias at offset 0, expected \d+/);
+  });
+
   it('non-finite weights (checksum valid)', async () => {
     const b = (await getGood()).slice();
     const len = new DataView(b.buffer).getUint32(8, true);

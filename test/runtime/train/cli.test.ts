@@ -84,7 +84,7 @@ describe('dojo train', () => {
     expect(bad.io.stderr.join('\n')).toContain(`--hparams ${file}: hparams.lr: must be > 0`);
     const missing = await run('--hparams', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
-    expect(missing.io.stderr.join('\n')).toContain('neither JSON nor a readable file (ENOENT)');
+    expect(missing.io.stderr.join('\n')).toContain('neither a JSON object nor a readable file (ENOENT)');
     expect((await run('--dtype', 'float16')).code).toBe(2);
     expect((await run('--replicas', '0')).code).toBe(2);
   });

@@ -3,7 +3,7 @@ import { formatValue } from '../job-wait/format';
 import type { FeatureSetRow } from '../../../hpo/report/feature-sets';
 
 /** The demo's closing lines: the best trial, its value, the best of each feature set and where to look. */
-export function formatDemoResult(p: JobProgress, trackingUri: string | undefined, kept: string | undefined, featureSets: readonly FeatureSetRow[] = []): string[] {
+export function formatDemoResult(p: JobProgress, uiUrl: string | undefined, kept: string | undefined, featureSets: readonly FeatureSetRow[] = []): string[] {
   const lines: string[] = [];
   if (p.best) {
     lines.push(`best trial: ${p.best.number}`);
@@ -19,7 +19,7 @@ export function formatDemoResult(p: JobProgress, trackingUri: string | undefined
     const width = Math.max(...featureSets.map((r) => label(r).length));
     for (const r of featureSets) lines.push(`  ${label(r).padEnd(width)}  ${formatValue(r.bestValue)} (trial ${r.bestNumber}, ${r.trials} complete)`);
   }
-  if (trackingUri) lines.push(`tracking UI: ${trackingUri}/${kept ? '' : ' (removed with the dojo; use --keep to browse it)'}`);
+  if (uiUrl) lines.push(`tracking UI: ${uiUrl}${kept ? '' : ' (removed with the dojo; use --keep to browse it)'}`);
   if (kept) lines.push(`the dojo ${kept} is still running: remove it with \`dojo rm ${kept} --yes\``);
   return lines;
 }

@@ -31,10 +31,13 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
   step(`dojo init → ${cfg.id}`);
   let final: JobProgress | undefined;
   let trackingUri: string | undefined;
+  let uiUrl: string | undefined;
   let featureSets: FeatureSetRow[] = [];
   try {
     const info = await provider.activate(cfg.id, step);
     trackingUri = info.trackingUri;
+    // The UI address carries the dojo's token once (the page then keeps it in a cookie).
+    uiUrl = info.extra?.DOJO_UI_URL ?? (info.trackingUri ? `${info.trackingUri}/` : undefined);
     step(`dojo activate ${cfg.id} → tracking ${info.trackingUri}, HPO ${info.hpoUri}`);
     const data = join(dojoDir(home, cfg.id), 'data');
     const { synthesize } = await import('../../../../runtime/src/data');
@@ -78,7 +81,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
     step(`study ${final.status} in ${final.elapsedSec.toFixed(1)} s`);
     // Before the dojo goes: the best value of each feature set the study tried (issue 10).
     const studyId = (await provider.inspectJob(job.id)).run?.studyId;
-    if (studyId && info.hpoUri) featureSets = bestPerFeatureSet(await new HpoClient(info.hpoUri).getStudy(studyId));
+    if (studyId && info.hpoUri) featureSets = bestPerFeatureSet(await new HpoClient(info.hpoUri, { token: info.extra?.DOJO_TOKEN }).getStudy(studyId));
   } finally {
     if (!opts.keep) {
       const r = await provider.remove(cfg.id, step);
@@ -86,6 +89,6 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
     }
   }
   if (opts.json) io.out(JSON.stringify({ dojo: cfg.id, kept: opts.keep, trackingUri, seconds: (Date.now() - t0) / 1000, ...final, featureSets }));
-  else for (const line of formatDemoResult(final, trackingUri, opts.keep ? cfg.id : undefined, featureSets)) io.out(line);
+  else for (const line of formatDemoResult(final, uiUrl, opts.keep ? cfg.id : undefined, featureSets)) io.out(line);
   return final.status === 'completed' && final.best ? 0 : 1;
 };

@@ -3,6 +3,7 @@ import { DojoError } from '../../../errors';
 import { openModel } from '../../../../runtime/src/model-file';
 import { resolveRegisteredModel } from '../../../tracking/registry-client';
 import { exportOnnx, ONNX_OPSET, type OnnxInputType } from '../../../../runtime/src/export';
+import { refuseOverwrite } from '../../overwrite';
 import type { CommandHandler } from '../../spec';
 import type { FittedPrep } from '../../../../runtime/src/prep/prep';
 
@@ -30,6 +31,7 @@ export function formatExportResult(o: { model: string; out: string; bytes: numbe
 export const handler: CommandHandler<ModelExportOptions> = async (_args, opts, ctx) => {
   if (opts.format !== 'onnx') throw new DojoError('USAGE', `--format ${opts.format}: only "onnx" is supported`);
   if (opts.inputType !== undefined && opts.inputType !== 'float32' && opts.inputType !== 'float64') throw new DojoError('USAGE', `--input-type ${opts.inputType}: must be float32 or float64`);
+  await refuseOverwrite({ flag: '--out', path: opts.out }, [{ flag: '--model', value: opts.model }]);
   const { model, header } = await openModel(opts.model, { trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI, backend: 'js', capacityRows: 1, resolveRegistered: resolveRegisteredModel });
   // A float64 model with bins takes float64 input by default: float32 would move ~1% of 6-decimal
   // coordinates across a bin edge, silently. Asked for float32 explicitly, it is warned about.

@@ -4,6 +4,7 @@ import { DojoError } from '../../../errors';
 import { openModel } from '../../../../runtime/src/model-file';
 import { resolveRegisteredModel } from '../../../tracking/registry-client';
 import { predictCsv, type PredictSummary } from '../../../../runtime/src/predict';
+import { refuseOverwrite } from '../../overwrite';
 import type { CommandHandler } from '../../spec';
 
 /** Options of `dojo predict` as commander parses them. */
@@ -41,6 +42,7 @@ export function formatThroughput(s: PredictSummary): string {
 
 /** Runs `dojo predict`. */
 export const handler: CommandHandler<PredictOptions> = async (_args, opts, ctx) => {
+  if (opts.output) await refuseOverwrite({ flag: '--output', path: opts.output }, [{ flag: '--input', value: opts.input }, { flag: '--model', value: opts.model }]);
   const { model, header } = await openModel(opts.model, {
     trackingUri: opts.tracking ?? ctx.io.env.DOJO_TRACKING_URI,
     capacityRows: opts.batch,

@@ -6,6 +6,7 @@ import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
 import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
+import { refuseOverwrite } from '../../overwrite';
 import type { CommandContext, CommandHandler } from '../../spec';
 import { formatProgress, formatTrainResult } from './format';
 import { saveTrainedModel } from './save-model';
@@ -29,9 +30,22 @@ export async function readHParams(value: string | undefined): Promise<HParams> {
   if (value === undefined) return parseHParams({}, '--hparams');
   if (value.trim().startsWith('{')) return parseHParams(value, '--hparams');
   const text = await readFile(value, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new DojoError('USAGE', `--hparams ${value}: neither JSON nor a readable file (${e.code ?? e.message})`);
+    const kind = jsonKind(value);
+    if (kind) throw new DojoError('USAGE', `--hparams: must be a JSON object such as '{"lr": 0.01, "batch_size": 512}' (or a file holding one), got ${kind}`);
+    throw new DojoError('USAGE', `--hparams ${value}: neither a JSON object nor a readable file (${e.code ?? e.message})`);
   });
   return parseHParams(text, `--hparams ${value}`);
+}
+
+/** "a JSON array" etc. when text is JSON but not an object, else undefined. */
+function jsonKind(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(v) ? 'a JSON array' : v === null ? 'JSON null' : `a JSON ${typeof v}`;
 }
 
 /** Params logged to tracking: the hyperparameters and how the data was read. */
@@ -47,6 +61,11 @@ function runParams(hp: HParams, o: TrainCommandOptions, worldSize: number): { ke
 /** Runs `dojo train`: one process, or R local replicas (`--replicas`), or one replica of them (DOJO_RANK set). */
 export const handler: CommandHandler<TrainCommandOptions> = async (_args, opts, ctx) => {
   const hparams = await readHParams(opts.hparams);
+  if (opts.save) {
+    await refuseOverwrite({ flag: '--save', path: opts.save }, [
+      { flag: '--train', value: opts.train }, { flag: '--val', value: opts.val }, ...(opts.test ? [{ flag: '--test', value: opts.test }] : []),
+    ]);
+  }
   if (opts.replicas > 1 && ctx.io.env.DOJO_RANK === undefined) return launchReplicas(opts.replicas, process.argv.slice(2), ctx.io);
   const collective = await collectiveFromEnv(ctx.io.env);
   try {

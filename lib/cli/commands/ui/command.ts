@@ -3,7 +3,7 @@ import { intOption, type CommandSpec } from '../../spec';
 /** `dojo ui ID`: the tracking UI of an AWS dojo through an SSM port-forwarding session. */
 export const uiCommand: CommandSpec = {
   name: 'ui',
-  description: 'open the tracking UI of an AWS dojo through SSM port forwarding (or print the command to do it)',
+  description: 'the tracking UI: a local dojo prints its address (with the token); an AWS dojo is reached through SSM port forwarding (or prints the command)',
   configure: (cmd) =>
     cmd
       .argument('<id>', 'dojo id')

@@ -11,7 +11,12 @@ import { formatUiCommand } from './format';
 export const handler: CommandHandler<{ localPort?: number; print: boolean }> = async ([id], opts, ctx) => {
   const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
   if (provider.name !== 'aws') {
-    throw new DojoError('USAGE', `dojo ${id} is local: open its DOJO_TRACKING_URI from \`dojo inspect ${id}\` in a browser`);
+    // A local UI needs no tunnel: its address, with the dojo's token once (the page keeps it in a cookie).
+    const url = (await provider.inspect(id!)).extra?.DOJO_UI_URL;
+    if (!url) throw new DojoError('CONFLICT', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
+    ctx.io.out(url);
+    ctx.io.err(`open this address in a browser: the tracking UI of ${id} (it carries the dojo's token once)`);
+    return 0;
   }
   const { AwsProvider, missingSessionTool, portForwardArgs } = await import('../../../providers/aws');
   if (!(provider instanceof AwsProvider)) throw new DojoError('INTERNAL', 'aws provider of an unexpected class');

@@ -10,16 +10,16 @@ const TIMEOUT_MS = 10_000;
  * saw, maxTrials), fetched by the tracking server for its web UI: the page cannot call the HPO
  * service itself (another origin), and the service is not opened to browsers. Nothing of the
  * browser's request is forwarded (no headers, no query): the study id is the only input, checked
- * and encoded. Answers the parsed JSON; a 404 for an unknown study or an unlinked service, a 502
+ * and encoded; the service's own token is sent when it has one. Answers the parsed JSON; a 404 for an unknown study or an unlinked service, a 502
  * when the service fails or answers something that is not JSON.
  */
-export async function fetchStudy(hpoUri: string | undefined, id: string): Promise<unknown> {
+export async function fetchStudy(hpoUri: string | undefined, id: string, token?: string): Promise<unknown> {
   if (!hpoUri) throw new TrackingError('ENDPOINT_NOT_FOUND', 'No HPO service is linked to this tracking server: study pages show what tracking holds.');
   if (!/^[^/\s]{1,200}$/.test(id)) throw new TrackingError('INVALID_PARAMETER_VALUE', `Invalid study id '${id.slice(0, 50)}': 1-200 characters, no '/' or spaces.`);
   const url = `${hpoUri.replace(/\/+$/, '')}/api/v1/studies/${encodeURIComponent(id)}`;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+    res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error', headers: token ? { Authorization: `Bearer ${token}` } : {} });
   } catch (e) {
     throw new TrackingError('TEMPORARILY_UNAVAILABLE', `The HPO service at ${hpoUri} did not answer: ${(e as Error).message}`, 502);
   }

@@ -8,11 +8,18 @@ import { seriesRoute } from './series';
 /** Where dojo's own read-only routes for the web UI live (beside MLflow's API, never inside it). */
 export const DOJO_API_PREFIX = '/dojo-api/v1/';
 
+/** The HPO service a tracking server is linked to. */
+export interface HpoLink {
+  /** Its URL, if any (asked at every request: it may start after the tracking server). */
+  readonly uri: () => string | undefined;
+  /** Its bearer token. @default - none sent */
+  readonly token?: string;
+}
+
 /** What the dojo routes read. */
 export interface DojoApiDeps {
   readonly store: TrackingStore;
-  /** The linked HPO service's URL, if any (asked at every request: it may start after the tracking server). */
-  readonly hpoUri: () => string | undefined;
+  readonly hpo: HpoLink;
 }
 
 /**
@@ -35,7 +42,7 @@ export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, r
     } catch {
       return sendError(res, new TrackingError('INVALID_PARAMETER_VALUE', 'Invalid study id: bad percent-encoding.'));
     }
-    body = await fetchStudy(deps.hpoUri(), id);
+    body = await fetchStudy(deps.hpo.uri(), id, deps.hpo.token);
   } else return sendText(res, 404, 'Not Found');
   const text = toJson(body);
   res.writeHead(200, {
