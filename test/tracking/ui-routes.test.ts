@@ -117,6 +117,23 @@ describe('dojo read routes of the tracking server', () => {
     expect(after.series[0]!.values.at(-1)).toBe(-5);
   });
 
+  it('serves the UI with a content security policy, and its script again only when it changed (ETag)', async () => {
+    const page = await fetch(`${tracking.url}/`);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<script src="/static/app.js"></script>');
+    const first = await fetch(`${tracking.url}/static/app.js`);
+    expect(first.status).toBe(200);
+    expect((await first.text()).length).toBeGreaterThan(10_000);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await fetch(`${tracking.url}/static/app.js`, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect((await fetch(`${tracking.url}/static/app.js`, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
+    expect((await fetch(`${tracking.url}/static/missing.js`)).status).toBe(404);
+  }, 60_000);
+
   it('refuses bad input with a 400 naming the parameter, and anything but GET', async () => {
     const many = Array.from({ length: 101 }, (_, i) => `r${i}`).join(',');
     expect((await get(`series?run_ids=${many}&keys=loss`)).json).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: "At most 100 values of 'run_ids' per request, got 101." });

@@ -93,7 +93,7 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
     if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
-    if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
+    if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res, req)) return;
     sendText(res, 404, 'Not Found');
   };
   return (req, res) => {

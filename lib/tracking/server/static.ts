@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +76,14 @@ export class StaticFiles {
   private readonly vendorDir = findUplotDir(this.uiDir);
   private readonly cache = new Map<string, Promise<Buffer | undefined>>();
 
-  /** Answers a GET for `/` or `/static/...`; returns false when the path is not a UI file. */
-  serve(path: string, res: ServerResponse): boolean {
+  /** Answers a GET for `/` or `/static/...` (304 when the browser has it); returns false when the path is not a UI file. */
+  serve(path: string, res: ServerResponse, req?: IncomingMessage): boolean {
     let file: string | undefined;
     if (path === '/' || path === '/index.html') file = this.uiDir && join(this.uiDir, 'index.html');
     else if (path === '/static/vendor/uPlot.min.css') file = this.vendorDir && join(this.vendorDir, 'uPlot.min.css');
     else if (/^\/static\/[\w-]+\.(js|css)$/.test(path)) file = this.uiDir && join(this.uiDir, path.slice('/static/'.length));
     else return false;
-    void this.send(file, res);
+    void this.send(file, res, req?.headers['if-none-match']);
     return true;
   }
 
@@ -96,7 +98,7 @@ export class StaticFiles {
     return body;
   }
 
-  private async send(file: string | undefined, res: ServerResponse): Promise<void> {
+  private async send(file: string | undefined, res: ServerResponse, ifNoneMatch: string | undefined): Promise<void> {
     let body: Buffer | undefined;
     try {
       body = file ? await this.load(file) : undefined;
@@ -108,15 +110,23 @@ export class StaticFiles {
       sendText(res, 404, 'Not Found: the tracking UI files are missing from this installation (run npm run build).');
       return;
     }
+    // Revalidated on every load (no-cache) but sent again only when it changed: the browser keeps
+    // the script compiled in its cache.
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const headers: Record<string, string | number> = {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': body.length,
       'Cache-Control': 'no-cache',
+      ETag: etag,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
     };
     if (file.endsWith('.html')) headers['Content-Security-Policy'] = PAGE_CSP;
-    res.writeHead(200, headers);
+    if (ifNoneMatch === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': body.length });
     res.end(body);
   }
 }

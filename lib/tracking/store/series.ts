@@ -31,8 +31,9 @@ export class SeriesReader {
     this.sql = {
       runRow: db.prepare('SELECT id FROM runs WHERE run_uuid = ?').pluck(),
       lastRow: db.prepare('SELECT max(rowid) FROM metrics WHERE run = ? AND key = ?').pluck(),
-      // The history in step order; duplicates at one step in the order they were logged.
-      points: db.prepare('SELECT step, value FROM metrics WHERE run = ? AND key = ? ORDER BY step, timestamp, rowid').raw(),
+      // In the index's order, which is the order logged: usually step order already, and SQLite's
+      // sort of a long history costs as much as reading it (sorted below only when needed).
+      points: db.prepare('SELECT step, value, timestamp FROM metrics WHERE run = ? AND key = ?').raw(),
     };
   }
 
@@ -52,7 +53,11 @@ export class SeriesReader {
       this.cache.set(id, hit);
       return hit.series;
     }
-    const rows = this.sql.points.all(run, key) as [number, number | null][];
+    const rows = this.sql.points.all(run, key) as [number, number | null, number][];
+    let sorted = true;
+    for (let i = 1; i < rows.length && sorted; i++) sorted = rows[i - 1]![0] <= rows[i]![0];
+    // Step order; points at one step in the order they were logged (timestamp, then as stored).
+    if (!sorted) rows.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
     const steps = new Float64Array(rows.length);
     const values = new Float64Array(rows.length);
     for (let i = 0; i < rows.length; i++) {

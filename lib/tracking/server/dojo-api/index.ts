@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TrackingError } from '../../errors';
 import type { TrackingStore } from '../../store';
-import { sendError, sendText, toJson } from '../http';
+import { sendError, sendText } from '../http';
 import { fetchStudy } from './hpo-proxy';
 import { seriesRoute } from './series';
 
@@ -44,7 +44,9 @@ export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, r
     }
     body = await fetchStudy(deps.hpo.uri(), id, deps.hpo.token);
   } else return sendText(res, 404, 'Not Found');
-  const text = toJson(body);
+  // Plain JSON.stringify (no replacer for MLflow's "NaN"): thinned series hold finite numbers only,
+  // and the HPO service's study is parsed JSON; a replacer would cost a call per number.
+  const text = JSON.stringify(body);
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),

@@ -27,7 +27,7 @@ function listOf(query: URLSearchParams, field: string, max: number): string[] {
  * `GET /dojo-api/v1/series?run_ids=A,B&keys=val_rmse,train_rmse&max_points=500`: each run's history
  * of each key thinned to about max_points (SeriesReader), as columns (steps, values) rather than
  * MLflow's one object per point, which is 5× the bytes. Runs that do not exist are left out. The
- * event loop is given back between runs, so a large first read does not stall metric logging.
+ * event loop is given back every 10 ms, so a large first read does not stall metric logging.
  */
 export async function seriesRoute(query: URLSearchParams, store: TrackingStore): Promise<{ series: SeriesAnswer[] }> {
   const runIds = listOf(query, 'run_ids', SERIES_LIMITS.runs);
@@ -38,12 +38,17 @@ export async function seriesRoute(query: URLSearchParams, store: TrackingStore):
     throw invalidParam(`Invalid value '${raw}' for 'max_points': a whole number from 2 to ${SERIES_LIMITS.maxPoints}.`);
   }
   const series: SeriesAnswer[] = [];
+  let since = performance.now();
   for (const runId of runIds) {
     for (const key of keys) {
       const s = store.series.read(runId, key, maxPoints);
       if (s) series.push({ run_id: runId, key, steps: s.steps, values: s.values, total: s.total });
     }
-    await yieldToLoop();
+    // Cached series take microseconds; a long first read gives the loop back every 10 ms.
+    if (performance.now() - since > 10) {
+      await yieldToLoop();
+      since = performance.now();
+    }
   }
   return { series };
 }

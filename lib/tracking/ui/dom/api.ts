@@ -91,6 +91,15 @@ export async function metricHistory(runId: string, key: string): Promise<{ step:
   return points;
 }
 
+/**
+ * Points per run and curve for a chart of `runs` lines: 400 for a few runs, fewer for many (a chart
+ * is a few hundred pixels wide; 200 lines × 100 points, each bucket's low and high kept, look the
+ * same as 200 × 1,000 and cost a tenth to send and draw).
+ */
+export function pointsPerRun(runs: number): number {
+  return Math.max(60, Math.min(400, Math.floor(20_000 / Math.max(1, runs))));
+}
+
 /** Thinned series per run and key (GET /dojo-api/v1/series, 100 runs per request, requests in parallel). */
 export async function seriesOf(runIds: readonly string[], keys: readonly string[], maxPoints = 400): Promise<Map<string, Map<string, Series>>> {
   const out = new Map<string, Map<string, Series>>();

@@ -3,7 +3,7 @@
 import type { Series } from '../../store/downsample';
 import type { Run } from '../../types';
 import { buildStudy } from '../core/study';
-import { mlflowGet, seriesOf } from '../dom/api';
+import { mlflowGet, pointsPerRun, searchAllRuns, seriesOf } from '../dom/api';
 import { h } from '../dom/h';
 import { CompareSection, defaultKeys } from '../views/compare';
 import { TrialsTable } from '../views/trials-table';
@@ -12,14 +12,27 @@ import { crumbs, openRun, show } from './shell';
 /** Most runs one compare page draws. */
 const MAX_RUNS = 200;
 
-/** `#/compare?runs=ID,ID,...` */
+/** The runs `ids` of experiment `exp`, in the order given (100 ids per search). */
+async function runsOf(exp: string, ids: readonly string[]): Promise<Run[]> {
+  const found = new Map<string, Run>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const filter = `attributes.run_id IN (${ids.slice(i, i + 100).map((id) => `'${id}'`).join(', ')})`;
+    for (const r of await searchAllRuns({ experiment_ids: [exp], filter })) found.set(r.info.run_id, r);
+  }
+  return ids.flatMap((id) => found.get(id) ?? []);
+}
+
+/** `#/compare?exp=EXPERIMENT&runs=ID,ID,...` (runs of any experiments without `exp`) */
 export async function comparePage(query: URLSearchParams): Promise<void> {
   const ids = [...new Set((query.get('runs') ?? '').split(',').map((x) => x.trim()).filter((x) => /^[0-9a-zA-Z]+$/.test(x)))];
   if (ids.length === 0) {
     show(crumbs(h('a', { href: '#/' }, 'Experiments'), 'Compare'), h('h1', {}, 'Compare runs'), h('p', { class: 'muted' }, 'no runs selected: tick runs in an experiment\'s table and press "Compare selected runs"'));
     return;
   }
-  const runs = await Promise.all(ids.slice(0, MAX_RUNS).map((id) => mlflowGet<{ run: Run }>('runs/get', { run_id: id }).then((r) => r.run)));
+  const exp = query.get('exp');
+  const wanted = ids.slice(0, MAX_RUNS);
+  // Runs of one experiment come in a few searches; otherwise one by one.
+  const runs = exp && /^\d+$/.test(exp) ? await runsOf(exp, wanted) : await Promise.all(wanted.map((id) => mlflowGet<{ run: Run }>('runs/get', { run_id: id }).then((r) => r.run)));
   const study = buildStudy(undefined, runs);
   const keys = [...new Set(study.trials.flatMap((t) => Object.keys(t.metrics)))].sort();
   const series = new Map<string, Map<string, Series>>();
@@ -31,7 +44,7 @@ export async function comparePage(query: URLSearchParams): Promise<void> {
   };
   const load = async (want: readonly string[]) => {
     const missing = want.filter((k) => ![...series.values()].some((m) => m.has(k)));
-    for (const [id, byKey] of await seriesOf(ids, missing)) {
+    for (const [id, byKey] of await seriesOf(runs.map((r) => r.info.run_id), missing, pointsPerRun(runs.length))) {
       if (!series.has(id)) series.set(id, new Map());
       for (const [k, s] of byKey) series.get(id)!.set(k, s);
     }

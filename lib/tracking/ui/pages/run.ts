@@ -2,12 +2,12 @@
 import type { Experiment, Run } from '../../types';
 import { fmtDuration, fmtTime } from '../core/format';
 import { buildStudy } from '../core/study';
-import { childrenOf, metricHistory, mlflowGet } from '../dom/api';
+import { childrenOf, hpoStudy, metricHistory, mlflowGet } from '../dom/api';
 import { h } from '../dom/h';
 import { metricChart } from '../views/run-charts';
 import { runDetails } from '../views/run-details';
 import { crumbs, runLink, show, type PageHandle } from './shell';
-import { studyPage } from './study';
+import { studyIdOf, studyPage } from './study';
 
 /** MLflow's status, or for a trial its state in the study's words. */
 function statusOf(run: Run, parent: Run | undefined): HTMLElement {
@@ -23,12 +23,16 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
   const run = (await mlflowGet<{ run: Run }>('runs/get', { run_id: runId })).run;
   const info = run.info;
   const parentId = run.data.tags?.find((t) => t.key === 'mlflow.parentRunId')?.value;
-  const [exp, kids, parent] = await Promise.all([
+  const studyId = studyIdOf(run);
+  const fetched = performance.now();
+  const [exp, kids, parent, live] = await Promise.all([
     mlflowGet<{ experiment: Experiment }>('experiments/get', { experiment_id: info.experiment_id }).then((r) => r.experiment),
     childrenOf(run),
     parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined),
+    studyId ? hpoStudy(studyId) : Promise.resolve(undefined),
   ]);
-  if (kids.length > 0 || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study')) return studyPage(run, exp, kids, query);
+  performance.measure('dojo:fetch-runs', { start: fetched, end: performance.now() });
+  if (kids.length > 0 || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study')) return studyPage(run, exp, kids, live, query);
   const keys = (run.data.metrics ?? []).map((m) => m.key).sort();
   const charts = h('div', { class: 'charts' });
   show(

@@ -67,7 +67,7 @@ export async function runsPage(expId: string, query: URLSearchParams): Promise<v
   const cols = columns(runs);
   const state: { sort: string; dir: SortDir; collapsed: Set<string>; picked: Set<string> } = { sort: 'start', dir: 'desc', collapsed: new Set(), picked: new Set() };
   const wrap = h('div', { class: 'scroll' });
-  const compare = h('button', { type: 'button', class: 'compare-picked', disabled: true, onclick: () => (window.location.hash = `#/compare?runs=${[...state.picked].join(',')}`) }, 'Compare selected runs');
+  const compare = h('button', { type: 'button', class: 'compare-picked', disabled: true, onclick: () => (window.location.hash = `#/compare?exp=${expId}&runs=${[...state.picked].join(',')}`) }, 'Compare selected runs');
   const render = () => {
     const col = cols.find((c) => c.id === state.sort) ?? cols[2]!;
     const cmp = compareBy(col, state.dir);

@@ -27,3 +27,13 @@ export function runLink(runId: string, text: string): HTMLAnchorElement {
 export function openRun(runId: string): void {
   window.location.hash = `#/runs/${runId}`;
 }
+
+/** Runs `fn` and records how long it took as the User Timing measure `dojo:<name>` (read by the benchmark). */
+export function timed<T>(name: string, fn: () => T): T {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    performance.measure(`dojo:${name}`, { start, end: performance.now() });
+  }
+}

@@ -3,14 +3,15 @@
 // importances, contour), the trials table, the report and the parent run's details. While the study
 // runs the page updates itself in place (polling; no reload, nothing rebuilt that did not change).
 import type { Series } from '../../store/downsample';
+import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, Run } from '../../types';
 import { OBJECTIVE_AXIS, selected, studyAxes, type Brush } from '../core/filter';
 import { buildStudy, type Study } from '../core/study';
-import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, seriesOf } from '../dom/api';
+import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun, seriesOf } from '../dom/api';
 import { h } from '../dom/h';
 import { CompareSection, defaultKeys } from '../views/compare';
 import { contourView } from '../views/contour';
-import type { ExploreContext } from '../views/explore-context';
+import { markEvents, type ExploreContext } from '../views/explore-context';
 import { historyPlot } from '../views/history';
 import { importanceBars, importancesOf } from '../views/importance';
 import { ParallelPlot } from '../views/parallel';
@@ -18,12 +19,10 @@ import { ProgressView } from '../views/progress';
 import { runDetails } from '../views/run-details';
 import { slicePlots } from '../views/slice';
 import { TrialsTable } from '../views/trials-table';
-import { crumbs, openRun, show, type PageHandle } from './shell';
+import { crumbs, openRun, show, timed, type PageHandle } from './shell';
 
 /** How often a running study's page looks for news, unless `?poll=MS` says otherwise. */
 const POLL_MS = 2000;
-/** Points per curve: enough for a 1,000-pixel-wide chart. */
-const POINTS = 400;
 
 /** The metric keys the trials have, sorted (`objective` last: it is one point per trial). */
 function metricKeys(study: Study): string[] {
@@ -38,12 +37,19 @@ function trialSignature(t: Study['trials'][number]): string {
     .join(',')}`;
 }
 
-/** Renders the study of parent run `run` and keeps it live; `dispose()` stops the updates. */
-export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: URLSearchParams): Promise<PageHandle> {
+/** The HPO service's study id of a study's parent run, to ask for its live view. */
+export function studyIdOf(run: Run): string | undefined {
+  return run.data.tags?.find((t) => t.key === 'hpo.study_id')?.value;
+}
+
+/**
+ * Renders the study of parent run `run` (its trial runs `kids`, the HPO service's view `live` when
+ * linked) and keeps it live; `dispose()` stops the updates.
+ */
+export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: StudyDetail | undefined, query: URLSearchParams): Promise<PageHandle> {
   const pollMs = Math.max(250, Number(query.get('poll')) || POLL_MS);
-  const studyId = run.data.tags?.find((t) => t.key === 'hpo.study_id')?.value;
-  let hpo = studyId ? await hpoStudy(studyId) : undefined;
-  let study = buildStudy(run, kids, hpo);
+  const studyId = studyIdOf(run);
+  let study = buildStudy(run, kids, live);
   const series = new Map<string, Map<string, Series>>();
   let brushes: Brush[] = [];
   const pair: { x?: string; y?: string } = {};
@@ -59,7 +65,7 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
   const wanted = () => [...new Set([...compare.keys, ...(study.live ? [] : [study.metric])])];
   async function fetchSeries(runIds: readonly string[], keys: readonly string[]): Promise<void> {
     const missing = keys.filter((k) => runIds.some((id) => !series.get(id)?.has(k)));
-    const got = await seriesOf(runIds, missing, POINTS);
+    const got = await seriesOf(runIds, missing, pointsPerRun(study.trials.length));
     for (const [id, byKey] of got) {
       if (!series.has(id)) series.set(id, new Map());
       for (const [k, s] of byKey) series.get(id)!.set(k, s);
@@ -75,10 +81,23 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
   const filterBar = h('div', { class: 'filter-bar', 'aria-live': 'polite' });
   const explore = { history: h('div', { class: 'history' }), importance: h('div', { class: 'importance-wrap' }), slices: h('div'), contour: h('div') };
   const report = h('div', { class: 'report' });
+  const exploreBox = h(
+    'div',
+    { class: 'explore' },
+    parallel.el,
+    h('div', { class: 'explore-grid' }, h('section', {}, h('h3', {}, 'Optimisation history'), explore.history), h('section', {}, h('h3', {}, 'Parameter importances (PED-ANOVA)'), explore.importance)),
+    h('h3', {}, 'Slices'),
+    explore.slices,
+    h('h3', {}, 'Contour'),
+    explore.contour,
+  );
+  markEvents(exploreBox, () => study, openRun);
 
+  const importances: { of?: Study; values: Record<string, number> } = { values: {} };
+  /** Draws every view of the study in one go (a forced layout per chart costs more than it saves to split it). */
   function renderAll(): void {
     const visible = selected(study, brushes);
-    const ctx: ExploreContext = { study, axes: studyAxes(study), visible, open: openRun };
+    const ctx: ExploreContext = { study, axes: studyAxes(study), visible };
     progress.render(study);
     filterBar.replaceChildren(
       ...(brushes.length
@@ -89,16 +108,17 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
         : [`${study.trials.length} trials · drag along an axis of the parallel coordinates to filter every view`]),
     );
     filterBar.classList.toggle('active', brushes.length > 0);
-    compare.render(study, series, visible, metricKeys(study), true);
+    timed('compare', () => compare.render(study, series, visible, metricKeys(study), true));
     if (study.trials.length > 0) {
-      parallel.render(ctx, brushes);
-      explore.history.replaceChildren(historyPlot(ctx));
-      const imp = importancesOf(study);
-      explore.importance.replaceChildren(importanceBars(imp));
-      explore.slices.replaceChildren(slicePlots(ctx));
-      explore.contour.replaceChildren(contourView(ctx, imp, pair));
+      timed('parallel', () => parallel.render(ctx, brushes));
+      timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
+      // Importances use every complete trial (not the brushed ones): computed once per study update.
+      if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
+      explore.importance.replaceChildren(importanceBars(importances.values));
+      timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx)));
+      timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair)));
     }
-    table.render(study, visible);
+    timed('table', () => table.render(study, visible));
     renders++;
     document.body.setAttribute('data-renders', String(renders));
   }
@@ -119,18 +139,17 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
     if (disposed) return;
     document.body.setAttribute('data-polls', String(++polls));
     try {
-      const [parent, children, live] = await Promise.all([
+      const [parent, children, view] = await Promise.all([
         mlflowGet<{ run: Run }>('runs/get', { run_id: run.info.run_id }).then((r) => r.run),
         childrenOf(run),
         studyId ? hpoStudy(studyId) : Promise.resolve(undefined),
       ]);
       if (disposed) return;
       const before = new Map(study.trials.map((t) => [t.runId, trialSignature(t)]));
-      const next = buildStudy(parent, children, live);
+      const next = buildStudy(parent, children, view);
       const changed = next.trials.filter((t) => before.get(t.runId) !== trialSignature(t)).map((t) => t.runId);
       const wasClosed = study.closed;
       if (changed.length > 0 || next.finished !== study.finished || next.closed !== study.closed) {
-        hpo = live;
         study = next;
         const available = metricKeys(study);
         if (compare.keys.length === 0) compare.keys = defaultKeys(study, available);
@@ -150,11 +169,13 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
     if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
 
-  await fetchSeries(study.trials.map((t) => t.runId), wanted());
-  const details = await runDetails(run);
+  // Curves, the run's artifacts and its report are fetched at once.
+  const fetched = performance.now();
+  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), runDetails(run), renderReport()]);
+  performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
   const sections: [string, string, Node[]][] = [
     ['compare', 'Compare trials', [compare.el]],
-    ['explore', 'Explore the space', [parallel.el, h('div', { class: 'explore-grid' }, h('section', {}, h('h3', {}, 'Optimisation history'), explore.history), h('section', {}, h('h3', {}, 'Parameter importances (PED-ANOVA)'), explore.importance)), h('h3', {}, 'Slices'), explore.slices, h('h3', {}, 'Contour'), explore.contour]],
+    ['explore', 'Explore the space', [exploreBox]],
     ['trials', 'Trials', [table.el]],
     ['report', 'Study report', [report]],
     ['details', 'Study run', [details]],
@@ -169,7 +190,6 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], query: U
     ...sections.map(([id, title, body]) => h('section', { id: `s-${id}`, class: `study-section ${id}` }, h('h2', {}, title), ...body)),
   );
   renderAll();
-  await renderReport();
   if (!study.closed) timer = setTimeout(() => void poll(), pollMs);
   return {
     dispose() {

@@ -60,15 +60,12 @@ export class CompareSection {
     const lineOf = (t: Trial, s: Series | undefined, mark: boolean): Line | undefined =>
       s && s.steps.length > 0 ? { id: t.runId, color: STATE_COLORS[t.state], steps: s.steps, values: s.values, emphasis: t === best, stopMark: mark && t.state === 'pruned' } : undefined;
     for (const key of this.keys) {
-      let chart = this.byKey.get(key);
-      if (!chart) {
-        chart = new CurvesChart(key, (id) => describeTrial(this.study!, this.study?.trials.find((t) => t.runId === id)), this.open);
-        this.byKey.set(key, chart);
-      }
-      chart.set(trials.flatMap((t) => lineOf(t, series.get(t.runId)?.get(key), true) ?? []));
+      if (!this.byKey.has(key)) this.byKey.set(key, new CurvesChart(key, (id) => describeTrial(this.study!, this.study?.trials.find((t) => t.runId === id)), this.open));
     }
     for (const key of [...this.byKey.keys()]) if (!this.keys.includes(key)) this.byKey.delete(key);
+    // In place first, so that each chart is drawn once, at its width on the page.
     this.charts.replaceChildren(...this.keys.map((k) => this.byKey.get(k)!.el));
+    for (const key of this.keys) this.byKey.get(key)!.set(trials.flatMap((t) => lineOf(t, series.get(t.runId)?.get(key), true) ?? []));
     // The pruner's view: the service's reports, or without it the study metric's points in tracking.
     this.prunerWrap.hidden = !showPruner;
     if (showPruner) {

@@ -4,7 +4,7 @@ import { OBJECTIVE_AXIS } from '../core/filter';
 import { fmtNum } from '../core/format';
 import { viridis } from '../core/colors';
 import { h, s } from '../dom/h';
-import { type ExploreContext, trialLabel } from './explore-context';
+import { type ExploreContext } from './explore-context';
 import { frame, ticksOf } from './plot';
 
 /** The plot for the pair (x, y): an interpolated field of the brushed complete trials, the trials on top. */
@@ -37,7 +37,7 @@ export function contourPlot(ctx: ExploreContext, x: string, y: string, size = 42
   );
   f.marks.append(cells);
   for (const p of pts) {
-    f.marks.append(s('circle', { cx: f.x(p.u), cy: f.y(p.v), r: 3.5, fill: 'white', stroke: 'black', 'stroke-width': 0.7, 'data-run': p.t.runId, onclick: () => ctx.open(p.t.runId) }, s('title', {}, trialLabel(study, p.t))));
+    f.marks.append(s('circle', { cx: f.x(p.u), cy: f.y(p.v), r: 3.5, fill: 'white', stroke: 'black', 'stroke-width': 0.7, 'data-run': p.t.runId }));
   }
   if (pts.length === 0) f.marks.append(s('text', { x: f.x(0.5), y: f.y(0.5), class: 'empty' }, 'no complete trial to interpolate'));
   f.svg.setAttribute('data-range', pts.length ? `${study.metric}: ${fmtNum(lo)} (dark) … ${fmtNum(hi)} (light)` : '');

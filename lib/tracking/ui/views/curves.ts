@@ -54,7 +54,14 @@ export class CurvesChart {
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHover(undefined));
     this.canvas.addEventListener('click', () => this.hover && this.onPick?.(this.hover.line.id));
-    new ResizeObserver(() => this.draw()).observe(this.el);
+    // Redrawn when its width changes (window resized, printed), not on every notification.
+    let width = -1;
+    new ResizeObserver(() => {
+      if (this.el.clientWidth !== width) {
+        width = this.el.clientWidth;
+        this.draw();
+      }
+    }).observe(this.el);
   }
 
   /** Replaces the lines and redraws. */

@@ -3,7 +3,7 @@ import { unitOf, type ContourAxis } from '../../../hpo/report/contour-field';
 import { better } from '../core/study';
 import { STATE_COLORS } from '../core/colors';
 import { s } from '../dom/h';
-import { type ExploreContext, axisTitle, trialLabel } from './explore-context';
+import { type ExploreContext, axisTitle } from './explore-context';
 import { frame, ticksOf } from './plot';
 
 /** The history plot of the brushed trials, with the study's best-so-far line over all of them. */
@@ -29,7 +29,7 @@ export function historyPlot(ctx: ExploreContext, width = 520, height = 280): SVG
     const v = unitOf(yAxis, t.value);
     if (v === undefined) continue;
     f.marks.append(
-      s('circle', { cx: f.x(unitOf(nAxis, t.number)!), cy: f.y(v), r: 3.5, fill: STATE_COLORS.complete, 'fill-opacity': 0.75, 'data-run': t.runId, onclick: () => ctx.open(t.runId) }, s('title', {}, trialLabel(study, t))),
+      s('circle', { cx: f.x(unitOf(nAxis, t.number)!), cy: f.y(v), r: 3.5, fill: STATE_COLORS.complete, 'fill-opacity': 0.75, 'data-run': t.runId }),
     );
   }
   return f.svg;

@@ -5,7 +5,7 @@ import { unitOf } from '../../../hpo/report/contour-field';
 import { axisValue, type Brush } from '../core/filter';
 import { viridis } from '../core/colors';
 import { h, s } from '../dom/h';
-import { type ExploreContext, axisTitle, trialLabel } from './explore-context';
+import { type ExploreContext, axisTitle } from './explore-context';
 import { ticksOf } from './plot';
 
 const PAD = { top: 30, bottom: 22, side: 60 };
@@ -37,11 +37,7 @@ export class ParallelPlot {
       const d = us.map((u, i) => `${i ? 'L' : 'M'}${ax(i).toFixed(1)},${y(u!).toFixed(1)}`).join('');
       const on = ctx.visible.has(t.runId);
       const u0 = unitOf(objective, t.value) ?? 0.5;
-      const path = s(
-        'path',
-        { d, class: on ? 'on' : 'off', stroke: on ? viridis(maximize ? 1 - u0 : u0) : '#c8ccd3', 'stroke-dasharray': t.state === 'pruned' ? '4 3' : null, 'data-run': t.runId, onclick: () => ctx.open(t.runId) },
-        s('title', {}, trialLabel(ctx.study, t)),
-      );
+      const path = s('path', { d, class: on ? 'on' : 'off', stroke: on ? viridis(maximize ? 1 - u0 : u0) : '#c8ccd3', 'stroke-dasharray': t.state === 'pruned' ? '4 3' : null, 'data-run': t.runId });
       // Kept lines are drawn last, over the greyed ones.
       if (on) kept.push(path);
       else lines.append(path);

@@ -3,7 +3,7 @@ import { unitOf } from '../../../hpo/report/contour-field';
 import { OBJECTIVE_AXIS } from '../core/filter';
 import { viridis } from '../core/colors';
 import { h, s } from '../dom/h';
-import { type ExploreContext, axisTitle, trialLabel } from './explore-context';
+import { type ExploreContext, axisTitle } from './explore-context';
 import { frame, ticksOf } from './plot';
 
 /** A little spread inside a categorical band, the same for a trial every time it is drawn. */
@@ -28,7 +28,7 @@ export function slicePlots(ctx: ExploreContext): HTMLElement {
         const v = unitOf(yAxis, t.value);
         if (u === undefined || v === undefined) continue;
         const x = f.x(u + band * jitter(t.number ?? 0));
-        f.marks.append(s('circle', { cx: x, cy: f.y(v), r: 3, fill: viridis((t.number ?? 0) / maxN), 'data-run': t.runId, onclick: () => ctx.open(t.runId) }, s('title', {}, trialLabel(study, t))));
+        f.marks.append(s('circle', { cx: x, cy: f.y(v), r: 3, fill: viridis((t.number ?? 0) / maxN), 'data-run': t.runId }));
       }
       return h('figure', { class: 'slice', 'data-param': axis.name }, f.svg);
     });
