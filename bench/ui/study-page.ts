@@ -76,10 +76,21 @@ try {
   await (await fetch(`${tracking.url}/static/app.js`)).arrayBuffer();
 
   const phases = new Map<string, number[]>();
+  // CPU time a view costs, whatever the load: the page's main thread (Chrome's TaskDuration) plus
+  // this process (the tracking server and the HPO service; the benchmark's own share is small).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.find((m) => m.name === 'TaskDuration')!.value;
+  const cpu = new Map<string, number[]>();
   const view = async (hash: string): Promise<{ readyAt: number; renderMs: number }> => {
     await page.goto('about:blank');
+    const task0 = await taskSeconds();
+    const cpu0 = process.cpuUsage();
     await page.goto(`${tracking.url}/#${hash}`);
     await page.waitForFunction((h) => document.body.getAttribute('data-ready') === h, hash, { timeout: 120_000 });
+    const used = process.cpuUsage(cpu0);
+    const key = hash.split('?')[0]!.split('/')[1]!;
+    cpu.set(key, [...(cpu.get(key) ?? []), (await taskSeconds()) * 1000 - task0 * 1000 + (used.user + used.system) / 1000]);
     const r = await page.evaluate(() => ({
       readyAt: Number(document.body.getAttribute('data-ready-at')),
       renderMs: Number(document.body.getAttribute('data-render-ms')),
@@ -124,6 +135,7 @@ try {
   console.log('| page | first view after server start, ms | later views, median ms | later views, range ms |');
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(r);
+  console.log(`CPU per view (page main thread + servers), median ms: ${[...cpu].map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);
   console.log(`phases (median ms over all views): ${[...phases].map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);
   console.log(`brush → every view filtered and redrawn (twice: brush, clear): median ${median(brushMs).toFixed(0)} ms (range ${Math.min(...brushMs).toFixed(0)}–${Math.max(...brushMs).toFixed(0)})`);
 } finally {

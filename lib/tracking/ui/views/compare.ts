@@ -48,7 +48,9 @@ export class CompareSection {
     this.pruner = new CurvesChart('intermediate values', describe, open);
     this.pruner.el.classList.add('pruner');
     this.prunerWrap = h('div', { class: 'pruner-wrap' }, h('h3', {}, 'What the pruner saw'), this.pruner.el);
-    this.el = h('div', { class: 'compare' }, this.picker, this.charts, this.prunerWrap);
+    const key = (state: keyof typeof STATE_COLORS, text: string) => h('span', { class: 'key' }, h('i', { style: `background:${STATE_COLORS[state]}` }), ` ${text}`);
+    const legend = h('p', { class: 'legend' }, 'Lines: ', key('complete', 'complete'), key('pruned', 'pruned (× where it stopped)'), key('failed', 'failed'), key('running', 'running'), ' · thick: the best trial · hover a line for its trial, click to open it');
+    this.el = h('div', { class: 'compare' }, this.picker, legend, this.charts, this.prunerWrap);
   }
 
   /** Draws the trials in `visible` with the series fetched so far. */
