@@ -1,60 +1,89 @@
-// Ask latency of the HPO service at 100 and 1000 completed trials, TPE independent and
-// multivariate, in process (engine.ask) and over HTTP on loopback (POST .../ask).
-// Run: npx tsx bench/hpo/ask-latency.ts [--asks 200]
-import { HpoClient } from '../../lib/hpo';
+// Ask latency of the HPO service with a given number of completed trials: TPE (independent and
+// multivariate) on Hartmann-6 at 100 and 1000, the GP on a 10-D space (Levy-10) at 100 and at
+// auto's hand-over point, and tpe / gp / auto on the mixed space at 100. In process (engine.ask)
+// and over HTTP on loopback (POST .../ask). Each measured ask is told "fail", so the model keeps
+// exactly n complete trials. CPU ms per ask (process.cpuUsage) is printed too: on a shared,
+// loaded machine it says more than wall time.
+// Run: nice npx tsx bench/hpo/ask-latency.ts [--asks 100] [--only gp,auto]
+import { HpoClient, type SearchSpace, type StudySpecInput } from '../../lib/hpo';
+import { AUTO_GP_MAX_TRIALS } from '../../lib/hpo/samplers/auto';
 import { HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo/service';
-import { hartmann6 } from '../../test/hpo/objectives';
+import { hartmann6, levy10, mixed, type Objective } from '../../testkit/hpo/objectives';
 
-const asks = Number(process.argv[process.argv.indexOf('--asks') + 1]) || 200;
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
+const asks = Number(arg('--asks', '100'));
+const only = arg('--only', '').split(',').filter(Boolean);
+
+interface Case {
+  readonly label: string;
+  readonly sampler: StudySpecInput['sampler'];
+  readonly obj: Objective;
+  readonly n: number;
+}
+
+const allCases: Case[] = [
+  { label: 'tpe independent, hartmann6', sampler: { name: 'tpe', seed: 1, multivariate: false }, obj: hartmann6, n: 100 },
+  { label: 'tpe multivariate, hartmann6', sampler: { name: 'tpe', seed: 1 }, obj: hartmann6, n: 100 },
+  { label: 'tpe independent, hartmann6', sampler: { name: 'tpe', seed: 1, multivariate: false }, obj: hartmann6, n: 1000 },
+  { label: 'tpe multivariate, hartmann6', sampler: { name: 'tpe', seed: 1 }, obj: hartmann6, n: 1000 },
+  { label: 'gp, levy10 (10-D)', sampler: { name: 'gp', seed: 1 }, obj: levy10, n: 100 },
+  { label: 'gp, levy10 (10-D)', sampler: { name: 'gp', seed: 1 }, obj: levy10, n: AUTO_GP_MAX_TRIALS },
+  { label: 'tpe multivariate, mixed', sampler: { name: 'tpe', seed: 1 }, obj: mixed, n: 100 },
+  { label: 'gp, mixed', sampler: { name: 'gp', seed: 1 }, obj: mixed, n: 100 },
+  { label: 'auto (= gp), mixed', sampler: { name: 'auto', seed: 1 }, obj: mixed, n: 100 },
+];
+const cases = allCases.filter((c) => only.length === 0 || only.some((o) => c.label.startsWith(o)));
 
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-/** Fills a study with n completed trials through the engine (sampler in the loop, like a real study). */
-async function fill(engine: HpoEngine, name: string, multivariate: boolean, n: number): Promise<void> {
-  await engine.createStudy({ name, space: hartmann6.space, sampler: { name: 'tpe', seed: 1, multivariate } });
-  for (let i = 0; i < n; i++) {
-    const t = await engine.ask(name);
-    await engine.tell(name, t.number, 'complete', hartmann6.f(t.params));
-  }
+/** The study spec of a case. */
+function spec(c: Case, space: SearchSpace): StudySpecInput {
+  return { name: 's', space, sampler: c.sampler };
 }
 
-const rows: string[] = [];
-for (const n of [100, 1000]) {
-  for (const multivariate of [false, true]) {
-    const label = `tpe ${multivariate ? 'multivariate' : 'independent'} @${n} complete`;
-    // In process: the sampler and one SQLite insert per ask.
-    const engine = new HpoEngine(new SqliteStore(':memory:'));
-    await fill(engine, 's', multivariate, n);
-    const inproc: number[] = [];
-    for (let i = 0; i < asks; i++) {
-      const t0 = performance.now();
-      const t = await engine.ask('s');
-      inproc.push(performance.now() - t0);
-      await engine.tell('s', t.number, 'fail'); // keeps the model at n complete trials
-    }
-    engine.close();
-    // Over HTTP: a service with a file db (WAL), same history.
-    const svc = await startHpoService({ dbFile: ':memory:' });
-    const c = new HpoClient(svc.url);
-    await c.createStudy({ name: 's', space: hartmann6.space, sampler: { name: 'tpe', seed: 1, multivariate } });
-    for (let i = 0; i < n; i++) {
-      const t = (await c.ask('s'))!;
-      await c.tell('s', t.number, 'complete', hartmann6.f(t.params));
-    }
-    const http: number[] = [];
-    for (let i = 0; i < asks; i++) {
-      const t0 = performance.now();
-      const t = (await c.ask('s'))!;
-      http.push(performance.now() - t0);
-      await c.tell('s', t.number, 'fail');
-    }
-    await svc.close();
-    rows.push(
-      `${label.padEnd(36)} in-process p50 ${pct(inproc, 0.5).toFixed(2)} ms p99 ${pct(inproc, 0.99).toFixed(2)} ms | HTTP p50 ${pct(http, 0.5).toFixed(2)} ms p99 ${pct(http, 0.99).toFixed(2)} ms`,
-    );
-    console.log(rows[rows.length - 1]);
+for (const c of cases) {
+  // In process: the sampler and one SQLite insert per ask.
+  const engine = new HpoEngine(new SqliteStore(':memory:'));
+  await engine.createStudy(spec(c, c.obj.space));
+  for (let i = 0; i < c.n; i++) {
+    const t = await engine.ask('s');
+    await engine.tell('s', t.number, 'complete', c.obj.f(t.params));
   }
+  const inproc: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < asks; i++) {
+    const t0 = performance.now();
+    const t = await engine.ask('s');
+    inproc.push(performance.now() - t0);
+    await engine.tell('s', t.number, 'fail');
+  }
+  const cpuMs = process.cpuUsage(cpu0).user / 1e3 / asks;
+  // Over HTTP: the same history replayed into a service as enqueued trials (quicker than asking
+  // again; the GP then has no stored fit for its first measured ask, which does a full fit).
+  const trials = engine.getStudy('s').trials.filter((t) => t.state === 'complete');
+  engine.close();
+  const svc = await startHpoService({ dbFile: ':memory:' });
+  const client = new HpoClient(svc.url);
+  await client.createStudy({ ...spec(c, c.obj.space), enqueue: trials.map((t) => t.params) });
+  for (let i = 0; i < trials.length; i++) {
+    const t = (await client.ask('s'))!;
+    await client.tell('s', t.number, 'complete', trials[i]!.value!);
+  }
+  const http: number[] = [];
+  for (let i = 0; i < asks; i++) {
+    const t0 = performance.now();
+    const t = (await client.ask('s'))!;
+    http.push(performance.now() - t0);
+    await client.tell('s', t.number, 'fail');
+  }
+  await svc.close();
+  console.log(
+    `${`${c.label} @${c.n} complete`.padEnd(40)} in-process p50 ${pct(inproc, 0.5).toFixed(2)} ms p99 ${pct(inproc, 0.99).toFixed(2)} ms (cpu ${cpuMs.toFixed(1)} ms/ask) | HTTP p50 ${pct(http, 0.5).toFixed(2)} ms p99 ${pct(http, 0.99).toFixed(2)} ms`,
+  );
 }

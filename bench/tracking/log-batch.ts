@@ -1,23 +1,29 @@
 // Benchmark: W concurrent writers, each doing log-batch of B metrics to its own run, against the
-// embedded tracking server running as a separate process (`dojo tracking serve`). Prints sustained
-// metrics/s, request latency p50/p99, and verifies by reading back that no metric was lost or
-// duplicated.
-//   npx tsx bench/tracking/log-batch.ts [--writers 16] [--batch 100] [--seconds 10]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// embedded tracking server (a separate `dojo tracking serve` process) and the real MLflow 2.11.3
+// (`../shared/tools/real-mlflow`, SQLite store, 2 gunicorn workers), one after the other in one run.
+// Prints one JSON line per server: sustained metrics/s, request latency p50/p99, server CPU, and
+// verifies by reading back that no metric was lost or duplicated.
+//   npx tsx bench/tracking/log-batch.ts [--writers 16] [--batch 100] [--seconds 10] [--server both|embedded|real]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TrackingClient, type Metric } from '../../lib/tracking';
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
+/** CPU seconds (user + system) of a process, or of every process of its group (gunicorn's workers), from /proc. */
+function cpuSeconds(pid: number, group = false): number {
+  let total = 0;
+  for (const p of group ? readdirSync('/proc').filter((n) => /^\d+$/.test(n)) : [String(pid)]) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (group && Number(f[2]) !== pid) continue;
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // The process ended meanwhile.
+    }
   }
+  return total;
 }
 
 function arg(name: string, def: number): number {
@@ -28,22 +34,72 @@ const WRITERS = arg('--writers', 16);
 const BATCH = arg('--batch', 100);
 const SECONDS = arg('--seconds', 10);
 const KEYS = 10;
+const SERVER = process.argv.includes('--server') ? process.argv[process.argv.indexOf('--server') + 1]! : 'both';
 
 const root = join(import.meta.dirname, '..', '..');
-const store = mkdtempSync(join(tmpdir(), 'dojo-bench-tracking-'));
-const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'dojo.ts'), 'tracking', 'serve', '--store', store, '--port', '0', '--json'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const { url } = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r))) as { url: string };
+const REAL_MLFLOW = [join(root, '..', 'shared', 'tools', 'real-mlflow'), '/work/shared/tools/real-mlflow'].find((p) => existsSync(p));
 
-try {
+/** A server under measurement: its URL, how to read its CPU time, how to stop it. */
+interface Server {
+  readonly name: string;
+  readonly url: string;
+  cpu(): number;
+  stop(): Promise<void>;
+}
+
+async function embedded(): Promise<Server> {
+  const store = mkdtempSync(join(tmpdir(), 'dojo-bench-tracking-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'dojo.ts'), 'tracking', 'serve', '--store', store, '--port', '0', '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { url } = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r))) as { url: string };
+  return {
+    name: 'embedded',
+    url,
+    cpu: () => cpuSeconds(child.pid!),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(store, { recursive: true, force: true });
+    },
+  };
+}
+
+async function realMlflow(): Promise<Server> {
+  if (!REAL_MLFLOW) throw new Error('the real MLflow script (../shared/tools/real-mlflow) is not there');
+  const dir = mkdtempSync(join(tmpdir(), 'dojo-bench-real-mlflow-'));
+  const url = execFileSync(REAL_MLFLOW, ['start', '--dir', dir], { encoding: 'utf8' }).trim();
+  const pid = Number(readFileSync(join(dir, 'server.pid'), 'utf8'));
+  return {
+    name: 'mlflow-2.11.3',
+    url,
+    cpu: () => cpuSeconds(pid, true),
+    stop: async () => {
+      execFileSync(REAL_MLFLOW, ['stop', '--dir', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const servers = SERVER === 'both' ? [embedded, realMlflow] : SERVER === 'real' ? [realMlflow] : [embedded];
+for (const start of servers) {
+  const server = await start();
+  try {
+    await measure(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(server: Server): Promise<void> {
+  const url = server.url;
   const client = new TrackingClient(url, { retries: 0 });
   const exp = await client.createExperiment('bench');
   const runs = await Promise.all(Array.from({ length: WRITERS }, (_, w) => client.createRun({ experimentId: exp, runName: `writer-${w}` })));
   const latencies: number[] = [];
   const sent = new Array<number>(WRITERS).fill(0);
   let errors = 0;
-  const serverCpu0 = cpuSeconds(child.pid!);
+  const serverCpu0 = server.cpu();
   const clientCpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + SECONDS * 1000;
@@ -64,7 +120,7 @@ try {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
-  const serverCpu = cpuSeconds(child.pid!) - serverCpu0;
+  const serverCpu = server.cpu() - serverCpu0;
   const c = process.cpuUsage(clientCpu0);
   const clientCpu = (c.user + c.system) / 1e6;
   const total = sent.reduce((a, b) => a + b, 0);
@@ -84,6 +140,7 @@ try {
   }
   console.log(
     JSON.stringify({
+      server: server.name,
       writers: WRITERS,
       batch: BATCH,
       seconds: Number(secs.toFixed(2)),
@@ -103,8 +160,4 @@ try {
     }),
   );
   if (lost !== 0 || duplicated !== 0 || errors !== 0) process.exitCode = 1;
-} finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(store, { recursive: true, force: true });
 }

@@ -3,9 +3,11 @@
 // depends on the other's side.
 import type { Params, SearchSpace } from './space';
 import type { PrunerSpec, SamplerSpec } from './spec';
-import type { Direction, TrialState } from './types';
+import type { Direction, SamplerChoice, TrialState } from './types';
 
 export type { StudySpecInput } from './spec';
+/** The space format of API v1 (DESIGN.md), for clients that check a space against their own schema. */
+export type { ParamSpec, SearchSpace } from './space';
 
 /** What the service answers to an ask. */
 export interface TrialAsk {
@@ -38,6 +40,8 @@ export interface TrialInfo {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   readonly endedAt?: number;
+  /** Which sampler produced the params: "gp", "gp-startup", "tpe", "tpe-startup", "random", "grid", "enqueued" or "from-study". */
+  readonly sampler?: string;
 }
 
 /** The best complete trial. */
@@ -62,6 +66,20 @@ export interface StudyInfo {
   readonly bestValue?: number;
   readonly parentRunId?: string;
   readonly createdAt: number;
+  /** With `sampler: auto`: the sampler it chose for this space and why. */
+  readonly samplerChoice?: SamplerChoice;
+  /** Parameter sets enqueued and not yet handed out. */
+  readonly queued?: number;
+  /** With `fromStudy`: the study whose complete trials seeded this one, and how many did (they do not count towards maxTrials). */
+  readonly warmStart?: { readonly fromStudy: string; readonly seeded: number };
+}
+
+/** The answer of `POST /api/v1/studies/{id}/enqueue`. */
+export interface EnqueueResult {
+  /** Parameter sets added by this request (fewer than sent with skipIfExists). */
+  readonly enqueued: number;
+  /** Sets now waiting in the queue. */
+  readonly queued: number;
 }
 
 /**

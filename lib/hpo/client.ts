@@ -1,5 +1,6 @@
 import { DojoError, type DojoErrorCode } from '../errors';
-import type { RendezvousResult, StudyDetail, StudyInfo, StudySpecInput, TellState, TrialAsk } from './api';
+import type { EnqueueResult, RendezvousResult, StudyDetail, StudyInfo, StudySpecInput, TellState, TrialAsk } from './api';
+import type { Params } from './space';
 
 const CODES: Record<number, DojoErrorCode> = { 400: 'USAGE', 404: 'NOT_FOUND', 408: 'LOST', 409: 'CONFLICT', 503: 'UNAVAILABLE' };
 
@@ -58,6 +59,12 @@ export class HpoClient {
   /** The next trial, or undefined when the study has none left (409). */
   async ask(id: string | number): Promise<TrialAsk | undefined> {
     return this.call<TrialAsk>('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/ask`, undefined, true);
+  }
+
+  /** Queues parameter sets as the study's next trials; with skipIfExists, sets already tried or queued are left out. */
+  async enqueue(id: string | number, params: readonly Params[], opts: { skipIfExists?: boolean } = {}): Promise<EnqueueResult> {
+    const body = opts.skipIfExists === undefined ? { params } : { params, skipIfExists: opts.skipIfExists };
+    return (await this.call<EnqueueResult>('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/enqueue`, body))!;
   }
 
   /** Reports an intermediate value; `prune: true` means stop and tell "pruned". */

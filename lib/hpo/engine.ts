@@ -1,10 +1,12 @@
 import { DojoError } from '../errors';
 import type { StudyObserver } from './observer';
 import { Rng } from './rng';
-import { checkStudySpec, createPruner, createSampler, type ResolvedStudySpec } from './spec';
+import { SpaceError, type Params } from './space';
+import { checkParamSets, checkStudySpec, createPruner, createSampler, paramSetsSchema, type ResolvedStudySpec } from './spec';
 import type { SqliteStore, StoredTrial } from './storage/sqlite';
-import { StudyRuntime, type StudyDetail, type StudyInfo } from './study';
-import type { TellState, TrialAsk } from './api';
+import { ENQUEUED, SEEDED, StudyRuntime, type StudyDetail, type StudyInfo } from './study';
+import type { EnqueueResult, TellState, TrialAsk } from './api';
+import type { Proposal, SampleContext } from './types';
 
 export type { TellState, TrialAsk } from './api';
 
@@ -51,8 +53,8 @@ export class HpoEngine {
     this.now = opts.now ?? Date.now;
     this.warn = opts.warn ?? (() => undefined);
     const now = this.now();
-    for (const { study, trials } of store.loadAll()) {
-      const rt = new StudyRuntime(study, trials, createSampler(study.spec, study.seed), createPruner(study.spec));
+    for (const { study, trials, queue } of store.loadAll()) {
+      const rt = new StudyRuntime(study, trials, createSampler(study.spec, study.seed), createPruner(study.spec), queue);
       // Running trials from before a restart get a fresh timeout: their workers may still tell.
       for (const t of trials) if (t.state === 'running') rt.lastSeen.set(t.number, now);
       this.add(rt);
@@ -97,12 +99,19 @@ export class HpoEngine {
     try {
       sampler = createSampler(spec, seed);
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'USAGE') throw new BadRequest(pathOf(e.message), e.message.replace(/^[^:]*: /, ''));
+      if (e instanceof SpaceError) throw new BadRequest(e.path, e.problem);
       throw e;
     }
+    const seeds = spec.fromStudy !== undefined ? this.seedTrials(spec) : [];
     const createdAt = this.now();
-    const id = this.store.insertStudy(spec.name, spec, seed, createdAt);
-    const rt = new StudyRuntime({ id, name: spec.name, spec, seed, createdAt }, [], sampler, createPruner(spec));
+    // The study, its seeded trials and its queue are committed together: a crash keeps all or none.
+    const { id, queueIds } = this.store.transaction(() => {
+      const id = this.store.insertStudy(spec.name, spec, seed, createdAt);
+      for (const t of seeds) this.store.insertTrial(id, t);
+      return { id, queueIds: this.store.enqueue(id, spec.enqueue ?? []) };
+    });
+    const queue = (spec.enqueue ?? []).map((params, i) => ({ id: queueIds[i]!, params }));
+    const rt = new StudyRuntime({ id, name: spec.name, spec, seed, createdAt }, seeds, sampler, createPruner(spec), queue);
     this.add(rt);
     const runId = await this.observe('study created', () => this.opts.observer?.studyCreated(rt));
     if (runId) {
@@ -110,6 +119,79 @@ export class HpoEngine {
       this.store.setParentRun(id, runId);
     }
     return { study: rt.info(), created: true };
+  }
+
+  /**
+   * The complete trials of the study named by spec.fromStudy whose params fit spec.space (every
+   * parameter present and inside its domain, no other), renumbered from 0 and labelled
+   * "from-study"; they keep their values, times and tracking runs.
+   */
+  private seedTrials(spec: ResolvedStudySpec): StoredTrial[] {
+    let src: StudyRuntime;
+    try {
+      src = this.resolve(spec.fromStudy!);
+    } catch {
+      throw new BadRequest('fromStudy', `no study ${JSON.stringify(spec.fromStudy)} on this service (give the name or id of an earlier study)`);
+    }
+    if (src.spec.direction !== spec.direction) {
+      throw new BadRequest('fromStudy', `study ${src.row.name} is "${src.spec.direction}" and this one "${spec.direction}": seed only from a study of the same objective and direction`);
+    }
+    const names = Object.keys(spec.space);
+    const out: StoredTrial[] = [];
+    let skipped = 0;
+    for (const t of src.trials) {
+      if (t.state !== 'complete' || t.value === undefined || !Number.isFinite(t.value)) continue;
+      const keys = Object.keys(t.params);
+      if (keys.length !== names.length || checkParamSets(spec.space, [t.params]) || names.some((n) => t.params[n] === undefined)) {
+        skipped++;
+        continue;
+      }
+      const params: Params = {};
+      for (const n of names) params[n] = t.params[n]!;
+      out.push({
+        number: out.length,
+        state: 'complete',
+        params,
+        value: t.value,
+        ...(t.runId ? { runId: t.runId } : {}),
+        startedAt: t.startedAt,
+        endedAt: t.endedAt ?? t.startedAt,
+        intermediate: new Map(),
+        sampler: SEEDED,
+      });
+    }
+    if (skipped > 0) this.warn(`study ${spec.name}: ${skipped} complete trials of ${src.row.name} do not fit the space and were not seeded`);
+    return out;
+  }
+
+  /**
+   * Appends parameter sets to a study's queue (Optuna's enqueue_trial): the next asks hand them
+   * out before the sampler is asked. Each set is checked against the space (400 naming
+   * `params.<i>.<name>`); with skipIfExists, a set equal to a trial's params or to a queued set is
+   * left out.
+   */
+  enqueue(ref: string | number, json: unknown, skipIfExists = false): EnqueueResult {
+    const s = this.resolve(ref);
+    const r = paramSetsSchema.safeParse(json);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new BadRequest(['params', ...issue.path.map(String)].join('.'), issue.message);
+    }
+    const bad = checkParamSets(s.spec.space, r.data);
+    if (bad) throw new BadRequest(['params', ...bad.path].join('.'), bad.error);
+    let sets: Params[] = r.data;
+    if (skipIfExists) {
+      const seen = new Set([...s.trials.map((t) => t.params), ...s.queue.map((q) => q.params)].map(paramKey));
+      sets = sets.filter((p) => {
+        const k = paramKey(p);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    }
+    const ids = this.store.enqueue(s.row.id, sets);
+    sets.forEach((params, i) => s.queue.push({ id: ids[i]!, params }));
+    return { enqueued: sets.length, queued: s.queue.length };
   }
 
   /** Every study, oldest first. */
@@ -131,11 +213,29 @@ export class HpoEngine {
     const max = s.spec.maxTrials;
     if (max !== undefined && s.handedOut() >= max) throw new DojoError('CONFLICT', `study ${s.row.name}: all ${max} trials are handed out`);
     const number = s.trials.length;
-    const params = s.sampler.sample({ space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) });
-    if (!params) throw new DojoError('CONFLICT', `study ${s.row.name}: every grid point is handed out`);
+    const ctx: SampleContext = { space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) };
+    const queued = s.queue[0];
+    let proposal: Proposal | undefined;
+    if (queued) {
+      // A partial set leaves the other parameters to the sampler; the trial is labelled enqueued either way.
+      const names = Object.keys(s.spec.space);
+      const rest = names.every((n) => queued.params[n] !== undefined) ? undefined : propose(s, ctx);
+      const params: Params = {};
+      for (const n of names) params[n] = queued.params[n] ?? rest!.params[n]!;
+      proposal = { params, by: ENQUEUED };
+    } else {
+      proposal = propose(s, ctx);
+    }
+    if (!proposal) throw new DojoError('CONFLICT', `study ${s.row.name}: every grid point is handed out`);
+    const params = proposal.params;
     const now = this.now();
-    const trial: StoredTrial = { number, state: 'running', params, startedAt: now, intermediate: new Map() };
-    this.store.insertTrial(s.row.id, trial);
+    const trial: StoredTrial = { number, state: 'running', params, startedAt: now, intermediate: new Map(), sampler: proposal.by, ...(proposal.memo ? { memo: proposal.memo } : {}) };
+    if (queued) {
+      this.store.insertTrialFromQueue(s.row.id, queued.id, trial);
+      s.queue.shift();
+    } else {
+      this.store.insertTrial(s.row.id, trial);
+    }
     s.trials.push(trial);
     s.lastSeen.set(number, now);
     const runId = await this.observe(`trial ${number} started`, () => this.opts.observer?.trialStarted(s, trial));
@@ -267,6 +367,17 @@ export class HpoEngine {
   }
 }
 
+/** The sampler's proposal, labelled with its name when it gives no label of its own. */
+function propose(s: StudyRuntime, ctx: SampleContext): Proposal | undefined {
+  if (s.sampler.propose) return s.sampler.propose(ctx);
+  const params = s.sampler.sample(ctx);
+  return params ? { params, by: s.sampler.name } : undefined;
+}
+
+function paramKey(p: Params): string {
+  return canonical(p);
+}
+
 function lastValue(t: StoredTrial): number | undefined {
   let step = -Infinity;
   let v: number | undefined;
@@ -287,9 +398,4 @@ function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
   );
-}
-
-function pathOf(message: string): string {
-  const m = /^([^:\s]+): /.exec(message);
-  return m ? m[1]! : 'space';
 }

@@ -1,6 +1,6 @@
 // The HPO core and its client: the API v1 wire types, HpoClient, the search space, study specs,
 // samplers and pruners. The HTTP service and its storage are in ./service.
-export type { TrialAsk, TellState, RendezvousResult, StudyInfo, StudyDetail, TrialInfo, BestTrial, BestModel } from './api';
+export type { TrialAsk, TellState, RendezvousResult, StudyInfo, StudyDetail, TrialInfo, BestTrial, BestModel, EnqueueResult } from './api';
 export { HpoClient } from './client';
 export {
   validateSpace,
@@ -19,6 +19,7 @@ export {
   studySpecSchema,
   checkStudySpec,
   parseStudySpec,
+  checkParamSets,
   createSampler,
   createPruner,
   type StudySpec,
@@ -27,11 +28,13 @@ export {
   type SamplerSpec,
   type PrunerSpec,
 } from './spec';
-export type { Sampler, Pruner, SampleContext, PruneContext, FrozenTrial, TrialState, Direction } from './types';
+export type { Sampler, Pruner, SampleContext, PruneContext, FrozenTrial, TrialState, Direction, Proposal, SamplerMemo, SamplerChoice } from './types';
 export { Rng } from './rng';
 export { RandomSampler } from './samplers/random';
 export { GridSampler } from './samplers/grid';
 export { TpeSampler, tpeDefaults, type TpeOptions } from './samplers/tpe/sampler';
+export { GpSampler, type GpOptions } from './samplers/gp/sampler';
+export { AutoSampler, decideAuto, conditionalParams, type AutoDecision } from './samplers/auto';
 export { NopPruner } from './pruners/none';
 export { MedianPruner, type MedianOptions } from './pruners/median';
 export { AshaPruner, type AshaOptions } from './pruners/asha';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_KEY_LENGTH, mlflowKeyProblem } from '../tracking/keys';
 import { DojoError } from '../errors';
 
 /** A float parameter; `log` samples uniformly in log space, `step` makes it discrete. */
@@ -97,10 +98,29 @@ const spaceSchema = z
   .record(z.string().min(1, 'parameter names must not be empty'), paramSchema, {
     error: 'must be an object of parameter name → {type, ...}',
   })
-  .refine((s) => Object.keys(s).length > 0, 'must define at least one parameter');
+  .refine((s) => Object.keys(s).length > 0, 'must define at least one parameter')
+  .superRefine((s, ctx) => {
+    // Every name becomes an MLflow param of each trial's run: one MLflow refuses would leave the
+    // trials' runs without params (the upload fails after the run exists), so refuse it here.
+    for (const name of Object.keys(s)) {
+      if (mlflowKeyProblem('param', name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a valid MLflow parameter name: use letters, digits, _ - . / and spaces (at most ${MAX_KEY_LENGTH}; no '..', '//' or leading '/')` });
+      }
+    }
+  });
 
 /** The zod schema of a search space, reused by the service's body schemas. */
 export const searchSpaceSchema = spaceSchema as unknown as z.ZodType<SearchSpace>;
+
+/** A space a sampler cannot use, with the dotted path of the field at fault (`space.lr.step`) and the problem. */
+export class SpaceError extends DojoError {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super('USAGE', `${path}: ${problem}`);
+  }
+}
 
 /** A validation failure: the dotted path of the bad field and what is wrong with it. */
 export interface SpaceProblem {

@@ -3,10 +3,12 @@ import { DojoError } from '../errors';
 import { AshaPruner } from './pruners/asha';
 import { MedianPruner } from './pruners/median';
 import { NopPruner } from './pruners/none';
+import { AutoSampler } from './samplers/auto';
+import { GpSampler } from './samplers/gp/sampler';
 import { GridSampler } from './samplers/grid';
 import { RandomSampler } from './samplers/random';
 import { TpeSampler } from './samplers/tpe/sampler';
-import { issuePath, searchSpaceSchema } from './space';
+import { contains, issuePath, searchSpaceSchema, type Params, type SearchSpace } from './space';
 import type { Pruner, Sampler } from './types';
 
 const seedSchema = z.number().int('must be an integer').min(0, 'must be >= 0').max(0xffffffff, 'must be < 2^32');
@@ -26,9 +28,26 @@ const samplerSchema = z.discriminatedUnion(
       constantLiar: z.boolean().optional(),
       priorWeight: z.number().positive('must be > 0').optional(),
     }),
+    z.strictObject({
+      name: z.literal('gp'),
+      seed: seedSchema.optional(),
+      nStartupTrials: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').optional(),
+      constantLiar: z.boolean().optional(),
+      nCandidates: posInt.max(100_000, 'must be <= 100000').optional(),
+    }),
+    z.strictObject({ name: z.literal('auto'), seed: seedSchema.optional() }),
   ],
-  { error: 'must have "name": "tpe", "random" or "grid"' },
+  { error: 'must have "name": "auto", "gp", "tpe", "random" or "grid"' },
 );
+
+/** Most parameter sets a study spec or one enqueue request may carry. */
+export const MAX_ENQUEUE = 10_000;
+
+const paramValue = z.union([z.string(), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean()]);
+/** One enqueued parameter set (checked against the space separately, see checkParamSets). */
+export const paramSetSchema = z.record(z.string(), paramValue, { error: 'must be an object of parameter name → value' });
+/** A list of enqueued parameter sets. */
+export const paramSetsSchema = z.array(paramSetSchema, { error: 'must be a list of parameter objects' }).max(MAX_ENQUEUE, `must list at most ${MAX_ENQUEUE} parameter sets`);
 
 const prunerSchema = z.discriminatedUnion(
   'name',
@@ -56,13 +75,38 @@ export const studySpecSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').regex(/^[^/\s]+$/, 'must not contain "/" or spaces'),
   direction: z.enum(['minimize', 'maximize'], { error: 'must be "minimize" or "maximize"' }).default('minimize'),
   space: searchSpaceSchema,
-  sampler: samplerSchema.default({ name: 'tpe' }),
+  sampler: samplerSchema.default({ name: 'auto' }),
   pruner: prunerSchema.optional(),
   maxTrials: posInt.optional(),
   /** The name of the objective (e.g. "val_rmse"), for reports and tracking. */
   metric: z.string().min(1).max(250).optional(),
   tracking: z.strictObject({ experimentName: z.string().min(1).max(500).optional() }).optional(),
+  /** Parameter sets handed out as the first trials (Optuna's enqueue_trial); a set may leave parameters to the sampler. */
+  enqueue: paramSetsSchema.optional(),
+  /** Name (or id) of an earlier study on the same service whose complete trials seed this one (Optuna's add_trials). */
+  fromStudy: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+}).superRefine((spec, ctx) => {
+  const bad = checkParamSets(spec.space, spec.enqueue ?? []);
+  if (bad) ctx.addIssue({ code: 'custom', path: ['enqueue', ...bad.path], message: bad.error });
 });
+
+/**
+ * The first parameter set that does not fit the space: an unknown name or a value outside its
+ * domain (`path` is [index, name]); undefined when all fit. Names left out are the sampler's.
+ */
+export function checkParamSets(space: SearchSpace, sets: readonly Params[]): { path: (string | number)[]; error: string } | undefined {
+  for (let i = 0; i < sets.length; i++) {
+    for (const [name, v] of Object.entries(sets[i]!)) {
+      const p = space[name];
+      if (!p) return { path: [i, name], error: `not a parameter of the space (${Object.keys(space).join(', ')})` };
+      if (!contains(p, v)) {
+        const domain = p.type === 'categorical' ? `one of ${JSON.stringify(p.choices)}` : `${p.type === 'int' ? 'an integer' : 'a number'} in [${p.low}, ${p.high}]${p.step !== undefined ? ` on steps of ${p.step}` : ''}`;
+        return { path: [i, name], error: `${JSON.stringify(v)} is outside the space: must be ${domain}` };
+      }
+    }
+  }
+  return undefined;
+}
 
 /** The sampler part of a study spec. */
 export type SamplerSpec = z.infer<typeof samplerSchema>;
@@ -91,6 +135,10 @@ export function createSampler(spec: ResolvedStudySpec, seed: number): Sampler {
       return new RandomSampler();
     case 'grid':
       return new GridSampler(spec.space, seed);
+    case 'gp':
+      return new GpSampler(seed, { nStartupTrials: s.nStartupTrials, constantLiar: s.constantLiar, nCandidates: s.nCandidates });
+    case 'auto':
+      return new AutoSampler(spec.space, seed);
     case 'tpe':
       return new TpeSampler({
         multivariate: s.multivariate,

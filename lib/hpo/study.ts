@@ -1,7 +1,7 @@
 import type { BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
 import type { ResolvedStudySpec } from './spec';
 export type { BestModel, BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
-import type { StoredStudy, StoredTrial } from './storage/sqlite';
+import type { QueuedParams, StoredStudy, StoredTrial } from './storage/sqlite';
 import type { Pruner, Sampler, TrialState } from './types';
 import { isBetter } from './types';
 
@@ -15,6 +15,8 @@ export class StudyRuntime {
     readonly trials: StoredTrial[],
     readonly sampler: Sampler,
     readonly pruner: Pruner,
+    /** Enqueued parameter sets not yet handed out, oldest first. */
+    readonly queue: QueuedParams[] = [],
   ) {}
 
   /** The validated spec. */
@@ -24,16 +26,24 @@ export class StudyRuntime {
 
   /**
    * Trials handed out so far, failed ones included: a failed trial does not free its slot, so a
-   * training that always crashes cannot make a study ask forever.
+   * training that always crashes cannot make a study ask forever. Trials seeded from another
+   * study were not run here and do not count.
    */
   handedOut(): number {
-    return this.trials.length;
+    let n = 0;
+    for (const t of this.trials) if (t.sampler !== SEEDED) n++;
+    return n;
+  }
+
+  /** Trials seeded from an earlier study (`fromStudy`). */
+  seeded(): number {
+    return this.trials.length - this.handedOut();
   }
 
   /** True when maxTrials trials are handed out and none is running any more. */
   isComplete(): boolean {
     const max = this.spec.maxTrials;
-    if (max === undefined || this.trials.length < max) return false;
+    if (max === undefined || this.handedOut() < max) return false;
     return this.trials.every((t) => t.state !== 'running');
   }
 
@@ -66,6 +76,9 @@ export class StudyRuntime {
       ...(best ? { bestValue: best.value } : {}),
       ...(this.row.parentRunId ? { parentRunId: this.row.parentRunId } : {}),
       createdAt: this.row.createdAt,
+      ...(this.sampler.choice ? { samplerChoice: { name: this.sampler.choice.name, reason: this.sampler.choice.reason } } : {}),
+      ...(this.queue.length > 0 ? { queued: this.queue.length } : {}),
+      ...(spec.fromStudy !== undefined ? { warmStart: { fromStudy: spec.fromStudy, seeded: this.seeded() } } : {}),
     };
   }
 
@@ -89,5 +102,12 @@ export function trialInfo(t: StoredTrial): TrialInfo {
     ...(t.runId ? { runId: t.runId } : {}),
     startedAt: t.startedAt,
     ...(t.endedAt !== undefined ? { endedAt: t.endedAt } : {}),
+    ...(t.sampler !== undefined ? { sampler: t.sampler } : {}),
   };
 }
+
+/** The sampler label of trials copied from an earlier study. */
+export const SEEDED = 'from-study';
+
+/** The sampler label of trials handed out from the queue. */
+export const ENQUEUED = 'enqueued';

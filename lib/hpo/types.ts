@@ -16,6 +16,28 @@ export interface FrozenTrial {
   readonly value?: number;
   /** Reported intermediate values by step, in the order reported. */
   readonly intermediate: ReadonlyMap<number, number>;
+  /** Which sampler produced the params ("gp", "tpe-startup", "enqueued", "from-study", ...). @default - unknown */
+  readonly sampler?: string;
+  /** What the sampler kept with this trial for later asks (e.g. fitted GP hyperparameters). @default - none */
+  readonly memo?: SamplerMemo;
+}
+
+/** Small JSON state a sampler stores with the trial it proposed and reads back on later asks. */
+export type SamplerMemo = Readonly<Record<string, readonly number[]>>;
+
+/** A sampler's proposal: the params, which (sub-)sampler chose them, and what to store with the trial. */
+export interface Proposal {
+  readonly params: Params;
+  /** Label recorded per trial, e.g. "gp" or "gp-startup". */
+  readonly by: string;
+  /** Stored with the trial and handed back in later asks' `trials`. @default - nothing stored */
+  readonly memo?: SamplerMemo;
+}
+
+/** Which sampler an automatic choice made for a study, and why (shown in the study and its report). */
+export interface SamplerChoice {
+  readonly name: string;
+  readonly reason: string;
 }
 
 /** What a sampler is given for one ask. */
@@ -36,6 +58,10 @@ export interface Sampler {
   readonly name: string;
   /** Proposes the next params, or undefined when the sampler has nothing left (grid exhausted). */
   sample(ctx: SampleContext): Params | undefined;
+  /** Like sample, with the label and memo to store with the trial. @default - sample() labelled with the sampler's name */
+  propose?(ctx: SampleContext): Proposal | undefined;
+  /** For a sampler that chooses another one (auto): what it chose and why. @default - none */
+  readonly choice?: SamplerChoice;
 }
 
 /** What a pruner is given when a running trial reports an intermediate value. */

@@ -1,6 +1,6 @@
 import { DojoError } from '../errors';
 import { TrackingError } from './errors';
-import { encodeJson, sendWithRetries, type HttpOptions } from './http-client';
+import { encodeJson, missingArtifactAnswer, sendWithRetries, trackingAuthFromEnv, type HttpOptions } from './http-client';
 import { splitBatch, type Batch } from './batch';
 import {
   PARENT_RUN_TAG,
@@ -78,11 +78,11 @@ function tagList(tags: Record<string, string> | undefined): RunTag[] {
 export class TrackingClient {
   /** Base URL without a trailing slash. */
   readonly baseUrl: string;
+  /** The options in use; `auth` defaults to MLflow's auth variables in the environment. */
+  readonly opts: TrackingClientOptions;
 
-  constructor(
-    baseUrl: string,
-    readonly opts: TrackingClientOptions = {},
-  ) {
+  constructor(baseUrl: string, opts: TrackingClientOptions = {}) {
+    this.opts = { ...opts, auth: opts.auth ?? trackingAuthFromEnv() };
     if (!/^https?:\/\//.test(baseUrl)) {
       throw new DojoError('USAGE', `tracking URI '${baseUrl}' must start with http:// or https:// (set DOJO_TRACKING_URI)`);
     }
@@ -154,12 +154,13 @@ export class TrackingClient {
     throw new DojoError('CONFLICT', `experiment '${name}': could not get or create it`);
   }
 
-  /** experiments/search (one page). */
+  /** experiments/search (one page; 1000 experiments unless maxResults says otherwise). */
   async searchExperiments(o: SearchExperimentsOptions = {}): Promise<{ experiments: Experiment[]; nextPageToken?: string }> {
     const r = await this.post<{ experiments?: Experiment[]; next_page_token?: string }>('experiments/search', {
       filter: o.filter,
       order_by: o.orderBy,
-      max_results: o.maxResults,
+      // MLflow 2.11 reads a missing max_results as 0 and refuses it (400), whatever its docs say.
+      max_results: o.maxResults ?? 1000,
       page_token: o.pageToken,
       view_type: o.viewType,
     });
@@ -321,13 +322,24 @@ export class TrackingClient {
   /** The proxied-artifact URL of a file of a run (its artifact_uri must be mlflow-artifacts:/...). */
   artifactUrl(run: Run | RunInfo, path: string): string {
     const info = 'info' in run ? run.info : run;
-    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(info.artifact_uri);
-    if (!m) {
-      throw new DojoError('USAGE', `run ${info.run_id}: artifact_uri '${info.artifact_uri}' is not proxied by the tracking server; start MLflow with --serve-artifacts`);
-    }
     const clean = path.replace(/^\/+/, '');
     if (clean.split('/').some((s) => s === '..' || s === '.')) throw new DojoError('USAGE', `artifact path '${path}' must not contain '.' or '..' segments`);
-    const rel = `${m[1]!.replace(/\/+$/, '')}/${clean}`;
+    const url = this.proxiedUrl(`${info.artifact_uri.replace(/\/+$/, '')}/${clean}`);
+    if (!url) {
+      throw new DojoError('USAGE', `run ${info.run_id}: artifact_uri '${info.artifact_uri}' is not proxied by the tracking server; start MLflow with --serve-artifacts`);
+    }
+    return url;
+  }
+
+  /**
+   * The URL of an `mlflow-artifacts:/...` URI on this server's proxied-artifact route, or undefined
+   * for any other URI (MLflow stores such URIs as registered models' sources).
+   */
+  proxiedUrl(uri: string): string | undefined {
+    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(uri);
+    if (!m) return undefined;
+    const rel = m[1]!.replace(/\/+$/, '');
+    if (rel.split('/').some((s) => s === '..' || s === '.')) throw new DojoError('USAGE', `artifact URI '${uri}' must not contain '.' or '..' segments`);
     return `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`;
   }
 
@@ -337,10 +349,31 @@ export class TrackingClient {
     await sendWithRetries({ method: 'PUT', url: this.artifactUrl(run, path), body: bytes, contentType: 'application/octet-stream' }, this.opts);
   }
 
-  /** Downloads one artifact file. */
+  /**
+   * Downloads one artifact file. A missing file is one quick DojoError NOT_FOUND naming the run and
+   * path: a 404, or the 500 MLflow answers for it, is not retried, and the server's message (which
+   * names its disk paths) is not shown.
+   */
   async downloadArtifact(run: Run | RunInfo, path: string): Promise<Uint8Array> {
-    const res = await sendWithRetries({ method: 'GET', url: this.artifactUrl(run, path) }, this.opts);
-    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+    const info = 'info' in run ? run.info : run;
+    return this.download(this.artifactUrl(info, path), `run ${info.run_id} has no artifact '${path.replace(/^\/+/, '')}'`);
+  }
+
+  /** Downloads the file at an `mlflow-artifacts:/...` URI (e.g. a registered model's source + '/model.dojo'). */
+  async downloadArtifactUri(uri: string): Promise<Uint8Array> {
+    const url = this.proxiedUrl(uri);
+    if (!url) throw new DojoError('USAGE', `'${uri}' is not an mlflow-artifacts:/ URI`);
+    return this.download(url, `no artifact at ${uri} on ${this.baseUrl}`);
+  }
+
+  private async download(url: string, missing: string): Promise<Uint8Array> {
+    try {
+      const res = await sendWithRetries({ method: 'GET', url }, this.opts, missingArtifactAnswer);
+      return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+    } catch (e) {
+      if (e instanceof TrackingError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') throw new DojoError('NOT_FOUND', missing, { cause: e });
+      throw e;
+    }
   }
 
   /** Lists a run's artifacts under path (paths relative to the run's artifact root). */

@@ -1,9 +1,13 @@
 export * from './types';
 export * from './errors';
 export * from './client';
-export { TrackingUnavailableError, type HttpOptions } from './http-client';
+export { TrackingUnavailableError, MLFLOW_AUTH_VARIABLES, trackingAuthFromEnv, type HttpOptions, type TrackingAuth } from './http-client';
 export { splitBatch, type Batch, type BatchPart } from './batch';
 export * from './metric-logger';
+export { replaySpilledMetrics, type ReplayResult } from './metric-replay';
+export { MetricDeliveries, type DeliveryTotals } from './metric-deliveries';
+export { DEFAULT_SPILL_DIR } from './metric-spill';
+export { mlflowKeyProblem } from './keys';
 export { startTrackingServer, SERVER_VERSION, type TrackingServerHandle, type TrackingServerOptions } from './server/server';
 export { TrackingStore } from './store';
 export { parseFilter, parseOrderBy, type Clause, type OrderTerm } from './search/filter';

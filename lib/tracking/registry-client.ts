@@ -1,5 +1,6 @@
 import { DojoError } from '../errors';
 import { TrackingClient } from './client';
+import { TrackingError } from './errors';
 import { encodeJson, sendWithRetries } from './http-client';
 import type { ModelVersion, RegisteredModel } from './store/registry';
 
@@ -103,13 +104,25 @@ export class RegistryClient {
 export async function resolveRegisteredModel(client: TrackingClient, name: string, versionOrAlias: string): Promise<string> {
   const reg = new RegistryClient(client);
   let mv: ModelVersion | undefined;
-  if (versionOrAlias.startsWith('@')) mv = await reg.getByAlias(name, versionOrAlias.slice(1));
+  if (versionOrAlias.startsWith('@')) mv = await aliased(reg, name, versionOrAlias.slice(1));
   else if (/^\d+$/.test(versionOrAlias)) mv = await reg.getModelVersion(name, versionOrAlias);
   else if (versionOrAlias === 'latest' || ['none', 'staging', 'production', 'archived'].includes(versionOrAlias.toLowerCase())) {
     const all = await reg.searchModelVersions(`name = '${name.replace(/'/g, "\\'")}'`);
     const pick = versionOrAlias === 'latest' ? all : all.filter((v) => v.current_stage.toLowerCase() === versionOrAlias.toLowerCase());
     mv = pick.sort((a, b) => Number(b.version) - Number(a.version))[0];
     if (!mv) throw new DojoError('NOT_FOUND', `models:/${name}/${versionOrAlias}: no version of registered model ${name} is in that stage`);
-  } else mv = await reg.getByAlias(name, versionOrAlias);
+  } else mv = await aliased(reg, name, versionOrAlias);
   return mv.source;
+}
+
+/** The version an alias points at; MLflow answers an unset alias with a 400, which here is a plain "not found". */
+async function aliased(reg: RegistryClient, name: string, alias: string): Promise<ModelVersion> {
+  try {
+    return await reg.getByAlias(name, alias);
+  } catch (e) {
+    if (e instanceof TrackingError && (e.errorCode === 'INVALID_PARAMETER_VALUE' || e.errorCode === 'RESOURCE_DOES_NOT_EXIST')) {
+      throw new DojoError('NOT_FOUND', `models:/${name}@${alias}: registered model '${name}' has no alias '${alias}' (or does not exist)`, { cause: e });
+    }
+    throw e;
+  }
 }

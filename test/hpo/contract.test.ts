@@ -5,6 +5,8 @@ import { AshaPruner } from '../../lib/hpo/pruners/asha';
 import { MedianPruner } from '../../lib/hpo/pruners/median';
 import { NopPruner } from '../../lib/hpo/pruners/none';
 import { Rng } from '../../lib/hpo/rng';
+import { AutoSampler } from '../../lib/hpo/samplers/auto';
+import { GpSampler } from '../../lib/hpo/samplers/gp/sampler';
 import { GridSampler, gridAxes } from '../../lib/hpo/samplers/grid';
 import { RandomSampler } from '../../lib/hpo/samplers/random';
 import { TpeSampler } from '../../lib/hpo/samplers/tpe/sampler';
@@ -18,6 +20,9 @@ const SAMPLERS: { label: string; sampler: Record<string, unknown>; make: (space:
   { label: 'grid', sampler: { name: 'grid' }, make: (s, seed) => new GridSampler(s, seed), needsSteps: true },
   { label: 'tpe independent', sampler: { name: 'tpe', multivariate: false, nStartupTrials: 5 }, make: () => new TpeSampler({ multivariate: false, nStartupTrials: 5 }), needsSteps: false },
   { label: 'tpe multivariate', sampler: { name: 'tpe', multivariate: true, nStartupTrials: 5 }, make: () => new TpeSampler({ multivariate: true, nStartupTrials: 5 }), needsSteps: false },
+  { label: 'gp', sampler: { name: 'gp', nStartupTrials: 5 }, make: (_s, seed) => new GpSampler(seed, { nStartupTrials: 5, nCandidates: 128 }), needsSteps: false },
+  // auto picks the GP on these spaces; its GP keeps the default 10 startup trials.
+  { label: 'auto', sampler: { name: 'auto' }, make: (s, seed) => new AutoSampler(s, seed), needsSteps: false },
 ];
 
 const PRUNERS: { label: string; make: () => Pruner }[] = [
@@ -53,10 +58,13 @@ function run(sampler: Sampler, space: SearchSpace, seed: number, n: number, para
   const trials: FrozenTrial[] = [];
   const out: Params[] = [];
   for (let i = 0; i < n; i++) {
-    const params = sampler.sample({ space, direction: 'minimize', trials, number: i, rng: new Rng(seed, i) });
+    const ctx = { space, direction: 'minimize' as const, trials, number: i, rng: new Rng(seed, i) };
+    // As the engine does: the proposal's label and memo are kept with the trial.
+    const proposal = sampler.propose ? sampler.propose(ctx) : undefined;
+    const params = proposal ? proposal.params : sampler.sample(ctx);
     if (!params) break;
     out.push(params);
-    trials.push({ number: i, state: 'running', params, intermediate: new Map() });
+    trials.push({ number: i, state: 'running', params, intermediate: new Map(), ...(proposal?.memo ? { memo: proposal.memo } : {}) });
     // With parallel > 1, trials stay running for a while (constant liar path).
     const done = i - parallel + 1;
     if (done >= 0) {

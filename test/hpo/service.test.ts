@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rendezvous } from '../../lib/hpo/service/rendezvous';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 let svc: HpoServiceHandle;
 let client: HpoClient;
@@ -44,6 +44,17 @@ describe('HPO API v1: bad input is 4xx, never 500', () => {
     const log = await post('/api/v1/studies', JSON.stringify({ name: 'a', space: { lr: { type: 'float', low: 0, high: 1, log: true } } }));
     expect(log.json.error).toBe('space.lr.low: must be > 0 when log is true');
     for (const raw of ['{bad', '', 'null', '"x"']) expect((await post('/api/v1/studies', raw)).status).toBe(400);
+    // Space keys become MLflow params of every trial's run: a name MLflow refuses is refused here.
+    const float = { type: 'float', low: 0.1, high: 1 };
+    for (const key of ['lr(log)', 'a/../b', '/abs', '..', `${'k'.repeat(251)}`, 'lr:1', 'é?']) {
+      const r = await post('/api/v1/studies', JSON.stringify({ name: 'keys', space: { x: float, [key]: float } }));
+      expect(r.status, key).toBe(400);
+      expect(r.json.path, key).toBe(`space.${key}`);
+      expect(String(r.json.error), key).toBe(`space.${key}: '${key}' is not a valid MLflow parameter name: use letters, digits, _ - . / and spaces (at most 250; no '..', '//' or leading '/')`);
+    }
+    for (const key of ['lr', 'layer 1/units', 'drop-out.rate', 'neurons_l0']) {
+      expect((await post('/api/v1/studies', JSON.stringify({ name: `ok-${key.replace(/\W/g, '')}`, space: { [key]: float } }))).status, key).toBe(201);
+    }
   });
 
   it('answers 404 for unknown studies and trials, 400 for bad report/tell bodies, 409 for a finished trial', async () => {
@@ -79,10 +90,11 @@ describe('fuzz', () => {
   it('never answers 500 to arbitrary JSON on any endpoint', async () => {
     await client.createStudy({ name: 'fuzz', direction: 'minimize', space: branin.space, sampler: { name: 'random', seed: 1 } });
     await client.ask('fuzz');
-    const paths = ['/api/v1/studies', '/api/v1/studies/fuzz/report', '/api/v1/studies/fuzz/tell', '/api/v1/studies/fuzz/heartbeat', '/api/v1/studies/fuzz/ask', '/api/v1/rendezvous/fz/join'];
+    const paths = ['/api/v1/studies', '/api/v1/studies/fuzz/report', '/api/v1/studies/fuzz/tell', '/api/v1/studies/fuzz/heartbeat', '/api/v1/studies/fuzz/ask', '/api/v1/studies/fuzz/enqueue', '/api/v1/rendezvous/fz/join'];
     const body = fc.oneof(
       fc.json(),
       fc.record({ number: fc.oneof(fc.integer(), fc.double(), fc.string()), step: fc.oneof(fc.integer(), fc.constant(null)), value: fc.oneof(fc.double(), fc.string()), state: fc.string() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc.record({ params: fc.oneof(fc.array(fc.dictionary(fc.constantFrom('x1', 'x2', 'x3'), fc.jsonValue())), fc.jsonValue()), skipIfExists: fc.jsonValue() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
       fc.record({ name: fc.string(), space: fc.dictionary(fc.string(), fc.record({ type: fc.constantFrom('float', 'int', 'categorical', 'x'), low: fc.double(), high: fc.double(), log: fc.boolean(), step: fc.double(), choices: fc.array(fc.jsonValue()) }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     );
     await fc.assert(
@@ -152,7 +164,8 @@ describe('rendezvous', () => {
     const r = await post('/api/v1/rendezvous/lonely/join', JSON.stringify({ replicas: 3, addr: 'x:1', timeoutMs: 300 }));
     expect(r.status).toBe(408);
     expect(r.json.error).toMatch(/1 of 3 replicas joined/);
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    // Not before the join's own timeout (an upper bound would only measure how loaded the machine is).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect((await post('/api/v1/rendezvous/k/join', JSON.stringify({ replicas: 0, addr: 'x' }))).json.path).toBe('replicas');
   });
 });

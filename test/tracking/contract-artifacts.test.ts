@@ -1,7 +1,8 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../lib/tracking';
+import { TrackingClient, type Run } from '../../lib/tracking';
+import { DojoError } from '../../lib/errors';
 import { EXTERNAL_URI, expectMlflowError, raw, rawHttp, serverUnderTest, uniqueName, type ServerUnderTest } from './harness';
 
 let s: ServerUnderTest;
@@ -63,13 +64,36 @@ describe('tracking contract: proxied artifacts', () => {
       ['GET', '/api/2.0/mlflow-artifacts/artifacts?path=..%2F..'],
     ] as const) {
       const r = await rawHttp(s.url, method, path, method === 'PUT' ? 'x' : undefined);
-      expect(r.status, `${method} ${path}`).toBe(400);
-      expect(r.text).toMatch(/INVALID_PARAMETER_VALUE/);
+      if (s.embedded) {
+        expect(r.status, `${method} ${path}`).toBe(400);
+        expect(r.text).toMatch(/INVALID_PARAMETER_VALUE/);
+      } else {
+        // MLflow refuses these too, some with a 308 (werkzeug merges the slashes of /%2Fetc): never a 2xx.
+        expect(r.status, `${method} ${path}`).toBeGreaterThanOrEqual(300);
+        expect(r.text).not.toMatch(/root:/);
+      }
     }
   });
 
-  it('answers 404 for a missing artifact', async () => {
-    expect((await fetch(`${base()}/no/such/file.txt`)).status).toBe(404);
+  it('answers a missing artifact with 404 (embedded) or 500 INTERNAL_ERROR (MLflow 2.11)', async () => {
+    const r = await fetch(`${base()}/no/such/file.txt`);
+    expect(r.status).toBe(s.embedded ? 404 : 500);
+  });
+
+  it('the client turns a missing artifact into one quick error naming the run and path: no retries, no server disk path', async () => {
+    // Retries with a long backoff: a retried 404 or 500 would take seconds.
+    const client = new TrackingClient(s.url, { retries: 5, backoffMs: 1000 });
+    const t0 = performance.now();
+    const err = await client.downloadArtifact(run, 'model/no-such.dojo').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(err).toBeInstanceOf(DojoError);
+    expect((err as DojoError).code).toBe('NOT_FOUND');
+    expect((err as DojoError).message).toBe(`run ${run.info.run_id} has no artifact 'model/no-such.dojo'`);
+    const uri = `${run.info.artifact_uri}/model/no-such.dojo`;
+    await expect(client.downloadArtifactUri(uri)).rejects.toThrow(`no artifact at ${uri} on ${s.url}`);
   });
 
   it.skipIf(Boolean(EXTERNAL_URI))('(embedded server only: needs its store dir) refuses to follow a symlink out of the artifact root', async () => {

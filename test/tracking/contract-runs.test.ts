@@ -43,7 +43,8 @@ describe('tracking contract: runs', () => {
     expect(again).toMatchObject({ status: 'FAILED', end_time: 1_700_000_123_000 });
     await s.client.logMetric(run.info.run_id, 'after_end', 1);
     const r = await raw(s.url, 'POST', 'runs/update', { run_id: run.info.run_id, status: 'DONE' });
-    expect(r.status).toBe(400);
+    // The embedded server refuses an unknown status; MLflow 2.11 lets it through.
+    if (s.embedded) expect(r.status).toBe(400);
   });
 
   it('nests child runs under a parent with mlflow.parentRunId, findable by tag filter', async () => {
@@ -77,7 +78,9 @@ describe('tracking contract: runs', () => {
     await expectMlflowError(s.client.setTag(missing, 't', 'v'), 'RESOURCE_DOES_NOT_EXIST', 404);
     await expectMlflowError(s.client.updateRun(missing, { status: 'FINISHED' }), 'RESOURCE_DOES_NOT_EXIST', 404);
     await expectMlflowError(s.client.deleteRun(missing), 'RESOURCE_DOES_NOT_EXIST', 404);
-    await expectMlflowError(s.client.getMetricHistory(missing, 'm'), 'RESOURCE_DOES_NOT_EXIST', 404);
+    // MLflow 2.11 answers the history of an unknown run with {} (200); the embedded server with a 404.
+    if (s.embedded) await expectMlflowError(s.client.getMetricHistory(missing, 'm'), 'RESOURCE_DOES_NOT_EXIST', 404);
+    else expect(await s.client.getMetricHistory(missing, 'm')).toEqual([]);
     const r = await raw(s.url, 'POST', 'runs/log-batch', { run_id: missing });
     expect(r.status).toBe(404);
     expect(r.json?.['error_code']).toBe('RESOURCE_DOES_NOT_EXIST');

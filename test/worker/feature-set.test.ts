@@ -1,36 +1,25 @@
 // Feature stages as trial hyperparameters (issue 10): a study whose space includes missing, bins
 // and scale trains every trial through the prep, and each run records the stage params and a
 // dojo.feature_set_id tag shared exactly by the trials with the same stages and data.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
-import { startHpoService } from '../../lib/hpo/service';
-import { TrackingClient, startTrackingServer } from '../../lib/tracking';
-import { synthesize } from '../../runtime/src/data';
+import { TrackingClient } from '../../lib/tracking';
 import { runWorker } from '../../runtime/src/worker';
+import { startWorkerWorld, type WorkerWorld } from './fixture';
 
+let world: WorkerWorld;
 let dir: string;
-let tracking: { url: string; close(): Promise<void> | void };
-let hpo: { url: string; close(): Promise<void> | void };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dojo-worker-fs-'));
-  await synthesize({ rows: 2000, parts: 2, out: join(dir, 'train'), seed: 1 });
-  await synthesize({ rows: 400, parts: 1, out: join(dir, 'val'), seed: 2 });
-  tracking = await startTrackingServer({ storeDir: join(dir, 'tracking'), host: '127.0.0.1', port: 0 });
-  hpo = await startHpoService({ dbFile: join(dir, 'hpo.db'), host: '127.0.0.1', port: 0, trackingUri: tracking.url, log: () => undefined });
+  world = await startWorkerWorld('dojo-worker-fs-', 2000, 2);
+  dir = world.dir;
 });
-afterAll(async () => {
-  await hpo?.close();
-  await tracking?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => world?.close());
 
 describe('worker loop with feature stages', () => {
   it('records missing/bins/scale on every run and tags it with a feature set id that groups equal stages', async () => {
-    const client = new HpoClient(hpo.url);
+    const client = new HpoClient(world.hpoUrl);
     const study = await client.createStudy({
       name: 'loop-features',
       space: {
@@ -46,15 +35,11 @@ describe('worker loop with feature stages', () => {
       metric: 'val_rmse',
     });
     const summary = await runWorker(
-      {
-        trackingUri: tracking.url, hpoUri: hpo.url, jobId: 'job-fs', studyId: String(study.id), replicas: 1, group: '0',
-        trainGlob: join(dir, 'train', 'part-*.csv'), valGlob: join(dir, 'val', 'part-*.csv'), metric: 'val_rmse', dtype: 'float32', onBadRow: 'fail',
-        evalEvery: 10, rendezvousTimeoutMs: 20_000, lostTimeoutMs: 10_000, patienceMs: 5_000, maxConsecutiveFailures: 3,
-      },
+      { ...world.settings, jobId: 'job-fs', studyId: String(study.id), dtype: 'float32' },
       () => undefined,
     );
     expect(summary).toEqual({ trials: 8, complete: 8, pruned: 0, failed: 0 });
-    const t = new TrackingClient(tracking.url);
+    const t = new TrackingClient(world.trackingUrl);
     const ids = new Map<string, string>();
     for (const trial of (await client.getStudy(study.id)).trials) {
       const run = await t.getRun(trial.runId!);

@@ -2,48 +2,24 @@
 // trials are asked, trained, logged and told; trials with bad hyperparameters fail with their
 // reason (the worker goes on, and stops after too many failures in a row); two replicas of one
 // group train each trial together.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
-import { startHpoService } from '../../lib/hpo/service';
-import { TrackingClient, startTrackingServer } from '../../lib/tracking';
-import { synthesize } from '../../runtime/src/data';
+import { TrackingClient } from '../../lib/tracking';
 import { runWorker, type WorkerSettings } from '../../runtime/src/worker';
+import { startWorkerWorld, type WorkerWorld } from './fixture';
 
-let dir: string;
-let tracking: { url: string; close(): Promise<void> | void };
-let hpo: { url: string; close(): Promise<void> | void };
+let world: WorkerWorld;
 let settings: Omit<WorkerSettings, 'studyId' | 'replicas' | 'group'>;
+let hpo: { url: string };
+let tracking: { url: string };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dojo-worker-'));
-  await synthesize({ rows: 2000, parts: 2, out: join(dir, 'train'), seed: 1 });
-  await synthesize({ rows: 400, parts: 1, out: join(dir, 'val'), seed: 2 });
-  tracking = await startTrackingServer({ storeDir: join(dir, 'tracking'), host: '127.0.0.1', port: 0 });
-  hpo = await startHpoService({ dbFile: join(dir, 'hpo.db'), host: '127.0.0.1', port: 0, trackingUri: tracking.url, log: () => undefined });
-  settings = {
-    trackingUri: tracking.url,
-    hpoUri: hpo.url,
-    jobId: 'job-test',
-    trainGlob: join(dir, 'train', 'part-*.csv'),
-    valGlob: join(dir, 'val', 'part-*.csv'),
-    metric: 'val_rmse',
-    dtype: 'float64',
-    onBadRow: 'fail',
-    evalEvery: 10,
-    rendezvousTimeoutMs: 20_000,
-    lostTimeoutMs: 10_000,
-    patienceMs: 5_000,
-    maxConsecutiveFailures: 3,
-  };
+  world = await startWorkerWorld('dojo-worker-', 2000, 2);
+  settings = world.settings;
+  hpo = { url: world.hpoUrl };
+  tracking = { url: world.trackingUrl };
 });
-afterAll(async () => {
-  await hpo?.close();
-  await tracking?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => world?.close());
 
 const logs: string[] = [];
 const log = (l: string) => logs.push(l);
@@ -59,7 +35,7 @@ describe('worker loop', () => {
       maxTrials: 3,
       metric: 'val_rmse',
     });
-    const summary = await runWorker({ ...settings, studyId: String(study.id), replicas: 1, group: '0' }, log);
+    const summary = await runWorker({ ...settings, studyId: String(study.id), replicas: 1, group: '0', logEveryNSteps: 7 }, log);
     expect(summary).toEqual({ trials: 3, complete: 3, pruned: 0, failed: 0 });
     const detail = await client.getStudy(study.id);
     expect(detail.state).toBe('finished');
@@ -70,7 +46,8 @@ describe('worker loop', () => {
       expect(run.info.status).toBe('FINISHED');
       expect(run.data.metrics?.find((m) => m.key === 'val_rmse')?.value).toBeCloseTo(trial.value!, 9);
       expect(run.data.params?.find((p) => p.key === 'num_hidden_neurons')?.value).toBe(JSON.stringify(Array(trial.params.layers).fill(trial.params.neurons)));
-      expect((await t.getMetricHistory(trial.runId!, 'train_rmse')).map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      // The logging policy: every 7th step and the last one (DOJO_LOG_EVERY_N_STEPS=7).
+      expect((await t.getMetricHistory(trial.runId!, 'train_rmse')).map((m) => m.step)).toEqual([7, 14, 21, 28, 30]);
       expect((await t.getMetricHistory(trial.runId!, 'val_rmse')).map((m) => m.step)).toEqual([10, 20, 30]);
     }
   });

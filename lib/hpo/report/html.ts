@@ -126,7 +126,7 @@ export function summaryHtml(study: StudyDetail, plots: ReportFile[], notes: Read
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}td.state{text-align:left;max-width:40em;overflow-wrap:anywhere}tr.pruned{color:#777}tr.failed{color:#c00}figure{display:inline-block;margin:1em;max-width:100%;overflow-x:auto}@media print{figure{break-inside:avoid}}</style></head>
 <body>
 <h1>Study ${esc(study.name)}</h1>
-<p>${esc(study.direction)} ${esc(study.metric ?? 'objective')} · sampler ${esc(study.sampler.name)} (seed ${study.sampler.seed}) · pruner ${esc(study.pruner.name)} · ${study.trials.length} trials: ${Object.entries(study.counts)
+<p>${esc(study.direction)} ${esc(study.metric ?? 'objective')} · sampler ${esc(study.sampler.name)} (seed ${study.sampler.seed})${study.samplerChoice ? ` → ${esc(study.samplerChoice.name)}: ${esc(study.samplerChoice.reason)}` : ''} · pruner ${esc(study.pruner.name)} · ${study.trials.length} trials: ${Object.entries(study.counts)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ')}</p>
 <h2>Best trial</h2>

@@ -15,6 +15,12 @@ export const tellBody = z.strictObject({
   value: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
 });
 
+/** Body of `POST /api/v1/studies/{id}/enqueue`: the parameter sets (checked against the space by the engine). */
+export const enqueueBody = z.strictObject({
+  params: z.unknown().refine((v) => v !== undefined, 'is required: a list of parameter objects'),
+  skipIfExists: z.boolean().optional(),
+});
+
 /** Body of `POST /api/v1/studies/{id}/heartbeat`. */
 export const heartbeatBody = z.strictObject({ number: z.number().int('must be an integer').min(0, 'must be >= 0') });
 

@@ -3,7 +3,7 @@ import { DojoError, isDojoError } from '../../errors';
 import { BadRequest, HpoEngine } from '../engine';
 import type { StudyObserver } from '../observer';
 import { SqliteStore } from '../storage/sqlite';
-import { heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
+import { enqueueBody, heartbeatBody, joinBody, parseBody, reportBody, tellBody } from './bodies';
 import { Rendezvous } from './rendezvous';
 import { allowedHostsFromEnv, guardRequest, type GuardOptions } from '../../guard';
 
@@ -53,6 +53,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       const { rebuildFromTracking } = await import('../tracking/rebuild');
       const r = await rebuildFromTracking(opts.trackingUri, store);
       if (r.studies > 0) log(`rebuilt ${r.studies} studies (${r.trials} trials) from tracking at ${opts.trackingUri}`);
+      for (const k of r.skipped) log(`could not rebuild study ${k.study} (parent run ${k.runId}) from tracking: ${k.reason}`);
     } catch (e) {
       log(`could not rebuild studies from tracking at ${opts.trackingUri}: ${(e as Error).message}`);
     }
@@ -134,6 +135,11 @@ export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: Guard
   app.get('/api/v1/studies', async () => engine.listStudies());
   app.get<P>('/api/v1/studies/:id', async (req) => engine.getStudy(req.params.id));
   app.post<P>('/api/v1/studies/:id/ask', async (req) => engine.ask(req.params.id));
+  app.post<P>('/api/v1/studies/:id/enqueue', async (req, reply) => {
+    const b = parseBody(enqueueBody, req.body);
+    if (!b.ok) return bad(reply, b);
+    return engine.enqueue(req.params.id, b.value.params, b.value.skipIfExists ?? false);
+  });
   app.post<P>('/api/v1/studies/:id/report', async (req, reply) => {
     const b = parseBody(reportBody, req.body);
     if (!b.ok) return bad(reply, b);

@@ -3,7 +3,7 @@ import { fileError } from '../../errors';
 import type { Params } from '../space';
 import type { ResolvedStudySpec } from '../spec';
 import type { BestModel } from '../study';
-import type { TrialState } from '../types';
+import type { SamplerMemo, TrialState } from '../types';
 
 /** A study row as stored. */
 export interface StoredStudy {
@@ -30,6 +30,16 @@ export interface StoredTrial {
   /** Why a failed trial failed: "heartbeat" (timed out, may still be told) or "told". */
   failReason?: string;
   readonly intermediate: Map<number, number>;
+  /** Which sampler produced the params ("gp", "tpe-startup", "enqueued", "from-study", ...). */
+  readonly sampler?: string;
+  /** The sampler's state kept with the trial (e.g. the GP's fitted hyperparameters). */
+  readonly memo?: SamplerMemo;
+}
+
+/** A parameter set waiting in a study's queue (`enqueue`), oldest first. */
+export interface QueuedParams {
+  readonly id: number;
+  readonly params: Params;
 }
 
 interface TrialRow {
@@ -42,6 +52,8 @@ interface TrialRow {
   started_at: number;
   ended_at: number | null;
   fail_reason: string | null;
+  sampler: string | null;
+  memo: string | null;
 }
 
 const SCHEMA = `
@@ -74,6 +86,11 @@ CREATE TABLE IF NOT EXISTS intermediate (
   value REAL NOT NULL,
   PRIMARY KEY (study_id, number, step)
 );
+CREATE TABLE IF NOT EXISTS enqueued (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  params TEXT NOT NULL
+);
 `;
 
 /**
@@ -100,6 +117,10 @@ export class SqliteStore {
     // Databases written before best_model existed gain the column (NULL: no best model recorded).
     const columns = this.db.prepare('PRAGMA table_info(studies)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'best_model')) this.db.exec('ALTER TABLE studies ADD COLUMN best_model TEXT');
+    // Trials written before samplers labelled them have no sampler or memo (NULL).
+    const trialColumns = this.db.prepare('PRAGMA table_info(trials)').all() as { name: string }[];
+    if (!trialColumns.some((c) => c.name === 'sampler')) this.db.exec('ALTER TABLE trials ADD COLUMN sampler TEXT');
+    if (!trialColumns.some((c) => c.name === 'memo')) this.db.exec('ALTER TABLE trials ADD COLUMN memo TEXT');
     this.stmts = this.prepare();
   }
 
@@ -112,8 +133,10 @@ export class SqliteStore {
       setFinished: db.prepare('UPDATE studies SET finished_at = ? WHERE id = ?'),
       setBestModel: db.prepare('UPDATE studies SET best_model = ? WHERE id = ?'),
       insertTrial: db.prepare(
-        'INSERT INTO trials (study_id, number, state, params, value, run_id, started_at, ended_at, fail_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO trials (study_id, number, state, params, value, run_id, started_at, ended_at, fail_reason, sampler, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      insertEnqueued: db.prepare('INSERT INTO enqueued (study_id, params) VALUES (?, ?)'),
+      deleteEnqueued: db.prepare('DELETE FROM enqueued WHERE id = ? AND study_id = ?'),
       updateTrial: db.prepare('UPDATE trials SET state = ?, value = ?, ended_at = ?, fail_reason = ? WHERE study_id = ? AND number = ?'),
       setRunId: db.prepare('UPDATE trials SET run_id = ? WHERE study_id = ? AND number = ?'),
       upsertValue: db.prepare('INSERT OR REPLACE INTO intermediate (study_id, number, step, value) VALUES (?, ?, ?, ?)'),
@@ -147,7 +170,32 @@ export class SqliteStore {
 
   /** Inserts a new trial (a number is never reused: the primary key refuses it). */
   insertTrial(studyId: number, t: StoredTrial): void {
-    this.stmts.insertTrial.run(studyId, t.number, t.state, JSON.stringify(t.params), t.value ?? null, t.runId ?? null, t.startedAt, t.endedAt ?? null, t.failReason ?? null);
+    this.stmts.insertTrial.run(
+      studyId,
+      t.number,
+      t.state,
+      JSON.stringify(t.params),
+      t.value ?? null,
+      t.runId ?? null,
+      t.startedAt,
+      t.endedAt ?? null,
+      t.failReason ?? null,
+      t.sampler ?? null,
+      t.memo ? JSON.stringify(t.memo) : null,
+    );
+  }
+
+  /** Appends parameter sets to a study's queue; returns their queue ids in order. */
+  enqueue(studyId: number, sets: readonly Params[]): number[] {
+    return this.transaction(() => sets.map((p) => Number(this.stmts.insertEnqueued.run(studyId, JSON.stringify(p)).lastInsertRowid)));
+  }
+
+  /** Hands out a queued set: inserts its trial and removes it from the queue in one transaction. */
+  insertTrialFromQueue(studyId: number, queueId: number, t: StoredTrial): void {
+    this.transaction(() => {
+      this.stmts.deleteEnqueued.run(queueId, studyId);
+      this.insertTrial(studyId, t);
+    });
   }
 
   /** Writes a trial's state, value and end time (and its intermediate values, when given) in one transaction. */
@@ -171,7 +219,7 @@ export class SqliteStore {
   }
 
   /** Loads every study with its trials (trials in number order). */
-  loadAll(): { study: StoredStudy; trials: StoredTrial[] }[] {
+  loadAll(): { study: StoredStudy; trials: StoredTrial[]; queue: QueuedParams[] }[] {
     const studies = this.db.prepare('SELECT * FROM studies ORDER BY id').all() as {
       id: number;
       name: string;
@@ -202,6 +250,8 @@ export class SqliteStore {
         endedAt: r.ended_at ?? undefined,
         failReason: r.fail_reason ?? undefined,
         intermediate: new Map(),
+        ...(r.sampler !== null ? { sampler: r.sampler } : {}),
+        ...(r.memo !== null ? { memo: JSON.parse(r.memo) as SamplerMemo } : {}),
       };
       let list = byStudy.get(r.study_id);
       if (!list) byStudy.set(r.study_id, (list = []));
@@ -209,6 +259,12 @@ export class SqliteStore {
       index.set(`${r.study_id}/${r.number}`, t);
     }
     for (const v of values) index.get(`${v.study_id}/${v.number}`)?.intermediate.set(v.step, v.value);
+    const queues = new Map<number, QueuedParams[]>();
+    for (const q of this.db.prepare('SELECT * FROM enqueued ORDER BY id').all() as { id: number; study_id: number; params: string }[]) {
+      let list = queues.get(q.study_id);
+      if (!list) queues.set(q.study_id, (list = []));
+      list.push({ id: q.id, params: JSON.parse(q.params) as Params });
+    }
     return studies.map((s) => ({
       study: {
         id: s.id,
@@ -221,6 +277,7 @@ export class SqliteStore {
         bestModel: s.best_model ? (JSON.parse(s.best_model) as BestModel) : undefined,
       },
       trials: byStudy.get(s.id) ?? [],
+      queue: queues.get(s.id) ?? [],
     }));
   }
 

@@ -20,6 +20,15 @@ export function bestModelFromTags(runId: string, uri: string | undefined, regist
 }
 
 /**
+ * An MLmodel descriptor moved to another run's artifact directory: MLflow reads `artifact_path`
+ * and `run_id` as where the model lives, so both name the copy, not the trial it came from.
+ */
+export function relocatedMLmodel(descriptor: string, artifactPath: string, runId: string): string {
+  const moved = descriptor.replace(/^artifact_path: .*$/m, `artifact_path: ${artifactPath}`);
+  return /^run_id: .*$/m.test(moved) ? moved.replace(/^run_id: .*$/m, `run_id: ${runId}`) : moved.replace(/^(artifact_path: .*)$/m, `$1\nrun_id: ${runId}`);
+}
+
+/**
  * At study end: copies the best trial's `model/` artifacts (MLmodel + model.dojo, as logged by the
  * worker) to the parent run's `best_model/`, tags the parent run with its URI and registers it as a
  * new version of the registered model named after the study (the job). Returns undefined when
@@ -61,7 +70,7 @@ async function promote(
     return undefined;
   }
   await client.uploadArtifact(parent, `${BEST_MODEL_DIR}/model.dojo`, weights);
-  await client.uploadArtifact(parent, `${BEST_MODEL_DIR}/MLmodel`, descriptor.replace(/^artifact_path: .*$/m, `artifact_path: ${BEST_MODEL_DIR}`));
+  await client.uploadArtifact(parent, `${BEST_MODEL_DIR}/MLmodel`, relocatedMLmodel(descriptor, BEST_MODEL_DIR, parentRunId));
   const uri = `runs:/${parentRunId}/${BEST_MODEL_DIR}`;
   await client.setTag(parentRunId, BEST_MODEL_TAG.uri, uri);
   let registeredModel: BestModel['registeredModel'];

@@ -26,17 +26,29 @@ export const TAG_VALUE_LIMIT = 5000;
 
 /**
  * A tag whose value may exceed MLflow's limit (a large space's `hpo.spec`): the value is cut into
- * pieces of at most 5000 characters, the first under `key`, the rest under `key.1`, `key.2`, …, and
- * `key.parts` says how many there are (absent when one piece holds it, as before).
+ * pieces of at most 5000 UTF-16 units, on code-point boundaries (a surrogate pair is never cut: MLflow
+ * stores a lone surrogate as '' and drops the request's later tags), the first under `key`, the rest
+ * under `key.1`, `key.2`, …, and `key.parts` says how many there are (absent when one piece holds it).
+ * A piece within 5000 UTF-16 units is within 5000 code points too, so no server truncates it.
  */
 export function longTag(key: string, value: string): Record<string, string> {
   if (value.length <= TAG_VALUE_LIMIT) return { [key]: value };
+  const pieces: string[] = [];
+  for (let at = 0; at < value.length; ) {
+    let end = Math.min(at + TAG_VALUE_LIMIT, value.length);
+    // Never end a piece between the two halves of a surrogate pair.
+    if (end < value.length && isHighSurrogate(value.charCodeAt(end - 1)) && isLowSurrogate(value.charCodeAt(end))) end--;
+    pieces.push(value.slice(at, end));
+    at = end;
+  }
   const out: Record<string, string> = {};
-  const parts = Math.ceil(value.length / TAG_VALUE_LIMIT);
-  for (let i = 0; i < parts; i++) out[i === 0 ? key : `${key}.${i}`] = value.slice(i * TAG_VALUE_LIMIT, (i + 1) * TAG_VALUE_LIMIT);
-  out[`${key}.parts`] = String(parts);
+  pieces.forEach((p, i) => (out[i === 0 ? key : `${key}.${i}`] = p));
+  out[`${key}.parts`] = String(pieces.length);
   return out;
 }
+
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 
 /** Reads back a value written with longTag (undefined when the tag, or one of its pieces, is missing). */
 export function readLongTag(get: (key: string) => string | undefined, key: string): string | undefined {

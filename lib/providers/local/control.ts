@@ -5,6 +5,7 @@ import type { DojoStatus, ProgressFn } from '../provider';
 import { readJson, writeJsonAtomic } from '../state';
 import { layout, type DojoLayout, type ManagerInfo } from './layout';
 import { isOurs, spawnDetached, terminate, type CliCommand, type ProcRecord } from './process';
+import { TrackingClient } from '../../tracking/client';
 
 /** The marker a manager's command line carries (its dojo folder). */
 export function managerMarker(l: DojoLayout): string {
@@ -25,7 +26,8 @@ export async function answers(url: string, timeoutMs = 1500): Promise<boolean> {
 /** True when both services of the manager answer. */
 export async function healthy(info: ManagerInfo, timeoutMs = 1500): Promise<boolean> {
   const [t, h] = await Promise.all([
-    answers(`${info.trackingUri}/health`, timeoutMs),
+    // Through the tracking client: an existing MLflow may want MLflow's auth variables.
+    new TrackingClient(info.trackingUri, { timeoutMs, retries: 0 }).health(),
     answers(`${info.hpoUri}/health`, timeoutMs),
   ]);
   return t && h;
@@ -64,6 +66,7 @@ export async function startManager(
   id: string,
   cli: CliCommand,
   progress: ProgressFn,
+  env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 60_000,
 ): Promise<ManagerInfo> {
   const l = layout(dir);
@@ -75,7 +78,7 @@ export async function startManager(
     mkdirSync(l.pids, { recursive: true });
     rmSync(l.managerInfo, { force: true });
     progress(`starting the manager of ${id} (tracking server + HPO service on 127.0.0.1)`);
-    const pid = spawnDetached(cli, ['manager', 'serve', '--dir', dir], `${l.logs}/manager.log`, process.env);
+    const pid = spawnDetached(cli, ['manager', 'serve', '--dir', dir], `${l.logs}/manager.log`, env);
     record = { pid, marker: managerMarker(l), startedAt: new Date().toISOString() };
     writeJsonAtomic(l.managerPid, record);
   } else {

@@ -62,6 +62,8 @@ export interface ManagerInfo {
   readonly trackingPort: number;
   readonly hpoPort: number;
   readonly startedAt: string;
+  /** The tracking server is an existing MLflow (dojo init --tracking-uri), not the dojo's own: it gets the user's MLflow credentials, never the dojo's token. */
+  readonly trackingExternal?: boolean;
   /** The dojo's token, read from its file when the info is loaded; never written to manager.json. */
   readonly token?: string;
 }

@@ -57,17 +57,15 @@ function isMethodOf(route: ApiRoute, method: string): method is ApiMethod {
 }
 
 /**
- * The call's parameters: the query of a GET, the JSON body of a POST or PATCH; a DELETE may carry
- * either (MLflow's Python client sends a JSON body, the REST docs show a query), the body winning.
+ * The call's parameters: the query of a GET, the JSON body of a POST, PATCH or DELETE. As in
+ * MLflow 2.11, a DELETE's query is ignored (a DELETE without a JSON body has no parameters, so it
+ * is answered 400 naming the missing one), whatever the REST docs show.
  */
 async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: URLSearchParams): Promise<Args> {
   if (method === 'GET') return argsFromQuery(searchParams);
-  if (method !== 'DELETE' || req.headers['content-type'] !== undefined) {
-    const body = await readJsonBody(req);
-    return method === 'DELETE' ? { ...argsFromQuery(searchParams), ...body } : body;
-  }
+  if (method !== 'DELETE' || req.headers['content-type'] !== undefined) return readJsonBody(req);
   req.resume();
-  return argsFromQuery(searchParams);
+  return {};
 }
 
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */

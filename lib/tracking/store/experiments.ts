@@ -3,7 +3,7 @@ import { alreadyExists, invalidParam, notFound } from '../errors';
 import { EXPERIMENT_VOCABULARY, parseFilter, parseOrderBy } from '../search/filter';
 import { clauseSql, decodePageToken, encodePageToken } from '../search/sql';
 import type { Experiment, ExperimentTag, LifecycleStage } from '../types';
-import { MAX_TAG_VALUE, validateKey } from './validate';
+import { MAX_TAG_VALUE, truncateCodePoints, validateKey } from './validate';
 
 interface ExperimentRow {
   experiment_id: number;
@@ -88,7 +88,7 @@ export class ExperimentStore {
 
   private putTag(id: number, key: unknown, value: unknown): void {
     validateKey('tag', key);
-    const v = typeof value === 'string' ? value.slice(0, MAX_TAG_VALUE) : String(value ?? '');
+    const v = typeof value === 'string' ? truncateCodePoints(value, MAX_TAG_VALUE) : String(value ?? '');
     this.db.prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value').run(id, key, v);
   }
 

@@ -178,10 +178,10 @@ export class RegistryStore {
     this.db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias);
   }
 
-  /** registered-models/alias (GET): the version an alias points at. */
+  /** registered-models/alias (GET): the version an alias points at; an unset alias is a 400, as in MLflow. */
   getByAlias(name: string, alias: string): ModelVersion {
     const row = this.db.prepare('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').get(name, alias) as { version: number } | undefined;
-    if (!row) throw notFound(`Registered model alias ${alias} not found.`);
+    if (!row) throw invalidParam(`Registered model alias ${alias} not found.`);
     return this.getVersion(name, String(row.version));
   }
 

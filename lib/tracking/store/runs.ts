@@ -7,7 +7,7 @@ import { MetricHistoryReader, type HistoryPage, type HistoryPageQuery } from './
 import { InputStore, validateDatasetInputs } from './inputs';
 import { generateRunName } from './run-names';
 import { searchRunIds, type SearchRunsQuery } from './run-search';
-import { MAX_PARAM_VALUE, MAX_TAG_VALUE, validateKey } from './validate';
+import { MAX_PARAM_VALUE, MAX_TAG_VALUE, truncateCodePoints, validateKey } from './validate';
 
 interface RunRow {
   id: number;
@@ -194,7 +194,7 @@ export class RunStore {
 
   private putTag(runId: string, t: RunTag): void {
     validateKey('tag', t.key);
-    const value = t.value.slice(0, MAX_TAG_VALUE);
+    const value = truncateCodePoints(t.value, MAX_TAG_VALUE);
     this.sql.upsertTag.run(runId, t.key, value);
     if (t.key === RUN_NAME_TAG) this.sql.rename.run(value, runId);
   }
@@ -216,7 +216,7 @@ export class RunStore {
       const rowId = this.requireActive(runId).id;
       const id = runId as string;
       for (const p of params) {
-        const value = p.value.slice(0, MAX_PARAM_VALUE);
+        const value = truncateCodePoints(p.value, MAX_PARAM_VALUE);
         const old = this.sql.getParam.get(id, p.key) as { value: string } | undefined;
         if (old === undefined) this.sql.insertParam.run(id, p.key, value);
         else if (old.value !== value) {

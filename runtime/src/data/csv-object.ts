@@ -25,6 +25,11 @@ export interface BatchBuffers {
   skipped: number;
   /** Rows kept with NaN for bad features (mark policy); absent counts as 0. */
   marked?: number;
+  /**
+   * When present, where the batch's skipped and marked rows were: for each skipped row the index in
+   * the batch of the next kept row (`rows` when none followed yet), for each marked row its index.
+   */
+  positions?: { readonly skipped: number[]; readonly marked: number[] };
 }
 
 /**
@@ -123,11 +128,15 @@ export class CsvObjectReader {
           r++;
         } else if (this.onBadRow === 'skip') {
           b.skipped++;
+          b.positions?.skipped.push(r);
         } else if (this.onBadRow === 'mark') {
-          if (parseRowMarked(buf, lineStart, nl, this.scratch) < 0) b.skipped++;
-          else {
+          if (parseRowMarked(buf, lineStart, nl, this.scratch) < 0) {
+            b.skipped++;
+            b.positions?.skipped.push(r);
+          } else {
             y[r] = this.scratch[0]!;
             for (let k = 0; k < NUM_FEATURES; k++) x[r * NUM_FEATURES + k] = this.scratch[k + 1]!;
+            b.positions?.marked.push(r);
             r++;
             b.marked = (b.marked ?? 0) + 1;
           }

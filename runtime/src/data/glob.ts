@@ -1,8 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { BigIntStats } from 'node:fs';
 import picomatch from 'picomatch';
 import { DojoError } from '../../../lib/errors';
-import { listS3, parseS3Url, s3Endpoint } from './s3';
+import { listS3, parseS3Url, S3Clients } from './s3';
 import type { ObjectRef, ResolveOptions } from './types';
 
 /** The literal start of an S3 key glob, used as the ListObjectsV2 prefix (S3 prefixes are plain strings). */
@@ -33,12 +34,13 @@ export async function resolveGlob(glob: string, opts: ResolveOptions = {}): Prom
 
 async function resolveS3(glob: string, opts: ResolveOptions): Promise<ObjectRef[]> {
   const { bucket, key } = parseS3Url(glob);
-  const endpoint = s3Endpoint(opts.s3Endpoint);
+  const clients = opts.s3 ?? new S3Clients();
+  const endpoint = clients.endpoint(opts.s3Endpoint);
   const isMatch = picomatch(key);
-  const listed = await listS3(bucket, literalPrefix(key), endpoint);
+  const listed = await listS3(clients, bucket, literalPrefix(key), endpoint);
   return listed
     .filter((o) => isMatch(o.key))
-    .map((o) => ({ kind: 's3' as const, name: `s3://${bucket}/${o.key}`, bucket, key: o.key, size: o.size }));
+    .map((o) => ({ kind: 's3' as const, name: `s3://${bucket}/${o.key}`, bucket, key: o.key, size: o.size, version: o.etag }));
 }
 
 /** The absolute path glob of a `file://` URL or a plain (relative or absolute) path glob. */
@@ -55,8 +57,8 @@ async function resolveLocal(glob: string): Promise<ObjectRef[]> {
   const pattern = localPattern(glob);
   const scan = picomatch.scan(pattern);
   if (!scan.isGlob) {
-    const st = await stat(pattern).catch(() => undefined);
-    return st?.isFile() ? [{ kind: 'file', name: pattern, path: pattern, size: st.size }] : [];
+    const st = await stat(pattern, { bigint: true }).catch(() => undefined);
+    return st?.isFile() ? [fileRef(pattern, st)] : [];
   }
   const base = scan.base || '/';
   const isMatch = picomatch(scan.glob, { dot: false });
@@ -64,6 +66,10 @@ async function resolveLocal(glob: string): Promise<ObjectRef[]> {
   const out: ObjectRef[] = [];
   await walk(base, '', 1, maxDepth, isMatch, out);
   return out;
+}
+
+function fileRef(path: string, st: BigIntStats): ObjectRef {
+  return { kind: 'file', name: path, path, size: Number(st.size), version: `${st.size}:${st.mtimeNs}` };
 }
 
 async function walk(
@@ -81,8 +87,8 @@ async function walk(
     const full = join(base, r);
     if (e.isDirectory() && depth < maxDepth) await walk(base, r, depth + 1, maxDepth, isMatch, out);
     else if ((e.isFile() || e.isSymbolicLink()) && isMatch(r)) {
-      const st = await stat(full).catch(() => undefined);
-      if (st?.isFile()) out.push({ kind: 'file', name: full, path: full, size: st.size });
+      const st = await stat(full, { bigint: true }).catch(() => undefined);
+      if (st?.isFile()) out.push(fileRef(full, st));
     }
   }
 }

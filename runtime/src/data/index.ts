@@ -5,5 +5,5 @@ export { ownerOf, shardPlan, ShardCursor, checkSharding, type RowRange } from '.
 export { resolveGlob, literalPrefix, localPattern } from './glob';
 export { openBatches } from './reader';
 export { openObject, type ChunkStream } from './source';
-export { s3Client, s3Endpoint, parseS3Url } from './s3';
+export { s3Client, s3Endpoint, parseS3Url, S3Clients } from './s3';
 export { synthesize, partName, partRows, RANGES, haversineMiles, type SynthOptions, type SynthProgress, type SynthResult } from './synth';

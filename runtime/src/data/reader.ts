@@ -4,6 +4,7 @@ import { resolveGlob } from './glob';
 import { NUM_FEATURES } from './schema';
 import { ShardCursor, shardPlan } from './shard';
 import { openObject, type ChunkStream } from './source';
+import { S3Clients } from './s3';
 import type { Batch, BatchReader, DatasetOptions, FloatArray, ObjectRef, ReaderStats } from './types';
 
 /** S3 objects opened ahead of the one being parsed; each holds at most a socket's buffers. */
@@ -34,8 +35,10 @@ function checkOptions(o: DatasetOptions): void {
  */
 export async function openBatches(opts: DatasetOptions): Promise<BatchReader> {
   checkOptions(opts);
-  const objects = await resolveGlob(opts.glob, { s3Endpoint: opts.s3Endpoint });
-  return new ObjectStorageBatchReader(opts, objects);
+  // One set of clients per reader: its GetObjects reuse connections (the caller's, when it passed its own).
+  const s3 = opts.s3 ?? new S3Clients();
+  const objects = await resolveGlob(opts.glob, { s3Endpoint: opts.s3Endpoint, s3 });
+  return new ObjectStorageBatchReader({ ...opts, s3 }, objects);
 }
 
 class ObjectStorageBatchReader implements BatchReader {
@@ -69,6 +72,7 @@ class ObjectStorageBatchReader implements BatchReader {
       rows: 0,
       skipped: 0,
       marked: 0,
+      ...(opts.onPositions ? { positions: { skipped: [], marked: [] } } : {}),
     };
     if (opts.dtype === 'float32') {
       this.x32 = new Float32Array(opts.batchSize * NUM_FEATURES);
@@ -86,6 +90,7 @@ class ObjectStorageBatchReader implements BatchReader {
     b.rows = 0;
     b.skipped = 0;
     b.marked = 0;
+    const before = this.stats.rowsRead - this.passStartRows;
     try {
       while (b.rows < b.capacity) {
         if (!this.current) {
@@ -101,6 +106,11 @@ class ObjectStorageBatchReader implements BatchReader {
       this.stats.rowsSkipped += b.skipped;
       this.stats.rowsMarked += b.marked ?? 0;
       this.stats.parseSeconds += (performance.now() - t0) / 1000;
+    }
+    if (b.positions && this.opts.onPositions) {
+      this.opts.onPositions(b.positions.skipped.map((r) => before + r), b.positions.marked.map((r) => before + r));
+      b.positions.skipped.length = 0;
+      b.positions.marked.length = 0;
     }
     if (b.rows === 0) return undefined;
     let x: FloatArray = b.x;
@@ -138,7 +148,7 @@ class ObjectStorageBatchReader implements BatchReader {
     }
     if (this.index === n) return this.endPass();
     const ref = this.objects[this.index]!;
-    const opening = this.ahead.get(this.index) ?? openObject(ref, this.opts.s3Endpoint);
+    const opening = this.ahead.get(this.index) ?? openObject(ref, this.opts.s3Endpoint, this.opts.s3);
     this.ahead.delete(this.index);
     this.openAhead();
     const stream = await opening;
@@ -153,7 +163,7 @@ class ObjectStorageBatchReader implements BatchReader {
       if (ref.kind !== 's3' || (this.wanted && !this.wanted[i])) continue;
       k++;
       if (this.ahead.has(i)) continue;
-      const p = openObject(ref, this.opts.s3Endpoint);
+      const p = openObject(ref, this.opts.s3Endpoint, this.opts.s3);
       p.catch(() => undefined); // reported when awaited in openNext
       this.ahead.set(i, p);
     }

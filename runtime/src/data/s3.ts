@@ -1,35 +1,57 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DojoError } from '../../../lib/errors';
 
-const clients = new Map<string, S3Client>();
-
 /** The S3 endpoint to use: the option, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the SDK's. */
 export function s3Endpoint(option?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return option || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
 /**
- * A cached S3 client for an endpoint. Path-style addressing when an endpoint is given (S3-compatible
- * servers rarely serve virtual-host buckets on 127.0.0.1). Checksums only WHEN_REQUIRED: with the
- * SDK's default (WHEN_SUPPORTED) a streamed upload is sent `aws-chunked` with a trailing CRC32,
- * which servers that predate it (s3rver 3.7) store verbatim, framing and all; and validating a CRC
- * over every streamed GetObject would cost CPU the parser needs.
+ * A new S3 client for an endpoint, configured from `env` (region). Path-style addressing when an
+ * endpoint is given (S3-compatible servers rarely serve virtual-host buckets on 127.0.0.1).
+ * Checksums only WHEN_REQUIRED: with the SDK's default (WHEN_SUPPORTED) a streamed upload is sent
+ * `aws-chunked` with a trailing CRC32, which servers that predate it (s3rver 3.7) store verbatim,
+ * framing and all; and validating a CRC over every streamed GetObject would cost CPU the parser needs.
  */
-export function s3Client(endpoint?: string): S3Client {
-  const key = endpoint ?? '';
-  let client = clients.get(key);
-  if (!client) {
-    client = new S3Client({
-      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-      // A bucket in another region than the client's answers 301: follow it rather than fail (a user's
-      // data bucket need not be in AWS_REGION, and without it the default region is a guess).
-      ...(endpoint ? { endpoint, forcePathStyle: true } : { followRegionRedirects: true }),
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    clients.set(key, client);
+export function s3Client(endpoint?: string, env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client({
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    // A bucket in another region than the client's answers 301: follow it rather than fail (a user's
+    // data bucket need not be in AWS_REGION, and without it the default region is a guess).
+    ...(endpoint ? { endpoint, forcePathStyle: true } : { followRegionRedirects: true }),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
+ * The S3 clients of one owner (a worker process, a command, a reader), made from that owner's
+ * environment and kept for its lifetime, one per endpoint: its connections are reused across the
+ * objects it reads, and nothing is shared through module state.
+ */
+export class S3Clients {
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(
+    /** Where AWS_REGION and AWS_ENDPOINT_URL(_S3) are read. */
+    readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The endpoint an option resolves to in this environment (see s3Endpoint). */
+  endpoint(option?: string): string | undefined {
+    return s3Endpoint(option, this.env);
   }
-  return client;
+
+  /** The client for an endpoint (undefined: AWS itself), made on first use. */
+  client(endpoint?: string): S3Client {
+    const key = endpoint ?? '';
+    let c = this.clients.get(key);
+    if (!c) {
+      c = s3Client(endpoint, this.env);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
 }
 
 /** Splits `s3://bucket/key` into bucket and key; a USAGE error naming the URL when malformed. */
@@ -63,11 +85,13 @@ export function s3Error(e: unknown, bucket: string, what: string, endpoint?: str
 export interface S3Listing {
   readonly key: string;
   readonly size: number;
+  /** The object's ETag: changes whenever its content does. */
+  readonly etag: string;
 }
 
 /** Lists every key under a prefix, following ListObjectsV2 continuation tokens. */
-export async function listS3(bucket: string, prefix: string, endpoint?: string): Promise<S3Listing[]> {
-  const client = s3Client(endpoint);
+export async function listS3(clients: S3Clients, bucket: string, prefix: string, endpoint?: string): Promise<S3Listing[]> {
+  const client = clients.client(endpoint);
   const out: S3Listing[] = [];
   let token: string | undefined;
   do {
@@ -77,16 +101,16 @@ export async function listS3(bucket: string, prefix: string, endpoint?: string):
     } catch (e) {
       throw s3Error(e, bucket, `listing s3://${bucket}/${prefix}`, endpoint);
     }
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0 });
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '' });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
 }
 
 /** Opens a streamed GetObject body as an async iterable of Buffers. */
-export async function getS3Stream(bucket: string, key: string, endpoint?: string): Promise<NodeJS.ReadableStream> {
+export async function getS3Stream(clients: S3Clients, bucket: string, key: string, endpoint?: string): Promise<NodeJS.ReadableStream> {
   try {
-    const res = await s3Client(endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const res = await clients.client(endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = res.Body as NodeJS.ReadableStream | undefined;
     if (!body) throw new DojoError('AWS', `S3 bucket "${bucket}": GetObject s3://${bucket}/${key} returned no body`);
     return body;

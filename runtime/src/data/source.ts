@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { DojoError } from '../../../lib/errors';
-import { getS3Stream, s3Endpoint, s3Error } from './s3';
+import { getS3Stream, S3Clients, s3Error } from './s3';
 import type { ObjectRef } from './types';
 
 /**
@@ -16,9 +16,9 @@ export interface ChunkStream {
 /** Local reads alternate between two 1 MiB buffers: no allocation per chunk. */
 const FILE_CHUNK = 1 << 20;
 
-/** Opens an object (local file or S3 object, streamed) for reading. */
-export async function openObject(ref: ObjectRef, s3EndpointOption?: string): Promise<ChunkStream> {
-  return ref.kind === 'file' ? openFile(ref.path) : openS3(ref.bucket, ref.key, s3Endpoint(s3EndpointOption));
+/** Opens an object (local file or S3 object, streamed) for reading, with the caller's S3 clients. */
+export async function openObject(ref: ObjectRef, s3EndpointOption?: string, s3: S3Clients = new S3Clients()): Promise<ChunkStream> {
+  return ref.kind === 'file' ? openFile(ref.path) : openS3(s3, ref.bucket, ref.key, s3.endpoint(s3EndpointOption));
 }
 
 /**
@@ -70,8 +70,8 @@ const S3_GATHER = 512 << 10;
  * Streams a GetObject body, gathering the socket's small chunks into two alternating 1 MiB buffers
  * (one memcpy, which is cheap): the parser then sees large regions, with few partial lines to join.
  */
-async function openS3(bucket: string, key: string, endpoint?: string): Promise<ChunkStream> {
-  const body = await getS3Stream(bucket, key, endpoint);
+async function openS3(clients: S3Clients, bucket: string, key: string, endpoint?: string): Promise<ChunkStream> {
+  const body = await getS3Stream(clients, bucket, key, endpoint);
   const it = (body as AsyncIterable<Buffer | Uint8Array | string>)[Symbol.asyncIterator]();
   const buffers = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
   let turn = 0;

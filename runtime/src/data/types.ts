@@ -1,3 +1,5 @@
+import type { S3Clients } from './s3';
+
 /** Numeric precision of training buffers. */
 export type DType = 'float32' | 'float64';
 
@@ -57,6 +59,14 @@ export interface DatasetOptions {
   readonly cycle: boolean;
   /** S3 endpoint override (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the SDK default). */
   readonly s3Endpoint?: string;
+  /** The caller's S3 clients (its environment). @default - new clients from process.env, for this reader */
+  readonly s3?: S3Clients;
+  /**
+   * Without `cycle`: called after each batch with where its skipped and marked rows were, as row
+   * numbers of the pass (rows kept before them); see BatchBuffers.positions. Lets a copy of the data
+   * count them as the stream would. @default - not recorded
+   */
+  readonly onPositions?: (skipped: readonly number[], marked: readonly number[]) => void;
 }
 
 /** Streams batches of a dataset; memory does not grow with the data. */
@@ -67,13 +77,19 @@ export interface BatchReader {
   close(): Promise<void>;
 }
 
-/** One object (file) a glob resolved to. `name` is what messages show: a path or `s3://bucket/key`. */
+/**
+ * One object (file) a glob resolved to. `name` is what messages show: a path or `s3://bucket/key`.
+ * `version` changes whenever the object's content does: size and modification time (ns) for a
+ * file, the ETag for an S3 object.
+ */
 export type ObjectRef =
-  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly size: number }
-  | { readonly kind: 's3'; readonly name: string; readonly bucket: string; readonly key: string; readonly size: number };
+  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly size: number; readonly version: string }
+  | { readonly kind: 's3'; readonly name: string; readonly bucket: string; readonly key: string; readonly size: number; readonly version: string };
 
 /** Options of resolveGlob and the S3 client. */
 export interface ResolveOptions {
   /** S3 endpoint override (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the SDK default). */
   readonly s3Endpoint?: string;
+  /** The caller's S3 clients (its environment). @default - new clients from process.env, for this call */
+  readonly s3?: S3Clients;
 }

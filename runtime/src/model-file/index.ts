@@ -3,3 +3,4 @@ export * from './codec';
 export * from './file';
 export * from './mlflow';
 export * from './resolve';
+export * from './source';

@@ -4,13 +4,14 @@ import { TrackingClient } from '../../../lib/tracking/client';
 import type { DecodeOptions, LoadedModel } from './codec';
 import { loadModelFile } from './file';
 import { loadRunModel, parseRunsUri } from './mlflow';
+import { loadSourceModel } from './source';
 
 /** Options of openModel. */
 export interface OpenModelOptions extends DecodeOptions {
   /** Tracking server for `runs:/` and `models:/` URIs. @default DOJO_TRACKING_URI */
   readonly trackingUri?: string;
   /**
-   * Resolves `models:/<name>/<version|alias>` to a `runs:/` URI (the model registry); for
+   * Resolves `models:/<name>/<version|alias>` to the version's source URI (the model registry); for
    * `models:/<name>@<alias>` it is given `@<alias>`.
    * @default - `models:/` URIs are refused
    */
@@ -40,10 +41,8 @@ export async function openModel(uri: string, opts: OpenModelOptions = {}): Promi
     if (!opts.resolveRegistered) throw new DojoError('USAGE', `--model ${uri}: models:/ URIs need a model registry, which this command was not given`);
     const client = trackingClient(uri, opts);
     const ref = m[2] !== undefined ? decodeURIComponent(m[2]) : `@${decodeURIComponent(m[3]!)}`;
-    const runsUri = await opts.resolveRegistered(client, decodeURIComponent(m[1]!), ref);
-    const r = parseRunsUri(runsUri);
-    if (!r) throw new DojoError('BAD_DATA', `--model ${uri}: the registry points to ${runsUri}, which is not a runs:/ URI`);
-    return loadRunModel(client, r, opts);
+    const source = await opts.resolveRegistered(client, decodeURIComponent(m[1]!), ref);
+    return loadSourceModel(client, source, `--model ${uri}`, opts);
   }
   return loadModelFile(uri.startsWith('file:') ? fileURLToPath(uri) : uri, opts);
 }

@@ -2,6 +2,7 @@ import { DojoError } from '../../../lib/errors';
 import { resolveGlob } from '../data/glob';
 import { decimalValue, lineEnd, parseFieldFast, parseFieldWide } from '../data/number-field';
 import { openObject } from '../data/source';
+import { S3Clients } from '../data/s3';
 
 const LF = 10;
 const COMMA = 44;
@@ -111,7 +112,8 @@ function parseRowExact(text: string, names: readonly string[], labelled: boolean
  * (then it is NaN in `x` and counted in the batch's `marked`).
  */
 export async function* readPredictBatches(glob: string, opts: PredictReadOptions): AsyncGenerator<PredictBatch> {
-  const objects = await resolveGlob(glob, { s3Endpoint: opts.s3Endpoint });
+  const s3 = new S3Clients();
+  const objects = await resolveGlob(glob, { s3Endpoint: opts.s3Endpoint, s3 });
   const nf = opts.features.length;
   const cap = opts.batchRows;
   const x = new Float64Array(cap * nf);
@@ -122,7 +124,7 @@ export async function* readPredictBatches(glob: string, opts: PredictReadOptions
   let marked = 0;
   let labels: boolean | undefined;
   for (const ref of objects) {
-    const stream = await openObject(ref, opts.s3Endpoint);
+    const stream = await openObject(ref, opts.s3Endpoint, s3);
     let carry: Buffer = Buffer.alloc(0);
     let line = 0;
     let labelled = false;

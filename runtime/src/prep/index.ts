@@ -1,4 +1,5 @@
 export * from './prep';
 export { binIndex, Preparer, PreparedReader } from './apply';
-export { fitPrep, readerPolicy } from './fit';
+export { fitPrep, fitStats, readerPolicy, type FitStats } from './fit';
+export { PrepFitCache } from './fit-cache';
 export { featureSetId } from './feature-set';

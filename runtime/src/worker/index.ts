@@ -3,3 +3,4 @@ export * from './hparams';
 export * from './loop';
 export * from './patience';
 export * from './status';
+export { WorkerData } from './data';

@@ -28,7 +28,8 @@ describe('resolveGlob (local)', () => {
     expect(await names(`file://${dir}/part-?.csv`)).toEqual(['part-1.csv']);
     expect(await names(relative(process.cwd(), join(dir, 'part-1*.csv')))).toEqual(['part-1.csv', 'part-10.csv']);
     const [ref] = await resolveGlob(join(dir, 'other.csv'));
-    expect(ref).toEqual({ kind: 'file', name: join(dir, 'other.csv'), path: join(dir, 'other.csv'), size: 1 });
+    expect(ref).toMatchObject({ kind: 'file', name: join(dir, 'other.csv'), path: join(dir, 'other.csv'), size: 1 });
+    expect(ref!.version).toMatch(/^1:\d+$/);
   });
 
   it('says no objects match, for a pattern, a missing file and a missing directory', async () => {

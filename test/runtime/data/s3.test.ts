@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBatches, resolveGlob, s3Client, synthesize } from '../../../runtime/src/data';
+import { openBatches, resolveGlob, s3Client, S3Clients, synthesize } from '../../../runtime/src/data';
 import { HEADER, options, readLabels, rowText, tempDir } from './fixtures';
-import { startTestS3, type TestS3 } from './s3-server';
+import { startTestS3, type TestS3 } from '../../../testkit/s3/server';
 
 let s3: TestS3;
 let bucket: string;
@@ -29,7 +29,7 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
     expect(refs.length).toBe(MANY);
     expect(refs[0]).toMatchObject({ kind: 's3', bucket, key: 'many/part-00000.csv', name: `s3://${bucket}/many/part-00000.csv` });
     expect(refs[MANY - 1]!.name).toBe(`s3://${bucket}/many/part-${String(MANY - 1).padStart(5, '0')}.csv`);
-    expect(refs.every((r) => r.size > 0)).toBe(true);
+    expect(refs.every((r) => r.size > 0 && r.version.length > 0)).toBe(true);
     const deep = await resolveGlob(`s3://${bucket}/many/**/part-*.csv`, { s3Endpoint: s3.endpoint });
     expect(deep.length).toBe(MANY + 1);
   });
@@ -52,6 +52,15 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_S3;
       else process.env.AWS_ENDPOINT_URL_S3 = saved;
     }
+  });
+
+  it('reads the endpoint and region from the injected environment, not from process.env', async () => {
+    const clients = new S3Clients({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'eu-west-3' });
+    expect(process.env.AWS_ENDPOINT_URL_S3).not.toBe(s3.endpoint);
+    expect((await resolveGlob(`s3://${bucket}/many/part-0000[0-4].csv`, { s3: clients })).length).toBe(5);
+    expect(await clients.client(s3.endpoint).config.region()).toBe('eu-west-3');
+    const labels = await readLabels(options(`s3://${bucket}/many/part-0000[0-2].csv`, { s3: clients }));
+    expect(labels.labels).toEqual([0, 1, 2]);
   });
 
   it('follows a bucket\'s region redirect on AWS (any region), and not against an S3-compatible endpoint', () => {

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DojoError } from '../../../errors';
-import { validateSpace } from '../../../hpo/space';
-import { dojoHome, providerOfJob, type HpoSettings } from '../../../providers';
+import { checkParamSets, MAX_ENQUEUE } from '../../../hpo/spec';
+import { validateSpace, type Params, type SearchSpace } from '../../../hpo/space';
+import { jobKindOf } from '../../../jobs/kinds';
+import { dojoHome, loadJob, providerOfJob, type HpoSettings } from '../../../providers';
+import { jobKindSpec } from '../../job-kinds';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
 
@@ -13,12 +16,12 @@ interface Opts {
   sampler: HpoSettings['sampler'];
   pruner: HpoSettings['pruner'];
   seed?: number;
-  metric: string;
+  enqueue?: string;
+  fromStudy?: string;
+  metric?: string;
   direction: HpoSettings['direction'];
   json: boolean;
 }
-
-const METRICS = new Set(['val_rmse', 'train_rmse', 'train_mse', 'test_rmse', 'rows_per_sec', 'train_steps_per_sec']);
 
 /** Reads and validates a space file: errors name the file and the path inside it. */
 export function readSpaceFile(file: string): Record<string, unknown> {
@@ -37,13 +40,51 @@ export function readSpaceFile(file: string): Record<string, unknown> {
   return validateSpace(json, file) as Record<string, unknown>;
 }
 
-/** Records the HPO settings in the job (the study is created by `job start`). */
+/**
+ * Reads an --enqueue file: a JSON list of parameter objects, each checked against the space;
+ * errors name the file and the entry (`first.json: [1].lr: ...`).
+ */
+export function readEnqueueFile(file: string, space: SearchSpace): Params[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DojoError('USAGE', `--enqueue ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DojoError('USAGE', `${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(json)) throw new DojoError('USAGE', `${file}: must be a JSON list of parameter objects, e.g. [{"lr": 0.01}]`);
+  if (json.length > MAX_ENQUEUE) throw new DojoError('USAGE', `${file}: ${json.length} parameter sets is more than ${MAX_ENQUEUE}`);
+  json.forEach((entry: unknown, i) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new DojoError('USAGE', `${file}: [${i}]: must be an object of parameter name → value`);
+  });
+  const sets = json as Params[];
+  const bad = checkParamSets(space, sets);
+  if (bad) throw new DojoError('USAGE', `${file}: [${bad.path[0]}].${bad.path[1]}: ${bad.error}`);
+  return sets;
+}
+
+/**
+ * Records the HPO settings in the job (the study is created by `job start`), once the metric and
+ * every bound and choice of the space are ones the job's kind accepts.
+ */
 export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  if (!METRICS.has(opts.metric)) {
-    throw new DojoError('USAGE', `--metric ${opts.metric}: must be one of ${[...METRICS].join(', ')}`);
+  const kind = await jobKindSpec(jobKindOf(loadJob(dojoHome(ctx.io.env), job!)));
+  const metric = opts.metric ?? kind.defaultMetric;
+  if (kind.metrics && !kind.metrics.includes(metric)) {
+    throw new DojoError('USAGE', `--metric ${metric}: must be one of ${kind.metrics.join(', ')}`);
   }
   const space = readSpaceFile(opts.space);
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  kind.checkSpace(space, opts.space);
+  const enqueue = opts.enqueue !== undefined ? readEnqueueFile(opts.enqueue, space as SearchSpace) : undefined;
+  if (opts.fromStudy !== undefined && !/^[^/\s]+$/.test(opts.fromStudy)) {
+    throw new DojoError('USAGE', `--from-study ${JSON.stringify(opts.fromStudy)}: must be the name of an earlier study (its job id, e.g. from \`dojo job list\`)`);
+  }
+  const provider = await providerOfJob(job!, ctx.io.env);
   const rec = await provider.enableHpo(job!, {
     space,
     spaceFile: resolve(opts.space),
@@ -52,7 +93,9 @@ export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
     sampler: opts.sampler,
     pruner: opts.pruner,
     seed: opts.seed,
-    metric: opts.metric,
+    ...(enqueue ? { enqueue } : {}),
+    ...(opts.fromStudy !== undefined ? { fromStudy: opts.fromStudy } : {}),
+    metric,
     direction: opts.direction,
   });
   if (opts.json) ctx.io.out(JSON.stringify(rec));

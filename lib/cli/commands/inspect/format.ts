@@ -9,6 +9,7 @@ export function formatDojoInfo(info: DojoInfo): string[] {
     ['DOJO_STATUS', info.status],
     ['DOJO_MANAGER_IP', info.managerIp],
     ['DOJO_TRACKING_URI', info.trackingUri],
+    ...(info.trackingServer ? [['DOJO_TRACKING_SERVER', info.trackingServer] as const] : []),
     ['DOJO_HPO_URI', info.hpoUri],
     ['DOJO_WORKERS', info.workers],
     ['DOJO_COST_PER_HOUR', info.costPerHour.toFixed(2)],

@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { DojoError } from '../../../errors';
 import { TrackingClient } from '../../../tracking/client';
-import { MetricLogger } from '../../../tracking/metric-logger';
 import { datasetInputs } from '../../../../runtime/src/data/dataset-inputs';
+import { S3Clients } from '../../../../runtime/src/data/s3';
+import { TrackedRun } from '../../../../runtime/src/train/tracked-run';
+import { MetricsPolicy } from '../../../../runtime/src/train/metrics-policy';
+import { replaySpilledMetrics } from '../../../tracking/metric-replay';
+import type { MetricLoggerResult } from '../../../tracking/metric-logger';
 import type { BadRowPolicy, DType } from '../../../../runtime/src/data/types';
 import { collectiveFromEnv, launchReplicas } from '../../../../runtime/src/collective';
-import { parseHParams, train, type HParams, type TrainResult } from '../../../../runtime/src/train';
+import { parseHParams, train, type HParams, type TrainOptions } from '../../../../runtime/src/train';
 import { refuseOverwrite } from '../../overwrite';
 import type { CommandContext, CommandHandler } from '../../spec';
 import { formatProgress, formatTrainResult } from './format';
@@ -23,6 +27,8 @@ export interface TrainCommandOptions {
   replicas: number;
   shardSize: number;
   save?: string;
+  /** @default 50 */
+  logEveryNSteps?: number;
 }
 
 /** Reads --hparams: inline JSON (starts with `{`) or a JSON file. */
@@ -49,13 +55,12 @@ function jsonKind(text: string): string | undefined {
 }
 
 /** Params logged to tracking: the hyperparameters and how the data was read. */
-function runParams(hp: HParams, o: TrainCommandOptions, worldSize: number): { key: string; value: string }[] {
-  const p: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(hp).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : String(v)])),
-    dtype: o.dtype, on_bad_row: o.onBadRow, replicas: String(worldSize), shard_size: String(o.shardSize),
+function runParams(hp: HParams, o: TrainCommandOptions, worldSize: number): Record<string, unknown> {
+  return {
+    ...hp,
+    dtype: o.dtype, on_bad_row: o.onBadRow, replicas: worldSize, shard_size: o.shardSize,
     train_glob: o.train, val_glob: o.val, ...(o.test ? { test_glob: o.test } : {}),
   };
-  return Object.entries(p).map(([key, value]) => ({ key, value }));
 }
 
 /** Runs `dojo train`: one process, or R local replicas (`--replicas`), or one replica of them (DOJO_RANK set). */
@@ -78,62 +83,61 @@ export const handler: CommandHandler<TrainCommandOptions> = async (_args, opts, 
 async function trainOnce(hparams: HParams, opts: TrainCommandOptions, ctx: CommandContext, collective: Awaited<ReturnType<typeof collectiveFromEnv>>): Promise<number> {
   const rank0 = collective.rank === 0;
   const trackingUri = rank0 ? opts.tracking : undefined;
-  let client: TrackingClient | undefined;
-  let runId: string | undefined;
-  let logger: MetricLogger | undefined;
+  // The S3 clients of this command's environment (not this process's): every read goes through them.
+  const s3 = new S3Clients(ctx.io.env);
+  const globs = { train: opts.train, val: opts.val, ...(opts.test ? { test: opts.test } : {}) };
+  let run: TrackedRun | undefined;
   if (trackingUri) {
-    client = new TrackingClient(trackingUri);
+    const client = new TrackingClient(trackingUri);
     const experimentId = await client.getOrCreateExperiment('dojo-train');
-    const run = await client.createRun({ experimentId, runName: `train-${new Date().toISOString().slice(0, 19)}`, tags: { 'dojo.command': 'train' } });
-    runId = run.info.run_id;
-    await client.logBatch(runId, { params: runParams(hparams, opts, collective.worldSize) });
-    const inputs = await datasetInputs({ train: opts.train, val: opts.val, ...(opts.test ? { test: opts.test } : {}) });
-    await client.logInputs(runId, inputs).catch((e: Error) => ctx.io.err(`train: datasets not logged to the run (${e.message})`));
-    logger = new MetricLogger(client, runId, { onWarning: (m) => ctx.io.err(`tracking: ${m}`) });
-    ctx.io.err(`train: tracking run ${runId} at ${trackingUri}`);
+    const created = await client.createRun({ experimentId, runName: `train-${new Date().toISOString().slice(0, 19)}`, tags: { 'dojo.command': 'train' } });
+    run = new TrackedRun(client, created.info.run_id, { onWarning: (m) => ctx.io.err(`tracking: ${m}`), onClosed: (r) => reportUndelivered(r, ctx) });
+    await run.logParams(runParams(hparams, opts, collective.worldSize));
+    await run.logDatasets(datasetInputs(globs, undefined, s3), (m) => ctx.io.err(`train: ${m}`));
+    // Points an earlier run could not deliver to this server go first (bounded: never holds up training long).
+    const replayed = await replaySpilledMetrics(client, { timeoutMs: 10_000 });
+    if (replayed.files > 0) ctx.io.err(`train: replayed ${replayed.delivered} metric points that earlier runs could not deliver (${replayed.undelivered} still undelivered)`);
+    ctx.io.err(`train: tracking run ${run.runId} at ${trackingUri}`);
   }
   let lastLine = 0;
-  let result: TrainResult;
-  try {
-    result = await train({
-      hparams,
-      train: opts.train,
-      val: opts.val,
-      test: opts.test,
-      dtype: opts.dtype,
-      onBadRow: opts.onBadRow,
-      shardSize: opts.shardSize,
-      collective,
-      onTrained: opts.save || client ? (model, r) => saveTrainedModel(model, r, opts.save, client, runId, ctx) : undefined,
-      onMetrics: logger ? (step, metrics) => { for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) logger.log(k, v, step); } : undefined,
-      onProgress: (p) => {
-        if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
-        const now = performance.now();
-        if (p.phase !== 'train' || p.step === 1 || p.step === p.steps || now - lastLine >= 2000) {
-          lastLine = now;
-          ctx.io.err(formatProgress(p));
-        }
-      },
-    });
-  } catch (e) {
-    if (client && runId) {
-      await logger?.close().catch(() => undefined);
-      await client.updateRun(runId, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
-    }
-    throw e;
-  }
+  const options: TrainOptions = {
+    hparams,
+    ...globs,
+    dtype: opts.dtype,
+    onBadRow: opts.onBadRow,
+    shardSize: opts.shardSize,
+    s3,
+    collective,
+    metricsPolicy: new MetricsPolicy(opts.logEveryNSteps),
+    onTrained: opts.save || run ? (model, r) => saveTrainedModel(model, r, opts.save, run?.client, run?.runId, ctx) : undefined,
+    onProgress: (p) => {
+      if (ctx.io.isTTY) return ctx.io.status(formatProgress(p, 24));
+      const now = performance.now();
+      if (p.phase !== 'train' || p.step === 1 || p.step === p.steps || now - lastLine >= 2000) {
+        lastLine = now;
+        ctx.io.err(formatProgress(p));
+      }
+    },
+  };
+  // `dojo train` streams its data from storage: a one-off run over data that may not fit in memory.
+  const result = run ? await run.train(options) : await train(options);
   if (!rank0) return 0;
   if (result.rows_skipped > 0) {
     ctx.io.err(`train: skipped ${result.rows_skipped} bad rows (${hparams.missing ? 'a bad label or column count: never kept' : '--on-bad-row skip'})`);
   }
   if (result.rows_dropped) ctx.io.err(`train: dropped ${result.rows_dropped} rows with a bad feature (hparams.missing drop)`);
   if (result.values_imputed) ctx.io.err(`train: imputed ${result.values_imputed} bad feature values with the training means (hparams.missing mean)`);
-  if (client && runId && logger) {
-    // train() logged the losses, rows/s and val/test RMSE per step already; add the run-level figures.
-    for (const k of ['end_to_end_rows_per_sec', 'parse_mb_per_sec', 'seconds'] as const) logger.log(k, result[k], result.steps);
-    await logger.close();
-    await client.updateRun(runId, { status: 'FINISHED', endTime: Date.now() });
-  }
+  await run?.finish(result, true);
   ctx.io.out(formatTrainResult(result));
   return 0;
+}
+
+/** Says what the tracking server did not get (the points are in a spill file a later worker or train replays). */
+function reportUndelivered(r: MetricLoggerResult, ctx: CommandContext): void {
+  if (r.undelivered === 0) return;
+  ctx.io.err(
+    `train: ${r.undelivered} metric points were not delivered to tracking` +
+      (r.spillFile ? `; ${r.pending} are kept in ${r.spillFile} and replayed by the next dojo train or worker with this tracking server` : '') +
+      (r.rejected ? `; ${r.rejected} were refused by the server` : ''),
+  );
 }

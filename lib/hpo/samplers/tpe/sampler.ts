@@ -1,7 +1,7 @@
 import { fromInternal, isNumeric, numericDomain, toInternal, type NumericParam } from '../../domain';
 import type { Rng } from '../../rng';
 import type { ParamSpec, Params, SearchSpace } from '../../space';
-import type { FrozenTrial, SampleContext, Sampler } from '../../types';
+import type { FrozenTrial, Proposal, SampleContext, Sampler } from '../../types';
 import { sampleSpaceUniform } from '../random';
 import { defaultGamma, defaultWeights } from './gamma';
 import { ParzenEstimator, type ParzenDim, type ParzenOptions } from './parzen';
@@ -58,14 +58,19 @@ export class TpeSampler implements Sampler {
 
   /** Suggests the next params (uniform during the startup phase). */
   sample(ctx: SampleContext): Params {
+    return this.propose(ctx).params;
+  }
+
+  /** The params of `sample`, labelled "tpe", or "tpe-startup" while they are uniform draws. */
+  propose(ctx: SampleContext): Proposal {
     const finished = ctx.trials.filter((t) => t.state === 'complete' || t.state === 'pruned');
-    if (finished.length < this.opts.nStartupTrials) return sampleSpaceUniform(ctx.space, ctx.rng);
+    if (finished.length < this.opts.nStartupTrials) return { params: sampleSpaceUniform(ctx.space, ctx.rng), by: 'tpe-startup' };
     const { below, above } = splitTrials(ctx.trials, ctx.direction, defaultGamma(finished.length), this.opts.constantLiar);
     const names = Object.keys(ctx.space);
     const groups = this.opts.multivariate ? [names] : names.map((n) => [n]);
     const out: Params = {};
     for (const group of groups) Object.assign(out, this.sampleGroup(ctx.space, group, below, above, ctx.rng));
-    return out;
+    return { params: out, by: 'tpe' };
   }
 
   /** One acquisition over a group of parameters (all of them when multivariate, one otherwise). */

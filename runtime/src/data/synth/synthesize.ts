@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DojoError } from '../../../../lib/errors';
-import { parseS3Url, s3Client, s3Endpoint, s3Error } from '../s3';
+import { parseS3Url, S3Clients, s3Error } from '../s3';
 import { CSV_HEADER } from '../schema';
 import { writeDecimal, writeUint } from './format';
 import { mix32, Rng } from './rng';
@@ -109,6 +109,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const report = (partsDone: number): void =>
     opts.onProgress?.({ rowsWritten, rows, bytesWritten: bytes, partsDone, parts });
   const s3 = out.startsWith('s3://') ? parseS3Url(out) : undefined;
+  const clients = new S3Clients();
   if (!s3) await mkdir(out, { recursive: true });
   for (let i = 0; i < parts; i++) {
     const n = partRows(rows, parts, i);
@@ -123,7 +124,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     if (s3) {
       const prefix = s3.key === '' || s3.key.endsWith('/') ? s3.key : `${s3.key}/`;
       const key = prefix + partName(i);
-      await uploadPart(s3.bucket, key, counted(true), opts.s3Endpoint);
+      await uploadPart(clients, s3.bucket, key, counted(true), opts.s3Endpoint);
       files.push(`s3://${s3.bucket}/${key}`);
     } else {
       const path = join(out, partName(i));
@@ -142,11 +143,11 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   return { files, rows: rowsWritten, bytes };
 }
 
-async function uploadPart(bucket: string, key: string, chunks: Iterable<Buffer>, endpointOption?: string): Promise<void> {
-  const endpoint = s3Endpoint(endpointOption);
+async function uploadPart(clients: S3Clients, bucket: string, key: string, chunks: Iterable<Buffer>, endpointOption?: string): Promise<void> {
+  const endpoint = clients.endpoint(endpointOption);
   try {
     await new Upload({
-      client: s3Client(endpoint),
+      client: clients.client(endpoint),
       params: { Bucket: bucket, Key: key, Body: Readable.from(chunks), ContentType: 'text/csv' },
       partSize: 8 << 20,
       queueSize: 2,

@@ -78,14 +78,59 @@ export const mixed: Objective = {
     4 * ((p.dropout as number) - 0.2) ** 2,
 };
 
+/** Levy on [-10, 10]^10; global minimum 0 at x = (1, ..., 1). */
+export const levy10: Objective = {
+  name: 'levy10',
+  space: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`x${i}`, { type: 'float', low: -10, high: 10 }])),
+  optimum: 0,
+  f: (p) => {
+    const w = Array.from({ length: 10 }, (_, i) => 1 + ((p[`x${i}`] as number) - 1) / 4);
+    let s = Math.sin(Math.PI * w[0]!) ** 2;
+    for (let i = 0; i < 9; i++) s += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
+    return s + (w[9]! - 1) ** 2 * (1 + Math.sin(2 * Math.PI * w[9]!) ** 2);
+  },
+};
+
+const WIDTH_TARGET = [7, 6, 5, 4]; // log2 of the best width of each hidden layer: 128, 64, 32, 16
+
+/**
+ * An MLP-tuning surrogate with conditional parameters, spelled as dojo spaces spell them: `layers`
+ * hidden layers whose widths are neurons_l0..neurons_l3; the width of a layer beyond `layers` has
+ * no effect (runtime/src/worker/hparams.ts ignores it). Minimum 0 at 3 layers of 128, 64, 32, lr
+ * 10^-2.5, Adam, batch 256.
+ */
+export const conditionalMlp: Objective = {
+  name: 'cond-mlp',
+  space: {
+    lr: { type: 'float', low: 1e-5, high: 1, log: true },
+    layers: { type: 'int', low: 1, high: 4 },
+    neurons_l0: { type: 'int', low: 4, high: 512, log: true },
+    neurons_l1: { type: 'int', low: 4, high: 512, log: true },
+    neurons_l2: { type: 'int', low: 4, high: 512, log: true },
+    neurons_l3: { type: 'int', low: 4, high: 512, log: true },
+    optimizer: { type: 'categorical', choices: ['SGD', 'Adam', 'RMSprop', 'Adagrad'] },
+    batch_size: { type: 'categorical', choices: [64, 128, 256, 512, 1024] },
+  },
+  optimum: 0,
+  f: (p) => {
+    const layers = p.layers as number;
+    let s = (Math.log10(p.lr as number) + 2.5) ** 2 + OPT_COST[p.optimizer as string]! + 0.4 * (layers - 3) ** 2 + 0.2 * Math.abs(Math.log2((p.batch_size as number) / 256));
+    for (let i = 0; i < layers; i++) s += 0.3 * (Math.log2(p[`neurons_l${i}`] as number) - WIDTH_TARGET[i]!) ** 2;
+    return s;
+  },
+};
+
 /** Runs a sequential in-process optimisation and returns the best value after n trials. */
 export function optimize(sampler: Sampler, obj: Objective, n: number, seed: number, direction: Direction = 'minimize'): number {
   const trials: FrozenTrial[] = [];
   let best = Infinity;
   for (let i = 0; i < n; i++) {
-    const params = sampler.sample({ space: obj.space, direction, trials, number: i, rng: new Rng(seed, i) })!;
+    const ctx = { space: obj.space, direction, trials, number: i, rng: new Rng(seed, i) };
+    // As the engine does: a proposal's memo (the GP's fitted hyperparameters) stays with its trial.
+    const proposal = sampler.propose?.(ctx);
+    const params = proposal ? proposal.params : sampler.sample(ctx)!;
     const value = obj.f(params);
-    trials.push({ number: i, state: 'complete', params, value, intermediate: new Map() });
+    trials.push({ number: i, state: 'complete', params, value, intermediate: new Map(), ...(proposal?.memo ? { memo: proposal.memo } : {}) });
     if (value < best) best = value;
   }
   return best;
