@@ -257,7 +257,7 @@ export abstract class ProviderBase {
         return { ...this.job(jobId), progress, trackingUri: d.trackingUri };
       });
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return job;
+      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return { ...job, countsUnknown: e.message };
       throw e;
     }
   }
@@ -298,12 +298,12 @@ export abstract class ProviderBase {
     return progressOf(job, await d.hpo.getStudy(job.run!.studyId), await d.aliveWorkers(job));
   }
 
-  // An ended job's progress: its study when the manager answers, its recorded status either way.
+  // An ended job's progress: its study when the manager answers, its recorded status either way (counts unknown then, and why).
   private async endedProgress(cfg: DojoConfig, job: JobRecord): Promise<JobProgress> {
     try {
       return await this.withActiveDojo(cfg, `dojo job ${job.id}`, (d) => this.progressOfEnded(d, job));
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return progressOf(job, EMPTY_STUDY, 0);
+      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return { ...progressOf(job, EMPTY_STUDY, 0), countsUnknown: e.message };
       throw e;
     }
   }

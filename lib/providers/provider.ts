@@ -184,12 +184,16 @@ export interface JobProgress {
   /** Workers (processes or tasks) still running. */
   readonly workersAlive: number;
   readonly metric: string;
+  /** Why the trial counts are unknown (the manager does not answer); the counts are then 0, not measured. */
+  readonly countsUnknown?: string;
 }
 
 /** A job with its live state (`dojo job inspect`). */
 export interface JobInfo extends JobRecord {
   readonly progress?: JobProgress;
   readonly trackingUri?: string;
+  /** Why a started job's trial counts are unknown (the manager does not answer). */
+  readonly countsUnknown?: string;
 }
 
 /** One line of a job's logs. */

@@ -1,6 +1,8 @@
 // README: "deactivate … processes stopped, data kept (activate again to resume)". A running job's
 // study goes on after deactivate + activate: real manager and worker processes, tiny data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatJobInfo } from '../../../lib/cli/commands/job-inspect/format';
+import { formatProgress } from '../../../lib/cli/commands/job-wait/format';
 import { HpoClient } from '../../../lib/hpo/client';
 import type { HpoSettings } from '../../../lib/providers/provider';
 import { LocalProvider } from '../../../lib/providers/local/provider';
@@ -11,6 +13,7 @@ let box: Sandbox;
 let provider: LocalProvider;
 let dojo: string;
 let env: Record<string, string>;
+let finished: string | undefined;
 beforeAll(async () => {
   ensureBuilt();
   box = new Sandbox();
@@ -70,5 +73,22 @@ describe('deactivate then activate', () => {
     const study = await new HpoClient(back.hpoUri!, { token: back.extra?.DOJO_TOKEN }).getStudy(loadJob(box.home, job).run!.studyId);
     expect(study.trials.filter((t) => t.state === 'running')).toEqual([]);
     expect(study.trials).toHaveLength(NUM_RUNS);
+    finished = job;
+  });
+});
+
+describe('while the manager is down', () => {
+  it('job wait and job inspect say the trial counts are unknown, and why, instead of 0 complete', async () => {
+    expect(finished).toBeDefined();
+    await provider.deactivate(dojo);
+    const why = `dojo ${dojo} is not active; run \`dojo activate ${dojo}\` first`;
+    const p = await provider.waitJob(finished!, { onProgress: () => undefined });
+    expect(p).toMatchObject({ status: 'completed', countsUnknown: why });
+    expect(formatProgress(p)).toMatch(new RegExp(`^${finished} completed · trial counts unknown: dojo ${dojo} is not active; .* · elapsed \\d+:\\d\\d$`));
+    const info = await provider.inspectJob(finished!);
+    expect(info.countsUnknown).toBe(why);
+    const lines = formatJobInfo(info);
+    expect(lines).toContain(`JOB_TRIALS_UNKNOWN='${why}'`);
+    expect(lines.join('\n')).not.toMatch(/JOB_TRIALS_COMPLETE/);
   });
 });
