@@ -13,7 +13,7 @@ export interface GpOptions {
   readonly nStartupTrials?: number;
   /** Running trials enter the model at their predicted mean ("kriging believer"), so parallel asks spread out. @default true */
   readonly constantLiar?: boolean;
-  /** Random candidates scored per ask before the local searches. @default 256 */
+  /** Quasi-random candidates scored per ask before the local searches. @default 512 */
   readonly nCandidates?: number;
 }
 
@@ -44,7 +44,7 @@ export class GpSampler implements Sampler {
   ) {
     this.nStartup = opts.nStartupTrials ?? 10;
     this.constantLiar = opts.constantLiar ?? true;
-    this.nCandidates = opts.nCandidates ?? 256;
+    this.nCandidates = opts.nCandidates ?? 512;
   }
 
   /** The params of `propose`. */
@@ -81,8 +81,8 @@ export class GpSampler implements Sampler {
     const params = decodeKernel(fit.theta, d);
     let gp: GpPosterior;
     try {
-      gp = new GpPosterior(x, y, n, d, gs.categorical, params);
-      if (this.constantLiar && pending.length > 0) gp = believe(gp, gs, pending);
+      gp = new GpPosterior(x, y, n, d, gs.categorical, params, n + (this.constantLiar ? pending.length : 0));
+      if (this.constantLiar && pending.length > 0) believe(gp, gs, pending);
     } catch {
       // Numerically singular even with jitter (e.g. many identical points): explore instead.
       return { params: uniform(ctx, gs), by: 'gp-fallback', memo: { [MEMO_KEY]: Array.from(fit.theta) } };
@@ -91,7 +91,7 @@ export class GpSampler implements Sampler {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[b]! - y[a]! || a - b);
     const best = y[order[0]!]!;
     const warmStarts = order.slice(0, 2).map((i) => x.slice(i * d, (i + 1) * d));
-    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { nRandom: this.nCandidates });
+    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { nCandidates: this.nCandidates });
     return { params: decodeSpaceParams(gs, r.u), by: 'gp', memo: { [MEMO_KEY]: Array.from(fit.theta) } };
   }
 
@@ -136,20 +136,17 @@ function lastMemo(trials: readonly FrozenTrial[], size: number): Float64Array | 
   return undefined;
 }
 
-/** The posterior with every pending point added at its predicted mean (same kernel parameters). */
-function believe(gp: GpPosterior, gs: GpSpace, pending: readonly FrozenTrial[]): GpPosterior {
-  const { n, d } = gp;
-  const m = n + pending.length;
-  const x = new Float64Array(m * d);
+/** Adds every pending point to the posterior at its mean predicted from the complete trials (kriging believer). */
+function believe(gp: GpPosterior, gs: GpSpace, pending: readonly FrozenTrial[]): void {
+  const m = pending.length;
+  const x = new Float64Array(m * gp.d);
   const y = new Float64Array(m);
-  x.set(gp.x.subarray(0, n * d));
-  y.set(gp.y.subarray(0, n));
-  const row = new Float64Array(d);
+  const row = new Float64Array(gp.d);
   pending.forEach((t, k) => {
     encodeParams(gs, t.params, row);
     gp.predict(row);
-    x.set(row, (n + k) * d);
-    y[n + k] = gp.mean;
+    x.set(row, k * gp.d);
+    y[k] = gp.mean;
   });
-  return new GpPosterior(x, y, m, d, gp.categorical, gp.params);
+  gp.extend(x, y, m);
 }
