@@ -1,8 +1,9 @@
 import type { Params } from '../../space';
 import type { FrozenTrial, Proposal, SampleContext, Sampler } from '../../types';
-import { maximizeLogEi } from './acquisition';
+import { ProposalCache } from '../prefetch';
+import { maximizeLogEi, type AcquisitionOptions } from './acquisition';
 import { decodeParams as decodeSpaceParams, encodeParams, encodeSpace, fromUniform, type GpSpace } from './encode';
-import { fitKernel } from './fit';
+import { fitKernel, type FitOptions } from './fit';
 import { lhsRow } from './lhs';
 import { GpPosterior } from './posterior';
 import { decodeParams as decodeKernel } from './prior';
@@ -15,6 +16,10 @@ export interface GpOptions {
   readonly constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before the local searches. @default 512 */
   readonly nCandidates?: number;
+  /** How hard each ask maximises the acquisition beyond the candidate count (acquisition.ts). @default - its defaults */
+  readonly acquisition?: Omit<AcquisitionOptions, 'nCandidates'>;
+  /** How the kernel is fitted (fit.ts); the sampler decides the warm start and the restarts. @default - its defaults */
+  readonly fit?: Omit<FitOptions, 'warmStart' | 'randomRestarts'>;
 }
 
 /** The memo key of the fitted raw kernel hyperparameters. */
@@ -35,7 +40,11 @@ export class GpSampler implements Sampler {
   private readonly nStartup: number;
   private readonly constantLiar: boolean;
   private readonly nCandidates: number;
+  private readonly acquisition: Omit<AcquisitionOptions, 'nCandidates'>;
+  private readonly fit: Omit<FitOptions, 'warmStart' | 'randomRestarts'>;
   private encoded: { space: unknown; gs: GpSpace } | undefined;
+  /** The proposal prefetched for the next ask (same history → the very proposal a fresh computation gives). */
+  readonly cache = new ProposalCache<Proposal>((ctx) => this.compute(ctx));
 
   /** @param seed the study seed (fixes the startup design) */
   constructor(
@@ -45,6 +54,8 @@ export class GpSampler implements Sampler {
     this.nStartup = opts.nStartupTrials ?? 10;
     this.constantLiar = opts.constantLiar ?? true;
     this.nCandidates = opts.nCandidates ?? 512;
+    this.acquisition = opts.acquisition ?? {};
+    this.fit = opts.fit ?? {};
   }
 
   /** The params of `propose`. */
@@ -54,6 +65,15 @@ export class GpSampler implements Sampler {
 
   /** Proposes the next params, labelled "gp" (or "gp-startup") with the fitted hyperparameters as memo. */
   propose(ctx: SampleContext): Proposal {
+    return this.cache.propose(ctx);
+  }
+
+  /** Computes the proposal for ctx now (between requests), so that an ask with the same history finds it ready. */
+  prefetch(ctx: SampleContext): void {
+    this.cache.prefetch(ctx);
+  }
+
+  private compute(ctx: SampleContext): Proposal {
     const gs = this.space(ctx);
     const d = gs.dims.length;
     const complete: FrozenTrial[] = [];
@@ -77,8 +97,8 @@ export class GpSampler implements Sampler {
     const warm = lastMemo(ctx.trials, d + 2);
     // Without a stored fit, or every 10 trials, extra starts (the default point and random ones) look for a better optimum.
     const restarts = warm ? (ctx.number % 10 === 0 ? 2 : 0) : 2;
-    const fit = fitKernel(x, y, n, d, gs.categorical, ctx.rng, { warmStart: warm, randomRestarts: restarts });
-    const params = decodeKernel(fit.theta, d);
+    const fit = fitKernel(x, y, n, d, gs.categorical, ctx.rng, { ...this.fit, warmStart: warm, randomRestarts: restarts });
+    const params = decodeKernel(fit.theta, d, this.fit.minNoise);
     let gp: GpPosterior;
     try {
       gp = new GpPosterior(x, y, n, d, gs.categorical, params, n + (this.constantLiar ? pending.length : 0));
@@ -91,7 +111,7 @@ export class GpSampler implements Sampler {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[b]! - y[a]! || a - b);
     const best = y[order[0]!]!;
     const warmStarts = order.slice(0, 2).map((i) => x.slice(i * d, (i + 1) * d));
-    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { nCandidates: this.nCandidates });
+    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { ...this.acquisition, nCandidates: this.nCandidates });
     return { params: decodeSpaceParams(gs, r.u), by: 'gp', memo: { [MEMO_KEY]: Array.from(fit.theta) } };
   }
 
