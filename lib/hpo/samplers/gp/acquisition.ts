@@ -9,7 +9,7 @@ export type { AcquisitionResult } from './local-search';
 
 /** How hard the acquisition is optimised. */
 export interface AcquisitionOptions extends LocalSearchOptions {
-  /** Quasi-random candidates (shifted R_d) scored first. @default 512 */
+  /** Quasi-random candidates (shifted R_d) scored first. @default 1024 */
   readonly nCandidates?: number;
   /** Candidates drawn around each warm start (the best observed points). @default 32 */
   readonly nNear?: number;
@@ -46,7 +46,7 @@ export function maximizeLogEi(
   opts: AcquisitionOptions = {},
 ): AcquisitionResult & { readonly stats: AcquisitionStats } {
   const d = gs.dims.length;
-  const nCandidates = opts.nCandidates ?? 512;
+  const nCandidates = opts.nCandidates ?? 1024;
   const nNear = opts.nNear ?? 32;
   const nLocal = opts.nLocal ?? 6;
   const cand = candidates(gp, gs, warmStarts, rng, nCandidates, nNear);
