@@ -71,10 +71,13 @@ for (const c of cases) {
   // Ahead: between the tell and the next ask the event loop turns once (as it does many times
   // while a worker trains), so a sampler that prefetches (gp, auto) has the proposal ready.
   const ahead: number[] = [];
+  let aheadCpu = 0;
   for (let i = 0; i < asks; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const t = await engine.ask('s');
     ahead.push(performance.now() - t0);
+    aheadCpu += process.cpuUsage(c0).user / 1e3;
     await engine.tell('s', t.number, 'fail');
     await new Promise((r) => setImmediate(r));
   }
@@ -103,6 +106,6 @@ for (const c of cases) {
   }
   await svc.close();
   console.log(
-    `${`${c.label} @${c.n} complete`.padEnd(40)} in-process cold p50 ${pct(inproc, 0.5).toFixed(2)} ms p99 ${pct(inproc, 0.99).toFixed(2)} ms (cpu ${cpuMs.toFixed(1)} ms/ask), ahead p50 ${pct(ahead, 0.5).toFixed(2)} ms p99 ${pct(ahead, 0.99).toFixed(2)} ms | HTTP ask p50 ${pct(http, 0.5).toFixed(2)} ms p99 ${pct(http, 0.99).toFixed(2)} ms, tell p50 ${pct(tells, 0.5).toFixed(2)} ms`,
+    `${`${c.label} @${c.n} complete`.padEnd(40)} in-process cold p50 ${pct(inproc, 0.5).toFixed(2)} ms p99 ${pct(inproc, 0.99).toFixed(2)} ms (cpu ${cpuMs.toFixed(1)} ms/ask), ahead p50 ${pct(ahead, 0.5).toFixed(2)} ms p99 ${pct(ahead, 0.99).toFixed(2)} ms (cpu ${(aheadCpu / asks).toFixed(2)} ms/ask) | HTTP ask p50 ${pct(http, 0.5).toFixed(2)} ms p99 ${pct(http, 0.99).toFixed(2)} ms, tell p50 ${pct(tells, 0.5).toFixed(2)} ms`,
   );
 }
