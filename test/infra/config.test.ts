@@ -35,6 +35,7 @@ describe('parseDojoConfig', () => {
       hpoPort: 5002,
       allreducePortFrom: 29500,
       allreducePortTo: 29599,
+      trackingSecrets: [],
     });
   });
 
