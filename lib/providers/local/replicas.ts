@@ -127,8 +127,8 @@ export class LocalReplicaLauncher implements ReplicaLauncher {
       ids: children.map((c) => `pid ${c.pid}`),
       exits,
       stop: (graceMs) => endGroups(this.groups(children), graceMs),
-      readResults: async () => {
-        const r = readFrom(file, offset);
+      readResults: async (all) => {
+        const r = readFrom(file, offset, all ?? false);
         offset += r.bytes;
         return r.text;
       },
@@ -171,7 +171,7 @@ export class LocalReplicaLauncher implements ReplicaLauncher {
 }
 
 // The bytes of file from offset on (none when it does not exist yet).
-function readFrom(file: string, offset: number): { text: string; bytes: number } {
+function readFrom(file: string, offset: number, all: boolean): { text: string; bytes: number } {
   let size: number;
   try {
     size = statSync(file).size;
@@ -179,7 +179,7 @@ function readFrom(file: string, offset: number): { text: string; bytes: number }
     return { text: '', bytes: 0 };
   }
   if (size <= offset) return { text: '', bytes: 0 };
-  // Only whole lines: a line being written is read next time.
+  // Only whole lines while replicas run: a line being written is read next time.
   const buf = Buffer.alloc(size - offset);
   const fd = openSync(file, 'r');
   try {
@@ -187,6 +187,7 @@ function readFrom(file: string, offset: number): { text: string; bytes: number }
   } finally {
     closeSync(fd);
   }
-  const end = buf.lastIndexOf(0x0a) + 1;
-  return { text: buf.subarray(0, end).toString('utf8'), bytes: end };
+  const end = all ? buf.length : buf.lastIndexOf(0x0a) + 1;
+  const text = buf.subarray(0, end).toString('utf8');
+  return { text: all && end > 0 && !text.endsWith('\n') ? `${text}\n` : text, bytes: end };
 }

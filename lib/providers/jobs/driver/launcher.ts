@@ -40,8 +40,11 @@ export interface RunningTrial {
    * after graceMs; resolves when nothing of the trial runs any more.
    */
   stop(graceMs: number): Promise<void>;
-  /** The text the replicas appended to the trial's result file since the last call. */
-  readResults(): Promise<string>;
+  /**
+   * The whole lines the replicas appended to the trial's result file since the last call; with
+   * `all` (every replica has ended) also a last line without its line break.
+   */
+  readResults(all?: boolean): Promise<string>;
 }
 
 /** Starts trials' replicas where a provider runs them. */

@@ -110,7 +110,7 @@ async function watch(c: CommandTrialContext, running: RunningTrial, resultFile: 
   try {
     for (;;) {
       const done = exits.every((x) => x !== undefined);
-      await look(c, running, values, resultFile);
+      await look(c, running, values, resultFile, done);
       for (const s of values.stepsAfter(reported)) {
         reported = s.step;
         const r = await c.hpo.report(trial.studyId, trial.number, s.step, s.value);
@@ -160,9 +160,9 @@ async function watch(c: CommandTrialContext, running: RunningTrial, resultFile: 
 
 // One look at what the trial reported: the result file's new lines (logged to the run as the metric
 // too, so the run shows them) and the metric's history in the run.
-async function look(c: CommandTrialContext, running: RunningTrial, values: TrialValues, resultFile: string): Promise<void> {
+async function look(c: CommandTrialContext, running: RunningTrial, values: TrialValues, resultFile: string, done: boolean): Promise<void> {
   const { trial } = c;
-  const { added, warnings } = values.addResultText(await running.readResults(), resultFile);
+  const { added, warnings } = values.addResultText(await running.readResults(done), resultFile);
   for (const w of warnings) c.log(`[trial ${trial.number}] ${w}`);
   if (added.length > 0) {
     const now = Date.now();
