@@ -4,7 +4,7 @@
 // each run's wall time (worker spawn to exit) and, summed over its trials, the seconds in compute,
 // reading/parsing/preparing data, evaluation, HPO/tracking calls and the rest; then the medians,
 // the speed-up and compute's share of the time inside trials.
-// Run: npx tsx bench/study/run.ts [--base 2b9965f] [--repeats 3] [--rows 1000000] [--trials 20] [--parallel 2] [--only new|base] [--logs DIR]
+// Run: npx tsx bench/study/run.ts [--base 2b9965f] [--repeats 3] [--rows 1000000] [--trials 20] [--parallel 2] [--only new|base] [--logs DIR] [--prof DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,12 +27,14 @@ const trials = Number(flag('--trials', '20'));
 const parallel = Number(flag('--parallel', '2'));
 const only = flag('--only', '');
 const logDir = flag('--logs', '') || undefined;
+const profDir = flag('--prof', '') || undefined;
 const seed = 12;
 const log = (l: string): void => console.error(l);
 const load = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/.*load average/, 'load average');
 
 const root = resolve(import.meta.dirname, '../..');
 if (logDir) mkdirSync(logDir, { recursive: true });
+if (profDir) mkdirSync(profDir, { recursive: true });
 const base = baseTree(root, BASE, log);
 const next = newTree(root, log);
 const data = mkdtempSync(join(tmpdir(), 'dojo-study-data-'));
@@ -46,7 +48,7 @@ try {
   const results: SideResult[] = [];
   for (let r = 0; r < repeats; r++) {
     for (const tree of (r % 2 === 0 ? [base, next] : [next, base]).filter((t) => !only || t.label === only)) {
-      const s = await runSide(tree, setup, `bench-${tree.label}-${r}`, logDir);
+      const s = await runSide(tree, setup, `bench-${tree.label}-${r}`, logDir, profDir);
       results.push(s);
       const p = s.parts;
       console.log(

@@ -66,7 +66,7 @@ function stop(p: ChildProcess): Promise<void> {
 }
 
 /** Runs the study once on `tree` and returns its wall time and summed trial parts (the workers' logs kept in logDir). */
-export async function runSide(tree: Tree, setup: StudySetup, name: string, logDir?: string): Promise<SideResult> {
+export async function runSide(tree: Tree, setup: StudySetup, name: string, logDir?: string, profDir?: string): Promise<SideResult> {
   const dir = mkdtempSync(join(tmpdir(), `dojo-study-${tree.label}-`));
   const procs: ChildProcess[] = [];
   try {
@@ -86,7 +86,8 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
     const t0 = performance.now();
     const logs = await Promise.all(
       Array.from({ length: setup.parallel }, (_, g) => {
-        const w = spawn(tree.cli[0]!, [...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.worker${g}.cpuprofile`] : [];
+        const w = spawn(tree.cli[0]!, [...prof, ...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let log = '';
         w.stderr!.on('data', (d: Buffer) => (log += d.toString()));
         return new Promise<string>((resolve, reject) => w.on('close', (code) => (code === 0 ? resolve(log) : reject(new Error(`worker ${g} exited ${code}:\n${log}`)))));

@@ -75,6 +75,8 @@ export interface BatchReader {
   next(): Promise<Batch | undefined>;
   readonly stats: Readonly<ReaderStats>;
   close(): Promise<void>;
+  /** Starts another pass with fresh counts; only readers of in-memory data have it (evaluation reuses them). */
+  rewind?(): void;
 }
 
 /**

@@ -16,13 +16,6 @@ export interface EvalResult {
   readonly rowsDropped: number;
 }
 
-/** A reader that can start its pass over (in-memory data): kept and reused by every evaluation. */
-type Rewindable = BatchReader & { rewind(): void };
-
-function rewindable(r: BatchReader): r is Rewindable {
-  return typeof (r as Partial<Rewindable>).rewind === 'function';
-}
-
 /**
  * Evaluates one model on one dataset as often as asked: RMSE in evaluation mode over one pass of
  * this replica's shards, squared errors and row counts summed over replicas (every replica gets the
@@ -82,7 +75,7 @@ export class Evaluator {
       totals[2] = reader.stats.rowsSkipped;
       totals[3] = preparer?.rowsDropped ?? 0;
     } finally {
-      if (!rewindable(reader)) await reader.close();
+      if (!reader.rewind) await reader.close();
     }
     const stats = { ...reader.stats };
     if (collective.worldSize > 1) await collective.allreduce(totals, 'sum');
@@ -103,13 +96,13 @@ export class Evaluator {
   }
 
   private async openPass(signal?: AbortSignal): Promise<BatchReader> {
-    if (this.reader && rewindable(this.reader)) {
+    if (this.reader?.rewind) {
       this.reader.rewind();
       return this.reader;
     }
     const o = { rank: this.collective.rank, worldSize: this.collective.worldSize, batchSize: this.model.hparams.batch_size, policy: this.policy, cycle: false };
     const r = await this.data.open(this.role, o, signal, this.preparer);
-    if (rewindable(r)) this.reader = r;
+    if (r.rewind) this.reader = r;
     return r;
   }
 }
