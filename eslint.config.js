@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'test-artifacts/**', 'coverage/**'] },
@@ -22,4 +23,6 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // One-way layers (eslint.layers.js): a wrong-way import fails lint, and so `npm test`.
+  ...layerConfigs(),
 );

@@ -8,7 +8,7 @@
 import { HpoClient, type SearchSpace, type StudySpecInput } from '../../lib/hpo';
 import { AUTO_GP_MAX_TRIALS } from '../../lib/hpo/samplers/auto';
 import { HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo/service';
-import { hartmann6, levy10, mixed, type Objective } from '../../test/hpo/objectives';
+import { hartmann6, levy10, mixed, type Objective } from '../../testkit/hpo/objectives';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);

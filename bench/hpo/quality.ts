@@ -5,7 +5,7 @@ import { RandomSampler } from '../../lib/hpo/samplers/random';
 import { TpeSampler, type TpeOptions } from '../../lib/hpo/samplers/tpe/sampler';
 import type { SearchSpace } from '../../lib/hpo/space';
 import type { Sampler } from '../../lib/hpo/types';
-import { branin, hartmann6, median, mixed, optimize, type Objective } from '../../test/hpo/objectives';
+import { branin, hartmann6, median, mixed, optimize, type Objective } from '../../testkit/hpo/objectives';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);

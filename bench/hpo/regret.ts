@@ -5,7 +5,7 @@
 // Progress goes to stderr, the table to stdout.
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService } from '../../lib/hpo/service';
-import { branin, conditionalMlp, hartmann6, levy10, median, mixed, type Objective } from '../../test/hpo/objectives';
+import { branin, conditionalMlp, hartmann6, levy10, median, mixed, type Objective } from '../../testkit/hpo/objectives';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { synthesize } from '../../runtime/src/data';
-import { startTestS3 } from '../../test/runtime/data/s3-server';
+import { startTestS3 } from '../../testkit/s3/server';
 
 const run = promisify(execFile);
 

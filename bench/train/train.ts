@@ -3,7 +3,7 @@
 // DOJO_WASM_FMA=0 turns the relaxed-SIMD fused multiply-add off.
 import { createModel, parseHParams } from '../../runtime/src/model';
 import { trainStep } from '../../runtime/src/train/step';
-import { wasmFmaEnabled } from '../../runtime/src/model/wasm-network';
+import { wasmFmaEnabled } from '../../runtime/src/wasm/support';
 import type { DType } from '../../runtime/src/data/types';
 import { CONFIGS, arg, bestRate, makeBatches } from './common';
 

@@ -6,6 +6,8 @@ import type { PrunerSpec, SamplerSpec } from './spec';
 import type { Direction, SamplerChoice, TrialState } from './types';
 
 export type { StudySpecInput } from './spec';
+/** The space format of API v1 (DESIGN.md), for clients that check a space against their own schema. */
+export type { ParamSpec, SearchSpace } from './space';
 
 /** What the service answers to an ask. */
 export interface TrialAsk {

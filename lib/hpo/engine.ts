@@ -1,7 +1,7 @@
 import { DojoError } from '../errors';
 import type { StudyObserver } from './observer';
 import { Rng } from './rng';
-import type { Params } from './space';
+import { SpaceError, type Params } from './space';
 import { checkParamSets, checkStudySpec, createPruner, createSampler, paramSetsSchema, type ResolvedStudySpec } from './spec';
 import type { SqliteStore, StoredTrial } from './storage/sqlite';
 import { ENQUEUED, SEEDED, StudyRuntime, type StudyDetail, type StudyInfo } from './study';
@@ -99,7 +99,7 @@ export class HpoEngine {
     try {
       sampler = createSampler(spec, seed);
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'USAGE') throw new BadRequest(pathOf(e.message), e.message.replace(/^[^:]*: /, ''));
+      if (e instanceof SpaceError) throw new BadRequest(e.path, e.problem);
       throw e;
     }
     const seeds = spec.fromStudy !== undefined ? this.seedTrials(spec) : [];
@@ -398,9 +398,4 @@ function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
   );
-}
-
-function pathOf(message: string): string {
-  const m = /^([^:\s]+): /.exec(message);
-  return m ? m[1]! : 'space';
 }

@@ -112,6 +112,16 @@ const spaceSchema = z
 /** The zod schema of a search space, reused by the service's body schemas. */
 export const searchSpaceSchema = spaceSchema as unknown as z.ZodType<SearchSpace>;
 
+/** A space a sampler cannot use, with the dotted path of the field at fault (`space.lr.step`) and the problem. */
+export class SpaceError extends DojoError {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super('USAGE', `${path}: ${problem}`);
+  }
+}
+
 /** A validation failure: the dotted path of the bad field and what is wrong with it. */
 export interface SpaceProblem {
   readonly path: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DojoError } from '../errors';
 import { OFFERED_INSTANCE_TYPES, isOfferedInstanceType, type DojoInstanceType } from './instance-types';
-import { DEFAULT_DOJO_PORTS } from './ports';
+import { DOJO_CONFIG_DEFAULTS } from './defaults';
 
 /** CloudWatch Logs retention periods (days) that the API accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -59,21 +59,8 @@ export const DOJO_CONTEXT_KEYS = [
 /** One key of DOJO_CONTEXT_KEYS. */
 export type DojoContextKey = (typeof DOJO_CONTEXT_KEYS)[number];
 
-/** Defaults of every optional key. */
-export const DOJO_CONFIG_DEFAULTS = {
-  managerInstanceType: 't3.xlarge',
-  workerInstanceType: 't3.xlarge',
-  maxWorkers: 4,
-  spot: false,
-  private: false,
-  keepData: false,
-  dataVolumeGiB: 20,
-  logRetentionDays: 14,
-  trackingPort: DEFAULT_DOJO_PORTS.tracking,
-  hpoPort: DEFAULT_DOJO_PORTS.hpo,
-  allreducePortFrom: DEFAULT_DOJO_PORTS.allreduceFrom,
-  allreducePortTo: DEFAULT_DOJO_PORTS.allreduceTo,
-} as const satisfies Partial<DojoInfraConfig>;
+/** Defaults of every optional key (in their own light module, which the CLI's flag help reads too). */
+export { DOJO_CONFIG_DEFAULTS };
 
 const DOJO_ID = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

@@ -1,5 +1,5 @@
 export * from './provider';
 export * from './registry';
 export * from './state';
-export * from './job-env';
-export * from './study-view';
+export * from './defaults';
+export * from './jobs/progress';

@@ -1,5 +1,8 @@
 // The one interface every place a dojo can run implements (local processes, AWS). Results are
-// plain data; the CLI formats them with pure functions.
+// plain data; the CLI formats them with pure functions. What only some providers can do is an
+// optional capability of the interface (ui, putData, serveManager): a command asks the provider
+// for it instead of looking at the provider's class.
+import type { JobKind } from '../jobs/kinds';
 
 /** Where a dojo runs. */
 export type ProviderName = 'local' | 'aws';
@@ -13,9 +16,9 @@ export interface DojoConfig {
   readonly provider: ProviderName;
   /** ISO time of `dojo init`. */
   readonly createdAt: string;
-  /** @default 't3.xlarge' (unused by the local provider) */
+  /** EC2 instance type of the manager (AWS; recorded as the default by the local provider, which ignores it). */
   readonly managerInstanceType: string;
-  /** @default 't3.xlarge' (unused by the local provider) */
+  /** EC2 instance type of the workers (AWS; likewise). */
   readonly workerInstanceType: string;
   /** Upper bound of workers (ECS tasks or local worker processes) running at once. */
   readonly maxWorkers: number;
@@ -38,21 +41,24 @@ export function trackingServerKind(cfg: Pick<DojoConfig, 'provider' | 'trackingU
   return cfg.trackingUri ? 'external' : cfg.provider === 'local' ? 'embedded' : 'mlflow';
 }
 
-/** Options of `dojo init`. */
+/** Options of `dojo init` (defaults: INIT_DEFAULTS in defaults.ts). */
 export interface InitOptions {
-  /** @default 't3.xlarge' */
+  /** AWS only. @default INIT_DEFAULTS.managerInstanceType */
   readonly managerInstanceType?: string;
-  /** @default 't3.xlarge' */
+  /** AWS only. @default INIT_DEFAULTS.workerInstanceType */
   readonly workerInstanceType?: string;
-  /** @default 8 */
+  /** @default INIT_DEFAULTS.maxWorkers */
   readonly maxWorkers?: number;
-  /** @default false */
+  /** AWS only. @default INIT_DEFAULTS.spot */
   readonly spot?: boolean;
-  /** @default - the SDK's default region (AWS only) */
+  /** AWS only. @default - the SDK's default region */
   readonly region?: string;
   /** @default - the dojo runs its own tracking server */
   readonly trackingUri?: string;
 }
+
+/** How an error about an init option names it (the CLI passes its flag names: `--max-workers`). */
+export type NameInitOption = (key: keyof InitOptions) => string;
 
 /** A dojo as `dojo inspect` shows it (the KEY=VALUE lines). */
 export interface DojoInfo {
@@ -114,7 +120,7 @@ export interface HpoSettings {
   /** @default 'median' */
   readonly pruner: 'none' | 'median' | 'asha';
   readonly seed?: number;
-  /** The metric a trial reports and the study minimises. @default 'val_rmse' */
+  /** The metric a trial reports and the study optimises (the job kind's default metric when not given). */
   readonly metric: string;
   /** @default 'minimize' */
   readonly direction: 'minimize' | 'maximize';
@@ -131,6 +137,8 @@ export type JobStatus = 'created' | 'running' | 'completed' | 'failed' | 'stoppe
 export interface JobRecord {
   readonly id: string;
   readonly dojoId: string;
+  /** What the job runs. @default 'builtin' (records written before job kinds) */
+  readonly kind?: JobKind;
   /** Container image (AWS) or '-' for the bundled runtime (local). */
   readonly image: string;
   readonly createdAt: string;
@@ -206,7 +214,7 @@ export interface JobLogsOptions {
 /** Options of `dojo job wait`. */
 export interface WaitJobOptions {
   readonly onProgress: (p: JobProgress) => void;
-  /** @default 1000 */
+  /** @default - the provider's: LOCAL_POLL_MS or AWS_POLL_MS (defaults.ts) */
   readonly intervalMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -214,12 +222,54 @@ export interface WaitJobOptions {
 /** Receives one human-readable progress message (to stderr). */
 export type ProgressFn = (message: string) => void;
 
+/** How to reach a dojo's tracking UI from this machine (`dojo ui`). */
+export interface UiAccess {
+  /** What to open in a browser (while the tunnel runs, when there is one). */
+  readonly url: string;
+  /** What the user should know about url, e.g. that it carries the dojo's token. */
+  readonly note?: string;
+  /** The foreground process that forwards the UI to url (Ctrl-C ends it); absent when url answers as it is. */
+  readonly tunnel?: {
+    readonly program: string;
+    readonly args: readonly string[];
+    /** The tunnel as one shell command line, for the user to copy. */
+    readonly commandLine: string;
+    /** A tool the tunnel needs that is not installed here, in words (then run commandLine where it is). */
+    readonly missingTool?: string;
+  };
+}
+
+/** Options of `dojo ui`. */
+export interface UiOptions {
+  /** @default - the UI's port on the manager */
+  readonly localPort?: number;
+}
+
+/** What `dojo data put` uploaded. */
+export interface UploadResult {
+  readonly bucket: string;
+  /** Key prefix, e.g. `data/taxi/`. */
+  readonly prefix: string;
+  readonly files: number;
+  readonly bytes: number;
+  /** One glob per folder that holds files, e.g. `s3://b/data/taxi/train/*.csv`. */
+  readonly globs: readonly string[];
+}
+
+/** Progress of an upload, in bytes over all files. */
+export type UploadProgress = (done: number, total: number, file: string) => void;
+
 /**
  * A place dojos run. Every method takes ids and returns plain data; a missing dojo or job is a
  * DojoError('NOT_FOUND') naming the id.
  */
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * Refuses init options this provider cannot honour (a USAGE error naming the option with nameOf
+   * and the value), before anything is recorded.
+   */
+  validateInit(options: InitOptions, nameOf: NameInitOption): void;
   /** Records a new dojo (nothing runs yet) and returns its config. */
   init(options: InitOptions): Promise<DojoConfig>;
   /** This provider's dojos, most recent first. */
@@ -246,4 +296,11 @@ export interface Provider {
   jobLogs(jobId: string, options: JobLogsOptions): Promise<void>;
   /** Stops the job's workers; running trials end failed. */
   stopJob(jobId: string, progress?: ProgressFn): Promise<JobInfo>;
+
+  /** Capability: how to open the dojo's tracking UI from this machine (CONFLICT while the manager is down). */
+  ui?(id: string, options: UiOptions): Promise<UiAccess>;
+  /** Capability: workers read data from the dojo's own storage; uploads a local folder there. */
+  putData?(id: string, dir: string, prefix: string | undefined, onProgress: UploadProgress): Promise<UploadResult>;
+  /** Capability: the manager is a process of this CLI (`dojo manager serve`); runs it until SIGTERM/SIGINT. */
+  serveManager?(dojoDir: string, log: (line: string) => void): Promise<void>;
 }

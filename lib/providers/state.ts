@@ -126,21 +126,26 @@ export function saveDojoConfig(home: string, cfg: DojoConfig): void {
   }
 }
 
-/** Every dojo config in the index, most recent first. */
-export function listDojoConfigs(home: string): DojoConfig[] {
+/** The records in dir whose entry names pass `fileOf` (which gives the record's file), most recent first. */
+function readRecords<T extends { readonly id: string; readonly createdAt: string }>(dir: string, fileOf: (name: string) => string | undefined): T[] {
   let names: string[];
   try {
-    names = readdirSync(home);
+    names = readdirSync(dir);
   } catch {
     return [];
   }
-  const out: DojoConfig[] = [];
+  const out: T[] = [];
   for (const n of names) {
-    if (!isId(n, 'dojo')) continue;
-    const cfg = readJson<DojoConfig>(join(home, n, 'config.json'));
-    if (cfg) out.push(cfg);
+    const file = fileOf(n);
+    const rec = file === undefined ? undefined : readJson<T>(join(dir, file));
+    if (rec) out.push(rec);
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/** Every dojo config in the index, most recent first. */
+export function listDojoConfigs(home: string): DojoConfig[] {
+  return readRecords<DojoConfig>(home, (n) => (isId(n, 'dojo') ? join(n, 'config.json') : undefined));
 }
 
 /** The file of a job record. */
@@ -173,20 +178,7 @@ export function saveJob(home: string, rec: JobRecord): void {
 
 /** The job records of one dojo, most recent first. */
 export function listJobRecords(home: string, dojoId: string): JobRecord[] {
-  const dir = join(dojoDir(home, dojoId), 'jobs');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: JobRecord[] = [];
-  for (const n of names) {
-    if (!n.endsWith('.json') || !isId(n.slice(0, -5), 'job')) continue;
-    const rec = readJson<JobRecord>(join(dir, n));
-    if (rec) out.push(rec);
-  }
-  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  return readRecords<JobRecord>(join(dojoDir(home, dojoId), 'jobs'), (n) => (n.endsWith('.json') && isId(n.slice(0, -5), 'job') ? n : undefined));
 }
 
 /** True when path exists and is a directory. */

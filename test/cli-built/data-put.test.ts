@@ -8,7 +8,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dojoParameterName } from '../../lib/infra/parameters';
 import { Sandbox, ensureBuilt } from '../e2e/harness';
-import { startTestS3, type TestS3 } from '../runtime/data/s3-server';
+import { startTestS3, type TestS3 } from '../../testkit/s3/server';
 import { startMoto, type Moto } from './moto';
 
 let s3: TestS3;

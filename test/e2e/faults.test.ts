@@ -23,10 +23,12 @@ async function startStudy(numRuns: number, parallel: number, maxBatches: [number
   const job = await box.ok(['job', 'create', '--dojo', dojo]);
   const space = box.file(`space-${job}.json`, { ...tinySpace(maxBatches), batch_size: { type: 'categorical', choices: [256] } });
   await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', String(numRuns), '--parallel', String(parallel), '--pruner', 'none', '--seed', '5']);
-  await box.ok(['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val]);
+  // Everything the test watches is known before the job starts, so that watching begins as soon as
+  // `job start` returns (on a loaded machine, each further CLI call can take as long as a trial).
   const info = keyValues(await box.ok(['inspect', dojo]));
-  const study = keyValues(await box.ok(['job', 'inspect', job])).JOB_STUDY!;
-  return { dojo, job, study, hpo: new HpoClient(info.DOJO_HPO_URI!, { token: info.DOJO_TOKEN }), tracking: new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN }) };
+  await box.ok(['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val]);
+  // A job's study is named after the job; the service answers to the name as to the id.
+  return { dojo, job, study: job, hpo: new HpoClient(info.DOJO_HPO_URI!, { token: info.DOJO_TOKEN }), tracking: new TrackingClient(info.DOJO_TRACKING_URI!, { token: info.DOJO_TOKEN }) };
 }
 
 const readJson = <T>(f: string): T | undefined => {
@@ -45,16 +47,17 @@ describe('faults', () => {
     const total = 24;
     const s = await startStudy(total, 2, [8000, 10000]);
     const pids = join(box.home, s.dojo, 'pids');
-    // Wait until worker g0 has trained a little inside a trial, then kill it.
+    // Wait until worker g0 has trained a little inside a trial, then kill it (the status is read just
+    // before the kill, so the trial it names is the one the worker is in).
     const status = await until('worker g0 inside a trial', () => {
       const st = readJson<{ pid: number; trial: number | null; updatedAt: string }>(join(pids, `${s.job}.g0.r0.status.json`));
       const age = st ? Date.now() - Date.parse(st.updatedAt) : 0;
-      return st && st.trial !== null && age > 200 && age < 2000 ? st : undefined;
-    });
+      return st && st.trial !== null && age > 200 ? st : undefined;
+    }, 240_000);
     process.kill(status.pid, 'SIGKILL');
     // Killed inside the trial: the worker never cleared its status.
     expect(readJson<{ trial: number | null }>(join(pids, `${s.job}.g0.r0.status.json`))?.trial).toBe(status.trial);
-    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 240_000);
+    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 480_000);
     expect(wait.code, wait.stdout + wait.stderr).toBe(0);
     const detail = await s.hpo.getStudy(s.study);
     const killed = detail.trials.find((t) => t.number === status.trial)!;
@@ -67,7 +70,7 @@ describe('faults', () => {
     expect(run.info.status).toBe('FAILED');
     expect(run.data.tags?.find((t) => t.key === 'dojo.failure_reason')?.value).toMatch(new RegExp(`worker g0/r0 \\(pid ${status.pid}\\) died during trial ${status.trial}`));
     expect((await box.run(['rm', s.dojo, '--yes'])).code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('a manager killed mid-study comes back with `dojo activate` and the study resumes, no completed trial lost', async () => {
     const total = 12;
@@ -76,7 +79,7 @@ describe('faults', () => {
       const d = await s.hpo.getStudy(s.study);
       const done = d.trials.filter((t) => t.state === 'complete');
       return done.length >= 1 && done.length < total ? done : undefined;
-    }, 120_000).catch(async (e: Error) => {
+    }, 240_000).catch(async (e: Error) => {
       // Say what the study looked like, so that a timeout on a loaded CI machine is diagnosable.
       const d = await s.hpo.getStudy(s.study);
       const states = d.trials.map((t) => `${t.number}:${t.state}`).join(' ');
@@ -91,7 +94,7 @@ describe('faults', () => {
     expect(inspect.stderr).toMatch(/stale pid/);
     const again = keyValues(await box.ok(['activate', s.dojo]));
     expect(again.DOJO_STATUS).toBe('active');
-    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 240_000);
+    const wait = await box.run(['job', 'wait', s.job, '--interval', '300'], 480_000);
     expect(wait.code, wait.stdout + wait.stderr).toBe(0);
     const after = await new HpoClient(again.DOJO_HPO_URI!, { token: again.DOJO_TOKEN }).getStudy(s.study);
     for (const t of before) {
@@ -103,5 +106,5 @@ describe('faults', () => {
     expect(after.trials.every((t) => t.state !== 'running')).toBe(true);
     expect(after.state).toBe('finished');
     expect((await box.run(['rm', s.dojo, '--yes'])).code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });

@@ -22,7 +22,7 @@ async function study(dojo: string, numRuns: number, parallel: number, replicas: 
   const space = box.file(`space-${job}.json`, tinySpace());
   await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', String(numRuns), '--parallel', String(parallel), '--seed', '7']);
   await box.ok(['job', 'start', job, '--replicas', String(replicas), '-e', 'KAEN_OSDS_TRAIN_GLOB', data.train, '-e', `DOJO_VAL_GLOB=${data.val}`, '-e', 'DOJO_SHARD_SIZE', '500', '-e', 'DOJO_LOG_EVERY_N_STEPS', '5']);
-  const wait = await box.run(['job', 'wait', job, '--interval', '300'], 240_000);
+  const wait = await box.run(['job', 'wait', job, '--interval', '300'], 480_000);
   expect(wait.stderr).toMatch(/trials \d+\/\d+ done/);
   expect(wait.code, wait.stdout + wait.stderr).toBe(0);
   expect(wait.stdout).toMatch(new RegExp(`${job} completed · trials ${numRuns}/${numRuns} done`));
@@ -91,12 +91,12 @@ describe('dojo workflow over real processes', () => {
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     expect(await box.ok(['ls'])).toBe('');
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('dojo demo', () => {
   it('runs the whole workflow, prints the best trial, its val RMSE and the tracking URL, and removes the dojo', async () => {
-    const demo = await box.run(['demo', '--rows', '20000', '--trials', '4', '--parallel', '2'], 240_000);
+    const demo = await box.run(['demo', '--rows', '20000', '--trials', '4', '--parallel', '2'], 480_000);
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/^best trial: \d+$/m);
     expect(demo.stdout).toMatch(/^best val_rmse: \d+\.\d{4}$/m);
@@ -108,5 +108,5 @@ describe('dojo demo', () => {
     expect(demo.stderr).toMatch(/completed · trials 4\/4 done/);
     expect(await box.ok(['ls'])).toBe('');
     expect(processesMentioning(box.home)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HpoEngine } from '../../lib/hpo/engine';
 import { SqliteStore } from '../../lib/hpo/storage/sqlite';
-import { median } from './objectives';
+import { median } from '../../testkit/hpo/objectives';
 
 /** A learning curve: loss decays towards a floor set by lr (best near 1e-2) and width; bad configs stay bad. */
 function loss(params: Record<string, unknown>, step: number): number {

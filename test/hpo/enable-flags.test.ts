@@ -6,14 +6,14 @@ import { commands } from '../../lib/cli/commands';
 import { memoryIo } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { checkStudySpec } from '../../lib/hpo/spec';
-import { jobStudySpec } from '../../lib/providers/job-start';
+import { jobStudySpec } from '../../lib/providers/jobs/start';
 import { LocalProvider } from '../../lib/providers/local/provider';
 import type { JobRecord } from '../../lib/providers/provider';
 
 const home = mkdtempSync(join(tmpdir(), 'dojo-hpo-flags-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-const space = { lr: { type: 'float', low: 0.001, high: 0.1, log: true }, layers: { type: 'int', low: 1, high: 3 }, optimizer: { type: 'categorical', choices: ['Adam', 'SGD'] } };
+const space = { lr: { type: 'float', low: 0.001, high: 0.1, log: true }, layers: { type: 'int', low: 1, high: 3 }, neurons: { type: 'int', low: 8, high: 64 }, optimizer: { type: 'categorical', choices: ['Adam', 'SGD'] } };
 
 function file(name: string, text: string): string {
   const f = join(home, name);
@@ -52,7 +52,7 @@ describe('dojo hpo enable: --sampler auto by default, --enqueue FILE, --from-stu
     const job = await provider.createJob(cfg.id, {});
     const cases: [string, string][] = [
       ['[{"lr": 0.5}]', 'bad1.json: [0].lr: 0.5 is outside the space: must be a number in [0.001, 0.1]'],
-      ['[{"lr": 0.01}, {"depth": 2}]', 'bad2.json: [1].depth: not a parameter of the space (lr, layers, optimizer)'],
+      ['[{"lr": 0.01}, {"depth": 2}]', 'bad2.json: [1].depth: not a parameter of the space (lr, layers, neurons, optimizer)'],
       ['{"lr": 0.01}', 'bad3.json: must be a JSON list of parameter objects'],
       ['[3]', 'bad4.json: [0]: must be an object'],
       ['[{"lr": ', 'bad5.json: not valid JSON'],

@@ -7,7 +7,7 @@ import { HpoClient } from '../../lib/hpo';
 import { HpoEngine } from '../../lib/hpo/engine';
 import { validateSpace } from '../../lib/hpo/space';
 import { SqliteStore } from '../../lib/hpo/storage/sqlite';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 describe('validateSpace', () => {
   it('names the source and the path of the first problem', () => {

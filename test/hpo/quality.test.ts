@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../lib/hpo/samplers/random';
 import { TpeSampler } from '../../lib/hpo/samplers/tpe/sampler';
-import { branin, hartmann6, median, mixed, optimize, type Objective } from './objectives';
+import { branin, hartmann6, median, mixed, optimize, type Objective } from '../../testkit/hpo/objectives';
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
 const TRIALS = 100;

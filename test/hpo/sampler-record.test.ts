@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { summaryHtml } from '../../lib/hpo/report/html';
 import { startHpoService } from '../../lib/hpo/service';
-import { branin, conditionalMlp } from './objectives';
+import { branin, conditionalMlp } from '../../testkit/hpo/objectives';
 
 describe('which sampler: recorded per study and per trial', () => {
   it('GET /studies/{id} shows auto\'s choice and reason and each trial\'s sampler; the report has both', async () => {

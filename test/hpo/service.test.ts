@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rendezvous } from '../../lib/hpo/service/rendezvous';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 let svc: HpoServiceHandle;
 let client: HpoClient;
@@ -164,7 +164,8 @@ describe('rendezvous', () => {
     const r = await post('/api/v1/rendezvous/lonely/join', JSON.stringify({ replicas: 3, addr: 'x:1', timeoutMs: 300 }));
     expect(r.status).toBe(408);
     expect(r.json.error).toMatch(/1 of 3 replicas joined/);
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    // Not before the join's own timeout (an upper bound would only measure how loaded the machine is).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect((await post('/api/v1/rendezvous/k/join', JSON.stringify({ replicas: 0, addr: 'x' }))).json.path).toBe('replicas');
   });
 });

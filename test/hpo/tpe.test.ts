@@ -5,7 +5,7 @@ import { ParzenEstimator } from '../../lib/hpo/samplers/tpe/parzen';
 import { TpeSampler } from '../../lib/hpo/samplers/tpe/sampler';
 import { splitTrials } from '../../lib/hpo/samplers/tpe/split';
 import type { FrozenTrial } from '../../lib/hpo/types';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 const trial = (number: number, state: FrozenTrial['state'], value?: number, steps: number[] = []): FrozenTrial => ({
   number,

@@ -9,7 +9,7 @@ import { rebuildFromTracking } from '../../lib/hpo/tracking/rebuild';
 import { longTag, readLongTag, TAG, TAG_VALUE_LIMIT } from '../../lib/hpo/tracking/tags';
 import { startTrackingServer, type TrackingServerHandle } from '../../lib/tracking';
 import { serverUnderTest, uniqueName, type ServerUnderTest } from '../tracking/harness';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService } from '../../lib/hpo/service';
 import { startTrackingServer, TrackingClient, type TrackingServerHandle } from '../../lib/tracking';
-import { branin } from './objectives';
+import { branin } from '../../testkit/hpo/objectives';
 
 const dir = mkdtempSync(join(tmpdir(), 'dojo-hpo-tracking-'));
 let tracking: TrackingServerHandle;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { HpoEngine, SqliteStore, startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
-import { branin, mixed } from './objectives';
+import { branin, mixed } from '../../testkit/hpo/objectives';
 
 let svc: HpoServiceHandle;
 let client: HpoClient;

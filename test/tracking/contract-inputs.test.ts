@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET_CONTEXT_TAG, type DatasetInput, type Run } from '../../lib/tracking';
+import { TrackedRun } from '../../runtime/src/train/tracked-run';
 import { EXTERNAL_URI, expectMlflowError, raw, serverUnderTest, uniqueName, type ServerUnderTest } from './harness';
 
 // runs/log-inputs (MLflow 2.4+, `mlflow.log_input`) over REST only, so that the same cases can run
@@ -88,6 +89,17 @@ describe('tracking contract: runs/log-inputs', () => {
     // Another digest is another dataset.
     await s.client.logInputs(b, [trainingSet({ name: 'shared', digest: 'other' })]);
     expect(inputsOf(await s.client.getRun(b)).map((d) => d.dataset.digest).sort()).toEqual(['a1b2c3d4', 'other']);
+  });
+
+  it('several runs logging one new dataset at once all end up with it through TrackedRun.logDatasets (MLflow 2.11.3 answers the race 400 IntegrityError)', async () => {
+    const notes: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const ids = await Promise.all([1, 2, 3, 4].map(() => newRun()));
+      const set = trainingSet({ name: `raced-${round}`, digest: `race${round}` });
+      await Promise.all(ids.map((id) => new TrackedRun(s.client, id).logDatasets([set], (m) => notes.push(m))));
+      for (const id of ids) expect(inputsOf(await s.client.getRun(id))).toEqual([set]);
+    }
+    expect(notes).toEqual([]);
   });
 
   it('writes to a finished run as log-batch does; a deleted run is a 400, an unknown run a 404', async () => {

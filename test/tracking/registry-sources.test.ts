@@ -11,7 +11,7 @@ import { FEATURE_NAMES } from '../../runtime/src/data/schema';
 import { forward, type Model } from '../../runtime/src/model';
 import { encodeModel, logModelArtifacts } from '../../runtime/src/model-file';
 import { trainedModel } from '../runtime/model-file/helpers';
-import { startTestS3, type TestS3 } from '../runtime/data/s3-server';
+import { startTestS3, type TestS3 } from '../../testkit/s3/server';
 import { EXTERNAL_URI, serverUnderTest, uniqueName, type ServerUnderTest } from './harness';
 
 // Registered model versions whose source is not a runs:/ URI: what MLflow itself stores when its

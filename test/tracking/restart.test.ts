@@ -41,7 +41,11 @@ describe.skipIf(Boolean(EXTERNAL_URI))('tracking server crash (embedded server o
       }
     };
     const load = Promise.all([0, 1, 2, 3].map(writer));
-    await new Promise((r) => setTimeout(r, 2000));
+    // Kill it mid-load: after 2 s and once a few hundred points were acknowledged (a loaded
+    // machine may need longer than 2 s for that).
+    const started = Date.now();
+    const ackedPoints = () => [...acked.values()].reduce((n, a) => n + a.length, 0);
+    while (Date.now() - started < 2000 || ackedPoints() <= 200) await new Promise((r) => setTimeout(r, 50));
     await first.kill9();
     stop = true;
     await load;

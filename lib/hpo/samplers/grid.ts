@@ -1,6 +1,5 @@
-import { DojoError } from '../../errors';
 import { Rng } from '../rng';
-import type { ParamValue, Params, SearchSpace } from '../space';
+import { SpaceError, type ParamValue, type Params, type SearchSpace } from '../space';
 import type { SampleContext, Sampler } from '../types';
 
 /** The largest grid the sampler enumerates; bigger spaces should use random or TPE. */
@@ -14,16 +13,16 @@ export function gridAxes(space: SearchSpace): { names: string[]; values: ParamVa
     if (p.type === 'categorical') return [...p.choices];
     const step = p.step ?? (p.type === 'int' ? 1 : undefined);
     if (step === undefined) {
-      throw new DojoError('USAGE', `space.${name}.step: the grid sampler needs a step for float parameters (or use "tpe"/"random")`);
+      throw new SpaceError(`space.${name}.step`, 'the grid sampler needs a step for float parameters (or use "tpe"/"random")');
     }
     const n = Math.round((p.high - p.low) / step) + 1;
-    if (n > MAX_GRID_POINTS) throw new DojoError('USAGE', `space.${name}: ${n} grid values is more than ${MAX_GRID_POINTS}`);
+    if (n > MAX_GRID_POINTS) throw new SpaceError(`space.${name}`, `${n} grid values is more than ${MAX_GRID_POINTS}`);
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(p.type === 'int' ? p.low + i * step : Number((p.low + i * step).toPrecision(15)));
     return out;
   });
   const size = values.reduce((a, v) => a * v.length, 1);
-  if (size > MAX_GRID_POINTS) throw new DojoError('USAGE', `space: the grid has ${size} points, more than ${MAX_GRID_POINTS}; use "tpe" or "random"`);
+  if (size > MAX_GRID_POINTS) throw new SpaceError('space', `the grid has ${size} points, more than ${MAX_GRID_POINTS}; use "tpe" or "random"`);
   return { names, values };
 }
 

@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 // chunk with only a default export, so `Upload` was undefined in the built CLI.
 import { Upload } from '@aws-sdk/lib-storage';
 import { DojoError } from '../../errors';
+import type { UploadProgress } from '../provider';
 
 /** One local file and its key. */
 export interface UploadFile {
@@ -14,20 +15,6 @@ export interface UploadFile {
   readonly key: string;
   readonly bytes: number;
 }
-
-/** What was uploaded. */
-export interface UploadResult {
-  readonly bucket: string;
-  /** Key prefix, e.g. `data/taxi/`. */
-  readonly prefix: string;
-  readonly files: number;
-  readonly bytes: number;
-  /** One glob per folder that holds files, e.g. `s3://b/data/taxi/train/*.csv`. */
-  readonly globs: readonly string[];
-}
-
-/** Progress of an upload, in bytes over all files. */
-export type UploadProgress = (done: number, total: number, file: string) => void;
 
 /** A valid key prefix from --prefix (or the folder name): no leading/trailing slashes, no `..`. */
 export function dataPrefix(dir: string, prefix?: string): string {

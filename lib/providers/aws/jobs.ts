@@ -1,10 +1,11 @@
-// Jobs on AWS: a task definition per custom image, and P × R ECS tasks per job on the workers'
-// capacity provider, each with the worker command and the DOJO_* environment as overrides.
+// Jobs on AWS: a task definition per custom image, and one ECS task per worker on the workers'
+// capacity provider, each with the worker's command and environment (../jobs/workers.ts) as overrides.
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type KeyValuePair, type Tag } from '@aws-sdk/client-ecs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DojoError } from '../../errors';
 import { DOJO_TAG_KEY } from '../../infra/parameters';
-import { GLOB_KEYS } from '../job-env';
+import { GLOB_KEYS } from '../../jobs/env';
+import type { WorkerLaunch } from '../jobs/workers';
 import type { JobRecord } from '../provider';
 import { JOB_TAG_KEY, jobTaskFamily } from './names';
 
@@ -76,7 +77,7 @@ export function checkAwsJobEnv(env: Readonly<Record<string, string>>): void {
   }
 }
 
-/** Everything one RunTask of a job needs. */
+/** Where a job's tasks run. */
 export interface RunJobSpec {
   readonly cluster: string;
   readonly taskDefinition: string;
@@ -85,75 +86,44 @@ export interface RunJobSpec {
   readonly dojoId: string;
   readonly jobId: string;
   readonly region: string;
-  readonly parallel: number;
-  readonly replicas: number;
-  readonly studyId: string;
-  readonly metric: string;
-  /** Base URLs of the manager's services as the workers (in the VPC) reach them. */
-  readonly trackingUri: string;
-  readonly hpoUri: string;
-  /** The user's -e environment (already normalized). */
-  readonly env: Readonly<Record<string, string>>;
 }
 
-/**
- * The environment of worker (group, replica). The replicas of a group find each other through
- * the HPO service's rendezvous under the key `<DOJO_JOB_ID>/<DOJO_WORKER_GROUP>/<iteration>`,
- * which is why every replica of a group gets the same job id and group.
- */
-export function workerEnvironment(s: RunJobSpec, group: number): KeyValuePair[] {
-  const env: Record<string, string> = {
-    ...s.env,
-    AWS_REGION: s.region,
-    AWS_DEFAULT_REGION: s.region,
-    DOJO_TRACKING_URI: s.trackingUri,
-    DOJO_HPO_URI: s.hpoUri,
-    DOJO_STUDY: s.studyId,
-    DOJO_REPLICAS: String(s.replicas),
-    DOJO_JOB_ID: s.jobId,
-    DOJO_WORKER_GROUP: String(group),
-    DOJO_METRIC: s.metric,
-  };
-  return Object.keys(env)
+/** A worker's container environment: the worker contract's variables plus the region, sorted by name. */
+export function taskEnvironment(env: Readonly<Record<string, string>>, region: string): KeyValuePair[] {
+  const all: Record<string, string> = { ...env, AWS_REGION: region, AWS_DEFAULT_REGION: region };
+  return Object.keys(all)
     .sort()
-    .map((name) => ({ name, value: env[name] }));
+    .map((name) => ({ name, value: all[name] }));
 }
 
-/** Starts parallel × replicas tasks (one RunTask each: the command differs per replica). */
-export async function runJobTasks(ecs: ECSClient, s: RunJobSpec, onStarted: (t: JobTask) => void): Promise<JobTask[]> {
+/** Starts one task per worker, in order (one RunTask each: the command differs per replica). */
+export async function runJobTasks(ecs: ECSClient, s: RunJobSpec, workers: readonly WorkerLaunch[], onStarted: (t: JobTask) => void): Promise<JobTask[]> {
   const out: JobTask[] = [];
-  for (let g = 0; g < s.parallel; g++) {
-    const environment = workerEnvironment(s, g);
-    for (let r = 0; r < s.replicas; r++) {
-      const res = await ecs.send(
-        new RunTaskCommand({
-          cluster: s.cluster,
-          taskDefinition: s.taskDefinition,
-          count: 1,
-          capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1, base: 0 }],
-          startedBy: s.jobId,
-          group: `${s.jobId}-g${g}`,
-          overrides: {
-            containerOverrides: [
-              { name: s.container, command: ['worker', 'run', '--job', s.jobId, '--group', String(g), '--replica', String(r)], environment },
-            ],
-          },
-          tags: [...jobTags(s.dojoId, s.jobId), { key: 'dojo:group', value: String(g) }],
-          enableECSManagedTags: true,
-        }),
+  for (const w of workers) {
+    const res = await ecs.send(
+      new RunTaskCommand({
+        cluster: s.cluster,
+        taskDefinition: s.taskDefinition,
+        count: 1,
+        capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1, base: 0 }],
+        startedBy: s.jobId,
+        group: `${s.jobId}-g${w.group}`,
+        overrides: { containerOverrides: [{ name: s.container, command: [...w.args], environment: taskEnvironment(w.env, s.region) }] },
+        tags: [...jobTags(s.dojoId, s.jobId), { key: 'dojo:group', value: String(w.group) }],
+        enableECSManagedTags: true,
+      }),
+    );
+    const arn = res.tasks?.[0]?.taskArn;
+    if (!arn) {
+      const f = res.failures?.[0];
+      throw new DojoError(
+        'UNAVAILABLE',
+        `RunTask for ${s.jobId} g${w.group}/r${w.replica} failed: ${f?.reason ?? 'no task'}${f?.detail ? ` (${f.detail})` : ''}; ${out.length} task(s) started before it (stop them with \`dojo job stop ${s.jobId}\`)`,
       );
-      const arn = res.tasks?.[0]?.taskArn;
-      if (!arn) {
-        const f = res.failures?.[0];
-        throw new DojoError(
-          'UNAVAILABLE',
-          `RunTask for ${s.jobId} g${g}/r${r} failed: ${f?.reason ?? 'no task'}${f?.detail ? ` (${f.detail})` : ''}; ${out.length} task(s) started before it (stop them with \`dojo job stop ${s.jobId}\`)`,
-        );
-      }
-      const t = { arn, group: g, replica: r };
-      out.push(t);
-      onStarted(t);
     }
+    const t = { arn, group: w.group, replica: w.replica };
+    out.push(t);
+    onStarted(t);
   }
   return out;
 }

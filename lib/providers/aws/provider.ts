@@ -4,31 +4,30 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { DojoError } from '../../errors';
+import { parseDojoConfig, type DojoContextKey } from '../../infra/config';
 import { DOJO_STATUS, DOJO_TAG_KEY, dojoParameterName } from '../../infra/parameters';
 import { dojoHourlyCost } from '../../infra/cost';
+import { ProviderBase, type ActiveDojo } from '../base';
+import { AWS_POLL_MS, INIT_DEFAULTS } from '../defaults';
+import { endedJob } from '../jobs/records';
 import type {
-  DojoConfig, DojoInfo, DojoSummary, HpoSettings, InitOptions, JobInfo, JobLogsOptions, JobProgress, ProgressFn, Provider,
-  RemoveOptions, RemoveResult, StartJobOptions, WaitJobOptions,
+  DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider,
+  RemoveOptions, RemoveResult, StartJobOptions, UiAccess, UiOptions, UploadProgress, UploadResult,
 } from '../provider';
-import {
-  dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readJson, saveDojoConfig, saveJob, writeJsonAtomic,
-} from '../state';
-import { jobStudySpec, startableHpo, studyCreatedMessage } from '../job-start';
-import { isTerminal, progressOf } from '../study-view';
+import { dojoDir, dojoHome, listDojoConfigs, listJobRecords, newId, readJson, saveDojoConfig, saveJob, writeJsonAtomic } from '../state';
 import { createAwsClients, resolveRegion, type AwsClients } from './clients';
 import { ToolkitStackDeployer, dojoContext, type DeployTarget, type StackDeployer } from './deploy';
 import { costConfig, dojoInfoOf, portsOf, runningTasks, snapshot } from './describe';
 import { isAwsError, mapAwsErrors } from './errors';
-import { checkAwsJobEnv, registerJobTaskDefinition, type AwsJobRecord } from './jobs';
-import { awsJobProgress, launchJobTasks } from './job-control';
+import { checkAwsJobEnv, registerJobTaskDefinition, runJobTasks, type AwsJobRecord } from './jobs';
 import { DEFAULT_WAIT, activateDojo, deactivateDojo, stopJobTasks, type WaitSettings } from './lifecycle';
 import { readJobLogs } from './logs';
 import { cliConfigParameterName } from './names';
 import { need, published, readDojoParams, type DojoParams } from './params';
-import { ssmPortForward, type OpenService } from './session';
+import { missingSessionTool, portForwardArgs, portForwardCommand, ssmPortForward, type OpenService } from './session';
 import { removeDojo } from './teardown';
 import { withHeartbeat } from './heartbeat';
-import { dataPrefix, globsOf, listUploadFiles, uploadFiles, type UploadProgress, type UploadResult } from './data';
+import { dataPrefix, globsOf, listUploadFiles, uploadFiles } from './data';
 
 /** Options of the AWS provider (tests substitute the clients' region factory, the deployer and the service access). */
 export interface AwsProviderOptions {
@@ -54,9 +53,9 @@ interface AwsLocalState {
 const noop: ProgressFn = () => undefined;
 
 /** Runs dojos on AWS. */
-export class AwsProvider implements Provider {
+export class AwsProvider extends ProviderBase implements Provider {
   readonly name = 'aws' as const;
-  private readonly home: string;
+  protected readonly pollMs = AWS_POLL_MS;
   private readonly env: NodeJS.ProcessEnv;
   private readonly makeClients: (region: string) => AwsClients;
   private readonly clientCache = new Map<string, AwsClients>();
@@ -65,7 +64,7 @@ export class AwsProvider implements Provider {
   private readonly wait: WaitSettings;
 
   constructor(options: AwsProviderOptions = {}) {
-    this.home = options.home ?? dojoHome(options.env);
+    super(options.home ?? dojoHome(options.env));
     this.env = options.env ?? process.env;
     this.makeClients = options.clients ?? ((region) => createAwsClients({ region, env: this.env }));
     this.deployer = options.deployer ?? new ToolkitStackDeployer();
@@ -73,16 +72,32 @@ export class AwsProvider implements Provider {
     this.wait = { ...DEFAULT_WAIT, ...options.wait };
   }
 
+  /** The options are checked with the stack's own config rules (`cdk deploy -c`), so a dojo that inits also deploys. */
+  validateInit(options: InitOptions, nameOf: NameInitOption): void {
+    const names: Partial<Record<DojoContextKey, keyof InitOptions>> = {
+      managerInstanceType: 'managerInstanceType',
+      workerInstanceType: 'workerInstanceType',
+      maxWorkers: 'maxWorkers',
+      spot: 'spot',
+    };
+    if (options.trackingUri !== undefined) {
+      // The stack still deploys its own MLflow service and points the HPO service and workers at it.
+      throw new DojoError('USAGE', `${nameOf('trackingUri')}: not supported with --provider aws yet (the AWS dojo deploys its own MLflow); use it with --provider local`);
+    }
+    parseDojoConfig({ ...options, dojoId: 'validation' }, (key) => nameOf(names[key] ?? key as keyof InitOptions));
+  }
+
   async init(options: InitOptions): Promise<DojoConfig> {
+    this.validateInit(options, (key) => key);
     const region = await resolveRegion(options.region, this.env);
     const cfg: DojoConfig = {
       id: newId('dojo'),
       provider: 'aws',
       createdAt: new Date().toISOString(),
-      managerInstanceType: options.managerInstanceType ?? 't3.xlarge',
-      workerInstanceType: options.workerInstanceType ?? 't3.xlarge',
-      maxWorkers: options.maxWorkers ?? 4,
-      spot: options.spot ?? false,
+      managerInstanceType: options.managerInstanceType ?? INIT_DEFAULTS.managerInstanceType,
+      workerInstanceType: options.workerInstanceType ?? INIT_DEFAULTS.workerInstanceType,
+      maxWorkers: options.maxWorkers ?? INIT_DEFAULTS.maxWorkers,
+      spot: options.spot ?? INIT_DEFAULTS.spot,
       region,
     };
     // Validated like `cdk deploy -c`, so a dojo that inits also deploys.
@@ -139,7 +154,7 @@ export class AwsProvider implements Provider {
       withHeartbeat(progress, `dojo deactivate ${id}`, (p) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress: p, wait: this.wait })),
     );
     for (const job of listJobRecords(this.home, id)) {
-      if (job.status === 'running' && job.run) saveJob(this.home, { ...job, status: 'stopped', run: { ...job.run, endedAt: new Date().toISOString() } });
+      if (job.status === 'running' && job.run) saveJob(this.home, endedJob(job, 'stopped'));
     }
     return this.inspect(id);
   }
@@ -169,102 +184,8 @@ export class AwsProvider implements Provider {
     return { id, remaining: scan.remaining };
   }
 
-  async createJob(dojoId: string, options: { readonly image?: string }): Promise<AwsJobRecord> {
-    const cfg = this.config(dojoId);
-    const id = newId('job');
-    let taskDefinition: string | undefined;
-    if (options.image) {
-      taskDefinition = await this.guard(cfg, 'dojo job create', async (c) => {
-        const params = await this.deployedParams(c, dojoId);
-        return registerJobTaskDefinition(c.ecs, {
-          dojoId,
-          jobId: id,
-          baseTaskDefinition: need(params, 'workerTaskDefinition', dojoId),
-          container: need(params, 'workerContainer', dojoId),
-          image: options.image!,
-        });
-      });
-    }
-    const job: AwsJobRecord = { id, dojoId, image: options.image ?? 'bundled', createdAt: new Date().toISOString(), status: 'created', taskDefinition };
-    saveJob(this.home, job);
-    return job;
-  }
-
-  async listJobs(dojoId?: string): Promise<AwsJobRecord[]> {
-    const ids = dojoId ? [this.config(dojoId).id] : listDojoConfigs(this.home).filter((c) => c.provider === 'aws').map((c) => c.id);
-    return ids.flatMap((id) => listJobRecords(this.home, id)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  async inspectJob(jobId: string): Promise<JobInfo> {
-    const job = loadJob(this.home, jobId);
-    if (!job.run) return job;
-    try {
-      const progress = await this.jobProgress(jobId);
-      return { ...loadJob(this.home, jobId), progress };
-    } catch (e) {
-      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return job;
-      throw e;
-    }
-  }
-
-  async enableHpo(jobId: string, settings: HpoSettings): Promise<AwsJobRecord> {
-    const job = loadJob(this.home, jobId);
-    if (job.status !== 'created') {
-      throw new DojoError('CONFLICT', `job ${job.id} was started already (status ${job.status}); HPO settings can only change before \`dojo job start\``);
-    }
-    const next = { ...job, hpo: settings };
-    saveJob(this.home, next);
-    return next;
-  }
-
-  async startJob(jobId: string, options: StartJobOptions, progress: ProgressFn = noop): Promise<JobInfo> {
-    const job = loadJob(this.home, jobId) as AwsJobRecord;
-    const cfg = this.config(job.dojoId);
-    const hpo = startableHpo(job, cfg, options);
-    checkAwsJobEnv(options.env);
-    return this.guard(cfg, `dojo job start ${jobId}`, async (c) => {
-      const params = await this.deployedParams(c, cfg.id);
-      if (params.status !== DOJO_STATUS.active) throw new DojoError('CONFLICT', `dojo ${cfg.id} is not active; run \`dojo activate ${cfg.id}\` first`);
-      const address = published(params, 'managerAddress');
-      if (!address) throw new DojoError('UNAVAILABLE', `the manager of ${cfg.id} has not started yet; run \`dojo activate ${cfg.id}\` and wait for it`);
-      const study = await this.withHpo(c, cfg.id, params, (client) => client.createStudy(jobStudySpec(job.id, hpo)));
-      const studyId = String(study.id);
-      progress(studyCreatedMessage(studyId, hpo, options));
-      return launchJobTasks({ home: this.home, clients: c, cfg, params, job, options, studyId, parentRunId: study.parentRunId, address, progress });
-    });
-  }
-
-  async jobProgress(jobId: string): Promise<JobProgress> {
-    const job = loadJob(this.home, jobId);
-    if (!job.run) return progressOf(job, { trials: [] }, 0);
-    const cfg = this.config(job.dojoId);
-    return this.guard(cfg, `dojo job ${jobId}`, async (c) => {
-      const params = await this.deployedParams(c, cfg.id);
-      return this.withHpo(c, cfg.id, params, (client) => awsJobProgress(this.home, c, params, jobId, client));
-    });
-  }
-
-  async waitJob(jobId: string, options: WaitJobOptions): Promise<JobProgress> {
-    const job = loadJob(this.home, jobId);
-    const cfg = this.config(job.dojoId);
-    if (!job.run) return progressOf(job, { trials: [] }, 0);
-    const interval = options.intervalMs ?? 5000;
-    return this.guard(cfg, `dojo job wait ${jobId}`, async (c) => {
-      const params = await this.deployedParams(c, cfg.id);
-      // One port-forwarding session for the whole wait.
-      return this.withHpo(c, cfg.id, params, async (client) => {
-        for (;;) {
-          const p = await awsJobProgress(this.home, c, params, jobId, client);
-          options.onProgress(p);
-          if (isTerminal(p.status) || options.signal?.aborted) return p;
-          await this.wait.sleep(interval);
-        }
-      });
-    });
-  }
-
   async jobLogs(jobId: string, options: JobLogsOptions): Promise<void> {
-    const job = loadJob(this.home, jobId) as AwsJobRecord;
+    const job: AwsJobRecord = this.job(jobId);
     const cfg = this.config(job.dojoId);
     await this.guard(cfg, `dojo job logs ${jobId}`, async (c) => {
       const params = await this.deployedParams(c, cfg.id);
@@ -284,21 +205,8 @@ export class AwsProvider implements Provider {
     });
   }
 
-  async stopJob(jobId: string, progress: ProgressFn = noop): Promise<JobInfo> {
-    const job = loadJob(this.home, jobId);
-    const cfg = this.config(job.dojoId);
-    await this.guard(cfg, `dojo job stop ${jobId}`, async (c) => {
-      const params = await readDojoParams(c.ssm, cfg.id);
-      if (params?.cluster) await stopJobTasks(c, params.cluster, jobId, `dojo job stop ${jobId}`, progress);
-    });
-    if (isTerminal(job.status) || !job.run) return job;
-    const stopped = { ...job, status: 'stopped' as const, run: { ...job.run, endedAt: new Date().toISOString() } };
-    saveJob(this.home, stopped);
-    return stopped;
-  }
-
-  /** The manager instance and region for `dojo ui` (CONFLICT while the manager is not running). */
-  async uiTarget(id: string): Promise<{ readonly instanceId: string; readonly region: string; readonly port: number }> {
+  /** The tracking UI through an SSM port-forwarding session to the manager (CONFLICT while the manager is not running). */
+  async ui(id: string, options: UiOptions): Promise<UiAccess> {
     const cfg = this.config(id);
     return this.guard(cfg, `dojo ui ${id}`, async (c) => {
       const params = await this.deployedParams(c, id);
@@ -306,7 +214,18 @@ export class AwsProvider implements Provider {
       if (!instanceId || params.status === DOJO_STATUS.deactivated) {
         throw new DojoError('CONFLICT', `the manager of ${id} is not running; run \`dojo activate ${id}\` first`);
       }
-      return { instanceId, region: c.region, port: portsOf(params).tracking };
+      const port = portsOf(params).tracking;
+      const localPort = options.localPort ?? port;
+      const missingTool = missingSessionTool(this.env);
+      return {
+        url: `http://localhost:${localPort}`,
+        tunnel: {
+          program: 'aws',
+          args: portForwardArgs(instanceId, c.region, port, localPort),
+          commandLine: portForwardCommand(instanceId, c.region, port, localPort),
+          ...(missingTool ? { missingTool } : {}),
+        },
+      };
     });
   }
 
@@ -322,30 +241,83 @@ export class AwsProvider implements Provider {
     });
   }
 
-  private async withHpo<T>(c: AwsClients, id: string, params: DojoParams, fn: (client: import('../../hpo/client').HpoClient) => Promise<T>): Promise<T> {
-    const instanceId = published(params, 'managerInstanceId');
-    if (!instanceId || params.status === DOJO_STATUS.deactivated) {
-      throw new DojoError('UNAVAILABLE', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
-    }
-    const endpoint = await this.openService({ dojoId: id, region: c.region, instanceId, port: portsOf(params).hpo });
-    try {
-      const { HpoClient } = await import('../../hpo/client');
-      return await fn(new HpoClient(endpoint.uri));
-    } finally {
-      await endpoint.close();
-    }
+  /** A task definition with the job's image, when it has one of its own. */
+  protected override async prepareJob(cfg: DojoConfig, job: JobRecord): Promise<AwsJobRecord> {
+    if (job.image === 'bundled') return job;
+    const taskDefinition = await this.guard(cfg, 'dojo job create', async (c) => {
+      const params = await this.deployedParams(c, cfg.id);
+      return registerJobTaskDefinition(c.ecs, {
+        dojoId: cfg.id,
+        jobId: job.id,
+        baseTaskDefinition: need(params, 'workerTaskDefinition', cfg.id),
+        container: need(params, 'workerContainer', cfg.id),
+        image: job.image,
+      });
+    });
+    return { ...job, taskDefinition };
+  }
+
+  protected override checkStart(_cfg: DojoConfig, _job: JobRecord, options: StartJobOptions): void {
+    checkAwsJobEnv(options.env);
+  }
+
+  protected override pause(ms: number): Promise<void> {
+    return this.wait.sleep(ms);
+  }
+
+  // The manager's HPO service through one SSM tunnel (or the injected service access) for the whole call.
+  protected withActiveDojo<T>(cfg: DojoConfig, doing: string, fn: (d: ActiveDojo) => Promise<T>): Promise<T> {
+    const id = cfg.id;
+    return this.guard(cfg, doing, async (c) => {
+      const params = await this.deployedParams(c, id);
+      const instanceId = published(params, 'managerInstanceId');
+      if (params.status !== DOJO_STATUS.active || !instanceId) {
+        throw new DojoError('UNAVAILABLE', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
+      }
+      const address = published(params, 'managerAddress');
+      if (!address) throw new DojoError('UNAVAILABLE', `the manager of ${id} has not started yet; run \`dojo activate ${id}\` and wait for it`);
+      const ports = portsOf(params);
+      const cluster = need(params, 'cluster', id);
+      const endpoint = await this.openService({ dojoId: id, region: c.region, instanceId, port: ports.hpo });
+      try {
+        const { HpoClient } = await import('../../hpo/client');
+        const workers = { trackingUri: `http://${address}:${ports.tracking}`, hpoUri: `http://${address}:${ports.hpo}` };
+        return await fn({
+          hpo: new HpoClient(endpoint.uri),
+          workers,
+          trackingUri: workers.trackingUri,
+          launch: async (job, workers, record, progress) => {
+            const capacityProvider = need(params, 'workerCapacityProvider', id);
+            const own: AwsJobRecord = job;
+            const taskDefinition = own.taskDefinition ?? need(params, 'workerTaskDefinition', id);
+            let rec: AwsJobRecord = { ...job, taskDefinition, tasks: [] };
+            record(rec);
+            const spec = { cluster, taskDefinition, capacityProvider, container: need(params, 'workerContainer', id), dojoId: id, jobId: job.id, region: c.region };
+            const tasks = await runJobTasks(c.ecs, spec, workers, (t) => {
+              rec = { ...rec, tasks: [...(rec.tasks ?? []), t] };
+              record(rec);
+            });
+            progress(`started ${tasks.length} ECS task(s) for ${job.id} on ${capacityProvider}`);
+          },
+          aliveWorkers: async (job) => (await runningTasks(c.ecs, cluster, job.id)).length,
+        });
+      } finally {
+        await endpoint.close();
+      }
+    });
+  }
+
+  protected async endWorkers(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
+    await this.guard(cfg, reason, async (c) => {
+      const params = await readDojoParams(c.ssm, cfg.id);
+      if (params?.cluster) await stopJobTasks(c, params.cluster, job.id, reason, progress);
+    });
   }
 
   private async deployedParams(c: AwsClients, id: string): Promise<DojoParams> {
     const params = await readDojoParams(c.ssm, id);
     if (!params) throw new DojoError('CONFLICT', `dojo ${id} is not deployed in ${c.region}; run \`dojo activate ${id}\` first`);
     return params;
-  }
-
-  private config(id: string): DojoConfig {
-    const cfg = loadDojoConfig(this.home, id);
-    if (cfg.provider !== 'aws') throw new DojoError('USAGE', `dojo ${id} runs on the ${cfg.provider} provider, not aws`);
-    return cfg;
   }
 
   private target(cfg: DojoConfig): DeployTarget {

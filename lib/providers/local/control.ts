@@ -66,6 +66,7 @@ export async function startManager(
   id: string,
   cli: CliCommand,
   progress: ProgressFn,
+  env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 60_000,
 ): Promise<ManagerInfo> {
   const l = layout(dir);
@@ -77,7 +78,7 @@ export async function startManager(
     mkdirSync(l.pids, { recursive: true });
     rmSync(l.managerInfo, { force: true });
     progress(`starting the manager of ${id} (tracking server + HPO service on 127.0.0.1)`);
-    const pid = spawnDetached(cli, ['manager', 'serve', '--dir', dir], `${l.logs}/manager.log`, process.env);
+    const pid = spawnDetached(cli, ['manager', 'serve', '--dir', dir], `${l.logs}/manager.log`, env);
     record = { pid, marker: managerMarker(l), startedAt: new Date().toISOString() };
     writeJsonAtomic(l.managerPid, record);
   } else {

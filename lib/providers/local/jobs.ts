@@ -1,12 +1,14 @@
-// Jobs of a local dojo: records, starting P×R detached worker processes, progress, stopping, and
-// failing the trials of workers that died (so a killed worker's trial ends failed, not forgotten).
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// The workers of a local dojo's jobs: detached processes of this CLI, started, counted and ended;
+// and failing the trials of workers that died (so a killed worker's trial ends failed, not
+// forgotten). The job records themselves are the shared code's (../base.ts).
+import { mkdirSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { DojoError } from '../../errors';
-import type { DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, StartJobOptions } from '../provider';
-import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from '../job-start';
-import { dojoDir, readJson, saveJob, writeJsonAtomic } from '../state';
-import { progressOf, isTerminal, type StudyView } from '../study-view';
+import { WORKER_ENV } from '../../jobs/env';
+import type { JobRecord, ProgressFn } from '../provider';
+import { dojoDir, listJobRecords, readJson, writeJsonAtomic } from '../state';
+import type { StudyView } from '../jobs/progress';
+import type { WorkerLaunch } from '../jobs/workers';
 import { managerState, healthy } from './control';
 import { layout, workerLogFile, workerPidsFile, workerStatusFile, type DojoLayout, type ManagerInfo, type WorkerProc, type WorkerStatus } from './layout';
 import { isOurs, spawnDetached, terminate, type CliCommand } from './process';
@@ -25,61 +27,25 @@ export function jobWorkers(l: DojoLayout, jobId: string): WorkerProc[] {
   return readJson<WorkerProc[]>(workerPidsFile(l, jobId)) ?? [];
 }
 
-/** The marker of a worker's command line. */
-export function workerMarker(l: DojoLayout, jobId: string, group: number, replica: number): string {
-  return `worker run --dir ${l.dir} --job ${jobId} --group ${group} --replica ${replica}`;
-}
-
-/** Creates the study for the job and starts parallel × replicas workers. */
-export async function startLocalJob(
-  home: string,
-  cfg: DojoConfig,
-  job: JobRecord,
-  options: StartJobOptions,
-  cli: CliCommand,
-  progress: ProgressFn,
-): Promise<JobRecord> {
-  const hpo = startableHpo(job, cfg, options);
-  const manager = await requireManager(home, cfg.id);
-  const { HpoClient } = await import('../../hpo/client');
-  const client = new HpoClient(manager.hpoUri, { token: manager.token });
-  const study = await client.createStudy(jobStudySpec(job.id, hpo));
-  const studyId = String(study.id);
-  progress(studyCreatedMessage(studyId, hpo, options));
-  const started: JobRecord = { ...job, status: 'running', run: startedRun(hpo, options, studyId, study.parentRunId) };
-  saveJob(home, started);
-  const l = layout(dojoDir(home, cfg.id));
+/**
+ * Starts the job's workers as detached processes of this CLI, each with its worker environment
+ * and a status file of its own, recording every pid as soon as it exists.
+ */
+export function launchLocalWorkers(l: DojoLayout, job: JobRecord, workers: readonly WorkerLaunch[], cli: CliCommand, baseEnv: NodeJS.ProcessEnv, progress: ProgressFn): void {
   mkdirSync(l.logs, { recursive: true });
   mkdirSync(l.pids, { recursive: true });
   const procs: WorkerProc[] = [];
-  for (let g = 0; g < hpo.parallel; g++) {
-    for (let r = 0; r < options.replicas; r++) {
-      const statusFile = workerStatusFile(l, job.id, g, r);
-      rmSync(statusFile, { force: true });
-      const log = workerLogFile(l, job.id, g, r);
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        ...options.env,
-        DOJO_TRACKING_URI: manager.trackingUri,
-        DOJO_HPO_URI: manager.hpoUri,
-        DOJO_STUDY: studyId,
-        DOJO_REPLICAS: String(options.replicas),
-        DOJO_JOB_ID: job.id,
-        DOJO_WORKER_GROUP: String(g),
-        DOJO_METRIC: hpo.metric,
-        DOJO_WORKER_STATUS_FILE: statusFile,
-        // The dojo's servers require its token: DOJO_TOKEN for the HPO client, MLflow's variable for tracking.
-        ...(manager.token ? { DOJO_TOKEN: manager.token, ...(manager.trackingExternal ? {} : { MLFLOW_TRACKING_TOKEN: manager.token }) } : {}),
-      };
-      const args = ['worker', 'run', '--dir', l.dir, '--job', job.id, '--group', String(g), '--replica', String(r)];
-      const pid = spawnDetached(cli, args, log, env);
-      procs.push({ pid, marker: workerMarker(l, job.id, g, r), startedAt: new Date().toISOString(), group: g, replica: r, log, statusFile });
-      // Recorded after every spawn so that a crash here still leaves every started pid findable.
-      writeJsonAtomic(workerPidsFile(l, job.id), procs);
-    }
+  for (const w of workers) {
+    const statusFile = workerStatusFile(l, job.id, w.group, w.replica);
+    rmSync(statusFile, { force: true });
+    const log = workerLogFile(l, job.id, w.group, w.replica);
+    const args = [...w.args, '--dir', l.dir];
+    const pid = spawnDetached(cli, args, log, { ...baseEnv, ...w.env, [WORKER_ENV.statusFile]: statusFile });
+    procs.push({ pid, marker: args.join(' '), startedAt: new Date().toISOString(), group: w.group, replica: w.replica, log, statusFile });
+    // Recorded after every spawn so that a crash here still leaves every started pid findable.
+    writeJsonAtomic(workerPidsFile(l, job.id), procs);
   }
   progress(`started ${procs.length} worker process(es) for ${job.id}`);
-  return started;
 }
 
 /**
@@ -101,7 +67,7 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
   if (dead.length === 0 || !job.run) return alive;
   const { HpoClient } = await import('../../hpo/client');
   const client = new HpoClient(manager.hpoUri, { token: manager.token });
-  const study = (await client.getStudy(job.run.studyId)) as unknown as StudyView;
+  const study: StudyView = await client.getStudy(job.run.studyId);
   for (const { proc, status } of dead) {
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
@@ -121,19 +87,10 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
 /** Fails the trials of dead workers of every running job of the dojo in dir (the manager calls this). */
 export async function reapDojo(dir: string, manager: ManagerInfo): Promise<void> {
   const l = layout(dir);
-  for (const job of readJobs(l)) {
+  // A dojo's folder is $DOJO_HOME/<id>.
+  for (const job of listJobRecords(dirname(dir), basename(dir))) {
     if (job.status === 'running' && job.run) await reapWorkers(l, job, manager);
   }
-}
-
-function readJobs(l: DojoLayout): JobRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(l.jobs);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => n.endsWith('.json')).map((n) => readJson<JobRecord>(join(l.jobs, n))).filter((j): j is JobRecord => j !== undefined);
 }
 
 /** Marks a tracking run FAILED with the reason as the tag dojo.failure_reason. */
@@ -149,39 +106,8 @@ export async function markRunFailed(trackingUri: string, runId: string | undefin
   }
 }
 
-/** The job's progress now (reaping dead workers first); records a terminal status in the job. */
-export async function localJobProgress(home: string, job: JobRecord): Promise<{ progress: JobProgress; job: JobRecord }> {
-  const l = layout(dojoDir(home, job.dojoId));
-  if (!job.run) {
-    return { job, progress: progressOf(job, { trials: [] }, 0) };
-  }
-  if (isTerminal(job.status)) {
-    const m = managerState(l);
-    const study = m.info ? await studyOrEmpty(m.info, job.run.studyId) : { trials: [] };
-    return { job, progress: progressOf(job, study, jobWorkers(l, job.id).filter(isOurs).length) };
-  }
-  const manager = await requireManager(home, job.dojoId);
-  const alive = await reapWorkers(l, job, manager);
-  const study = await studyOrEmpty(manager, job.run.studyId);
-  let progress = progressOf(job, study, alive);
-  if (isTerminal(progress.status) && progress.status !== job.status) {
-    // Stragglers of a finished study (idle workers) are ended, then the end is recorded.
-    await terminate(jobWorkers(l, job.id));
-    job = { ...job, status: progress.status, run: { ...job.run, endedAt: new Date().toISOString() } };
-    saveJob(home, job);
-    progress = progressOf(job, study, 0);
-  }
-  return { job, progress };
-}
-
-async function studyOrEmpty(manager: ManagerInfo, studyId: string): Promise<StudyView> {
-  const { HpoClient } = await import('../../hpo/client');
-  return (await new HpoClient(manager.hpoUri, { token: manager.token }).getStudy(studyId)) as unknown as StudyView;
-}
-
-/** Stops a job's workers (only ours), fails the trials they were running, records `stopped`. */
-export async function stopLocalJob(home: string, job: JobRecord, progress: ProgressFn): Promise<JobRecord> {
-  const l = layout(dojoDir(home, job.dojoId));
+/** Ends a job's workers (only ours), then fails the trials they were running when the manager answers. */
+export async function endLocalWorkers(l: DojoLayout, job: JobRecord, progress: ProgressFn): Promise<void> {
   const procs = jobWorkers(l, job.id);
   const live = procs.filter(isOurs);
   if (live.length > 0) progress(`stopping ${live.length} worker process(es) of ${job.id}`);
@@ -189,30 +115,4 @@ export async function stopLocalJob(home: string, job: JobRecord, progress: Progr
   if (left.length > 0) throw new DojoError('LOST', `could not end worker pid(s) ${left.join(', ')} of ${job.id}`);
   const m = managerState(l);
   if (job.run && m.info && (await healthy(m.info))) await reapWorkers(l, job, m.info);
-  if (isTerminal(job.status) || !job.run) return job;
-  const stopped: JobRecord = { ...job, status: 'stopped', run: { ...job.run, endedAt: new Date().toISOString() } };
-  saveJob(home, stopped);
-  return stopped;
-}
-
-/** The job with its live progress (progress omitted when the dojo is not active). */
-export async function inspectLocalJob(home: string, job: JobRecord): Promise<JobInfo> {
-  const l = layout(dojoDir(home, job.dojoId));
-  const m = managerState(l);
-  if (!job.run) return { ...job, trackingUri: m.info?.trackingUri };
-  try {
-    const r = await localJobProgress(home, job);
-    return { ...r.job, progress: r.progress, trackingUri: m.info?.trackingUri };
-  } catch (e) {
-    if (e instanceof DojoError && e.code === 'UNAVAILABLE') return { ...job, trackingUri: undefined };
-    throw e;
-  }
-}
-
-/** Settings of `hpo enable` applied to a job that has not started. */
-export function withHpo(job: JobRecord, settings: HpoSettings): JobRecord {
-  if (job.status !== 'created') {
-    throw new DojoError('CONFLICT', `job ${job.id} was started already (status ${job.status}); HPO settings can only change before \`dojo job start\``);
-  }
-  return { ...job, hpo: settings };
 }

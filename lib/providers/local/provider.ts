@@ -1,17 +1,15 @@
 // The local provider: a dojo is a folder under $DOJO_HOME plus processes on this machine.
 import { existsSync, rmSync } from 'node:fs';
 import { DojoError } from '../../errors';
+import { ProviderBase, type ActiveDojo } from '../base';
+import { INIT_DEFAULTS, LOCAL_POLL_MS } from '../defaults';
 import type {
-  DojoConfig, DojoInfo, DojoSummary, HpoSettings, InitOptions, JobInfo, JobLogsOptions, JobProgress,
-  JobRecord, ProgressFn, Provider, RemoveResult, StartJobOptions, WaitJobOptions,
+  DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider, RemoveResult, UiAccess,
 } from '../provider';
 import { trackingServerKind } from '../provider';
-import {
-  createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadDojoConfig, loadJob, newId, readDojoToken, saveDojoConfig, saveJob,
-} from '../state';
-import { isTerminal } from '../study-view';
+import { createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadJob, newId, readDojoToken, saveDojoConfig } from '../state';
 import { managerState, startManager, statusOf, stopManager } from './control';
-import { inspectLocalJob, jobWorkers, localJobProgress, startLocalJob, stopLocalJob, withHpo } from './jobs';
+import { endLocalWorkers, jobWorkers, launchLocalWorkers, reapWorkers, requireManager } from './jobs';
 import { layout } from './layout';
 import { LogTailer } from './logs';
 import { isOurs, selfCli, type CliCommand } from './process';
@@ -20,40 +18,49 @@ import { isOurs, selfCli, type CliCommand } from './process';
 export interface LocalProviderOptions {
   /** @default - $DOJO_HOME or ~/.dojo */
   readonly home?: string;
+  /** The environment manager and worker processes inherit. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
   /** How to start manager and worker processes. @default - this process's own CLI */
   readonly cli?: CliCommand;
 }
 
 const noop: ProgressFn = () => undefined;
-/** Waits ms, or less when signal aborts; removes its abort listener either way (polls call it often). */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => { clearTimeout(t); resolve(); };
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+const AWS_ONLY: readonly (keyof InitOptions)[] = ['managerInstanceType', 'workerInstanceType', 'spot', 'region'];
 
 /** Runs dojos as processes on this machine; state under $DOJO_HOME. */
-export class LocalProvider implements Provider {
+export class LocalProvider extends ProviderBase implements Provider {
   readonly name = 'local' as const;
-  private readonly home: string;
+  protected readonly pollMs = LOCAL_POLL_MS;
+  private readonly env: NodeJS.ProcessEnv;
   private readonly cli: CliCommand;
 
   constructor(options: LocalProviderOptions = {}) {
-    this.home = options.home ?? dojoHome();
+    super(options.home ?? dojoHome(options.env));
+    this.env = options.env ?? process.env;
     this.cli = options.cli ?? selfCli();
   }
 
+  /** Workers are processes of this machine: the AWS-only options are refused, --max-workers must be >= 1. */
+  validateInit(options: InitOptions, nameOf: NameInitOption): void {
+    for (const key of AWS_ONLY) {
+      if (options[key] !== undefined && options[key] !== false) {
+        throw new DojoError('USAGE', `${nameOf(key)}: the local provider runs the dojo as processes on this machine; remove it, or use --provider aws`);
+      }
+    }
+    const n = options.maxWorkers;
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1)) throw new DojoError('USAGE', `${nameOf('maxWorkers')}: must be a whole number >= 1, got ${n}`);
+  }
+
   async init(options: InitOptions): Promise<DojoConfig> {
+    this.validateInit(options, (key) => key);
     const cfg: DojoConfig = {
       id: newId('dojo'),
       provider: 'local',
       createdAt: new Date().toISOString(),
-      managerInstanceType: options.managerInstanceType ?? 't3.xlarge',
-      workerInstanceType: options.workerInstanceType ?? 't3.xlarge',
-      maxWorkers: options.maxWorkers ?? 8,
-      spot: options.spot ?? false,
+      managerInstanceType: INIT_DEFAULTS.managerInstanceType,
+      workerInstanceType: INIT_DEFAULTS.workerInstanceType,
+      maxWorkers: options.maxWorkers ?? INIT_DEFAULTS.maxWorkers,
+      spot: false,
       ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
     };
     saveDojoConfig(this.home, cfg);
@@ -73,7 +80,7 @@ export class LocalProvider implements Provider {
     this.config(id);
     // Dojos made before servers had tokens get one now, before their manager starts.
     if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
-    await startManager(dojoDir(this.home, id), id, this.cli, progress);
+    await startManager(dojoDir(this.home, id), id, this.cli, progress, this.env);
     return this.inspect(id);
   }
 
@@ -81,7 +88,7 @@ export class LocalProvider implements Provider {
     this.config(id);
     const l = layout(dojoDir(this.home, id));
     for (const job of listJobRecords(this.home, id)) {
-      if (jobWorkers(l, job.id).some(isOurs)) await stopLocalJob(this.home, job, progress);
+      if (jobWorkers(l, job.id).some(isOurs)) await this.stopJob(job.id, progress);
     }
     const m = managerState(l);
     if (m.alive) progress(`stopping the manager of ${id} (pid ${m.record?.pid})`);
@@ -143,80 +150,61 @@ export class LocalProvider implements Provider {
     return { id, remaining };
   }
 
-  async createJob(dojoId: string, options: { readonly image?: string }): Promise<JobRecord> {
-    this.config(dojoId);
-    const job: JobRecord = { id: newId('job'), dojoId, image: options.image ?? 'bundled', createdAt: new Date().toISOString(), status: 'created' };
-    saveJob(this.home, job);
-    return job;
-  }
-
-  async listJobs(dojoId?: string): Promise<JobRecord[]> {
-    const ids = dojoId ? [this.config(dojoId).id] : listDojoConfigs(this.home).filter((c) => c.provider === 'local').map((c) => c.id);
-    return ids.flatMap((id) => listJobRecords(this.home, id)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  async inspectJob(jobId: string): Promise<JobInfo> {
-    return inspectLocalJob(this.home, loadJob(this.home, jobId));
-  }
-
-  async enableHpo(jobId: string, settings: HpoSettings): Promise<JobRecord> {
-    const job = withHpo(loadJob(this.home, jobId), settings);
-    saveJob(this.home, job);
-    return job;
-  }
-
-  async startJob(jobId: string, options: StartJobOptions, progress: ProgressFn = noop): Promise<JobInfo> {
-    const job = loadJob(this.home, jobId);
-    const started = await startLocalJob(this.home, this.config(job.dojoId), job, options, this.cli, progress);
-    return inspectLocalJob(this.home, started);
-  }
-
-  async jobProgress(jobId: string): Promise<JobProgress> {
-    return (await localJobProgress(this.home, loadJob(this.home, jobId))).progress;
-  }
-
-  async waitJob(jobId: string, options: WaitJobOptions): Promise<JobProgress> {
-    const interval = options.intervalMs ?? 1000;
-    const job = loadJob(this.home, jobId);
-    if (job.status === 'created') throw new DojoError('CONFLICT', `job ${jobId} has not been started; run \`dojo job start ${jobId} -e DOJO_TRAIN_GLOB ... -e DOJO_VAL_GLOB ...\``);
-    for (;;) {
-      const p = await this.jobProgress(jobId);
-      options.onProgress(p);
-      if (isTerminal(p.status) || options.signal?.aborted) return p;
-      await sleep(interval, options.signal);
-    }
-  }
-
   async jobLogs(jobId: string, options: JobLogsOptions): Promise<void> {
-    let job = loadJob(this.home, jobId);
+    let job = this.job(jobId);
     const l = layout(dojoDir(this.home, job.dojoId));
     const tailer = new LogTailer(options);
     tailer.poll(jobWorkers(l, jobId));
     while (options.follow && !options.signal?.aborted) {
-      job = loadJob(this.home, jobId);
-      const workers = jobWorkers(l, jobId);
       if (job.status === 'running') {
         try {
-          job = (await localJobProgress(this.home, job)).job;
+          // Records the job's end once its study has ended.
+          await this.jobProgress(jobId);
         } catch {
           // The manager is down: keep showing what the workers write.
         }
       }
+      job = loadJob(this.home, jobId);
+      const workers = jobWorkers(l, jobId);
       const done = job.status !== 'running' && !workers.some(isOurs);
       tailer.poll(workers);
       if (done) return;
-      await sleep(500, options.signal);
+      await this.pause(500, options.signal);
     }
   }
 
-  async stopJob(jobId: string, progress: ProgressFn = noop): Promise<JobInfo> {
-    const stopped = await stopLocalJob(this.home, loadJob(this.home, jobId), progress);
-    return inspectLocalJob(this.home, stopped);
+  /** The tracking UI answers on 127.0.0.1 as it is: its address, with the dojo's token once (the page keeps it in a cookie). */
+  async ui(id: string): Promise<UiAccess> {
+    const url = (await this.inspect(id)).extra?.DOJO_UI_URL;
+    if (!url) throw new DojoError('CONFLICT', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
+    return { url, note: "it carries the dojo's token once" };
   }
 
-  private config(id: string): DojoConfig {
-    const cfg = loadDojoConfig(this.home, id);
-    if (cfg.provider !== 'local') throw new DojoError('INTERNAL', `dojo ${id} belongs to the ${cfg.provider} provider`);
-    return cfg;
+  /** Runs the manager of the dojo in dojoDir (`dojo manager serve`) until SIGTERM/SIGINT. */
+  async serveManager(dir: string, log: (line: string) => void): Promise<void> {
+    const { serveManager } = await import('./manager');
+    await serveManager(dir, log);
+  }
+
+  protected async withActiveDojo<T>(cfg: DojoConfig, _doing: string, fn: (d: ActiveDojo) => Promise<T>): Promise<T> {
+    const manager = await requireManager(this.home, cfg.id);
+    const { HpoClient } = await import('../../hpo/client');
+    const l = layout(dojoDir(this.home, cfg.id));
+    return fn({
+      hpo: new HpoClient(manager.hpoUri, { token: manager.token }),
+      workers: {
+        trackingUri: manager.trackingUri,
+        hpoUri: manager.hpoUri,
+        // The dojo's servers require its token; an external tracking server takes the user's MLflow variables instead.
+        ...(manager.token ? { token: manager.token, ...(manager.trackingExternal ? {} : { trackingToken: manager.token }) } : {}),
+      },
+      trackingUri: manager.trackingUri,
+      launch: async (job, workers, _record, progress) => launchLocalWorkers(l, job, workers, this.cli, this.env, progress),
+      aliveWorkers: (job) => reapWorkers(l, job, manager),
+    });
+  }
+
+  protected async endWorkers(cfg: DojoConfig, job: JobRecord, _reason: string, progress: ProgressFn): Promise<void> {
+    await endLocalWorkers(layout(dojoDir(this.home, cfg.id)), job, progress);
   }
 }

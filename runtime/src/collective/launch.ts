@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { listen } from './connect';
+import { REPLICA_ENV } from '../../../lib/jobs/env';
 
 /** Options of launchReplicas (tests substitute the command). */
 export interface LaunchOptions {
@@ -77,10 +78,10 @@ export async function launchReplicas(replicas: number, argv: readonly string[], 
       env: {
         ...io.env,
         ...opts.env,
-        DOJO_RANK: String(rank),
-        DOJO_WORLD_SIZE: String(replicas),
-        DOJO_MASTER_ADDR: '127.0.0.1',
-        DOJO_MASTER_PORT: String(port),
+        [REPLICA_ENV.rank]: String(rank),
+        [REPLICA_ENV.worldSize]: String(replicas),
+        [REPLICA_ENV.masterAddr]: '127.0.0.1',
+        [REPLICA_ENV.masterPort]: String(port),
       },
     });
     children.push(child);

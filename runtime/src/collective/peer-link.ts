@@ -91,12 +91,19 @@ export class PeerLink {
         timeoutMs === Infinity
           ? undefined
           : setTimeout(() => {
-              this.waiter = undefined;
-              reject(new Error(timeoutText));
+              // Timers run before the poll for I/O: if this process itself was stalled past the
+              // deadline (a loaded machine), the frame may be sitting unread in the socket. Judge
+              // after the next poll (setImmediate runs after it), when it has been read.
+              setImmediate(() => {
+                if (this.waiter !== waiter) return;
+                this.waiter = undefined;
+                reject(new Error(timeoutText));
+              });
             }, Math.max(0, timeoutMs));
       // The socket keeps the process alive while an answer can still come; the timer need not.
       timer?.unref();
-      this.waiter = { resolve, reject, timer };
+      const waiter = { resolve, reject, timer };
+      this.waiter = waiter;
     });
   }
 

@@ -4,6 +4,7 @@ import { DojoError, usageError } from '../../../lib/errors';
 // The client module only, not lib/hpo's index: the runtime must not load the service (fastify, SQLite).
 import { HpoClient } from '../../../lib/hpo/client';
 import type { RendezvousResult } from '../../../lib/hpo/api';
+import { REPLICA_ENV, describeName, envEntry, type EnvEntry } from '../../../lib/jobs/env';
 import { soloCollective, type Collective } from './collective';
 import { connectCollective, listen, type ConnectOptions } from './connect';
 
@@ -21,15 +22,7 @@ export const DEFAULT_MASTER_PORT = 29500;
 /** Options shared by the rendezvous helpers (see ConnectOptions for each). */
 export type CollectiveOptions = Pick<ConnectOptions, 'timeoutMs' | 'rendezvousTimeoutMs' | 'trialLabel' | 'maxFrameBytes' | 'onLost'>;
 
-function pick(env: NodeJS.ProcessEnv, names: readonly string[]): { name: string; value: string } | undefined {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return { name, value };
-  }
-  return undefined;
-}
-
-function wholeNumber(v: { name: string; value: string }, min: number, max: number): number {
+function wholeNumber(v: EnvEntry, min: number, max: number): number {
   const n = Number(v.value);
   if (!/^\d+$/.test(v.value) || n < min || n > max) {
     throw usageError(`environment variable ${v.name} must be a whole number from ${min} to ${max}, got "${v.value}"`);
@@ -43,16 +36,16 @@ function wholeNumber(v: { name: string; value: string }, min: number, max: numbe
  * and PyTorch's MASTER_ADDR are accepted too). Undefined when no world size is set.
  */
 export function rendezvousFromEnv(env: NodeJS.ProcessEnv): RendezvousInfo | undefined {
-  const ws = pick(env, ['DOJO_WORLD_SIZE', 'KAEN_WORLD_SIZE']);
+  const ws = envEntry(env, REPLICA_ENV.worldSize);
   if (!ws) return undefined;
   const worldSize = wholeNumber(ws, 1, 65535);
-  const rankVar = pick(env, ['DOJO_RANK', 'KAEN_RANK']);
-  if (!rankVar && worldSize > 1) throw usageError(`${ws.name}=${worldSize} but DOJO_RANK (or KAEN_RANK) is not set: give every replica its rank, 0 to ${worldSize - 1}`);
+  const rankVar = envEntry(env, REPLICA_ENV.rank);
+  if (!rankVar && worldSize > 1) throw usageError(`${ws.name}=${worldSize} but ${describeName(REPLICA_ENV.rank)} is not set: give every replica its rank, 0 to ${worldSize - 1}`);
   const rank = rankVar ? wholeNumber(rankVar, 0, worldSize - 1) : 0;
   if (worldSize === 1) return { rank, worldSize, peers: [] };
-  const addr = pick(env, ['DOJO_MASTER_ADDR', 'KAEN_JOB_MANAGER_IP', 'MASTER_ADDR']);
-  if (!addr) throw usageError(`${ws.name}=${worldSize} but DOJO_MASTER_ADDR (or KAEN_JOB_MANAGER_IP) is not set: set it to the address of rank 0`);
-  const portVar = pick(env, ['DOJO_MASTER_PORT', 'MASTER_PORT']);
+  const addr = envEntry(env, REPLICA_ENV.masterAddr);
+  if (!addr) throw usageError(`${ws.name}=${worldSize} but ${describeName(REPLICA_ENV.masterAddr)} is not set: set it to the address of rank 0`);
+  const portVar = envEntry(env, REPLICA_ENV.masterPort);
   const port = portVar ? wholeNumber(portVar, 1, 65535) : DEFAULT_MASTER_PORT;
   return { rank, worldSize, peers: [hostPort(addr.value, port)] };
 }
@@ -65,14 +58,14 @@ export function rendezvousFromEnv(env: NodeJS.ProcessEnv): RendezvousInfo | unde
 export async function collectiveFromEnv(env: NodeJS.ProcessEnv, opts: CollectiveOptions = {}): Promise<Collective> {
   const info = rendezvousFromEnv(env);
   if (!info || info.worldSize === 1) return soloCollective;
-  const timeoutVar = pick(env, ['DOJO_DIST_TIMEOUT_MS']);
+  const timeoutVar = envEntry(env, REPLICA_ENV.timeoutMs);
   return connectCollective({
     ...opts,
     rank: info.rank,
     worldSize: info.worldSize,
     peers: info.peers,
     timeoutMs: opts.timeoutMs ?? (timeoutVar ? wholeNumber(timeoutVar, 1, 86_400_000) : undefined),
-    trialLabel: opts.trialLabel ?? env.DOJO_TRIAL?.trim() ?? undefined,
+    trialLabel: opts.trialLabel ?? envEntry(env, REPLICA_ENV.trial)?.value,
   });
 }
 

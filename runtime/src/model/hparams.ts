@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DojoError } from '../../../lib/errors';
+import { DEFAULT_HPARAMS } from './defaults';
 
 /** The fare model's hyperparameters (DESIGN.md, "Training hyperparameters"). */
 export interface HParams {
@@ -21,17 +22,8 @@ export interface HParams {
   readonly scale?: 'none' | 'standard';
 }
 
-/** The book's defaults (MLOps Engineering at Scale, ch. 12). */
-export const DEFAULT_HPARAMS: HParams = Object.freeze({
-  seed: 1686523060,
-  num_features: 8,
-  num_hidden_neurons: Object.freeze([3, 5, 8]),
-  batch_norm_linear_layers: 1,
-  optimizer: 'Adam',
-  lr: 0.03,
-  batch_size: 2 ** 18,
-  max_batches: 1,
-});
+/** The book's defaults (in their own light module, which `dojo train --help` reads too). */
+export { DEFAULT_HPARAMS };
 
 // The book passed hyperparameters as strings (e.g. num_hidden_neurons "[3, 5, 8]"), so accept both.
 const jsonArray = z.preprocess((v) => {

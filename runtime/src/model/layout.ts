@@ -1,3 +1,4 @@
+import type { SparseInput } from '../prep/apply';
 import type { HParams } from './hparams';
 
 /** Where one Linear layer (and the BatchNorm1d before it) keeps its parameters in the flat array. */
@@ -16,16 +17,6 @@ export interface LinearSlot {
   readonly runningVar: number;
   /** ReLU after this Linear (all but the last). */
   readonly relu: boolean;
-}
-
-/**
- * A first layer fed sparse one-hot inputs (binned coordinates): each row arrives as `dense` numbers
- * (input columns 0..dense-1) plus `perRow` column indices (dense..in-1) whose value is 1; every other
- * input is 0. The first Linear then gathers `perRow` weight columns instead of multiplying a dense row.
- */
-export interface SparseInput {
-  readonly dense: number;
-  readonly perRow: number;
 }
 
 /**

@@ -7,7 +7,8 @@ import { initParams } from './init';
 import { createJsNetwork } from './js-network';
 import { modelLayout, type ModelLayout } from './layout';
 import { allocFloat, type Network } from './network';
-import { createWasmNetwork, wasmSimdSupported } from './wasm-network';
+import { createWasmNetwork } from './wasm-network';
+import { wasmSimdSupported } from '../wasm/support';
 
 /** Gradients are clipped to this global L2 norm (the book's `gradient_clip_val`). */
 export const CLIP_NORM = 0.5;

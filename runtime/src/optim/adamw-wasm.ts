@@ -8,7 +8,7 @@
  * PyTorch's float32 AdamW does (the reference computes in doubles and rounds on store).
  */
 import type { DType, FloatArray } from '../data/types';
-import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128, type ValType } from '../model/wasm/emitter';
+import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128, type ValType } from '../wasm/emitter';
 
 /** AdamW's scalars for one step (see adamw.ts). */
 export interface AdamWScalars {

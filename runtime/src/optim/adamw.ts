@@ -1,5 +1,5 @@
 import type { DType, FloatArray } from '../data/types';
-import { wasmSimdSupported } from '../model/wasm-network';
+import { wasmSimdSupported } from '../wasm/support';
 import { createAdamWKernel } from './adamw-wasm';
 import type { Optimizer } from './optimizer';
 

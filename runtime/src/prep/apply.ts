@@ -1,12 +1,22 @@
 import type { Batch, BatchReader, DType, FloatArray, ReaderStats } from '../data/types';
 import { NUM_FEATURES } from '../data/schema';
-import type { SparseInput } from '../model/layout';
 import { COORD_COLUMNS, PASS_COLUMNS, numericColumns, preparedWidth, type FittedPrep } from './prep';
 
 /** Bin of value `v` among `n` equal-width bins over [lo, hi]; outside values clamp to the edge bins. */
 export function binIndex(v: number, lo: number, hi: number, n: number): number {
   const b = Math.floor(((v - lo) * n) / (hi - lo));
   return b < 0 ? 0 : b >= n ? n - 1 : b;
+}
+
+/**
+ * A first layer fed sparse one-hot inputs (binned coordinates): each row arrives as `dense` numbers
+ * (input columns 0..dense-1) plus `perRow` column indices (dense..in-1) whose value is 1; every other
+ * input is 0. The first Linear then gathers `perRow` weight columns instead of multiplying a dense
+ * row. Defined here, where the encoding is made; the model's layout takes it as given.
+ */
+export interface SparseInput {
+  readonly dense: number;
+  readonly perRow: number;
 }
 
 /** The network input encoding of a preparation: binned coordinates arrive as 4 one-hot indices per row. */

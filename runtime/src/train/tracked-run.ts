@@ -76,10 +76,24 @@ export class TrackedRun {
     if (list.length > 0) await this.retry(() => this.client.logBatch(this.runId, { tags: list }));
   }
 
-  /** Logs the run's datasets (runs/log-inputs); a failure (e.g. MLflow < 2.4 has no such route) is only noted. */
+  /**
+   * Logs the run's datasets (runs/log-inputs). Two trials logging the same dataset at once race on
+   * MLflow's unique dataset row and the loser is answered 400 (sqlite3.IntegrityError, seen on MLflow
+   * 2.11.3): a second attempt finds the row, so a refused call is tried up to 3 times. A failure that
+   * outlasts them (e.g. MLflow < 2.4 has no such route) is only noted.
+   */
   async logDatasets(inputs: Promise<DatasetInput[]> | DatasetInput[], note: (line: string) => void): Promise<void> {
     try {
-      await this.client.logInputs(this.runId, await inputs);
+      const list = await inputs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.retry(() => this.client.logInputs(this.runId, list));
+          break;
+        } catch (e) {
+          if (attempt === 3) throw e;
+          await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 100));
+        }
+      }
     } catch (e) {
       note(`datasets not logged to the run (${(e as Error).message})`);
     }

@@ -1,7 +1,10 @@
 // What a worker process learns from its environment (the same variables locally and in an ECS task).
-import { parseLogEveryNSteps } from '../train/metrics-policy';
+// The names and aliases are the worker contract's (lib/jobs/env.ts), which the providers write.
 import { DojoError } from '../../../lib/errors';
+import { ENV_ALIASES, GLOB_ENV, WORKER_ENV, WORKER_SETTINGS_ENV as KNOB, describeName, envValue } from '../../../lib/jobs/env';
 import { parseMemorySize } from '../data/budget';
+import { parseLogEveryNSteps } from '../train/metrics-policy';
+import { DEFAULT_TRIAL_METRIC } from './metrics';
 
 /** The settings of one worker process. */
 export interface WorkerSettings {
@@ -16,7 +19,7 @@ export interface WorkerSettings {
   readonly trainGlob: string;
   readonly valGlob: string;
   readonly testGlob?: string;
-  /** The metric told to the HPO service as the trial's value. @default 'val_rmse' */
+  /** The metric told to the HPO service as the trial's value. @default DEFAULT_TRIAL_METRIC */
   readonly metric: string;
   readonly dtype: 'float32' | 'float64';
   readonly onBadRow: 'fail' | 'skip';
@@ -63,31 +66,29 @@ export interface UserWorkerSetting {
  * the list against what it reads, so help and reader cannot drift apart).
  */
 export const USER_WORKER_SETTINGS: readonly UserWorkerSetting[] = [
-  { key: 'DOJO_TRAIN_GLOB', values: 'GLOB', help: 'training CSVs (required; or KAEN_OSDS_TRAIN_GLOB)' },
-  { key: 'DOJO_VAL_GLOB', values: 'GLOB', help: 'validation CSVs (required; or KAEN_OSDS_VAL_GLOB)' },
-  { key: 'DOJO_TEST_GLOB', values: 'GLOB', help: 'test CSVs: adds test_rmse (or KAEN_OSDS_TEST_GLOB)' },
-  { key: 'DOJO_DTYPE', values: 'float32|float64', help: 'training precision (default float64, as the book)' },
-  { key: 'DOJO_ON_BAD_ROW', values: 'fail|skip', help: 'an unparsable CSV row fails the trial, or is skipped and counted (default fail)' },
-  { key: 'DOJO_EVAL_EVERY', values: 'N', help: 'steps between validation reports to the pruner (default: five per trial)' },
-  { key: 'DOJO_SHARD_SIZE', values: 'ROWS', help: 'rows per shard; small data with --replicas needs shards small enough for every replica (default 1048576)' },
-  { key: 'DOJO_MAX_CONSECUTIVE_FAILURES', values: 'N', help: 'a worker stops after this many failed trials in a row (default 5)' },
-  { key: 'DOJO_RENDEZVOUS_TIMEOUT_MS', values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
-  { key: 'DOJO_LOST_TIMEOUT_MS', values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
-  { key: 'DOJO_PATIENCE_MS', values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
-  { key: 'DOJO_LOG_EVERY_N_STEPS', values: 'N', help: 'training metrics are logged every N steps and at the last (default 50)' },
-  { key: 'DOJO_METRICS_SPILL_DIR', values: 'DIR', help: 'where metric points wait on disk while the tracking server is away (default: the temp dir\'s dojo-metrics)' },
-  { key: 'DOJO_METRICS_DRAIN_MS', values: 'MS', help: 'how long a finished worker waits for its metrics to be delivered (default 120000)' },
-  { key: 'DOJO_DATA_MEMORY', values: 'SIZE', help: 'parsed data a worker keeps in memory across trials: 2GiB, 512MB, 40%; 0 streams every trial (default 25% of the container\'s or machine\'s memory)' },
+  { key: GLOB_ENV.train, values: 'GLOB', help: `training CSVs (required; or ${ENV_ALIASES[GLOB_ENV.train]!.join(' or ')})` },
+  { key: GLOB_ENV.val, values: 'GLOB', help: `validation CSVs (required; or ${ENV_ALIASES[GLOB_ENV.val]!.join(' or ')})` },
+  { key: GLOB_ENV.test, values: 'GLOB', help: `test CSVs: adds test_rmse (or ${ENV_ALIASES[GLOB_ENV.test]!.join(' or ')})` },
+  { key: KNOB.dtype, values: 'float32|float64', help: 'training precision (default float64, as the book)' },
+  { key: KNOB.onBadRow, values: 'fail|skip', help: 'an unparsable CSV row fails the trial, or is skipped and counted (default fail)' },
+  { key: KNOB.evalEvery, values: 'N', help: 'steps between validation reports to the pruner (default: five per trial)' },
+  { key: KNOB.shardSize, values: 'ROWS', help: 'rows per shard; small data with --replicas needs shards small enough for every replica (default 1048576)' },
+  { key: KNOB.maxConsecutiveFailures, values: 'N', help: 'a worker stops after this many failed trials in a row (default 5)' },
+  { key: KNOB.rendezvousTimeoutMs, values: 'MS', help: 'wait for the other replicas of a trial (default 60000)' },
+  { key: KNOB.lostTimeoutMs, values: 'MS', help: 'bound on noticing a lost replica (default 30000)' },
+  { key: KNOB.patienceMs, values: 'MS', help: 'keep retrying this long while the manager does not answer (default 120000)' },
+  { key: KNOB.logEveryNSteps, values: 'N', help: 'training metrics are logged every N steps and at the last (default 50)' },
+  { key: KNOB.metricsSpillDir, values: 'DIR', help: 'where metric points wait on disk while the tracking server is away (default: the temp dir\'s dojo-metrics)' },
+  { key: KNOB.metricsDrainMs, values: 'MS', help: 'how long a finished worker waits for its metrics to be delivered (default 120000)' },
+  { key: KNOB.dataMemory, values: 'SIZE', help: 'parsed data a worker keeps in memory across trials: 2GiB, 512MB, 40%; 0 streams every trial (default 25% of the container\'s or machine\'s memory)' },
 ];
 
-/** Variables dojo itself sets for a worker (job start refuses or overrides them). */
-export const WORKER_ENV_SET_BY_DOJO: readonly string[] = [
-  'DOJO_TRACKING_URI', 'DOJO_HPO_URI', 'DOJO_STUDY', 'DOJO_REPLICAS', 'DOJO_JOB_ID', 'DOJO_WORKER_GROUP', 'DOJO_METRIC', 'DOJO_WORKER_STATUS_FILE',
-];
+/** Variables dojo itself sets for a worker (the worker contract's; job start refuses them in -e). */
+export const WORKER_ENV_SET_BY_DOJO: readonly string[] = Object.values(WORKER_ENV);
 
-function need(env: NodeJS.ProcessEnv, key: string, alias?: string): string {
-  const v = env[key] ?? (alias ? env[alias] : undefined);
-  if (!v) throw new DojoError('USAGE', `worker: ${key}${alias ? ` (or ${alias})` : ''} is not set`);
+function need(env: NodeJS.ProcessEnv, key: string): string {
+  const v = envValue(env, key);
+  if (!v) throw new DojoError('USAGE', `worker: ${describeName(key)} is not set`);
   return v;
 }
 
@@ -99,35 +100,35 @@ function positiveInt(env: NodeJS.ProcessEnv, key: string, fallback: number | und
   return n;
 }
 
-/** Reads the worker settings (DOJO_* names; the book's KAEN_OSDS_*_GLOB as aliases). */
+/** Reads the worker settings (the contract's names and aliases, e.g. the book's KAEN_OSDS_*_GLOB). */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv, overrides: { job?: string; group?: string } = {}): WorkerSettings {
-  const dtype = env.DOJO_DTYPE ?? 'float64';
-  if (dtype !== 'float32' && dtype !== 'float64') throw new DojoError('USAGE', `worker: DOJO_DTYPE must be float32 or float64, got "${dtype}"`);
-  const onBadRow = env.DOJO_ON_BAD_ROW ?? 'fail';
-  if (onBadRow !== 'fail' && onBadRow !== 'skip') throw new DojoError('USAGE', `worker: DOJO_ON_BAD_ROW must be fail or skip, got "${onBadRow}"`);
+  const dtype = env[KNOB.dtype] ?? 'float64';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DojoError('USAGE', `worker: ${KNOB.dtype} must be float32 or float64, got "${dtype}"`);
+  const onBadRow = env[KNOB.onBadRow] ?? 'fail';
+  if (onBadRow !== 'fail' && onBadRow !== 'skip') throw new DojoError('USAGE', `worker: ${KNOB.onBadRow} must be fail or skip, got "${onBadRow}"`);
   return {
-    trackingUri: env.DOJO_TRACKING_URI || undefined,
-    hpoUri: need(env, 'DOJO_HPO_URI'),
-    studyId: need(env, 'DOJO_STUDY'),
-    replicas: positiveInt(env, 'DOJO_REPLICAS', 1)!,
-    jobId: overrides.job ?? env.DOJO_JOB_ID ?? 'job',
-    group: overrides.group ?? env.DOJO_WORKER_GROUP ?? '0',
-    trainGlob: need(env, 'DOJO_TRAIN_GLOB', 'KAEN_OSDS_TRAIN_GLOB'),
-    valGlob: need(env, 'DOJO_VAL_GLOB', 'KAEN_OSDS_VAL_GLOB'),
-    testGlob: env.DOJO_TEST_GLOB || env.KAEN_OSDS_TEST_GLOB || undefined,
-    metric: env.DOJO_METRIC || 'val_rmse',
+    trackingUri: envValue(env, WORKER_ENV.trackingUri),
+    hpoUri: need(env, WORKER_ENV.hpoUri),
+    studyId: need(env, WORKER_ENV.study),
+    replicas: positiveInt(env, WORKER_ENV.replicas, 1)!,
+    jobId: overrides.job ?? envValue(env, WORKER_ENV.jobId) ?? 'job',
+    group: overrides.group ?? envValue(env, WORKER_ENV.group) ?? '0',
+    trainGlob: need(env, GLOB_ENV.train),
+    valGlob: need(env, GLOB_ENV.val),
+    testGlob: envValue(env, GLOB_ENV.test),
+    metric: envValue(env, WORKER_ENV.metric) ?? DEFAULT_TRIAL_METRIC,
     dtype,
     onBadRow,
-    evalEvery: positiveInt(env, 'DOJO_EVAL_EVERY', undefined),
-    shardSize: positiveInt(env, 'DOJO_SHARD_SIZE', undefined),
-    rendezvousTimeoutMs: positiveInt(env, 'DOJO_RENDEZVOUS_TIMEOUT_MS', 60_000)!,
-    lostTimeoutMs: positiveInt(env, 'DOJO_LOST_TIMEOUT_MS', 30_000)!,
-    patienceMs: positiveInt(env, 'DOJO_PATIENCE_MS', 120_000)!,
-    maxConsecutiveFailures: positiveInt(env, 'DOJO_MAX_CONSECUTIVE_FAILURES', 5)!,
-    statusFile: env.DOJO_WORKER_STATUS_FILE || undefined,
-    ...(env.DOJO_DATA_MEMORY ? { dataMemoryBytes: parseMemorySize(env.DOJO_DATA_MEMORY, 'worker: DOJO_DATA_MEMORY') } : {}),
-    logEveryNSteps: parseLogEveryNSteps(env.DOJO_LOG_EVERY_N_STEPS, 'worker: DOJO_LOG_EVERY_N_STEPS'),
-    metricsSpillDir: env.DOJO_METRICS_SPILL_DIR || undefined,
-    metricsDrainMs: positiveInt(env, 'DOJO_METRICS_DRAIN_MS', 120_000),
+    evalEvery: positiveInt(env, KNOB.evalEvery, undefined),
+    shardSize: positiveInt(env, KNOB.shardSize, undefined),
+    rendezvousTimeoutMs: positiveInt(env, KNOB.rendezvousTimeoutMs, 60_000)!,
+    lostTimeoutMs: positiveInt(env, KNOB.lostTimeoutMs, 30_000)!,
+    patienceMs: positiveInt(env, KNOB.patienceMs, 120_000)!,
+    maxConsecutiveFailures: positiveInt(env, KNOB.maxConsecutiveFailures, 5)!,
+    statusFile: envValue(env, WORKER_ENV.statusFile),
+    ...(env[KNOB.dataMemory] ? { dataMemoryBytes: parseMemorySize(env[KNOB.dataMemory]!, `worker: ${KNOB.dataMemory}`) } : {}),
+    logEveryNSteps: parseLogEveryNSteps(env[KNOB.logEveryNSteps], `worker: ${KNOB.logEveryNSteps}`),
+    metricsSpillDir: env[KNOB.metricsSpillDir] || undefined,
+    metricsDrainMs: positiveInt(env, KNOB.metricsDrainMs, 120_000),
   };
 }

@@ -15,6 +15,18 @@ export const DIRECT_HPARAMS = ['lr', 'batch_size', 'optimizer', 'max_batches', '
 const LAYER_KEYS = new Set(['layers', 'num_layers', 'neurons', 'num_neurons', 'num_hidden_neurons']);
 const PER_LAYER = /^(?:num_)?neurons_l(\d+)$/;
 
+/** What a trial parameter sets: a hyperparameter directly, the number of hidden layers, every layer's width, one layer's width, the whole list, or nothing known. */
+export type TrialParamRole = 'direct' | 'layers' | 'width' | 'layer-width' | 'list' | undefined;
+
+/** The role of a key of a trial's params (see the mapping above). */
+export function trialParamRole(key: string): TrialParamRole {
+  if ((DIRECT_HPARAMS as readonly string[]).includes(key)) return 'direct';
+  if (key === 'layers' || key === 'num_layers') return 'layers';
+  if (key === 'neurons' || key === 'num_neurons') return 'width';
+  if (key === 'num_hidden_neurons') return 'list';
+  return PER_LAYER.test(key) ? 'layer-width' : undefined;
+}
+
 function wholeNumber(key: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new DojoError('USAGE', `hyperparameter ${key}: must be a whole number >= ${min}, got ${JSON.stringify(v)}`);

@@ -6,7 +6,7 @@ import { GpSampler } from '../../../lib/hpo/samplers/gp/sampler';
 import { RandomSampler } from '../../../lib/hpo/samplers/random';
 import type { SearchSpace } from '../../../lib/hpo/space';
 import type { FrozenTrial, Sampler } from '../../../lib/hpo/types';
-import { branin, median, mixed, type Objective } from '../objectives';
+import { branin, median, mixed, type Objective } from '../../../testkit/hpo/objectives';
 
 /** Sequential optimisation keeping each proposal's label and memo, as the engine does. */
 function optimizeLabelled(sampler: Sampler, obj: Objective, n: number, seed: number): { best: number; labels: string[] } {

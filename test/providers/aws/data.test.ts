@@ -10,7 +10,7 @@ import { formatUploadProgress } from '../../../lib/cli/commands/data-put/format'
 import { createAwsClients } from '../../../lib/providers/aws/clients';
 import { dataPrefix, globsOf, listUploadFiles } from '../../../lib/providers/aws/data';
 import { AwsProvider } from '../../../lib/providers/aws/provider';
-import { startTestS3, type TestS3 } from '../../runtime/data/s3-server';
+import { startTestS3, type TestS3 } from '../../../testkit/s3/server';
 import { DOJO_ID, RecordingDeployer, params, tempHome } from './harness';
 
 // Only SSM is mocked (the bucket name comes from /dojo/<id>/bucket); the upload is real S3 API

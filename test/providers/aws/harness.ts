@@ -83,10 +83,10 @@ export const PARAM_VALUES: Record<DojoParameterKey, string> = {
   hpoService: 'hpo-svc',
 };
 
-/** SSM Parameter objects of the deployed dojo, with some values overridden. */
-export function params(overrides: Partial<Record<DojoParameterKey, string>> = {}): Parameter[] {
+/** SSM Parameter objects of the deployed dojo (or of another dojo id), with some values overridden. */
+export function params(overrides: Partial<Record<DojoParameterKey, string>> = {}, dojoId: string = DOJO_ID): Parameter[] {
   const v = { ...PARAM_VALUES, ...overrides };
-  return (Object.keys(DOJO_PARAMETERS) as DojoParameterKey[]).map((k) => ({ Name: dojoParameterName(DOJO_ID, k), Value: v[k], Type: 'String' }));
+  return (Object.keys(DOJO_PARAMETERS) as DojoParameterKey[]).map((k) => ({ Name: dojoParameterName(dojoId, k), Value: v[k], Type: 'String' }));
 }
 
 /** A StackDeployer that records calls; deploy/destroy may run a hook (e.g. make the parameters appear). */

@@ -22,6 +22,11 @@ const cli = { command: process.execPath, args: [] as string[] };
 const sleeper = (marker: string, ignoreTerm = false) =>
   ['-e', `${ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}console.log('up'); setInterval(() => {}, 1000)`, '--', marker];
 
+/** Resolves once the log holds text (a process start takes seconds on a loaded machine); the test's timeout bounds it. */
+async function printed(log: string, text: string): Promise<void> {
+  while (!readFileSync(log, 'utf8').includes(text)) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('local processes', () => {
   it('spawns a detached process whose output goes to its log, and ends it by pid', async () => {
     const log = join(dir, 'p.log');
@@ -30,8 +35,7 @@ describe('local processes', () => {
     const rec: ProcRecord = { pid, marker: `--dir=${dir}`, startedAt: new Date().toISOString() };
     expect(isOurs(rec)).toBe(true);
     expect(commandLine(pid)).toContain(dir);
-    for (let i = 0; i < 100 && !readFileSync(log, 'utf8').includes('up'); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(readFileSync(log, 'utf8')).toContain('up');
+    await printed(log, 'up');
     expect(await terminate([rec], 2000)).toEqual([]);
     expect(isOurs(rec)).toBe(false);
   });
@@ -50,7 +54,7 @@ describe('local processes', () => {
     const pid = spawnDetached(cli, sleeper(`--dir=${dir}`, true), log, process.env);
     started.push(pid);
     // 'up' is printed after the SIGTERM handler is installed.
-    for (let i = 0; i < 250 && !readFileSync(log, 'utf8').includes('up'); i++) await new Promise((r) => setTimeout(r, 20));
+    await printed(log, 'up');
     const rec: ProcRecord = { pid, marker: `--dir=${dir}`, startedAt: '' };
     const t = Date.now();
     expect(await terminate([rec], 500)).toEqual([]);

@@ -58,3 +58,24 @@ export async function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } 
     return { ok: false, error: e as Error };
   }
 }
+
+/**
+ * Measures how late this process's timers run while a test waits (a loaded machine stalls it):
+ * `stop()` returns the largest lateness seen, in ms. Tests add it to the bounds they assert, so a
+ * bound is the product's own plus what the machine took away, not a fixed wall-clock window.
+ */
+export function lagMonitor(everyMs = 20): { stop(): number } {
+  let max = 0;
+  let expected = performance.now() + everyMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - expected);
+    expected = now + everyMs;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(max, performance.now() - expected);
+    },
+  };
+}

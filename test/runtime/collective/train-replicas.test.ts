@@ -16,7 +16,7 @@ beforeAll(() => {
     const r = spawnSync(dojo[0]!, [...dojo.slice(1), 'data', 'synth', '--rows', String(rows), '--parts', '3', '--seed', String(seed), '--out', join(dir, name)], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
   }
-}, 60_000);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function train(replicas: number, hparams: object, env: NodeJS.ProcessEnv = {}) {
@@ -61,13 +61,15 @@ describe('dojo train --replicas', () => {
     expect(result.steps).toBe(30);
     expect(Number.isFinite(result.val_rmse)).toBe(true);
     expect(run.err.some((l) => l.startsWith('[rank 0] '))).toBe(true);
-  }, 60_000);
+  });
 
   it('SIGKILL of one replica mid-training ends the others within the bound with "replica 1 of trial 0 lost"', async () => {
-    const boundMs = 10_000;
+    // A death is seen when the connection closes; the bound is roomy so that slow process exits on
+    // a loaded machine do not reach it (the message says it was the close, not the timeout).
+    const boundMs = 30_000;
     const run = train(3, { ...small, max_batches: 10_000_000 }, { DOJO_DIST_TIMEOUT_MS: String(boundMs) });
     // Mid-training: rank 0 has reported progress.
-    await until(() => run.err.some((l) => /^\[rank 0\] step \d+/.test(l)), 'training progress', 40_000);
+    await until(() => run.err.some((l) => /^\[rank 0\] step \d+/.test(l)), 'training progress', 180_000);
     const pids = replicaPids(run.child.pid!);
     expect([...pids.keys()].sort()).toEqual([0, 1, 2]);
     const killedAt = Date.now();
@@ -81,5 +83,5 @@ describe('dojo train --replicas', () => {
     }
     expect(run.err).toContain('[launch] replica 1 was killed by SIGKILL; stopping the other replicas');
     expect(run.out).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -4,7 +4,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBatches, resolveGlob, s3Client, S3Clients, synthesize } from '../../../runtime/src/data';
 import { HEADER, options, readLabels, rowText, tempDir } from './fixtures';
-import { startTestS3, type TestS3 } from './s3-server';
+import { startTestS3, type TestS3 } from '../../../testkit/s3/server';
 
 let s3: TestS3;
 let bucket: string;

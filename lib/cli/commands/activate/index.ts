@@ -1,10 +1,10 @@
-import { dojoHome, providerOfDojo } from '../../../providers';
+import { providerOfDojo } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatDojoInfo } from '../inspect/format';
 
 /** Activates (a no-op when active) and prints the dojo's KEY=VALUE lines. */
 export const handler: CommandHandler<{ json: boolean }> = async ([id], opts, ctx) => {
-  const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
+  const provider = await providerOfDojo(id!, ctx.io.env);
   const info = await provider.activate(id!, (m) => ctx.io.err(m));
   if (opts.json) ctx.io.out(JSON.stringify(info));
   else for (const line of formatDojoInfo(info)) ctx.io.out(line);

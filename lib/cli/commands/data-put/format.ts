@@ -1,4 +1,4 @@
-import type { UploadResult } from '../../../providers/aws/data';
+import type { UploadResult } from '../../../providers/provider';
 
 /** Human-readable size. */
 export function formatBytes(n: number): string {

@@ -1,15 +1,14 @@
 import { resolve } from 'node:path';
 import { DojoError } from '../../../errors';
-import { dojoHome, providerOfDojo } from '../../../providers';
+import { providerOfDojo } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatBytes, formatUpload, formatUploadProgress } from './format';
 
 /** Uploads with a progress line on stderr; prints the globs (stdout). */
 export const handler: CommandHandler<{ prefix?: string; json: boolean }> = async ([dir, id], opts, ctx) => {
-  const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
-  const { AwsProvider } = await import('../../../providers/aws/provider');
-  if (!(provider instanceof AwsProvider)) {
-    throw new DojoError('USAGE', `dojo ${id} is local: pass local paths to \`dojo job start -e DOJO_TRAIN_GLOB ...\` directly`);
+  const provider = await providerOfDojo(id!, ctx.io.env);
+  if (!provider.putData) {
+    throw new DojoError('USAGE', `dojo ${id} runs on the ${provider.name} provider, whose workers read this machine's files: pass local paths to \`dojo job start -e DOJO_TRAIN_GLOB ...\` directly`);
   }
   let lastPct = -1;
   const r = await provider.putData(id!, resolve(dir!), opts.prefix, (done, total, key) => {

@@ -1,14 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalProvider } from '../../../providers/local/provider';
-import { dojoDir, dojoHome } from '../../../providers/state';
-import type { JobProgress } from '../../../providers/provider';
+import { INIT_DEFAULTS, dojoDir, dojoHome, providerNamed, type JobProgress } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { waitWithProgress } from '../job-wait';
 import { formatDemoResult } from './format';
 import { HpoClient } from '../../../hpo/client';
 import { bestPerFeatureSet, type FeatureSetRow } from '../../../hpo/report/feature-sets';
 import { demoSpace } from './space';
+import { DEFAULT_TRIAL_METRIC } from '../../../../runtime/src/worker/metrics';
 
 interface Opts {
   trials: number;
@@ -25,9 +24,9 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
   const io = ctx.io;
   const t0 = Date.now();
   const home = dojoHome(io.env);
-  const provider = new LocalProvider({ home });
+  const provider = await providerNamed('local', io.env);
   const step = (m: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  const cfg = await provider.init({ maxWorkers: Math.max(4, opts.parallel * opts.replicas) });
+  const cfg = await provider.init({ maxWorkers: Math.max(INIT_DEFAULTS.maxWorkers, opts.parallel * opts.replicas) });
   step(`dojo init → ${cfg.id}`);
   let final: JobProgress | undefined;
   let trackingUri: string | undefined;
@@ -59,7 +58,7 @@ export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
       sampler: 'auto',
       pruner: 'median',
       seed: opts.seed,
-      metric: 'val_rmse',
+      metric: DEFAULT_TRIAL_METRIC,
       direction: 'minimize',
     });
     step(`dojo hpo enable ${job.id} --space ${spaceFile} --num-runs ${opts.trials} --parallel ${opts.parallel}`);

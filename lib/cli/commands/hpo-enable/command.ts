@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { DEFAULT_TRIAL_METRIC, TRIAL_METRICS } from '../../../../runtime/src/worker/metrics';
 import { intOption, type CommandSpec } from '../../spec';
 
 /** `dojo hpo enable JOB --space FILE --num-runs N ...`. */
@@ -20,7 +21,7 @@ export const hpoEnableCommand: CommandSpec = {
       .option('--seed <s>', 'sampler seed (same seed, same suggestions)', intOption('--seed', 0))
       .option('--enqueue <file>', 'JSON list of parameter sets to try first, e.g. [{"lr": 0.01, "layers": 2}] (names left out are sampled)')
       .option('--from-study <study>', 'seed the study with the complete trials of an earlier study on the same dojo (its job id)')
-      .option('--metric <name>', 'the metric each trial reports and the study optimises', 'val_rmse')
+      .option('--metric <name>', `the metric each trial reports and the study optimises (built-in jobs: ${TRIAL_METRICS.join(', ')}; default ${DEFAULT_TRIAL_METRIC})`)
       .addOption(new Option('--direction <d>', 'optimisation direction').choices(['minimize', 'maximize']).default('minimize'))
       .option('--json', 'print the job as JSON', false),
   load: () => import('./index').then((m) => m.handler),

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { DojoError } from '../../../errors';
 import { checkParamSets, MAX_ENQUEUE } from '../../../hpo/spec';
 import { validateSpace, type Params, type SearchSpace } from '../../../hpo/space';
-import { dojoHome, providerOfJob, type HpoSettings } from '../../../providers';
+import { jobKindOf } from '../../../jobs/kinds';
+import { dojoHome, loadJob, providerOfJob, type HpoSettings } from '../../../providers';
+import { jobKindSpec } from '../../job-kinds';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
 
@@ -16,12 +18,10 @@ interface Opts {
   seed?: number;
   enqueue?: string;
   fromStudy?: string;
-  metric: string;
+  metric?: string;
   direction: HpoSettings['direction'];
   json: boolean;
 }
-
-const METRICS = new Set(['val_rmse', 'train_rmse', 'train_mse', 'test_rmse', 'rows_per_sec', 'train_steps_per_sec']);
 
 /** Reads and validates a space file: errors name the file and the path inside it. */
 export function readSpaceFile(file: string): Record<string, unknown> {
@@ -68,17 +68,23 @@ export function readEnqueueFile(file: string, space: SearchSpace): Params[] {
   return sets;
 }
 
-/** Records the HPO settings in the job (the study is created by `job start`). */
+/**
+ * Records the HPO settings in the job (the study is created by `job start`), once the metric and
+ * every bound and choice of the space are ones the job's kind accepts.
+ */
 export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  if (!METRICS.has(opts.metric)) {
-    throw new DojoError('USAGE', `--metric ${opts.metric}: must be one of ${[...METRICS].join(', ')}`);
+  const kind = await jobKindSpec(jobKindOf(loadJob(dojoHome(ctx.io.env), job!)));
+  const metric = opts.metric ?? kind.defaultMetric;
+  if (kind.metrics && !kind.metrics.includes(metric)) {
+    throw new DojoError('USAGE', `--metric ${metric}: must be one of ${kind.metrics.join(', ')}`);
   }
   const space = readSpaceFile(opts.space);
+  kind.checkSpace(space, opts.space);
   const enqueue = opts.enqueue !== undefined ? readEnqueueFile(opts.enqueue, space as SearchSpace) : undefined;
   if (opts.fromStudy !== undefined && !/^[^/\s]+$/.test(opts.fromStudy)) {
     throw new DojoError('USAGE', `--from-study ${JSON.stringify(opts.fromStudy)}: must be the name of an earlier study (its job id, e.g. from \`dojo job list\`)`);
   }
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  const provider = await providerOfJob(job!, ctx.io.env);
   const rec = await provider.enableHpo(job!, {
     space,
     spaceFile: resolve(opts.space),
@@ -89,7 +95,7 @@ export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
     seed: opts.seed,
     ...(enqueue ? { enqueue } : {}),
     ...(opts.fromStudy !== undefined ? { fromStudy: opts.fromStudy } : {}),
-    metric: opts.metric,
+    metric,
     direction: opts.direction,
   });
   if (opts.json) ctx.io.out(JSON.stringify(rec));

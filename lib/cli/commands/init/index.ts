@@ -1,6 +1,5 @@
-import { parseDojoConfig, type DojoContextKey } from '../../../infra/config';
-import { providerNamed, type ProviderName } from '../../../providers';
 import { DojoError } from '../../../errors';
+import { providerNamed, type InitOptions, type ProviderName } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 
 /** Checks --tracking-uri: an http(s) URL without credentials in it (those go in MLflow's variables). */
@@ -18,51 +17,33 @@ export function parseTrackingUri(text: string): string {
   return text.replace(/\/+$/, '');
 }
 
-interface Opts {
+interface Opts extends InitOptions {
   provider: ProviderName;
-  managerInstanceType: string;
-  workerInstanceType: string;
-  maxWorkers: number;
-  spot: boolean;
-  region?: string;
-  trackingUri?: string;
   json: boolean;
 }
 
-const FLAGS: Partial<Record<DojoContextKey, string>> = {
+const FLAGS: Record<keyof InitOptions, string> = {
   managerInstanceType: '--manager-instance-type',
   workerInstanceType: '--worker-instance-type',
   maxWorkers: '--max-workers',
   spot: '--spot',
+  region: '--region',
+  trackingUri: '--tracking-uri',
 };
 
-/** Validates the flags with the infra config rules, records the dojo, prints its id alone. */
+/** The provider checks the flags (naming them), then records the dojo; prints its id alone. */
 export const handler: CommandHandler<Opts> = async (_args, opts, ctx) => {
-  // The same validator as `cdk deploy -c ...`, so a dojo that inits also deploys.
-  const valid = parseDojoConfig(
-    {
-      dojoId: 'validation',
-      managerInstanceType: opts.managerInstanceType,
-      workerInstanceType: opts.workerInstanceType,
-      maxWorkers: opts.maxWorkers,
-      spot: opts.spot,
-    },
-    (key) => FLAGS[key] ?? key,
-  );
-  const trackingUri = opts.trackingUri === undefined ? undefined : parseTrackingUri(opts.trackingUri);
-  if (trackingUri && opts.provider === 'aws') {
-    // The stack still deploys its own MLflow service and points the HPO service and workers at it.
-    throw new DojoError('USAGE', '--tracking-uri: not supported with --provider aws yet (the AWS dojo deploys its own MLflow); use it with --provider local');
-  }
-  const provider = await providerNamed(opts.provider);
-  const cfg = await provider.init({
-    managerInstanceType: valid.managerInstanceType,
-    workerInstanceType: valid.workerInstanceType,
-    maxWorkers: valid.maxWorkers,
-    spot: valid.spot,
+  const provider = await providerNamed(opts.provider, ctx.io.env);
+  const options: InitOptions = {
+    managerInstanceType: opts.managerInstanceType,
+    workerInstanceType: opts.workerInstanceType,
+    maxWorkers: opts.maxWorkers,
+    spot: opts.spot,
     region: opts.region,
-    ...(trackingUri ? { trackingUri } : {}),
-  });
+    ...(opts.trackingUri === undefined ? {} : { trackingUri: parseTrackingUri(opts.trackingUri) }),
+  };
+  provider.validateInit(options, (key) => FLAGS[key]);
+  const cfg = await provider.init(options);
   ctx.io.out(opts.json ? JSON.stringify(cfg) : cfg.id);
   return 0;
 };

@@ -1,10 +1,10 @@
 import { usageError } from '../../../errors';
-import { dojoHome, providerOfJob } from '../../../providers';
+import { providerOfJob } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 
 /** Writes log lines to stdout as `[g0/r1] text`; Ctrl-C ends --follow cleanly. */
 export const handler: CommandHandler<{ follow: boolean; trial?: number }> = async ([job], opts, ctx) => {
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  const provider = await providerOfJob(job!, ctx.io.env);
   if (opts.trial !== undefined) {
     const info = await provider.inspectJob(job!);
     const p = info.progress;

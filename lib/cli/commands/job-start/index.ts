@@ -1,4 +1,7 @@
-import { GLOB_KEYS, dojoHome, normalizeJobEnv, providerOfJob } from '../../../providers';
+import { GLOB_KEYS, normalizeJobEnv } from '../../../jobs/env';
+import { jobKindOf } from '../../../jobs/kinds';
+import { dojoHome, loadJob, providerOfJob } from '../../../providers';
+import { jobKindSpec } from '../../job-kinds';
 import { DojoError } from '../../../errors';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
@@ -30,10 +33,20 @@ export async function checkGlobs(env: Readonly<Record<string, string>>): Promise
   }
 }
 
-/** Starts the job; with --wait shows progress until it ends. */
+/**
+ * Starts the job once its study is one the job's kind accepts (the space is checked again: the
+ * job's record may come from an older dojo) and its data globs match; with --wait shows progress
+ * until it ends.
+ */
 export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  const env = normalizeJobEnv(envPairs(opts.env ?? []));
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+  const record = loadJob(dojoHome(ctx.io.env), job!);
+  const env = normalizeJobEnv(envPairs(opts.env ?? []), jobKindOf(record));
+  if (record.hpo) {
+    const kind = await jobKindSpec(jobKindOf(record));
+    kind.checkSpace(record.hpo.space, record.hpo.spaceFile);
+    kind.checkStart?.(env, record.hpo.metric);
+  }
+  const provider = await providerOfJob(job!, ctx.io.env);
   await checkGlobs(env);
   const info = await provider.startJob(job!, { replicas: opts.replicas, env }, (m) => ctx.io.err(m));
   if (!opts.wait) {

@@ -1,3 +1,4 @@
+import { AWS_POLL_MS, LOCAL_POLL_MS } from '../../../providers/defaults';
 import { intOption, type CommandSpec } from '../../spec';
 
 /** `dojo job wait JOB`. */
@@ -7,7 +8,7 @@ export const jobWaitCommand: CommandSpec = {
   configure: (cmd) =>
     cmd
       .argument('<job>', 'job id')
-      .option('--interval <ms>', 'poll interval in milliseconds', intOption('--interval', 100, 600_000), 1000)
+      .option('--interval <ms>', `poll interval in milliseconds (default: the provider's, ${LOCAL_POLL_MS} local, ${AWS_POLL_MS} aws)`, intOption('--interval', 100, 600_000))
       .option('--json', 'print the final progress as JSON', false),
   load: () => import('./index').then((m) => m.handler),
 };

@@ -1,5 +1,5 @@
 import type { Io } from '../../io';
-import { dojoHome, providerOfJob, type JobProgress, type Provider } from '../../../providers';
+import { providerOfJob, type JobProgress, type Provider } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatProgress } from './format';
 
@@ -7,7 +7,7 @@ import { formatProgress } from './format';
  * Waits for a job, redrawing one status line on a terminal and printing a line on every change
  * (at most every 10 s while nothing changes) otherwise. Returns the final progress.
  */
-export async function waitWithProgress(provider: Provider, jobId: string, io: Io, intervalMs = 1000): Promise<JobProgress> {
+export async function waitWithProgress(provider: Provider, jobId: string, io: Io, intervalMs?: number): Promise<JobProgress> {
   let lastKey = '';
   let lastPrint = 0;
   const ac = new AbortController();
@@ -39,8 +39,8 @@ export async function waitWithProgress(provider: Provider, jobId: string, io: Io
 }
 
 /** Exit 0 when the job completed, 1 when it failed or was stopped. */
-export const handler: CommandHandler<{ interval: number; json: boolean }> = async ([job], opts, ctx) => {
-  const provider = await providerOfJob(job!, dojoHome(ctx.io.env));
+export const handler: CommandHandler<{ interval?: number; json: boolean }> = async ([job], opts, ctx) => {
+  const provider = await providerOfJob(job!, ctx.io.env);
   const final = await waitWithProgress(provider, job!, ctx.io, opts.interval);
   if (opts.json) ctx.io.out(JSON.stringify(final));
   else ctx.io.out(formatProgress(final));

@@ -14,7 +14,7 @@ export const handler: CommandHandler<{ long: boolean; json: boolean }> = async (
   const { providerNamed } = await import('../../../providers/registry');
   const byId = new Map<string, DojoSummary>();
   for (const name of new Set<ProviderName>(configs.map((c) => c.provider))) {
-    for (const d of await (await providerNamed(name, home)).list()) byId.set(d.id, d);
+    for (const d of await (await providerNamed(name, ctx.io.env)).list()) byId.set(d.id, d);
   }
   const dojos = configs.map((c) => byId.get(c.id)).filter((d): d is DojoSummary => d !== undefined);
   if (opts.json) ctx.io.out(JSON.stringify(dojos));

@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { DojoError } from '../../../errors';
-import { dojoHome, providerOfDojo } from '../../../providers';
+import { providerOfDojo } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatRemove } from './format';
 
 /** Removes the dojo; exit 1 when anything remains. */
 export const handler: CommandHandler<{ yes: boolean; json: boolean; keepData?: boolean }> = async ([id], opts, ctx) => {
-  const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
+  const provider = await providerOfDojo(id!, ctx.io.env);
   if (!opts.yes && process.stdin.isTTY && ctx.io.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(`remove dojo ${id} and all its data (runs, studies, logs)? [y/N] `);

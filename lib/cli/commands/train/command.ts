@@ -1,7 +1,13 @@
 import { Option } from 'commander';
+import { DEFAULT_HPARAMS } from '../../../../runtime/src/model/defaults';
 import { DEFAULT_SHARD_SIZE } from '../../../../runtime/src/train/defaults';
 import { DEFAULT_LOG_EVERY_N_STEPS } from '../../../../runtime/src/train/metrics-policy';
 import { intOption, type CommandSpec } from '../../spec';
+
+// The defaults as --help shows them, from the one place that defines them: `seed 1686523060, num_hidden_neurons [3,5,8], ...`.
+const hparamDefaults = Object.entries(DEFAULT_HPARAMS)
+  .map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`)
+  .join(', ');
 
 /** `dojo train`: one training run of the fare model, without HPO. */
 export const trainCommand: CommandSpec = {
@@ -12,7 +18,7 @@ export const trainCommand: CommandSpec = {
       .requiredOption('--train <glob>', 'training CSVs: path glob, file:///abs/part*.csv or s3://bucket/prefix/part*.csv')
       .requiredOption('--val <glob>', 'validation CSVs (same forms)')
       .option('--test <glob>', 'test CSVs (same forms); adds test_rmse')
-      .option('--hparams <json|file>', 'hyperparameters as JSON or a JSON file, over the book\'s defaults (seed 1686523060, num_hidden_neurons [3,5,8], batch_norm_linear_layers 1, optimizer Adam, lr 0.03, batch_size 262144, max_batches 1); feature stages, off unless given: missing "drop"|"mean", bins 0|N (one-hot coordinates), scale "none"|"standard" (README "Feature stages")')
+      .option('--hparams <json|file>', `hyperparameters as JSON or a JSON file, over the book's defaults (${hparamDefaults}); feature stages, off unless given: missing "drop"|"mean", bins 0|N (one-hot coordinates), scale "none"|"standard" (README "Feature stages")`)
       .addOption(new Option('--dtype <dtype>', 'numeric precision of training').choices(['float64', 'float32']).default('float64'))
       .addOption(new Option('--on-bad-row <policy>', 'a row that does not parse: stop with file:line, or skip and count it').choices(['fail', 'skip']).default('fail'))
       .option('--tracking <uri>', 'log params and metrics to this MLflow-compatible tracking server (experiment "dojo-train")')

@@ -1,9 +1,9 @@
-import { portForwardCommand } from '../../../providers/aws/session';
+import type { UiAccess } from '../../../providers/provider';
 
-/** What `dojo ui` prints when it cannot (or should not) start the session itself. */
-export function formatUiCommand(t: { instanceId: string; region: string; port: number }, localPort: number, missing?: string): string[] {
-  const lines = [portForwardCommand(t.instanceId, t.region, t.port, localPort)];
-  if (missing) lines.unshift(`# ${missing} is not installed: run this where it is, then open http://localhost:${localPort}`);
-  else lines.push(`# then open http://localhost:${localPort}`);
+/** What `dojo ui` prints when it cannot (or should not) start the tunnel itself. */
+export function formatUiCommand(access: UiAccess & { tunnel: NonNullable<UiAccess['tunnel']> }): string[] {
+  const lines = [access.tunnel.commandLine];
+  if (access.tunnel.missingTool) lines.unshift(`# ${access.tunnel.missingTool} is not installed: run this where it is, then open ${access.url}`);
+  else lines.push(`# then open ${access.url}`);
   return lines;
 }

@@ -1,34 +1,31 @@
 import { spawn } from 'node:child_process';
 import { DojoError } from '../../../errors';
-import { dojoHome, providerOfDojo } from '../../../providers';
+import { providerOfDojo } from '../../../providers';
 import type { CommandHandler } from '../../spec';
 import { formatUiCommand } from './format';
 
 /**
- * Starts `aws ssm start-session ... AWS-StartPortForwardingSession` in the foreground (Ctrl-C ends
- * it) when the AWS CLI and the Session Manager plugin are installed; otherwise prints the command.
+ * Prints the tracking UI's address when it answers as it is (a local dojo); otherwise starts the
+ * provider's tunnel to it in the foreground (Ctrl-C ends it) when the tools it needs are installed,
+ * or prints the command to run where they are.
  */
 export const handler: CommandHandler<{ localPort?: number; print: boolean }> = async ([id], opts, ctx) => {
-  const provider = await providerOfDojo(id!, dojoHome(ctx.io.env));
-  if (provider.name !== 'aws') {
-    // A local UI needs no tunnel: its address, with the dojo's token once (the page keeps it in a cookie).
-    const url = (await provider.inspect(id!)).extra?.DOJO_UI_URL;
-    if (!url) throw new DojoError('CONFLICT', `dojo ${id} is not active; run \`dojo activate ${id}\` first`);
-    ctx.io.out(url);
-    ctx.io.err(`open this address in a browser: the tracking UI of ${id} (it carries the dojo's token once)`);
+  const provider = await providerOfDojo(id!, ctx.io.env);
+  if (!provider.ui) throw new DojoError('USAGE', `dojo ${id} runs on the ${provider.name} provider, which has no tracking UI to open`);
+  const access = await provider.ui(id!, { localPort: opts.localPort });
+  const tunnel = access.tunnel;
+  if (!tunnel) {
+    // The UI answers at its address as it is.
+    ctx.io.out(access.url);
+    ctx.io.err(`open this address in a browser: the tracking UI of ${id}${access.note ? ` (${access.note})` : ''}`);
     return 0;
   }
-  const { AwsProvider, missingSessionTool, portForwardArgs } = await import('../../../providers/aws');
-  if (!(provider instanceof AwsProvider)) throw new DojoError('INTERNAL', 'aws provider of an unexpected class');
-  const t = await provider.uiTarget(id!);
-  const localPort = opts.localPort ?? t.port;
-  const missing = missingSessionTool(ctx.io.env);
-  if (opts.print || missing) {
-    for (const line of formatUiCommand(t, localPort, missing)) ctx.io.out(line);
+  if (opts.print || tunnel.missingTool) {
+    for (const line of formatUiCommand({ ...access, tunnel })) ctx.io.out(line);
     return 0;
   }
-  ctx.io.err(`forwarding http://localhost:${localPort} to the tracking UI of ${id} (Ctrl-C to stop)`);
-  const child = spawn('aws', portForwardArgs(t.instanceId, t.region, t.port, localPort), { stdio: 'inherit', env: ctx.io.env });
+  ctx.io.err(`forwarding ${access.url} to the tracking UI of ${id} (Ctrl-C to stop)`);
+  const child = spawn(tunnel.program, [...tunnel.args], { stdio: 'inherit', env: ctx.io.env });
   const onSigint = () => child.kill('SIGINT');
   process.on('SIGINT', onSigint);
   try {

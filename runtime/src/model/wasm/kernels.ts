@@ -7,7 +7,7 @@
  */
 import type { ModelLayout } from '../layout';
 import { dpreOf, type MemoryPlan } from './plan';
-import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128 } from './emitter';
+import { encodeModule, F64, FunctionBuilder, I32, Op, Simd, V128 } from '../../wasm/emitter';
 import { gatherFirst, scatterFirst } from './sparse-kernels';
 
 /** Code generation choices. */

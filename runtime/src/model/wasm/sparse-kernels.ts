@@ -7,7 +7,7 @@
  */
 import type { ModelLayout } from '../layout';
 import { dpreOf, type MemoryPlan } from './plan';
-import { FunctionBuilder, I32, F64, Op } from './emitter';
+import { FunctionBuilder, I32, F64, Op } from '../../wasm/emitter';
 
 /** Sets locals `a` to the byte offsets (index · bytes) of one row's one-hot columns in a transposed table. */
 function loadColumns(f: FunctionBuilder, plan: MemoryPlan, ph: number, a: readonly number[], bytes: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countTrials, progressOf } from '../../lib/providers/study-view';
-import type { JobRecord } from '../../lib/providers/provider';
+import { countTrials, progressOf } from '../../../lib/providers/jobs/progress';
+import type { JobRecord } from '../../../lib/providers/provider';
 
 const job = (numRuns: number): JobRecord => ({
   id: 'job-00000001', dojoId: 'dojo-00000001', image: 'bundled', createdAt: '2026-01-01T00:00:00.000Z', status: 'running',

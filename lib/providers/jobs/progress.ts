@@ -1,6 +1,6 @@
 // A provider-independent view of an HPO study's trials, computed from the HPO service's answer,
 // and the arithmetic of progress (counts, best, ETA) shared by every provider.
-import type { JobProgress, JobRecord, JobStatus } from './provider';
+import type { JobProgress, JobRecord, JobStatus } from '../provider';
 
 /** One trial as the HPO service reports it (GET /api/v1/studies/{id}). */
 export interface TrialView {
@@ -59,7 +59,8 @@ export function progressOf(job: JobRecord, study: StudyView, workersAlive: numbe
     elapsedSec,
     etaSec,
     workersAlive,
-    metric: job.hpo?.metric ?? 'val_rmse',
+    // A job without a study has no metric of its own yet (the HPO service says "objective" then too).
+    metric: job.hpo?.metric ?? 'objective',
   };
 }
 

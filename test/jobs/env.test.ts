@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeJobEnv } from '../../lib/providers/job-env';
+import { normalizeJobEnv } from '../../lib/jobs/env';
 import { envPairs } from '../../lib/cli/commands/job-start/env-pairs';
 
 describe('job environment', () => {
   it('accepts the book\'s KAEN_OSDS_*_GLOB names as aliases and makes relative paths absolute', () => {
     const env = normalizeJobEnv(
       [['KAEN_OSDS_TRAIN_GLOB', 'data/train/part*.csv'], ['KAEN_OSDS_VAL_GLOB', 's3://b/val/part*.csv'], ['DOJO_TEST_GLOB', 'file:///t/*.csv'], ['EXTRA', '1']],
+      'builtin',
       '/work',
     );
     expect(env).toEqual({ DOJO_TRAIN_GLOB: '/work/data/train/part*.csv', DOJO_VAL_GLOB: 's3://b/val/part*.csv', DOJO_TEST_GLOB: 'file:///t/*.csv', EXTRA: '1' });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DojoError } from '../../lib/errors';
-import { checkStudySpec } from '../../lib/hpo/spec';
-import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from '../../lib/providers/job-start';
-import type { DojoConfig, HpoSettings, JobRecord } from '../../lib/providers/provider';
+import { DojoError } from '../../../lib/errors';
+import { checkStudySpec } from '../../../lib/hpo/spec';
+import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from '../../../lib/providers/jobs/start';
+import type { DojoConfig, HpoSettings, JobRecord } from '../../../lib/providers/provider';
 
 const hpo: HpoSettings = {
   space: { lr: { type: 'float', low: 1e-4, high: 0.1, log: true }, optimizer: { type: 'categorical', choices: ['Adam', 'SGD'] } },

@@ -10,7 +10,8 @@ async function spawnS3rver(dir: string): Promise<{ child: ChildProcess; port: nu
   const main = join(import.meta.dirname, 's3rver-main.mjs');
   const child = spawn(process.execPath, ['--openssl-legacy-provider', main, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('s3rver did not start within 15 s')), 15_000);
+    // A bound on a hung start only: on a loaded machine the child's start can take a minute.
+    const timer = setTimeout(() => reject(new Error('s3rver did not start within 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code}`)));
     createInterface({ input: child.stdout! }).once('line', (l) => {
       clearTimeout(timer);

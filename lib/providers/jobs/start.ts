@@ -1,8 +1,8 @@
 // What `dojo job start` does the same way on every provider: refuse a job that cannot start, ask
 // the HPO service for the job's study, and record how the job was started.
-import { DojoError } from '../errors';
-import type { StudySpecInput } from '../hpo/spec';
-import type { DojoConfig, HpoSettings, JobRecord, JobRun, StartJobOptions } from './provider';
+import { DojoError } from '../../errors';
+import type { StudySpecInput } from '../../hpo/spec';
+import type { DojoConfig, HpoSettings, JobRecord, JobRun, StartJobOptions } from '../provider';
 
 /**
  * The job's HPO settings, or a CONFLICT (started already) or USAGE error (no search space, more
