@@ -30,6 +30,7 @@ const logDir = flag('--logs', '') || undefined;
 const profDir = flag('--prof', '') || undefined;
 const seed = 12;
 const log = (l: string): void => console.error(l);
+const loadNow = (): string => execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ')[0]!;
 const load = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/.*load average/, 'load average');
 
 const root = resolve(import.meta.dirname, '../..');
@@ -44,7 +45,7 @@ try {
   await synthesize({ rows: Math.round(rows / 5), parts: 1, out: join(data, 'val'), seed: seed + 1 });
   const setup = { space: demoSpace(rows), trials, parallel, seed, trainGlob: join(data, 'train', 'part-*.csv'), valGlob: join(data, 'val', 'part-*.csv') };
   console.log(`study bench: ${trials} trials, ${parallel} workers, ${rows} rows; base ${base.commit} vs new ${next.commit}; ${load()}`);
-  console.log('run  tree  commit        wall s  trials (c/p)  compute   data    eval  hpo+trk  other  in-trial  compute share  best');
+  console.log('run  tree  commit        wall s  trials (c/p)  compute   data    eval  hpo+trk  other  in-trial  compute share  best    worker cpu  server cpu  load');
   const results: SideResult[] = [];
   for (let r = 0; r < repeats; r++) {
     for (const tree of (r % 2 === 0 ? [base, next] : [next, base]).filter((t) => !only || t.label === only)) {
@@ -53,7 +54,8 @@ try {
       const p = s.parts;
       console.log(
         `${String(r + 1).padEnd(4)} ${tree.label.padEnd(5)} ${tree.commit.padEnd(12)} ${s.wall.toFixed(2).padStart(7)}  ${`${s.trials} (${s.complete}/${s.pruned})`.padEnd(12)} ` +
-          `${[p.compute, p.data, p.eval, p.calls, p.other, p.trial].map((v) => v.toFixed(2).padStart(7)).join(' ')}  ${`${((100 * p.compute) / p.trial).toFixed(0)}%`.padStart(12)}  ${s.best?.toFixed(4) ?? '-'}`,
+          `${[p.compute, p.data, p.eval, p.calls, p.other, p.trial].map((v) => v.toFixed(2).padStart(7)).join(' ')}  ${`${((100 * p.compute) / p.trial).toFixed(0)}%`.padStart(12)}  ${s.best?.toFixed(4) ?? '-'}` +
+          `  ${s.cpu.workers.toFixed(2).padStart(10)}  ${s.cpu.servers.toFixed(2).padStart(10)}  ${loadNow()}`,
       );
     }
   }
@@ -63,7 +65,10 @@ try {
   const wb = median(of('base').map((s) => s.wall));
   const wn = median(of('new').map((s) => s.wall));
   const share = median(of('new').map((s) => s.parts.compute / s.parts.trial));
+  const cb = median(of('base').map((s) => s.cpu.workers + s.cpu.servers));
+  const cn = median(of('new').map((s) => s.cpu.workers + s.cpu.servers));
   console.log(`median wall: base ${wb.toFixed(2)} s, new ${wn.toFixed(2)} s → ${(wb / wn).toFixed(2)}× faster; new: compute ${(100 * share).toFixed(0)}% of the time inside trials; ${load()}`);
+  console.log(`median CPU seconds (workers + servers): base ${cb.toFixed(2)}, new ${cn.toFixed(2)} → ${(cb / cn).toFixed(2)}× less`);
 } finally {
   rmSync(data, { recursive: true, force: true });
 }
