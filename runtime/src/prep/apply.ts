@@ -82,9 +82,12 @@ export class Preparer {
     this.hot = new Int32Array(this.sparse ? capacity * this.sparse.perRow : 0);
   }
 
-  /** The prepared batch (a view of this preparer's buffers, valid until the next call). */
-  apply(b: Batch): Batch {
-    const missing = hasMissing(b.x, b.rows * NUM_FEATURES);
+  /**
+   * The prepared batch (a view of this preparer's buffers, valid until the next call). `complete`:
+   * the caller knows no feature of the batch is missing (NaN), so it is not looked for.
+   */
+  apply(b: Batch, complete = false): Batch {
+    const missing = !complete && hasMissing(b.x, b.rows * NUM_FEATURES);
     if (!missing && this.identity) return b;
     if (b.rows > this.y.length) this.grow(b.rows);
     const out = missing ? this.byRow(b) : this.byColumn(b);
@@ -207,6 +210,8 @@ export class PreparedReader implements BatchReader {
   constructor(
     private readonly inner: BatchReader,
     readonly preparer: Preparer,
+    /** No row of the inner data has a missing feature (in-memory rows with none marked). */
+    private readonly complete = false,
   ) {
     if (inner.rewind) this.rewind = () => inner.rewind!();
   }
@@ -219,7 +224,7 @@ export class PreparedReader implements BatchReader {
     for (;;) {
       const b = await this.inner.next();
       if (!b) return undefined;
-      const p = this.preparer.apply(b);
+      const p = this.preparer.apply(b, this.complete);
       if (p.rows > 0) return p;
     }
   }

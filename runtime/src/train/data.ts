@@ -106,7 +106,8 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     const raw = new MemoryBatchReader(rows, { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle });
     // Prepared batch by batch into the Preparer's buffers: a prepared copy of the rows per feature set
     // would cost more (fresh memory, see bench/README "Studies") than preparing what a trial reads.
-    return prep ? new PreparedReader(raw, prep) : raw;
+    // Only reading with `mark` makes NaN features, at the rows in markAt: with none, no batch is scanned for them.
+    return prep ? new PreparedReader(raw, prep, rows.markAt.length === 0) : raw;
   };
   return {
     dtype: g.dtype,
