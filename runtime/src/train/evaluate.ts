@@ -54,6 +54,7 @@ export class Evaluator {
     const reader = await this.openPass(signal);
     totals.fill(0);
     let dataSeconds = performance.now() - t0;
+    let batches = 0;
     try {
       for (;;) {
         const d0 = performance.now();
@@ -63,7 +64,8 @@ export class Evaluator {
         signal?.throwIfAborted();
         if (this.out.length < b.rows) this.out = allocFloat(model.dtype, b.rows);
         const out = this.out;
-        forward(model, b.x, b.rows, out, b.sparse?.index);
+        // Nothing trains during a pass: after its first batch the network may reuse its folded tables.
+        forward(model, b.x, b.rows, out, b.sparse?.index, batches++ > 0);
         let sse = 0;
         for (let r = 0; r < b.rows; r++) {
           const d = out[r]! - b.y[r]!;
