@@ -23,6 +23,12 @@ const T = {
   runtime: { regex: into('runtime'), why: 'the runtime is the workers\' code; the library layers do not depend on it' },
   hpo: { regex: into('hpo'), why: 'this layer sits below lib/hpo' },
   tracking: { regex: into('tracking'), why: 'this layer sits below lib/tracking' },
+  // The browser UI is a study's cockpit: it reads the HPO wire types and the report's pure
+  // computations (the same importances and contour as the report), never the service or samplers.
+  hpoBeyondPure: {
+    regex: '(^|/)hpo/(?!(api|types|space|report/(contour-field|importance|states)|tracking/tags)$)',
+    why: "the tracking UI uses only lib/hpo's wire types and the report's pure computations (api, types, space, report/{contour-field,importance,states}, tracking/tags)",
+  },
   cdk: { regex: '^(aws-cdk-lib|constructs|cdk-nag|@aws-cdk/)', why: 'CDK belongs to lib/infra' },
   awsSdk: { regex: '^@aws-sdk/', why: 'this layer knows nothing of AWS' },
   // The runtime's window on lib/: errors, the seeded RNG, the job contract, the HPO client and
@@ -50,7 +56,8 @@ export const LAYERS = [
   { name: 'aws provider', files: ['lib/providers/aws/**'], forbid: [...outside, T.cli, T.runtime, T.local] },
   { name: 'infra', files: ['lib/infra/**'], forbid: [...outside, T.cli, T.providers, T.runtime, T.hpo, T.tracking] },
   { name: 'hpo', files: ['lib/hpo/**'], forbid: [...outside, T.cli, T.providers, T.infra, T.runtime, T.awsSdk, T.cdk] },
-  { name: 'tracking', files: ['lib/tracking/**'], forbid: [...outside, T.cli, T.providers, T.infra, T.runtime, T.hpo, T.awsSdk, T.cdk] },
+  { name: 'tracking', files: ['lib/tracking/**'], ignores: ['lib/tracking/ui/**'], forbid: [...outside, T.cli, T.providers, T.infra, T.runtime, T.hpo, T.awsSdk, T.cdk] },
+  { name: 'tracking UI (browser)', files: ['lib/tracking/ui/**'], forbid: [...outside, T.cli, T.providers, T.infra, T.runtime, T.hpoBeyondPure, T.awsSdk, T.cdk] },
   { name: 'leaf modules', files: ['lib/errors/**', 'lib/random/**', 'lib/jobs/**'], forbid: [...outside, T.cli, T.providers, T.infra, T.runtime, T.hpo, T.tracking, T.awsSdk, T.cdk] },
   { name: 'runtime bottom', files: ['runtime/src/data/**', 'runtime/src/wasm/**', 'runtime/src/collective/**'], forbid: [...runtimeBase, T.aboveData] },
   { name: 'runtime optim and prep', files: ['runtime/src/optim/**', 'runtime/src/prep/**'], forbid: [...runtimeBase, T.aboveOptim] },

@@ -26,9 +26,21 @@ await build({
 });
 chmodSync('dist/bin/dojo.js', 0o755);
 
-// The tracking web UI is plain files, not TS: ship them (and uPlot) next to the bundles.
-cpSync('lib/tracking/ui', 'dist/tracking-ui', { recursive: true });
-for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(`node_modules/uplot/dist/${f}`, `dist/tracking-ui/vendor/${f}`);
+// The tracking web UI: its page and style sheet, its TypeScript bundled for the browser (uPlot inside; the
+// options are UI_BUNDLE_OPTIONS of lib/tracking/server/static.ts, which bundles the same when run from source).
+rmSync('dist/tracking-ui', { recursive: true, force: true });
+for (const f of ['index.html', 'style.css']) cpSync(`lib/tracking/ui/${f}`, `dist/tracking-ui/${f}`);
+cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/tracking-ui/vendor/uPlot.min.css');
+await build({
+  entryPoints: ['lib/tracking/ui/main.ts'],
+  outfile: 'dist/tracking-ui/app.js',
+  bundle: true,
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 
 rmSync('dist/runtime', { recursive: true, force: true });
 await build({

@@ -31,13 +31,13 @@ describe('report: best value per feature set', () => {
     }
     expect(rows.map((r) => r.bestValue)).toEqual([...rows.map((r) => r.bestValue)].sort((a, b) => a - b));
     expect(rows[0]!.stages).toEqual({ missing: 'drop', bins: 0 });
-    const html = summaryHtml(d, [], true);
+    const html = summaryHtml(d, []);
     expect(html).toContain('<h2>Best per feature set</h2>');
   });
 
   it('is empty (and the report has no such section) when the space searches no feature stage', async () => {
     const d = await study({ lr: { type: 'float', low: 0, high: 1 } }, (p) => p.lr as number);
     expect(bestPerFeatureSet(d)).toEqual([]);
-    expect(summaryHtml(d, [], true)).not.toContain('Best per feature set');
+    expect(summaryHtml(d, [])).not.toContain('Best per feature set');
   });
 });

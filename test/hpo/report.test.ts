@@ -57,12 +57,11 @@ describe('study report', () => {
     for (const title of ['Optimisation history', 'Parameter importances (PED-ANOVA)', 'Parallel coordinates', 'Contour: x × lr']) expect(html).toContain(title);
     // No best model before the study's end with tracking; once there, one line names its URIs.
     expect(html).not.toContain('best model:');
-    const runOnly = summaryHtml({ ...d, bestModel: { runId: 'abc', artifactPath: 'best_model', uri: 'runs:/abc/best_model' } }, [], false);
+    const runOnly = summaryHtml({ ...d, bestModel: { runId: 'abc', artifactPath: 'best_model', uri: 'runs:/abc/best_model' } }, []);
     expect(runOnly).toContain('<p class="best-model">best model: <code>runs:/abc/best_model</code></p>');
     const registered = summaryHtml(
       { ...d, bestModel: { runId: 'abc', artifactPath: 'best_model', uri: 'runs:/abc/best_model', registeredModel: { name: 'rep<1>', version: '3', uri: 'models:/rep<1>/3' } } },
       [],
-      false,
     );
     expect(registered).toContain('registered as <code>models:/rep&lt;1&gt;/3</code>');
   });

@@ -19,7 +19,7 @@ describe('which sampler: recorded per study and per trial', () => {
       }
       const detail = await c.getStudy('a');
       expect(detail.trials.map((t) => t.sampler)).toEqual(['enqueued', ...Array(9).fill('gp-startup'), 'gp', 'gp']);
-      const html = summaryHtml(detail, [], true);
+      const html = summaryHtml(detail, []);
       expect(html).toContain('sampler auto (seed');
       expect(html).toContain('→ gp: numeric space of 2 parameters');
       expect(html).toContain('<th>sampler</th>');

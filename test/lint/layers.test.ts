@@ -34,6 +34,8 @@ const WRONG: readonly (readonly [string, string, RegExp])[] = [
   ['runtime/src/model/model.ts', "import { runWorker } from '../worker/loop';", /model\/ sits below what trains and predicts/],
   ['bench/hpo/quality.ts', "import { branin } from '../../test/hpo/objectives';", /bench must not import this: only tests import from test\//],
   ['lib/jobs/env.ts', "import { HpoClient } from '../hpo/client';", /leaf modules must not import this/],
+  ['lib/tracking/ui/pages/study.ts', "import { startHpoService } from '../../../hpo/service';", /tracking UI \(browser\) must not import this: the tracking UI uses only lib\/hpo's wire types/],
+  ['lib/tracking/server/server.ts', "import type { StudyDetail } from '../../hpo/api';", /tracking must not import this: this layer sits below lib\/hpo/],
 ];
 
 // Imports the layers allow, at the same places.
@@ -45,6 +47,8 @@ const RIGHT: readonly (readonly [string, string])[] = [
   ['runtime/src/worker/trial.ts', "import { MetricDeliveries } from '../../../lib/tracking/metric-deliveries';"],
   ['runtime/src/worker/env.ts', "import { WORKER_ENV } from '../../../lib/jobs/env';"],
   ['runtime/src/model/model.ts', "import { adamW } from '../optim';"],
+  ['lib/tracking/ui/pages/study.ts', "import type { StudyDetail } from '../../../hpo/api';"],
+  ['lib/tracking/ui/views/importance.ts', "import { pedAnova } from '../../../hpo/report/importance';"],
   ['bench/hpo/quality.ts', "import { branin } from '../../testkit/hpo/objectives';"],
   ['test/hpo/tpe.test.ts', "import { branin } from '../../testkit/hpo/objectives';"],
 ];

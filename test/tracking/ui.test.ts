@@ -1,157 +1,326 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTrackingServer, TrackingClient, type Metric, type TrackingServerHandle } from '../../lib/tracking';
+import { fmtNum } from '../../lib/tracking/ui/core/format';
+import { objectiveOf, SHOTS, UiFixture, type TrialPlan } from './ui-fixture';
+import { EXTERNAL_URI } from './harness';
 
-// End-to-end test of the web UI of the embedded server in headless Debian chromium. Screenshots go
-// to test-artifacts/tracking-ui/ (gitignored).
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'tracking-ui');
-const store = mkdtempSync(join(tmpdir(), 'dojo-ui-'));
-let server: TrackingServerHandle;
-let browser: Browser;
+// End-to-end tests of the embedded tracking server's web UI in headless Debian chromium, on a study
+// run through a real HPO service linked to the tracking server (as the local manager runs them).
+// Screenshots of every view go to test-artifacts/tracking-ui/ (gitignored).
+const f = new UiFixture();
 let page: Page;
-const trials: { name: string; id: string; val: number }[] = [];
-let studyId = '';
-
+let parent: string;
+const plans: TrialPlan[] = [];
+const LONG = `feature-set ${'x'.repeat(3000)} end-of-long-tag`;
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80"><rect width="200" height="80" fill="#dbeafe"/><text x="10" y="45">val_rmse by trial</text></svg>';
 // A 1x1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const MLMODEL = 'artifact_path: model\nflavors:\n  dojo:\n    format_version: 1\n    dtype: float64\n    model_file: model.dojo\nrun_id: abc\n';
+
+/** States by trial index: two pruned (after 40 and 60 steps), one failed, the rest complete. */
+function endOf(i: number): { end: TrialPlan['state']; pruneAt?: number } {
+  if (i === 3) return { end: 'pruned', pruneAt: 40 };
+  if (i === 7) return { end: 'pruned', pruneAt: 60 };
+  if (i === 5) return { end: 'failed' };
+  return { end: 'complete' };
+}
+
+const best = () => plans.filter((p) => p.state === 'complete').reduce((a, b) => (b.value! < a.value! ? b : a));
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startTrackingServer({ storeDir: store });
-  const c = new TrackingClient(server.url);
-  const exp = await c.createExperiment('fare-hpo');
-  const study = await c.createRun({ experimentId: exp, runName: 'study-fare', startTime: 1_700_000_000_000, tags: { 'hpo.role': 'study', 'hpo.direction': 'minimize', 'hpo.metric': 'val_rmse' } });
-  studyId = study.info.run_id;
-  for (let i = 0; i < 20; i++) {
-    const lr = 0.001 * (i + 1);
-    const val = 2 + Math.abs(i - 13) * 0.25 + i / 100; // best: trial 13
-    const run = await c.createRun({ experimentId: exp, runName: `trial-${String(i).padStart(2, '0')}`, parentRunId: studyId, startTime: 1_700_000_001_000 + i * 1000 });
-    const metrics: Metric[] = [];
-    for (let step = 0; step < 30; step++) metrics.push({ key: 'train_rmse', value: 10 / (step + 1) + val, timestamp: 1_700_000_001_000 + step, step });
-    metrics.push({ key: 'val_rmse', value: val, timestamp: 1_700_000_002_000, step: 29 });
-    await c.logBatch(run.info.run_id, { metrics, params: [{ key: 'lr', value: String(lr) }, { key: 'optimizer', value: i % 2 ? 'SGD' : 'Adam' }] });
-    await c.updateRun(run.info.run_id, { status: i === 7 ? 'FAILED' : 'FINISHED', endTime: 1_700_000_001_000 + i * 1000 + 60_000 });
-    if (i === 13) {
-      await c.uploadArtifact(run, 'plots/curve.svg', SVG);
-      await c.logInputs(run.info.run_id, [
-        { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'nyc-taxi-train', digest: 'c0ffee42', source_type: 'local', source: '{"uri": "file:///data/train/part*.csv"}' } },
-      ]);
-    }
-    trials.push({ name: run.info.run_name, id: run.info.run_id, val });
-  }
-  await c.uploadArtifact(study, 'report/report.html', '<html><body><h1>Study report fare</h1></body></html>');
-  await c.uploadArtifact(study, 'report/history.svg', SVG);
-  await c.uploadArtifact(study, 'report/importance.png', PNG);
-  await c.createRun({ experimentId: exp, runName: 'standalone', startTime: 1_700_000_100_000 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  await f.start();
+  parent = await f.createStudy('fare', 12);
+  for (let i = 0; i < 12; i++) plans.push(await f.playTrial('fare', endOf(i).end, { pruneAt: endOf(i).pruneAt }));
+  await f.client.setTag(parent, 'dojo.long_note', LONG);
+  const b = await f.client.getRun(best().runId);
+  await f.client.uploadArtifact(b, 'notes.txt', 'trained on 1,000 rows\nsecond line');
+  await f.client.uploadArtifact(b, 'metrics.json', '{"val_rmse":2.5,"steps":[1,2,3]}');
+  await f.client.uploadArtifact(b, 'predictions.csv', 'fare,prediction\n"12,5",12.1\n7.0,"7.2"\n');
+  await f.client.uploadArtifact(b, 'plots/curve.svg', SVG);
+  await f.client.uploadArtifact(b, 'plots/dot.png', PNG);
+  await f.client.uploadArtifact(b, 'page.html', '<html><body><h1>HTML artifact</h1></body></html>');
+  await f.client.uploadArtifact(b, 'model/MLmodel', MLMODEL);
+  await f.client.uploadArtifact(b, 'model/model.dojo', new Uint8Array([0x44, 0x4f, 0x4a, 0x4f, 0, 1, 2, 255]));
+  await f.settled(parent, 12, true);
+  page = await f.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => {
+    throw e;
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-}, 120_000);
+}, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(store, { recursive: true, force: true });
-});
+afterAll(async () => f.stop());
 
 /** Waits until the router has rendered the page for this hash. */
 async function ready(hash: string): Promise<void> {
-  await page.waitForFunction((h) => document.body.getAttribute('data-ready') === h, hash, { timeout: 20_000 });
+  await page.waitForFunction((h) => document.body.getAttribute('data-ready') === h, hash, { timeout: 30_000 });
 }
 
-const runRows = (): Promise<string[]> => page.locator('table.runs tbody tr td:first-child a').allTextContents();
+async function openStudy(): Promise<void> {
+  await page.goto(`${f.tracking.url}/#/runs/${parent}`);
+  await ready(`/runs/${parent}`);
+}
 
-describe('tracking web UI (headless chromium)', () => {
-  it('lists experiments and opens the runs table with children grouped under the study', async () => {
-    await page.goto(server.url + '/');
+const tableRuns = (): Promise<string[]> => page.locator('table.trials tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!));
+const chartRuns = async (metric: string): Promise<string[]> => ((await page.locator(`figure.curves-card[data-metric="${metric}"]`).getAttribute('data-runs')) ?? '').split(' ').filter(Boolean).sort();
+
+describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
+  it('lists experiments, and the runs table groups the trials under their study, named in the study\'s words', async () => {
+    await page.goto(`${f.tracking.url}/`);
     await ready('/');
-    await expect(page.locator('h1').textContent()).resolves.toBe('Experiments');
+    expect(await page.locator('h1').textContent()).toBe('Experiments');
     await page.screenshot({ path: join(SHOTS, '1-experiments.png') });
-    await page.getByRole('link', { name: 'fare-hpo' }).click();
+    await page.getByRole('link', { name: 'fare' }).click();
     await page.waitForSelector('table.runs');
-    const names = await runRows();
-    expect(names).toHaveLength(22);
-    // Newest top-level run first, then the study with its 20 trials right under it.
-    expect(names[0]).toBe('standalone');
-    expect(names[1]).toBe('study-fare');
-    expect(names.slice(2).sort()).toEqual(trials.map((t) => t.name).sort());
-    expect(await page.locator('table.runs tr.child').count()).toBe(20);
-    expect(await page.locator('tr.parent .toggle').textContent()).toBe('▾ 20');
+    expect(await page.locator('table.runs tr.child').count()).toBe(12);
+    expect(await page.locator('tr.parent .toggle').textContent()).toBe('▾ 12');
     const headers = await page.locator('table.runs thead tr:nth-child(2) th').allTextContents();
     expect(headers.slice(0, 4)).toEqual(['Name', 'Status', 'Start', 'Duration']);
     expect(headers).toEqual(expect.arrayContaining(['lr', 'optimizer', 'train_rmse', 'val_rmse']));
-    expect(await page.locator('table.runs .status.FAILED').count()).toBe(1);
+    const states = await page.locator('table.runs tr.child td:nth-child(2)').allTextContents();
+    expect(states.filter((s) => s === 'complete')).toHaveLength(9);
+    expect(states.filter((s) => s.startsWith('pruned at step')).sort()).toEqual(['pruned at step 40', 'pruned at step 60']);
+    expect(states.filter((s) => s.startsWith('failed: the trial produced no finite val_rmse'))).toHaveLength(1);
+    expect(states).not.toContain('KILLED');
     await page.screenshot({ path: join(SHOTS, '2-runs.png'), fullPage: true });
   });
 
-  it('sorts by a metric column (children within their parent), collapses children, and filters with the grammar', async () => {
-    await page.locator('table.runs th', { hasText: /^val_rmse$/ }).click();
-    const desc = trials.slice().sort((a, b) => b.val - a.val).map((t) => t.name);
-    expect((await runRows()).filter((n) => n.startsWith('trial-'))).toEqual(desc);
-    await page.locator('table.runs th', { hasText: /^val_rmse$/ }).click();
-    expect((await runRows()).filter((n) => n.startsWith('trial-'))).toEqual(desc.slice().reverse());
+  it('sorts the runs table by a metric (mouse and keyboard), collapses children, and filters with the search grammar', async () => {
+    // The failed trial stopped before its first val_rmse: runs without the metric sort last both ways.
+    const failed = `fare-trial-${plans.find((p) => p.state === 'failed')!.number}`;
+    const names = async () => (await page.locator('table.runs tr.child td:first-child a').allTextContents());
+    await page.locator('table.runs th button', { hasText: /^val_rmse$/ }).click();
+    const desc = await names();
+    expect(desc.at(-1)).toBe(failed);
+    // The latest val_rmse: at step 100 for complete trials, where it stopped for pruned ones.
+    const latest = (p: TrialPlan) => (p.state === 'complete' ? objectiveOf(p.params) + 6 / 102 : p.value!);
+    expect(desc.slice(0, -1)).toEqual(plans.filter((p) => p.state !== 'failed').sort((a, b) => latest(b) - latest(a)).map((p) => `fare-trial-${p.number}`));
+    await page.locator('table.runs th button', { hasText: /^val_rmse$/ }).focus();
+    await page.keyboard.press('Enter');
+    expect(await names()).toEqual([...desc.slice(0, -1).reverse(), failed]);
+    expect(await page.locator('table.runs th[aria-sort="ascending"]').textContent()).toBe('val_rmse');
     await page.locator('tr.parent .toggle').click();
     expect(await page.locator('table.runs tr.child').count()).toBe(0);
     await page.locator('tr.parent .toggle').click();
-    expect(await page.locator('table.runs tr.child').count()).toBe(20);
-
-    await page.fill('form.filter input', "metrics.val_rmse < 2.6 AND params.optimizer = 'Adam'");
+    await page.fill('form.filter input', "params.optimizer = 'Adam' AND metrics.val_rmse < 3");
     await page.click('form.filter button');
     await page.waitForFunction(() => document.body.getAttribute('data-ready')?.includes('filter='));
-    const expected = trials.filter((t, i) => t.val < 2.6 && i % 2 === 0).map((t) => t.name).sort();
-    expect(expected.length).toBeGreaterThan(0);
-    expect((await runRows()).sort()).toEqual(expected);
-    await page.screenshot({ path: join(SHOTS, '3-filtered.png'), fullPage: true });
-
+    const kept = await page.locator('table.runs td:first-child a').allTextContents();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((n) => n.startsWith('fare-trial-'))).toBe(true);
     await page.fill('form.filter input', 'metrics.val_rmse >>> 1');
     await page.click('form.filter button');
     await page.waitForSelector('.error');
     expect(await page.locator('.error').textContent()).toMatch(/INVALID_PARAMETER_VALUE: Invalid filter string/);
   });
 
-  it('shows the study page: best trial, trials table and the report artifacts', async () => {
-    await page.goto(`${server.url}/#/runs/${studyId}`);
-    await ready(`/runs/${studyId}`);
-    const best = trials.reduce((a, b) => (b.val < a.val ? b : a));
-    expect(await page.locator('h2', { hasText: 'Study' }).first().textContent()).toBe('Study: 20 trials');
-    expect(await page.locator('.best-trial').textContent()).toBe(`Best trial: ${best.name} — val_rmse = ${Number(best.val.toPrecision(5))}`);
-    expect(await page.locator('table.trials tbody tr').count()).toBe(20);
-    expect(await page.locator('table.datasets').count()).toBe(0);
-    expect(await page.locator('table.trials tr.best a').textContent()).toBe(best.name);
-    await page.waitForSelector('.report iframe');
-    const frame = page.frameLocator('.report iframe');
-    await expect(frame.locator('h1').textContent()).resolves.toBe('Study report fare');
-    expect(await page.locator('.report img').count()).toBe(2);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.report img')].every((i) => i.complete && i.naturalWidth > 0));
-    await page.screenshot({ path: join(SHOTS, '4-study.png'), fullPage: true });
-    await page.locator('.report iframe').screenshot({ path: join(SHOTS, '4b-study-report.png') });
+  it('shows the study\'s progress as `dojo job wait` does and compares every trial\'s curves, the hover naming trial, state and params', async () => {
+    await openStudy();
+    expect(await page.locator('h1').textContent()).toBe('Study fare');
+    const b = best();
+    expect(await page.locator('.progress-line').textContent()).toMatch(
+      new RegExp(`^finished · trials 12/12 done \\(9 complete, 2 pruned, 1 failed\\), 0 running · best val_rmse ${fmtNum(b.value).replace('.', '\\.')} \\(trial ${b.number}\\) · elapsed \\d+:\\d\\d$`),
+    );
+    expect(await page.locator('.progress').getAttribute('data-state')).toBe('finished');
+    // One chart per chosen metric (val and train RMSE by default), a line for every trial that logged it.
+    expect(await page.locator('figure.curves-card:not(.pruner)').evaluateAll((els) => els.map((e) => e.getAttribute('data-metric')))).toEqual(['val_rmse', 'train_rmse']);
+    const all = plans.map((p) => p.runId).sort();
+    expect(await chartRuns('train_rmse')).toEqual(all);
+    expect(await chartRuns('val_rmse')).toEqual(plans.filter((p) => p.state !== 'failed').map((p) => p.runId).sort());
+    // A metric is added from the picker.
+    await page.getByRole('checkbox', { name: 'objective' }).check();
+    await page.waitForSelector('figure.curves-card[data-metric="objective"][data-runs]');
+    await page.getByRole('checkbox', { name: 'objective' }).uncheck();
+    expect(await page.locator('figure.curves-card[data-metric="objective"]').count()).toBe(0);
+    // Hovering a line names its trial, state and params.
+    const canvas = page.locator('figure.curves-card[data-metric="train_rmse"] canvas');
+    const box = (await canvas.boundingBox())!;
+    let hovered: string | null = null;
+    for (let y = box.y + 15; y < box.y + box.height - 35 && !hovered; y += 4) {
+      await page.mouse.move(box.x + box.width * 0.5, y);
+      hovered = await page.locator('figure.curves-card[data-metric="train_rmse"]').getAttribute('data-hover');
+    }
+    expect(hovered).not.toBeNull();
+    const plan = plans.find((p) => p.runId === hovered)!;
+    const tip = await page.locator('figure.curves-card[data-metric="train_rmse"] .tip').innerText();
+    expect(tip).toContain(`trial ${plan.number} (fare-trial-${plan.number})`);
+    expect(tip).toMatch(/complete|pruned at step \d+|failed/);
+    expect(tip).toContain(`optimizer = ${plan.params['optimizer']}`);
+    expect(tip).toContain(`lr = ${fmtNum(plan.params['lr'])}`);
+    await page.locator('#s-compare').screenshot({ path: join(SHOTS, 'compare.png') });
+    await page.screenshot({ path: join(SHOTS, '3-study.png'), fullPage: true });
   });
 
-  it('opens the best trial: params, a uPlot chart per metric, artifacts with download and inline preview', async () => {
-    const best = trials.reduce((a, b) => (b.val < a.val ? b : a));
-    await page.locator('.best-trial a').click();
-    await ready(`/runs/${best.id}`);
-    expect(await page.locator('h1').textContent()).toContain(best.name);
-    expect(await page.locator('table.params').textContent()).toContain('lr');
-    expect(await page.locator('table.datasets tbody tr td').allTextContents()).toEqual(['nyc-taxi-train', 'c0ffee42', 'training', 'local', '{"uri": "file:///data/train/part*.csv"}']);
-    await page.waitForSelector('.chart .uplot canvas');
-    expect(await page.locator('.chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-metric')))).toEqual(['train_rmse', 'val_rmse']);
-    expect(await page.locator('.chart .uplot canvas').count()).toBe(2);
+  it('shows what the pruner saw, with a cross where each pruned trial stopped, and each state in the study\'s words', async () => {
+    const pruned = plans.filter((p) => p.state === 'pruned');
+    const stops = ((await page.locator('figure.curves-card.pruner').getAttribute('data-stops')) ?? '').split(' ').sort();
+    expect(stops).toEqual(pruned.map((p) => `${p.runId}@${p.prunedAt}`).sort());
+    expect(await chartRuns('intermediate values')).toEqual(plans.filter((p) => p.state !== 'failed').map((p) => p.runId).sort());
+    const stateOf = async (runId: string) => page.locator(`table.trials tr[data-run-id="${runId}"] td.state`).textContent();
+    for (const p of pruned) expect(await stateOf(p.runId)).toBe(`pruned at step ${p.prunedAt}`);
+    const failed = plans.find((p) => p.state === 'failed')!;
+    expect(await stateOf(failed.runId)).toBe('failed: the trial produced no finite val_rmse (got NaN); check the data and the learning rate');
+    expect(await page.locator(`table.trials tr[data-run-id="${failed.runId}"] span.state`).getAttribute('title')).toContain('check the data');
+    // The table's first row is the best trial, marked.
+    expect((await tableRuns())[0]).toBe(best().runId);
+    expect(await page.locator('table.trials tr.best').getAttribute('data-run-id')).toBe(best().runId);
+    await page.locator('figure.curves-card.pruner').screenshot({ path: join(SHOTS, '4-pruner.png') });
+  });
+
+  it('filters the table and the charts by a range brushed on a parallel-coordinates axis, with the mouse or the keyboard', async () => {
+    const values = plans.filter((p) => p.value !== undefined).map((p) => p.value!);
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    // Where each trial sits on the objective axis; the drag ends in the widest gap between 25 % and 75 %.
+    const units = values.map((v) => (v - lo) / (hi - lo)).sort((a, b) => a - b);
+    let cut = 0.5;
+    let gap = 0;
+    for (let i = 1; i < units.length; i++) {
+      const mid = (units[i]! + units[i - 1]!) / 2;
+      if (mid > 0.25 && mid < 0.75 && units[i]! - units[i - 1]! > gap) [cut, gap] = [mid, units[i]! - units[i - 1]!];
+    }
+    const target = page.locator('g.axis[data-axis="(objective)"] rect.brush-target');
+    await target.scrollIntoViewIfNeeded();
+    const box = (await target.boundingBox())!;
+    // Drag from the bottom of the objective axis up to the cut: the trials with the best values.
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height - 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (1 - cut), { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector('.filter-bar.active');
+    const expected = plans.filter((p) => p.value !== undefined && (p.value - lo) / (hi - lo) <= cut).map((p) => p.runId).sort();
+    expect(expected.length).toBeGreaterThan(1);
+    expect(expected.length).toBeLessThan(11);
+    expect((await tableRuns()).sort()).toEqual(expected);
+    expect(await chartRuns('val_rmse')).toEqual(expected);
+    expect(await page.locator('.filter-bar').textContent()).toContain(`Showing ${expected.length} of 12 trials (range selected on val_rmse)`);
+    expect(Number(await page.locator('.parallel').getAttribute('data-kept'))).toBe(expected.length);
+    await page.locator('#s-explore').screenshot({ path: join(SHOTS, '5-brushed.png') });
+    await page.getByRole('button', { name: 'Clear filter' }).click();
+    expect(await tableRuns()).toHaveLength(12);
+    // Keyboard: focus the optimizer axis, ArrowDown selects its top quarter (SGD's band).
+    await page.locator('g.axis[data-axis="optimizer"]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('.filter-bar.active');
+    expect((await tableRuns()).sort()).toEqual(plans.filter((p) => p.params['optimizer'] === 'SGD').map((p) => p.runId).sort());
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-axis'))).toBe('optimizer');
+    await page.keyboard.press('Escape');
+    expect(await tableRuns()).toHaveLength(12);
+  });
+
+  it('explores the space: history with the best so far, a slice per parameter, importances, a contour with categorical axes', async () => {
+    await openStudy();
+    const complete = plans.filter((p) => p.state === 'complete');
+    expect(await page.locator('.history circle').count()).toBe(complete.length);
+    expect(await page.locator('.history path.best-line').count()).toBe(1);
+    expect(await page.locator('figure.slice').evaluateAll((els) => els.map((e) => e.getAttribute('data-param')))).toEqual(['lr', 'layers', 'batch_size', 'optimizer']);
+    expect(await page.locator('figure.slice[data-param="lr"] circle').count()).toBe(complete.length);
+    expect((await page.locator('table.importance tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-param')))).sort()).toEqual(['batch_size', 'layers', 'lr', 'optimizer']);
+    await page.selectOption('select[name="contour-x"]', 'batch_size');
+    await page.selectOption('select[name="contour-y"]', 'optimizer');
+    const ticks = (axis: 'x' | 'y') => page.locator(`.contour-plot text.tick.${axis}`).allTextContents();
+    expect(await ticks('x')).toEqual(['256', '512', '1024']);
+    expect(await ticks('y')).toEqual(['Adam', 'SGD']);
+    // One cell per pair of choices: 3 × 2.
+    expect(await page.locator('.contour-plot .cells rect').count()).toBe(6);
+    await page.selectOption('select[name="contour-x"]', 'lr');
+    expect(await page.locator('.contour-plot .cells rect').count()).toBe(30 * 2);
+    expect(await ticks('x')).toEqual(['1e-4', '0.001', '0.01', '0.1']);
+    await page.locator('#s-explore').screenshot({ path: join(SHOTS, '6-explore.png') });
+  });
+
+  it('sorts the trials table by any column, from the keyboard too, and shows the study report in a frame', async () => {
+    await openStudy();
+    await page.locator('table.trials th button', { hasText: /^lr$/ }).focus();
+    await page.keyboard.press('Enter');
+    const lrs = plans.slice().sort((a, b) => (a.params['lr'] as number) - (b.params['lr'] as number)).map((p) => p.runId);
+    expect(await tableRuns()).toEqual(lrs);
+    await page.keyboard.press('Enter');
+    expect(await tableRuns()).toEqual(lrs.slice().reverse());
+    const frame = page.frameLocator('.report iframe');
+    await expect(frame.locator('h1').textContent()).resolves.toBe('Study fare');
+    expect(await frame.locator('figure > svg').count()).toBe(4);
+    expect(await frame.locator('td.state').allTextContents()).toEqual(expect.arrayContaining(['pruned at step 40', 'pruned at step 60']));
+    await page.locator('.report iframe').scrollIntoViewIfNeeded();
+    await page.locator('.report iframe').screenshot({ path: join(SHOTS, '7-report.png') });
+  });
+
+  it('keeps the page within the window with long values, the full value on demand', async () => {
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+    const row = page.locator('table.kv.tags tr', { hasText: 'dojo.long_note' });
+    const details = row.locator('details.long');
+    expect(await details.locator('summary').textContent()).toContain(`(${LONG.length} characters)`);
+    expect(await details.locator('pre').isVisible()).toBe(false);
+    await details.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    expect(await details.locator('pre').textContent()).toBe(LONG);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+    // The space and spec tags (JSON) open indented.
+    const spec = page.locator('table.kv.tags tr', { hasText: 'hpo.spec' }).locator('details.long');
+    await spec.locator('summary').click();
+    expect(await spec.locator('pre').textContent()).toContain('\n  "name": "fare"');
+    await page.locator('#s-details').screenshot({ path: join(SHOTS, '8-long-values.png') });
+  });
+
+  it('shows a trial\'s artifacts inline: text, JSON, CSV as a table, images, SVG, HTML, MLmodel; anything else to download', async () => {
+    const b = best();
+    await page.goto(`${f.tracking.url}/#/runs/${b.runId}`);
+    await ready(`/runs/${b.runId}`);
+    expect(await page.locator('h1 span.state').textContent()).toBe('complete');
     expect(await page.locator('.crumbs').textContent()).toContain('study-fare');
-    await page.locator('.dir', { hasText: 'plots/' }).click();
-    const link = page.locator('a.file', { hasText: 'curve.svg' });
-    await link.waitFor();
-    const href = await link.getAttribute('href');
-    expect(await (await fetch(server.url + href!)).text()).toBe(SVG);
-    await page.locator('li', { has: link }).getByRole('button', { name: 'preview' }).click();
-    await page.waitForSelector('.preview img');
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('.preview img')?.naturalWidth ?? 0) > 0);
-    await page.screenshot({ path: join(SHOTS, '5-run.png'), fullPage: true });
+    await page.waitForSelector('.chart .uplot canvas');
+    const view = async (path: string) => {
+      await page.locator(`button.file[data-path="${path}"]`).click();
+      await page.waitForSelector(`.viewer[data-path="${path}"]`);
+      return page.locator('.viewer');
+    };
+    expect(await (await view('notes.txt')).locator('pre').textContent()).toBe('trained on 1,000 rows\nsecond line');
+    expect(await (await view('metrics.json')).locator('pre').textContent()).toBe('{\n  "val_rmse": 2.5,\n  "steps": [\n    1,\n    2,\n    3\n  ]\n}');
+    const csv = await view('predictions.csv');
+    expect(await csv.locator('th').allTextContents()).toEqual(['fare', 'prediction']);
+    expect(await csv.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)))).toEqual([['12,5', '12.1'], ['7.0', '7.2']]);
+    expect(await (await view('page.html')).locator('iframe').getAttribute('sandbox')).toBe('allow-scripts');
+    await expect(page.frameLocator('.viewer iframe').locator('h1').textContent()).resolves.toBe('HTML artifact');
+    await page.locator('button.dir', { hasText: 'plots/' }).click();
+    for (const img of ['plots/curve.svg', 'plots/dot.png']) {
+      await view(img);
+      await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('.viewer img')?.naturalWidth ?? 0) > 0);
+    }
+    await page.locator('button.dir', { hasText: 'model/' }).press('Enter');
+    expect(await (await view('model/MLmodel')).locator('pre').textContent()).toBe(MLMODEL);
+    const bin = await view('model/model.dojo');
+    expect(await bin.textContent()).toContain('no preview');
+    const href = await bin.locator('a[download]').getAttribute('href');
+    expect(new Uint8Array(await (await fetch(f.tracking.url + href!)).arrayBuffer())).toEqual(new Uint8Array([0x44, 0x4f, 0x4a, 0x4f, 0, 1, 2, 255]));
+    await view('model/MLmodel');
+    await page.screenshot({ path: join(SHOTS, '9-artifacts.png'), fullPage: true });
+  });
+
+  it('compares any selection of runs picked in the runs table', async () => {
+    await page.goto(`${f.tracking.url}/#/experiments/${(await f.client.getRun(parent)).info.experiment_id}`);
+    await page.waitForSelector('table.runs');
+    const picked = plans.slice(0, 3);
+    for (const p of picked) await page.locator(`tr[data-run-id="${p.runId}"] input.pick`).check();
+    await page.getByRole('button', { name: 'Compare selected runs' }).click();
+    await page.waitForFunction(() => document.body.getAttribute('data-ready')?.startsWith('/compare'));
+    expect(await page.locator('h1').textContent()).toBe('Compare 3 runs');
+    expect(await chartRuns('train_rmse')).toEqual(picked.map((p) => p.runId).sort());
+    expect((await tableRuns()).sort()).toEqual(picked.map((p) => p.runId).sort());
+    await page.screenshot({ path: join(SHOTS, '10-compare-selection.png'), fullPage: true });
+  });
+
+  it('prints the study page without navigation or controls and nothing cut at the edge', async () => {
+    await openStudy();
+    await page.emulateMedia({ media: 'print' });
+    try {
+      // The curves redraw for the printed width on their next resize notification.
+      await page.waitForFunction(() => [...document.querySelectorAll('canvas.curves')].every((c) => c.getBoundingClientRect().right <= document.documentElement.clientWidth));
+      expect(await page.locator('header').isVisible()).toBe(false);
+      expect(await page.locator('fieldset.metric-picker').isVisible()).toBe(false);
+      expect(await page.locator('table.trials').isVisible()).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+      await page.screenshot({ path: join(SHOTS, '11-print.png'), fullPage: true });
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 });

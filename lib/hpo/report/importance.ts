@@ -1,7 +1,16 @@
 import { isNumeric, numericDomain, toInternal } from '../domain';
 import { ParzenEstimator } from '../samplers/tpe/parzen';
-import type { ParamSpec } from '../space';
-import type { StudyDetail, TrialInfo } from '../study';
+import type { ParamSpec, Params, SearchSpace } from '../space';
+import type { Direction } from '../types';
+
+/** The parts of a study importances are computed from (a StudyDetail has them; so does the web UI's study). */
+export interface ImportanceInput {
+  readonly space: SearchSpace;
+  readonly direction: Direction;
+  readonly trials: readonly { readonly state: string; readonly value?: number; readonly params: Params }[];
+}
+
+type TrialLike = ImportanceInput['trials'][number];
 
 /** Share of the best trials that forms the "local" set of PED-ANOVA. */
 const LOCAL_QUANTILE = 0.1;
@@ -14,7 +23,7 @@ const GRID = 100;
  * estimators on a 100-point grid. Normalised to sum to 1; a parameter whose good values look
  * like all its values scores near 0.
  */
-export function pedAnovaImportances(study: StudyDetail): Record<string, number> {
+export function pedAnovaImportances(study: ImportanceInput): Record<string, number> {
   const done = study.trials.filter((t) => t.state === 'complete' && t.value !== undefined);
   const names = Object.keys(study.space);
   const out: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
@@ -32,10 +41,10 @@ export function pedAnovaImportances(study: StudyDetail): Record<string, number> 
   return out;
 }
 
-function divergence(p: ParamSpec, name: string, local: TrialInfo[], global: TrialInfo[]): number {
+function divergence(p: ParamSpec, name: string, local: readonly TrialLike[], global: readonly TrialLike[]): number {
   if (!isNumeric(p)) {
     const k = p.choices.length;
-    const freq = (ts: TrialInfo[]) => {
+    const freq = (ts: readonly TrialLike[]) => {
       const f = new Float64Array(k).fill(1 / k); // add-one-ish smoothing keeps ratios finite
       for (const t of ts) f[Math.max(0, p.choices.indexOf(t.params[name] as never))]! += 1;
       const s = f.reduce((a, b) => a + b, 0);
@@ -51,7 +60,7 @@ function divergence(p: ParamSpec, name: string, local: TrialInfo[], global: Tria
   if (dom.hi <= dom.lo) return 0;
   const grid = new Float64Array(GRID);
   for (let i = 0; i < GRID; i++) grid[i] = dom.lo + ((i + 0.5) / GRID) * (dom.hi - dom.lo);
-  const kde = (ts: TrialInfo[]) => {
+  const kde = (ts: readonly TrialLike[]) => {
     const obs = Float64Array.from(ts, (t) => toInternal(p, t.params[name] as number));
     const est = new ParzenEstimator([{ kind: 'numeric', lo: dom.lo, hi: dom.hi, minWidth: (dom.hi - dom.lo) / 100 }], [obs], new Float64Array(obs.length).fill(1), {
       priorWeight: 1,

@@ -95,10 +95,13 @@ export class TrackingObserver implements StudyObserver {
     const parentRunId = study.row.parentRunId;
     if (!parentRunId) return undefined;
     const { renderReportFiles } = await import('../report/html');
+    const { trialNotesFromTracking } = await import('../report/tracking-notes');
     const run = await this.client.getRun(parentRunId);
     const model = await promoteBestModel(this.client, study.detail(), parentRunId, this.log);
     const detail = { ...study.detail(), ...(model ? { bestModel: model } : {}) };
-    for (const f of await renderReportFiles(detail)) await this.client.uploadArtifact(run, `report/${f.name}`, f.content);
+    // Failure reasons live in the trials' runs only; a report without them beats no report.
+    const trialNotes = await trialNotesFromTracking(this.client, run.info.experiment_id, parentRunId).catch(() => undefined);
+    for (const f of await renderReportFiles(detail, { trialNotes })) await this.client.uploadArtifact(run, `report/${f.name}`, f.content);
     const best = detail.best;
     await this.client.logBatch(parentRunId, {
       metrics: best ? [{ key: 'best_objective', value: best.value, timestamp: Date.now(), step: 0 }] : [],

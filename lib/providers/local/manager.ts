@@ -38,13 +38,18 @@ export async function serveManager(dir: string, log: (line: string) => void = (l
   // The HPO service is a tracking client of its own dojo: it sends the token as MLflow clients do.
   // An existing MLflow (dojo init --tracking-uri) gets the user's own MLflow variables instead.
   if (token && !external) process.env.MLFLOW_TRACKING_TOKEN = token;
+  // The tracking UI shows studies live through the HPO service, which starts second (it needs the tracking URL).
+  const link: { hpoUrl?: string } = {};
   // With an existing MLflow nothing is started for tracking: the HPO service and workers use it.
   const tracking: Closable = external
     ? { url: external, port: 0, close: () => undefined }
-    : await onPreferredPort(prior.trackingPort, (port) => startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port, ...(token ? { token } : {}) }));
+    : await onPreferredPort(prior.trackingPort, (port) =>
+        startTrackingServer({ storeDir: l.trackingStore, host: '127.0.0.1', port, hpoUri: () => link.hpoUrl, ...(token ? { token } : {}) }),
+      );
   const hpo = await onPreferredPort(prior.hpoPort, (port) =>
     startHpoService({ dbFile: l.hpoDb, host: '127.0.0.1', port, trackingUri: tracking.url, ...(token ? { token } : {}) }),
   );
+  link.hpoUrl = hpo.url;
   writeJsonAtomic(l.ports, { ...(external ? {} : { trackingPort: tracking.port }), hpoPort: hpo.port });
   const info: ManagerInfo = {
     pid: process.pid,

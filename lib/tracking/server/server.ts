@@ -11,6 +11,7 @@ import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
 import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
+import { DOJO_API_PREFIX, handleDojoApi, type HpoLink } from './dojo-api';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -26,6 +27,14 @@ export interface TrackingServerOptions {
    * @default - no token required
    */
   readonly token?: string;
+  /**
+   * The HPO service whose studies the web UI shows live (trial states, the values the pruner saw),
+   * read through `/dojo-api/v1/hpo/studies/{id}`; a function when the service starts after this
+   * server (it needs this server's URL). @default - none: study pages show what tracking holds
+   */
+  readonly hpoUri?: string | (() => string | undefined);
+  /** The bearer token of that HPO service. @default `token` (a dojo's servers share one) */
+  readonly hpoToken?: string;
 }
 
 /** A running embedded tracking server. */
@@ -60,7 +69,7 @@ async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: U
 }
 
 /** Builds the request handler: MLflow JSON API, proxied artifacts, /health, /version and the UI. */
-export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '127.0.0.1' }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '127.0.0.1' }, hpo: HpoLink = { uri: () => undefined }): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -79,9 +88,10 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
-    if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res)) return;
+    if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res, req)) return;
     sendText(res, 404, 'Not Found');
   };
   return (req, res) => {
@@ -134,7 +144,11 @@ export async function startTrackingServer(opts: TrackingServerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const store = new TrackingStore(opts.storeDir);
   const artifacts = new ArtifactRepository(join(opts.storeDir, ARTIFACTS_DIR));
-  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, { host, allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) }));
+  const hpoUri = opts.hpoUri;
+  const hpoToken = opts.hpoToken ?? opts.token;
+  const hpo: HpoLink = { uri: typeof hpoUri === 'function' ? hpoUri : () => hpoUri, ...(hpoToken ? { token: hpoToken } : {}) };
+  const guard: GuardOptions = { host, allowedHosts: allowedHostsFromEnv(), ...(opts.token ? { token: opts.token } : {}) };
+  const server = createServer({ keepAliveTimeout: 30_000 }, createHandler({ store, artifacts }, guard, hpo));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

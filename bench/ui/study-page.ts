@@ -1,0 +1,146 @@
+// Benchmark: how fast a study's pages load and become interactive in the tracking web UI, for a
+// study of 200 trials that logged 1,000 points of each of 3 metrics (train_rmse, val_rmse,
+// rows_per_sec) and reported 5 values each to the pruner. Servers as a local dojo runs them (the
+// embedded tracking server linked to the HPO service, in this process), headless Debian chromium.
+// Prints, per page, the time from navigation start to "rendered with every chart drawn and every
+// handler attached" (the router's data-ready mark): the first view after the server started (the
+// thinned-series cache empty) and later views; then how long a brush takes to filter every view.
+//   npx tsx bench/ui/study-page.ts [--trials 200] [--points 1000] [--views 5]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { HpoClient } from '../../lib/hpo';
+import { startHpoService } from '../../lib/hpo/service';
+import { startTrackingServer, TrackingClient, type Metric } from '../../lib/tracking';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const TRIALS = arg('--trials', 200);
+const POINTS = arg('--points', 1000);
+const VIEWS = arg('--views', 5);
+const KEYS = ['train_rmse', 'val_rmse', 'rows_per_sec'];
+
+const dir = mkdtempSync(join(tmpdir(), 'dojo-bench-ui-'));
+const link: { url?: string } = {};
+let tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow'), hpoUri: () => link.url });
+const hpoService = await startHpoService({ dbFile: join(dir, 'hpo.db'), trackingUri: tracking.url, log: () => undefined });
+link.url = hpoService.url;
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+try {
+  // The study: params from the HPO service, curves logged into each trial's run.
+  const t0 = performance.now();
+  const hpo = new HpoClient(hpoService.url);
+  const space = {
+    lr: { type: 'float', low: 1e-4, high: 0.1, log: true },
+    batch_size: { type: 'categorical', choices: [256, 512, 1024, 2048] },
+    layers: { type: 'int', low: 1, high: 4 },
+    neurons: { type: 'int', low: 4, high: 32, step: 4 },
+    optimizer: { type: 'categorical', choices: ['Adam', 'SGD'] },
+  } as const;
+  const info = await hpo.createStudy({ name: 'bench', metric: 'val_rmse', space, sampler: { name: 'random', seed: 1 }, pruner: { name: 'none' }, maxTrials: TRIALS });
+  let client = new TrackingClient(tracking.url);
+  for (let n = 0; n < TRIALS; n++) {
+    const t = (await hpo.ask('bench'))!;
+    const v = 2 + Math.abs(Math.log10(t.params.lr as number) + 2.5) + (t.params.optimizer === 'SGD' ? 0.5 : 0);
+    const metrics: Metric[] = [];
+    for (let s = 0; s < POINTS; s++) {
+      const ts = 1_700_000_000_000 + n * POINTS + s;
+      metrics.push({ key: 'train_rmse', value: v + 8 / (s + 2) + Math.sin(s) * 0.05, timestamp: ts, step: s }, { key: 'val_rmse', value: v + 6 / (s + 2), timestamp: ts, step: s }, { key: 'rows_per_sec', value: 1e6 + Math.cos(s) * 1e4, timestamp: ts, step: s });
+    }
+    for (let i = 0; i < metrics.length; i += 1000) await client.logBatch(t.runId!, { metrics: metrics.slice(i, i + 1000) });
+    for (let k = 1; k <= 5; k++) await hpo.report('bench', t.number, (k * POINTS) / 5, v + 6 / ((k * POINTS) / 5 + 2));
+    await hpo.tell('bench', t.number, n % 7 === 3 ? 'pruned' : n % 23 === 5 ? 'fail' : 'complete', v);
+  }
+  // Wait for the HPO service to have written the report and ended the study's run.
+  for (let i = 0; (await client.getRun(info.parentRunId!)).info.status === 'RUNNING'; i++) {
+    if (i > 600) throw new Error('the study run did not end');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stderr.write(`study of ${TRIALS} trials × ${POINTS} points × ${KEYS.length} metrics written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+  // A fresh server process state: restart the tracking server on the same store (empty caches).
+  const port = tracking.port;
+  await tracking.close();
+  tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow'), port, hpoUri: () => link.url });
+  client = new TrackingClient(tracking.url);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // The UI's script is bundled on first request when run from source: that is not a page load.
+  await (await fetch(`${tracking.url}/static/app.js`)).arrayBuffer();
+
+  const phases = new Map<string, number[]>();
+  // CPU time a view costs, whatever the load: the page's main thread (Chrome's TaskDuration) plus
+  // this process (the tracking server and the HPO service; the benchmark's own share is small).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.find((m) => m.name === 'TaskDuration')!.value;
+  const cpu = new Map<string, number[]>();
+  const view = async (hash: string): Promise<{ readyAt: number; renderMs: number }> => {
+    await page.goto('about:blank');
+    const task0 = await taskSeconds();
+    const cpu0 = process.cpuUsage();
+    await page.goto(`${tracking.url}/#${hash}`);
+    await page.waitForFunction((h) => document.body.getAttribute('data-ready') === h, hash, { timeout: 120_000 });
+    const used = process.cpuUsage(cpu0);
+    const key = hash.split('?')[0]!.split('/')[1]!;
+    cpu.set(key, [...(cpu.get(key) ?? []), (await taskSeconds()) * 1000 - task0 * 1000 + (used.user + used.system) / 1000]);
+    const r = await page.evaluate(() => ({
+      readyAt: Number(document.body.getAttribute('data-ready-at')),
+      renderMs: Number(document.body.getAttribute('data-render-ms')),
+      measures: performance.getEntriesByType('measure').map((m) => [m.name, m.duration] as const),
+      script: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith('/static/app.js'))?.responseEnd ?? NaN,
+    }));
+    for (const [k, d] of [...r.measures, ['app.js loaded at', r.script] as const]) phases.set(`${hash.split('?')[0]!.split('/')[1]} ${k}`, [...(phases.get(`${hash.split('?')[0]!.split('/')[1]} ${k}`) ?? []), d]);
+    return r;
+  };
+  const studyHash = `/runs/${info.parentRunId}`;
+  const kids = (await hpo.getStudy('bench')).trials.map((t) => t.runId!);
+  const compareHash = `/compare?exp=${(await client.getRun(info.parentRunId!)).info.experiment_id}&runs=${kids.join(',')}`;
+  const rows: string[] = [];
+  const measure = async (label: string, hash: string) => {
+    const first = await view(hash);
+    const later: number[] = [];
+    for (let i = 0; i < VIEWS; i++) later.push((await view(hash)).readyAt);
+    rows.push(`| ${label} | ${first.readyAt.toFixed(0)} | ${median(later).toFixed(0)} | ${Math.min(...later).toFixed(0)}–${Math.max(...later).toFixed(0)} |`);
+  };
+  await measure('study page (`#/runs/<study>`)', studyHash);
+  await measure(`compare ${TRIALS} runs (\`#/compare?runs=…\`)`, compareHash);
+
+  // Interactive: a brush on the objective axis (keyboard: the top quarter) filters every view.
+  await view(studyHash);
+  const brushMs: number[] = [];
+  for (let i = 0; i < VIEWS; i++) {
+    brushMs.push(
+      await page.evaluate(async () => {
+        const axis = document.querySelector<SVGGElement>('g.axis[data-axis="(objective)"]')!;
+        const before = Number(document.body.getAttribute('data-renders'));
+        const t = performance.now();
+        axis.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+        if (Number(document.body.getAttribute('data-renders')) === before) throw new Error('the brush did not render');
+        // Clear it again for the next round.
+        document.querySelector<SVGGElement>('g.axis[data-axis="(objective)"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+        return performance.now() - t;
+      }),
+    );
+  }
+  const points = await page.evaluate(() => [...document.querySelectorAll('figure.curves-card')].map((f) => `${f.getAttribute('data-metric')}: ${f.getAttribute('data-points')}`).join(', '));
+  console.log(`trials ${TRIALS} × ${POINTS} points × ${KEYS.length} metrics; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; points drawn ${points}`);
+  console.log('| page | first view after server start, ms | later views, median ms | later views, range ms |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  console.log(`CPU per view (page main thread + servers), median ms: ${[...cpu].map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);
+  console.log(`phases (median ms over all views): ${[...phases].map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);
+  console.log(`brush → every view filtered and redrawn (twice: brush, clear): median ${median(brushMs).toFixed(0)} ms (range ${Math.min(...brushMs).toFixed(0)}–${Math.max(...brushMs).toFixed(0)})`);
+} finally {
+  await browser.close();
+  await hpoService.close();
+  await tracking.close();
+  rmSync(dir, { recursive: true, force: true });
+}

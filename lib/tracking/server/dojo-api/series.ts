@@ -1,0 +1,54 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { invalidParam } from '../../errors';
+import type { TrackingStore } from '../../store';
+
+/** Most runs and metric keys in one request (MLflow's bulk history routes take 100 runs too). */
+export const SERIES_LIMITS = { runs: 100, keys: 10, maxPoints: 5000, defaultPoints: 500 } as const;
+
+/** One thinned series in the answer of `GET /dojo-api/v1/series`. */
+export interface SeriesAnswer {
+  readonly run_id: string;
+  readonly key: string;
+  readonly steps: number[];
+  readonly values: number[];
+  /** Points stored (before thinning). */
+  readonly total: number;
+}
+
+function listOf(query: URLSearchParams, field: string, max: number): string[] {
+  const all = query.getAll(field).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (all.length === 0) throw invalidParam(`Missing value for required parameter '${field}'.`);
+  if (all.length > max) throw invalidParam(`At most ${max} values of '${field}' per request, got ${all.length}.`);
+  for (const v of all) if (v.length > 250) throw invalidParam(`Invalid value for '${field}': longer than 250 characters.`);
+  return [...new Set(all)];
+}
+
+/**
+ * `GET /dojo-api/v1/series?run_ids=A,B&keys=val_rmse,train_rmse&max_points=500`: each run's history
+ * of each key thinned to about max_points (SeriesReader), as columns (steps, values) rather than
+ * MLflow's one object per point, which is 5× the bytes. Runs that do not exist are left out. The
+ * event loop is given back every 10 ms, so a large first read does not stall metric logging.
+ */
+export async function seriesRoute(query: URLSearchParams, store: TrackingStore): Promise<{ series: SeriesAnswer[] }> {
+  const runIds = listOf(query, 'run_ids', SERIES_LIMITS.runs);
+  const keys = listOf(query, 'keys', SERIES_LIMITS.keys);
+  const raw = query.get('max_points');
+  const maxPoints = raw === null ? SERIES_LIMITS.defaultPoints : Number(raw);
+  if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > SERIES_LIMITS.maxPoints) {
+    throw invalidParam(`Invalid value '${raw}' for 'max_points': a whole number from 2 to ${SERIES_LIMITS.maxPoints}.`);
+  }
+  const series: SeriesAnswer[] = [];
+  let since = performance.now();
+  for (const runId of runIds) {
+    for (const key of keys) {
+      const s = store.series.read(runId, key, maxPoints);
+      if (s) series.push({ run_id: runId, key, steps: s.steps, values: s.values, total: s.total });
+    }
+    // Cached series take microseconds; a long first read gives the loop back every 10 ms.
+    if (performance.now() - since > 10) {
+      await yieldToLoop();
+      since = performance.now();
+    }
+  }
+  return { series };
+}

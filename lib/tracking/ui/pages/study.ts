@@ -1,0 +1,200 @@
+// A study's page, the cockpit of a tuning run: progress as `dojo job wait` shows it, the trials'
+// curves side by side, the space explored (parallel coordinates with brushing, history, slices,
+// importances, contour), the trials table, the report and the parent run's details. While the study
+// runs the page updates itself in place (polling; no reload, nothing rebuilt that did not change).
+import type { Series } from '../../store/downsample';
+import type { StudyDetail } from '../../../hpo/api';
+import type { Experiment, Run } from '../../types';
+import { OBJECTIVE_AXIS, selected, studyAxes, type Brush } from '../core/filter';
+import { buildStudy, type Study } from '../core/study';
+import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun, seriesOf } from '../dom/api';
+import { h } from '../dom/h';
+import { CompareSection, defaultKeys } from '../views/compare';
+import { contourView } from '../views/contour';
+import { markEvents, type ExploreContext } from '../views/explore-context';
+import { historyPlot } from '../views/history';
+import { importanceBars, importancesOf } from '../views/importance';
+import { ParallelPlot } from '../views/parallel';
+import { ProgressView } from '../views/progress';
+import { runDetails } from '../views/run-details';
+import { slicePlots } from '../views/slice';
+import { TrialsTable } from '../views/trials-table';
+import { crumbs, openRun, show, timed, type PageHandle } from './shell';
+
+/** How often a running study's page looks for news, unless `?poll=MS` says otherwise. */
+const POLL_MS = 2000;
+
+/** The metric keys the trials have, sorted (`objective` last: it is one point per trial). */
+function metricKeys(study: Study): string[] {
+  const keys = [...new Set(study.trials.flatMap((t) => Object.keys(t.metrics)))].sort();
+  return [...keys.filter((k) => k !== 'objective'), ...keys.filter((k) => k === 'objective')];
+}
+
+/** What changed in a trial that its curves could show: its state, end and the last steps of its metrics. */
+function trialSignature(t: Study['trials'][number]): string {
+  return `${t.state}|${t.endTime ?? ''}|${t.value ?? ''}|${t.intermediate.length}|${Object.entries(t.metrics)
+    .map(([k, m]) => `${k}@${m.step}`)
+    .join(',')}`;
+}
+
+/** The HPO service's study id of a study's parent run, to ask for its live view. */
+export function studyIdOf(run: Run): string | undefined {
+  return run.data.tags?.find((t) => t.key === 'hpo.study_id')?.value;
+}
+
+/**
+ * Renders the study of parent run `run` (its trial runs `kids`, the HPO service's view `live` when
+ * linked) and keeps it live; `dispose()` stops the updates.
+ */
+export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: StudyDetail | undefined, query: URLSearchParams): Promise<PageHandle> {
+  const pollMs = Math.max(250, Number(query.get('poll')) || POLL_MS);
+  const studyId = studyIdOf(run);
+  let study = buildStudy(run, kids, live);
+  const series = new Map<string, Map<string, Series>>();
+  let brushes: Brush[] = [];
+  const pair: { x?: string; y?: string } = {};
+  let disposed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let renders = 0;
+
+  const compare = new CompareSection(
+    (keys) => void fetchSeries(study.trials.map((t) => t.runId), keys).then(renderAll),
+    openRun,
+  );
+  compare.keys = defaultKeys(study, metricKeys(study));
+  const wanted = () => [...new Set([...compare.keys, ...(study.live ? [] : [study.metric])])];
+  async function fetchSeries(runIds: readonly string[], keys: readonly string[]): Promise<void> {
+    const missing = keys.filter((k) => runIds.some((id) => !series.get(id)?.has(k)));
+    const got = await seriesOf(runIds, missing, pointsPerRun(study.trials.length));
+    for (const [id, byKey] of got) {
+      if (!series.has(id)) series.set(id, new Map());
+      for (const [k, s] of byKey) series.get(id)!.set(k, s);
+    }
+  }
+
+  const progress = new ProgressView();
+  const parallel = new ParallelPlot((b) => {
+    brushes = b;
+    renderAll();
+  });
+  const table = new TrialsTable();
+  const filterBar = h('div', { class: 'filter-bar', 'aria-live': 'polite' });
+  const explore = { history: h('div', { class: 'history' }), importance: h('div', { class: 'importance-wrap' }), slices: h('div'), contour: h('div') };
+  const report = h('div', { class: 'report' });
+  const exploreBox = h(
+    'div',
+    { class: 'explore' },
+    parallel.el,
+    h('div', { class: 'explore-grid' }, h('section', {}, h('h3', {}, 'Optimisation history'), explore.history), h('section', {}, h('h3', {}, 'Parameter importances (PED-ANOVA)'), explore.importance)),
+    h('h3', {}, 'Slices'),
+    explore.slices,
+    h('h3', {}, 'Contour'),
+    explore.contour,
+  );
+  markEvents(exploreBox, () => study, openRun);
+
+  const importances: { of?: Study; values: Record<string, number> } = { values: {} };
+  /** Draws every view of the study in one go (a forced layout per chart costs more than it saves to split it). */
+  function renderAll(): void {
+    const visible = selected(study, brushes);
+    const ctx: ExploreContext = { study, axes: studyAxes(study), visible };
+    progress.render(study);
+    filterBar.replaceChildren(
+      ...(brushes.length
+        ? [
+            `Showing ${visible.size} of ${study.trials.length} trials (range selected on ${brushes.map((b) => (b.axis === OBJECTIVE_AXIS ? study.metric : b.axis)).join(', ')}) `,
+            h('button', { type: 'button', class: 'clear-filter', onclick: () => { brushes = []; renderAll(); } }, 'Clear filter'),
+          ]
+        : [`${study.trials.length} trials · drag along an axis of the parallel coordinates to filter every view`]),
+    );
+    filterBar.classList.toggle('active', brushes.length > 0);
+    timed('compare', () => compare.render(study, series, visible, metricKeys(study), true));
+    if (study.trials.length > 0) {
+      timed('parallel', () => parallel.render(ctx, brushes));
+      timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
+      // Importances use every complete trial (not the brushed ones): computed once per study update.
+      if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
+      explore.importance.replaceChildren(importanceBars(importances.values));
+      timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx)));
+      timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair)));
+    }
+    timed('table', () => table.render(study, visible));
+    renders++;
+    document.body.setAttribute('data-renders', String(renders));
+  }
+
+  async function renderReport(): Promise<void> {
+    const files = await listArtifacts(run, 'report').catch(() => []);
+    const index = files.find((f) => f.path === 'report/index.html');
+    report.replaceChildren(
+      index
+        ? h('iframe', { src: artifactUrl(run, 'report/index.html'), sandbox: 'allow-scripts', title: `report of study ${study.name}`, loading: 'lazy' })
+        : h('p', { class: 'muted' }, study.closed ? 'no report/index.html in this run' : 'the report is written when the study ends'),
+    );
+  }
+
+  let polls = 0;
+  async function poll(): Promise<void> {
+    timer = undefined;
+    if (disposed) return;
+    document.body.setAttribute('data-polls', String(++polls));
+    try {
+      const [parent, children, view] = await Promise.all([
+        mlflowGet<{ run: Run }>('runs/get', { run_id: run.info.run_id }).then((r) => r.run),
+        childrenOf(run),
+        studyId ? hpoStudy(studyId) : Promise.resolve(undefined),
+      ]);
+      if (disposed) return;
+      const before = new Map(study.trials.map((t) => [t.runId, trialSignature(t)]));
+      const next = buildStudy(parent, children, view);
+      const changed = next.trials.filter((t) => before.get(t.runId) !== trialSignature(t)).map((t) => t.runId);
+      const wasClosed = study.closed;
+      if (changed.length > 0 || next.finished !== study.finished || next.closed !== study.closed) {
+        study = next;
+        const available = metricKeys(study);
+        if (compare.keys.length === 0) compare.keys = defaultKeys(study, available);
+        // Only the runs that logged since the last look are read again.
+        for (const id of changed) series.delete(id);
+        await fetchSeries(changed, wanted());
+        if (disposed) return;
+        renderAll();
+        if (study.closed && !wasClosed) await renderReport();
+      } else progress.render(study);
+      progress.el.classList.remove('stale');
+    } catch (e) {
+      progress.el.classList.add('stale');
+      progress.el.setAttribute('title', `live update failed: ${(e as Error).message}; trying again`);
+    }
+    // Until the study's run has ended: its report is uploaded after the last trial.
+    if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
+  }
+
+  // Curves, the run's artifacts and its report are fetched at once.
+  const fetched = performance.now();
+  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), runDetails(run), renderReport()]);
+  performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
+  const sections: [string, string, Node[]][] = [
+    ['compare', 'Compare trials', [compare.el]],
+    ['explore', 'Explore the space', [exploreBox]],
+    ['trials', 'Trials', [table.el]],
+    ['report', 'Study report', [report]],
+    ['details', 'Study run', [details]],
+  ];
+  show(
+    crumbs(h('a', { href: '#/' }, 'Experiments'), h('a', { href: `#/experiments/${exp.experiment_id}` }, exp.name), run.info.run_name),
+    h('h1', {}, `Study ${study.name}`),
+    h('p', { class: 'meta' }, `${study.direction} ${study.metric}`, study.sampler ? ` · sampler ${study.sampler}` : '', study.pruner ? ` · pruner ${study.pruner}` : '', ` · run ${run.info.run_id}`),
+    progress.el,
+    h('nav', { class: 'sections', 'aria-label': 'sections of the study page' }, sections.map(([id, title]) => h('a', { href: `#/runs/${run.info.run_id}`, 'data-section': id, onclick: (e: Event) => { e.preventDefault(); document.getElementById(`s-${id}`)?.scrollIntoView(); } }, title))),
+    filterBar,
+    ...sections.map(([id, title, body]) => h('section', { id: `s-${id}`, class: `study-section ${id}` }, h('h2', {}, title), ...body)),
+  );
+  renderAll();
+  if (!study.closed) timer = setTimeout(() => void poll(), pollMs);
+  return {
+    dispose() {
+      disposed = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
