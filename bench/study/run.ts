@@ -59,7 +59,11 @@ try {
       );
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
   const of = (label: string) => results.filter((s) => s.tree.label === label);
   if (only) process.exit(0);
   const wb = median(of('base').map((s) => s.wall));
