@@ -11,6 +11,11 @@ export interface Io {
   status(line: string): void;
   /** True when stderr is a terminal (progress bars allowed). */
   readonly isTTY: boolean;
+  /**
+   * True when stdout is a terminal: listings print a table for a person there, and bare ids for a
+   * pipe (`dojo ls | head -n 1`, as the book captures them). @default false
+   */
+  readonly stdoutIsTTY?: boolean;
   /** The environment the command sees. */
   readonly env: NodeJS.ProcessEnv;
 }
@@ -50,12 +55,13 @@ export function processIo(): Io {
       statusShown = true;
     },
     isTTY,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     env: process.env,
   };
 }
 
 /** An Io that records lines in memory, for tests. */
-export function memoryIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string[]; stderr: string[] } {
+export function memoryIo(env: NodeJS.ProcessEnv = {}, stdoutIsTTY = false): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {
@@ -65,6 +71,7 @@ export function memoryIo(env: NodeJS.ProcessEnv = {}): Io & { stdout: string[]; 
     err: (l) => void stderr.push(l),
     status: () => undefined,
     isTTY: false,
+    stdoutIsTTY,
     env,
   };
 }

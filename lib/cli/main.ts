@@ -15,6 +15,7 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
     .exitOverride();
   const hiddenGroups = groupsToHide(specs);
+  const aliasGroups = aliasGroupDescriptions(specs);
   for (const spec of specs) {
     const path = spec.name.split(' ');
     let parent = program;
@@ -22,7 +23,8 @@ export function buildProgram(io: Io, specs: readonly CommandSpec[], onRun: (code
       let group = parent.commands.find((c) => c.name() === part);
       if (!group) {
         const hidden = hiddenGroups.has(path.slice(0, i + 1).join(' '));
-        group = parent.command(part, { hidden }).description(`${part} commands`).exitOverride();
+        const name = path.slice(0, i + 1).join(' ');
+        group = parent.command(part, { hidden }).description(aliasGroups.get(name) ?? `${part} commands`).exitOverride();
         group.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
       }
       parent = group;
@@ -57,6 +59,28 @@ function groupsToHide(specs: readonly CommandSpec[]): Set<string> {
     }
   }
   return new Set([...all].filter((g) => !visible.has(g)));
+}
+
+/**
+ * The groups whose every command is an alias (`dojo dojo ...`), described by the commands they stand
+ * for, so that --help shows each command once and the group as one line.
+ */
+function aliasGroupDescriptions(specs: readonly CommandSpec[]): Map<string, string> {
+  const targets = new Map<string, string[]>();
+  const other = new Set<string>();
+  for (const spec of specs) {
+    const path = spec.name.split(' ');
+    for (let n = 1; n < path.length; n++) {
+      const group = path.slice(0, n).join(' ');
+      if (spec.aliasOf === undefined) other.add(group);
+      else if (n === path.length - 1) targets.set(group, [...(targets.get(group) ?? []), spec.aliasOf]);
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [group, names] of targets) {
+    if (!other.has(group)) out.set(group, `the book's noun-verb form: \`dojo ${group} ${names.join('|')}\` = \`dojo ${names.join('|')}\``);
+  }
+  return out;
 }
 
 /** Runs the CLI with argv (as process.argv) and returns the exit code; errors are printed once here. */

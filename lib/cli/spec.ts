@@ -30,10 +30,21 @@ export interface CommandSpec {
    * @default false
    */
   readonly hidden?: boolean;
+  /**
+   * The name of the command this one is another spelling of (the book's `dojo dojo init` for `init`):
+   * it runs the same handler, and --help lists its group once, as aliases, instead of every command twice.
+   * @default - not an alias
+   */
+  readonly aliasOf?: string;
   /** Declares arguments and options on the commander Command. */
   configure(cmd: Command): void;
   /** Loads the handler module on demand. */
   load(): Promise<CommandHandler<never>>;
+}
+
+/** The spec of `name`, another spelling of `target` (same flags, same handler). */
+export function aliasCommand(name: string, target: CommandSpec): CommandSpec {
+  return { ...target, name, aliasOf: target.name, description: `same as \`dojo ${target.name}\`: ${target.description}` };
 }
 
 /** Parses a whole-number flag value, throwing a usage error that names the flag. */

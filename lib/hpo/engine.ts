@@ -44,6 +44,8 @@ export class HpoEngine {
   private readonly now: () => number;
   private readonly warn: (m: string) => void;
   private readonly background = new Set<Promise<void>>();
+  /** Studies with a prefetch scheduled (see schedulePrefetch). */
+  private readonly prefetching = new Set<StudyRuntime>();
 
   constructor(
     private readonly store: SqliteStore,
@@ -289,6 +291,29 @@ export class HpoEngine {
     this.store.updateTrial(s.row.id, t);
     s.lastSeen.delete(number);
     await this.afterFinish(s, t);
+    this.schedulePrefetch(s);
+  }
+
+  /**
+   * Lets a sampler that can compute ahead (the GP) prepare the next proposal once this tell's
+   * response is out, so that the worker's next ask finds it ready; one pending per study, run
+   * with the history of that moment (the sampler hands it out only if the ask's history is equal).
+   */
+  private schedulePrefetch(s: StudyRuntime): void {
+    if (!s.sampler.prefetch || this.prefetching.has(s)) return;
+    this.prefetching.add(s);
+    setImmediate(() => {
+      if (!this.prefetching.delete(s)) return; // closed meanwhile
+      const max = s.spec.maxTrials;
+      if (s.queue.length > 0 || (max !== undefined && s.handedOut() >= max)) return;
+      const number = s.trials.length;
+      const ctx: SampleContext = { space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) };
+      try {
+        s.sampler.prefetch?.(ctx);
+      } catch (e) {
+        this.warn(`study ${s.row.name}: computing the next proposal ahead failed (the ask computes it): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
   }
 
   /** Fails running trials whose workers went silent, in every study. */
@@ -363,6 +388,7 @@ export class HpoEngine {
 
   /** Closes the database. */
   close(): void {
+    this.prefetching.clear();
     this.store.close();
   }
 }

@@ -62,6 +62,11 @@ export interface Sampler {
   propose?(ctx: SampleContext): Proposal | undefined;
   /** For a sampler that chooses another one (auto): what it chose and why. @default - none */
   readonly choice?: SamplerChoice;
+  /**
+   * Computes the proposal for ctx ahead of the ask (the engine calls it between requests, after a
+   * tell); the next ask with exactly this history must return what a fresh propose would. @default - none
+   */
+  prefetch?(ctx: SampleContext): void;
 }
 
 /** What a pruner is given when a running trial reports an intermediate value. */

@@ -84,6 +84,36 @@ describe('main', () => {
     expect(ran).toBe(true);
   });
 
+  it("runs the book's `dojo dojo init|ls|activate|deactivate|inspect|rm` as the top-level commands, listed once in --help", async () => {
+    const program = buildProgram(memoryIo(), commands, () => undefined);
+    const help = program.helpInformation();
+    // each top-level command once, and the alias group as one line naming them
+    for (const name of ['init', 'ls', 'activate', 'deactivate', 'inspect', 'rm']) expect(help.match(new RegExp(`^ {2}${name}\\b`, 'gm'))).toHaveLength(1);
+    expect(help.replace(/\s+/g, ' ')).toContain("dojo the book's noun-verb form: `dojo dojo init|ls|activate|deactivate|inspect|rm` = `dojo init|ls|activate|deactivate|inspect|rm`");
+    const group = program.commands.find((c) => c.name() === 'dojo')!;
+    expect(group.commands.map((c) => c.name())).toEqual(['init', 'ls', 'activate', 'deactivate', 'inspect', 'rm']);
+    expect(group.helpInformation()).toMatch(/^ {2}inspect \[options\] <id>\s+same as `dojo inspect`/m);
+    for (const alias of commands.filter((c) => c.aliasOf !== undefined)) {
+      const target = commands.find((c) => c.name === alias.aliasOf)!;
+      expect(alias.load).toBe(target.load);
+      expect(alias.configure).toBe(target.configure);
+    }
+
+    // the alias runs the target's handler with the same parsing
+    let seen: unknown;
+    const target = spec('ls', async (args, opts) => ((seen = { args, opts }), 0));
+    const { aliasCommand } = await import('../../lib/cli/spec');
+    expect(await main(['node', 'dojo', 'dojo', 'ls', 'x', '--count', '2'], memoryIo(), [target, aliasCommand('dojo ls', target)])).toBe(0);
+    expect(seen).toEqual({ args: ['x'], opts: { count: 2 } });
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['node', 'dojo', 'dojo', '--help'], memoryIo())).toBe(0);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/Usage: dojo dojo[\s\S]*init[\s\S]*rm/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
   it('--help marks required options, and job start --help lists the worker settings', () => {
     const program = buildProgram(memoryIo(), commands, () => undefined);
     const sub = (path: string[]) => path.reduce((c, n) => c.commands.find((x) => x.name() === n)!, program);

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../spec';
+import { aliasCommand, type CommandSpec } from '../spec';
 import { initCommand } from './init/command';
 import { lsCommand } from './ls/command';
 import { activateCommand } from './activate/command';
@@ -38,6 +38,8 @@ export const commands: readonly CommandSpec[] = [
   deactivateCommand,
   inspectCommand,
   rmCommand,
+  // the book's noun-verb form (`kaen dojo init` → `dojo dojo init`), listed once in --help as a group
+  ...[initCommand, lsCommand, activateCommand, deactivateCommand, inspectCommand, rmCommand].map((c) => aliasCommand(`dojo ${c.name}`, c)),
   jobCreateCommand,
   jobLsCommand,
   jobInspectCommand,

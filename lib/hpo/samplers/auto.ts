@@ -75,11 +75,18 @@ export class AutoSampler implements Sampler {
 
   /** Delegates to the chosen sampler (TPE once the GP has AUTO_GP_MAX_TRIALS complete trials). */
   propose(ctx: SampleContext): Proposal {
-    if (this.choice.name === 'gp') {
-      let complete = 0;
-      for (const t of ctx.trials) if (t.state === 'complete') complete++;
-      if (complete < AUTO_GP_MAX_TRIALS) return this.gp.propose(ctx);
-    }
-    return this.tpe.propose(ctx);
+    return this.usesGp(ctx) ? this.gp.propose(ctx) : this.tpe.propose(ctx);
+  }
+
+  /** Lets the GP compute the next proposal ahead (TPE's ask is cheap enough as it is). */
+  prefetch(ctx: SampleContext): void {
+    if (this.usesGp(ctx)) this.gp.prefetch(ctx);
+  }
+
+  private usesGp(ctx: SampleContext): boolean {
+    if (this.choice.name !== 'gp') return false;
+    let complete = 0;
+    for (const t of ctx.trials) if (t.state === 'complete') complete++;
+    return complete < AUTO_GP_MAX_TRIALS;
   }
 }

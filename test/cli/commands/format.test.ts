@@ -18,8 +18,25 @@ describe('formatting', () => {
       'DOJO_ID=dojo-00000001', 'DOJO_PROVIDER=local', 'DOJO_STATUS=active', 'DOJO_MANAGER_IP=127.0.0.1',
       'DOJO_TRACKING_URI=http://127.0.0.1:5000', 'DOJO_HPO_URI=http://127.0.0.1:5002', 'DOJO_WORKERS=2',
       'DOJO_COST_PER_HOUR=0.00', 'DOJO_ACTIVATED_AT=2026-01-01T00:00:00.000Z', 'DOJO_CREATED_AT=2025-12-31T00:00:00.000Z',
+      // the book's names, same values (ch. 12: `grep KAEN_DOJO_MANAGER_IP | cut -d '=' -f 2`)
+      'KAEN_DOJO_ID=dojo-00000001', 'KAEN_DOJO_STATUS=active', 'KAEN_DOJO_MANAGER_IP=127.0.0.1',
     ]);
-    expect(formatDojoInfo({ ...info, status: 'inactive', managerIp: undefined, extra: { DOJO_BUCKET: 'b' } })).toContain('DOJO_BUCKET=b');
+    const inactive = formatDojoInfo({ ...info, status: 'inactive', managerIp: undefined, extra: { DOJO_BUCKET: 'b' } });
+    expect(inactive).toContain('DOJO_BUCKET=b');
+    expect(inactive).toContain('KAEN_DOJO_STATUS=inactive');
+    expect(inactive).toContain('KAEN_DOJO_MANAGER_IP=');
+  });
+
+  it("prints job inspect with the book's KAEN_HPO_MANAGER_IP once HPO is enabled", () => {
+    const job = { id: 'job-00000001', dojoId: 'dojo-00000001', image: '-', createdAt: 'c', status: 'created' as const };
+    expect(formatJobInfo(job, { managerIp: '127.0.0.1' })).toEqual(['JOB_ID=job-00000001', 'JOB_DOJO=dojo-00000001', 'JOB_STATUS=created', 'JOB_IMAGE=-', 'JOB_CREATED_AT=c', 'KAEN_JOB_ID=job-00000001']);
+    const hpo = {
+      space: {}, spaceFile: 'space.json', numRuns: 1, parallel: 1, sampler: 'auto' as const, pruner: 'median' as const, metric: 'val_rmse', direction: 'minimize' as const,
+    };
+    const lines = formatJobInfo({ ...job, hpo }, { managerIp: '10.0.1.7' });
+    expect(lines).toContain('JOB_HPO_MANAGER_IP=10.0.1.7');
+    expect(lines[lines.length - 1]).toBe('KAEN_HPO_MANAGER_IP=10.0.1.7');
+    expect(formatJobInfo({ ...job, hpo }).join('\n')).not.toContain('HPO_MANAGER_IP');
   });
 
   it('lists ids alone, or a table with --long', () => {

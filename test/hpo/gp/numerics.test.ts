@@ -7,7 +7,7 @@ import { cholesky, choleskyInverse, logDetFromCholesky, solveLower, solveUpperT 
 import { dLogH, logEi, logEiPartials, logH, normalCdf } from '../../../lib/hpo/samplers/gp/logei';
 import { NegLogPosterior } from '../../../lib/hpo/samplers/gp/mll';
 import { GpPosterior } from '../../../lib/hpo/samplers/gp/posterior';
-import { decodeParams, logPrior } from '../../../lib/hpo/samplers/gp/prior';
+import { decodeParams, logPrior, MIN_NOISE } from '../../../lib/hpo/samplers/gp/prior';
 import { lhsRow } from '../../../lib/hpo/samplers/gp/lhs';
 
 /** A random symmetric positive-definite matrix B Bᵀ + n I. */
@@ -131,7 +131,7 @@ describe('marginal likelihood and prior', () => {
     const theta = Float64Array.of(0.3, Math.log(2), Math.log(0.5));
     const nlp = new NegLogPosterior(Float64Array.of(0.4), Float64Array.of(1.5), 1, 1, Uint8Array.of(0));
     const grad = new Float64Array(3);
-    const c = 2 + 0.5 + 1e-6;
+    const c = 2 + 0.5 + MIN_NOISE;
     const prior = logPrior(theta, 1, new Float64Array(3));
     expect(nlp.evaluate(theta, grad)).toBeCloseTo(0.5 * (1.5 * 1.5) / c + 0.5 * Math.log(2 * Math.PI * c) - prior, 10);
     expect(grad[0]).toBeCloseTo(-(0.1 / Math.exp(0.3) - 0.1 * Math.exp(0.3)), 10); // one point: ils only through the prior

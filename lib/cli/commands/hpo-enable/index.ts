@@ -8,9 +8,10 @@ import { dojoHome, loadJob, providerOfJob, type HpoSettings } from '../../../pro
 import { jobKindSpec } from '../../job-kinds';
 import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
+import { bookFlagsNote, defaultSpace, splitPortFlag, type BookHpoFlags } from './book-flags';
 
-interface Opts {
-  space: string;
+interface Opts extends BookHpoFlags {
+  space?: string;
   numRuns: number;
   parallel: number;
   sampler: HpoSettings['sampler'];
@@ -72,22 +73,25 @@ export function readEnqueueFile(file: string, space: SearchSpace): Params[] {
  * Records the HPO settings in the job (the study is created by `job start`), once the metric and
  * every bound and choice of the space are ones the job's kind accepts.
  */
-export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  const kind = await jobKindSpec(jobKindOf(loadJob(dojoHome(ctx.io.env), job!)));
+export const handler: CommandHandler<Opts> = async ([jobArg], opts, ctx) => {
+  const { job, ports } = splitPortFlag(jobArg, opts.port);
+  const kind = await jobKindSpec(jobKindOf(loadJob(dojoHome(ctx.io.env), job)));
   const metric = opts.metric ?? kind.defaultMetric;
   if (kind.metrics && !kind.metrics.includes(metric)) {
     throw new DojoError('USAGE', `--metric ${metric}: must be one of ${kind.metrics.join(', ')}`);
   }
-  const space = readSpaceFile(opts.space);
-  kind.checkSpace(space, opts.space);
+  const { space, source } = opts.space !== undefined ? { space: readSpaceFile(opts.space), source: opts.space } : defaultSpace(opts);
+  kind.checkSpace(space, source);
   const enqueue = opts.enqueue !== undefined ? readEnqueueFile(opts.enqueue, space as SearchSpace) : undefined;
   if (opts.fromStudy !== undefined && !/^[^/\s]+$/.test(opts.fromStudy)) {
     throw new DojoError('USAGE', `--from-study ${JSON.stringify(opts.fromStudy)}: must be the name of an earlier study (its job id, e.g. from \`dojo job list\`)`);
   }
-  const provider = await providerOfJob(job!, ctx.io.env);
-  const rec = await provider.enableHpo(job!, {
+  const note = bookFlagsNote(opts, ports, opts.space !== undefined);
+  if (note) ctx.io.err(note);
+  const provider = await providerOfJob(job, ctx.io.env);
+  const rec = await provider.enableHpo(job, {
     space,
-    spaceFile: resolve(opts.space),
+    spaceFile: opts.space !== undefined ? resolve(opts.space) : source,
     numRuns: opts.numRuns,
     parallel: Math.min(opts.parallel, opts.numRuns),
     sampler: opts.sampler,

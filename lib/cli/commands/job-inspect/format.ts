@@ -1,10 +1,29 @@
 import type { JobInfo, JobRecord } from '../../../providers/provider';
 import { shellAssignments } from '../../shell';
 import { table } from '../ls/format';
+import { withBookNames } from '../inspect/format';
+
+/**
+ * The book's names for lines of `dojo job inspect` → the line each repeats (chapter 12 reads
+ * `KAEN_HPO_MANAGER_IP` once HPO is enabled: the manager, where the HPO service listens).
+ */
+export const KAEN_JOB_NAMES: Readonly<Record<string, string>> = {
+  KAEN_JOB_ID: 'JOB_ID',
+  KAEN_HPO_MANAGER_IP: 'JOB_HPO_MANAGER_IP',
+};
+
+/** What `job inspect` knows about the job's dojo besides the job. */
+export interface JobDojoInfo {
+  /** The dojo manager's address (empty while the dojo is inactive). */
+  readonly managerIp?: string;
+}
 import { formatDuration, formatValue } from '../job-wait/format';
 
-/** `dojo job inspect`: KEY=VALUE lines like `dojo inspect`, POSIX-quoted so that `eval` runs nothing. */
-export function formatJobInfo(j: JobInfo): string[] {
+/**
+ * `dojo job inspect`: KEY=VALUE lines like `dojo inspect`, POSIX-quoted so that `eval` runs nothing;
+ * given the dojo, a job with HPO also shows the manager that serves its study.
+ */
+export function formatJobInfo(j: JobInfo, dojo?: JobDojoInfo): string[] {
   const pairs: [string, string | number | undefined][] = [
     ['JOB_ID', j.id], ['JOB_DOJO', j.dojoId], ['JOB_STATUS', j.progress?.status ?? j.status], ['JOB_IMAGE', j.image], ['JOB_CREATED_AT', j.createdAt],
   ];
@@ -17,6 +36,7 @@ export function formatJobInfo(j: JobInfo): string[] {
       ['JOB_HPO_PRUNER', j.hpo.pruner],
       ['JOB_HPO_METRIC', j.hpo.metric],
     );
+    if (dojo) pairs.push(['JOB_HPO_MANAGER_IP', dojo.managerIp]);
   }
   if (j.run) {
     pairs.push(['JOB_STUDY', j.run.studyId], ['JOB_REPLICAS', j.run.replicas], ['JOB_STARTED_AT', j.run.startedAt], ['JOB_ENDED_AT', j.run.endedAt]);
@@ -37,7 +57,7 @@ export function formatJobInfo(j: JobInfo): string[] {
     );
   }
   if (j.trackingUri) pairs.push(['JOB_TRACKING_URI', j.trackingUri]);
-  return shellAssignments(pairs);
+  return shellAssignments(withBookNames(pairs, KAEN_JOB_NAMES));
 }
 
 /** `dojo job ls`: a table of jobs. */

@@ -13,7 +13,8 @@ export const jobStartCommand: CommandSpec = {
   description: 'start a job\'s workers (parallel trials × replicas) with the given environment',
   configure: (cmd) =>
     cmd
-      .argument('<job>', 'job id')
+      // optional for commander only: the book writes the job after the -e pairs, which take it
+      .argument('[job]', 'job id (required; first, or last as in the book)')
       .option('--replicas <r>', 'data-parallel replicas per trial', intOption('--replicas', 1, 64), 1)
       .option(
         '-e, --env <KEY VALUE...>',

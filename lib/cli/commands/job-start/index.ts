@@ -7,7 +7,8 @@ import type { CommandHandler } from '../../spec';
 import { formatJobInfo } from '../job-inspect/format';
 import { formatProgress } from '../job-wait/format';
 import { waitWithProgress } from '../job-wait';
-import { envPairs } from './env-pairs';
+import { envPairsAndJob } from './env-pairs';
+import { JOB_RUNS_ENV, takeBookEnv } from './book-env';
 
 interface Opts {
   replicas: number;
@@ -38,23 +39,34 @@ export async function checkGlobs(env: Readonly<Record<string, string>>): Promise
  * job's record may come from an older dojo) and its data globs match; with --wait shows progress
  * until it ends.
  */
-export const handler: CommandHandler<Opts> = async ([job], opts, ctx) => {
-  const record = loadJob(dojoHome(ctx.io.env), job!);
-  const env = normalizeJobEnv(envPairs(opts.env ?? []), jobKindOf(record));
+export const handler: CommandHandler<Opts> = async ([jobArg], opts, ctx) => {
+  const { pairs, job } = envPairsAndJob(opts.env ?? [], jobArg);
+  const record = loadJob(dojoHome(ctx.io.env), job);
+  const book = takeBookEnv(pairs, ctx.io.env);
+  const env = normalizeJobEnv(book.pairs, jobKindOf(record));
+  if (book.jobRuns !== undefined && !record.hpo) {
+    throw new DojoError('USAGE', `-e ${JOB_RUNS_ENV}: job ${job} has no study to run ${book.jobRuns} trial(s) of; run \`dojo hpo enable ${job} --num-runs ${book.jobRuns}\` first`);
+  }
   if (record.hpo) {
     const kind = await jobKindSpec(jobKindOf(record));
     kind.checkSpace(record.hpo.space, record.hpo.spaceFile);
     kind.checkStart?.(env, record.hpo.metric);
   }
-  const provider = await providerOfJob(job!, ctx.io.env);
+  const provider = await providerOfJob(job, ctx.io.env);
   await checkGlobs(env);
-  const info = await provider.startJob(job!, { replicas: opts.replicas, env }, (m) => ctx.io.err(m));
+  for (const note of book.notes) ctx.io.err(note);
+  if (record.hpo && book.jobRuns !== undefined && book.jobRuns !== record.hpo.numRuns) {
+    // The book's trial count is the study's: the job runs that many trials, as if enabled so.
+    await provider.enableHpo(job, { ...record.hpo, numRuns: book.jobRuns, parallel: Math.min(record.hpo.parallel, book.jobRuns) });
+    ctx.io.err(`note: -e ${JOB_RUNS_ENV} ${book.jobRuns}: the study runs ${book.jobRuns} trial(s) (hpo enable said --num-runs ${record.hpo.numRuns})`);
+  }
+  const info = await provider.startJob(job, { replicas: opts.replicas, env }, (m) => ctx.io.err(m));
   if (!opts.wait) {
     if (opts.json) ctx.io.out(JSON.stringify(info));
     else for (const line of formatJobInfo(info)) ctx.io.out(line);
     return 0;
   }
-  const final = await waitWithProgress(provider, job!, ctx.io);
+  const final = await waitWithProgress(provider, job, ctx.io);
   ctx.io.out(opts.json ? JSON.stringify(final) : formatProgress(final));
   return final.status === 'completed' ? 0 : 1;
 };

@@ -1,14 +1,17 @@
 import { dojoHome, listDojoConfigs } from '../../../providers/state';
 import type { DojoSummary, ProviderName } from '../../../providers/provider';
 import type { CommandHandler } from '../../spec';
-import { formatDojoList } from './format';
+import { formatIds, formatDojoIndex, formatDojoList } from './format';
 
-/** Lists ids from the local index; only --long/--json ask the providers for status. */
+/**
+ * Lists dojos from the local index, most recent first: bare ids into a pipe (the book's
+ * `dojo ls | head -n 1`), a table on a terminal; only --long/--json ask the providers for status.
+ */
 export const handler: CommandHandler<{ long: boolean; json: boolean }> = async (_args, opts, ctx) => {
   const home = dojoHome(ctx.io.env);
   const configs = listDojoConfigs(home);
   if (!opts.long && !opts.json) {
-    for (const line of formatDojoList(configs.map((c) => ({ ...c, status: 'inactive', costPerHour: 0 })), false)) ctx.io.out(line);
+    for (const line of ctx.io.stdoutIsTTY ? formatDojoIndex(configs) : formatIds(configs)) ctx.io.out(line);
     return 0;
   }
   const { providerNamed } = await import('../../../providers/registry');

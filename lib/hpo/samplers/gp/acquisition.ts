@@ -1,48 +1,116 @@
 import type { Rng } from '../../rng';
-import { decodeValue, encodeValue, fromUniform, gridIndex, gridValue, snap, type GpDim, type GpSpace } from './encode';
-import { minimize } from './lbfgs';
-import { logEi, logEiPartials } from './logei';
+import { fromUniform, snap, type GpSpace } from './encode';
+import { LocalSearch, type AcquisitionResult, type LocalSearchOptions } from './local-search';
+import { logEi } from './logei';
 import type { GpPosterior } from './posterior';
+import { shiftedRd } from './qmc';
+
+export type { AcquisitionResult } from './local-search';
 
 /** How hard the acquisition is optimised. */
-export interface AcquisitionOptions {
-  /** Uniform random candidates scored first. @default 256 */
-  readonly nRandom?: number;
+export interface AcquisitionOptions extends LocalSearchOptions {
+  /** Quasi-random candidates (shifted R_d) scored first. @default 1024 */
+  readonly nCandidates?: number;
   /** Candidates drawn around each warm start (the best observed points). @default 32 */
   readonly nNear?: number;
-  /** Local searches (gradient + discrete coordinate moves), from the best candidates. @default 4 */
+  /** Local searches: from the best candidate, every warm start, and picks ∝ e^(log EI). @default 6 */
   readonly nLocal?: number;
 }
 
-/** A maximiser of log EI: the point (unit-cube coordinates, snapped to grids) and its value. */
-export interface AcquisitionResult {
-  readonly u: Float64Array;
-  readonly value: number;
+/** What `maximizeLogEi` spent, for profiling and tests. */
+export interface AcquisitionStats {
+  /** Candidates scored in the first pass. */
+  readonly candidates: number;
+  /** Local searches run. */
+  readonly localSearches: number;
+  /** log EI evaluations in the local searches. */
+  readonly evaluations: number;
 }
 
-/** Discrete dimensions with at most this many values are searched exhaustively (as Optuna). */
-const EXHAUSTIVE = 16;
-
 /**
- * Maximises log EI over the space (Optuna 5 / BoTorch style):
- * 1. score random candidates and candidates near the warm starts;
- * 2. from the best one, every warm start and a few more picked with probability ∝ e^(logEI),
- *    run a local search: L-BFGS on the numeric coordinates (discrete ones relaxed, lengthscale-
- *    preconditioned as Optuna does), snap onto the grids, then coordinate moves on discrete and
- *    categorical dimensions, repeated while it improves;
- * 3. keep the best point.
+ * Maximises log EI over the space (Optuna 5's `optimize_acqf_mixed`, BoTorch's initialisation):
+ * 1. score quasi-random candidates over the whole cube and candidates near the warm starts
+ *    (trust-region-like perturbations of the best observed points at 1–30% of a lengthscale), in
+ *    one batched posterior pass;
+ * 2. start local searches from the best candidate, every warm start, and candidates picked
+ *    without replacement with probability ∝ e^(log EI) until nLocal (a roulette that favours
+ *    good basins but still visits other ones);
+ * 3. keep the best end point.
  */
-export function maximizeLogEi(gp: GpPosterior, gs: GpSpace, best: number, warmStarts: readonly Float64Array[], rng: Rng, opts: AcquisitionOptions = {}): AcquisitionResult {
+export function maximizeLogEi(
+  gp: GpPosterior,
+  gs: GpSpace,
+  best: number,
+  warmStarts: readonly Float64Array[],
+  rng: Rng,
+  opts: AcquisitionOptions = {},
+): AcquisitionResult & { readonly stats: AcquisitionStats } {
   const d = gs.dims.length;
-  const nRandom = opts.nRandom ?? 256;
+  const nCandidates = opts.nCandidates ?? 1024;
   const nNear = opts.nNear ?? 32;
-  const nLocal = opts.nLocal ?? 4;
-  const lengthscale = new Float64Array(d);
-  for (let j = 0; j < d; j++) lengthscale[j] = 1 / Math.sqrt(gp.params.ils[j]!);
-  const total = nRandom + nNear * warmStarts.length;
+  const nLocal = opts.nLocal ?? 6;
+  const cand = candidates(gp, gs, warmStarts, rng, nCandidates, nNear);
+  const total = cand.length / d;
+  const mean = new Float64Array(total);
+  const variance = new Float64Array(total);
+  gp.predictMany(cand, total, mean, variance);
+  const scores = new Float64Array(total);
+  let top = 0;
+  for (let i = 0; i < total; i++) {
+    scores[i] = logEi(mean[i]!, variance[i]!, best);
+    if (scores[i]! > scores[top]!) top = i;
+  }
+  const search = new LocalSearch(gp, gs, best, opts);
+  const starts: { u: Float64Array; value?: number }[] = [{ u: cand.slice(top * d, (top + 1) * d), value: scores[top]! }];
+  for (const w of warmStarts) starts.push({ u: w });
+  // Roulette without replacement over the other candidates; weights below e^−40 of the best are 0 in floating point anyway.
+  const weights = new Float64Array(total);
+  let sum = 0;
+  for (let i = 0; i < total; i++) {
+    weights[i] = i === top ? 0 : Math.exp(scores[i]! - scores[top]!);
+    sum += weights[i]!;
+  }
+  while (starts.length < nLocal && sum > 0) {
+    const i = pick(weights, total, rng.next() * sum);
+    if (i < 0) break;
+    sum -= weights[i]!;
+    weights[i] = 0;
+    starts.push({ u: cand.slice(i * d, (i + 1) * d), value: scores[i]! });
+  }
+  let bestU = starts[0]!.u;
+  let bestValue = -Infinity;
+  for (const s of starts) {
+    const r = search.run(s.u, s.value);
+    if (r.value > bestValue) {
+      bestValue = r.value;
+      bestU = r.u;
+    }
+  }
+  return { u: bestU, value: bestValue, stats: { candidates: total, localSearches: starts.length, evaluations: search.evaluations } };
+}
+
+/** The index where the running sum of weights passes r (the last positive one when rounding leaves r over), or −1. */
+function pick(weights: Float64Array, total: number, r: number): number {
+  let last = -1;
+  for (let i = 0; i < total; i++) {
+    const w = weights[i]!;
+    if (w <= 0) continue;
+    last = i;
+    r -= w;
+    if (r < 0) return i;
+  }
+  return last;
+}
+
+/** [nCandidates + nNear·|warmStarts|, d]: quasi-random points, then perturbations of each warm start; all snapped. */
+function candidates(gp: GpPosterior, gs: GpSpace, warmStarts: readonly Float64Array[], rng: Rng, nCandidates: number, nNear: number): Float64Array {
+  const d = gs.dims.length;
+  const total = nCandidates + nNear * warmStarts.length;
   const cand = new Float64Array(total * d);
-  for (let i = 0; i < nRandom; i++) for (let j = 0; j < d; j++) cand[i * d + j] = fromUniform(gs.dims[j]!, rng.next());
-  let row = nRandom;
+  const qmc = shiftedRd(nCandidates, d, rng);
+  for (let i = 0; i < nCandidates; i++) for (let j = 0; j < d; j++) cand[i * d + j] = fromUniform(gs.dims[j]!, qmc[i * d + j]!);
+  const lengthscale = Float64Array.from(gp.params.ils, (v) => 1 / Math.sqrt(v));
+  let row = nCandidates;
   for (const w of warmStarts) {
     for (let i = 0; i < nNear; i++, row++) {
       for (let j = 0; j < d; j++) {
@@ -60,149 +128,10 @@ export function maximizeLogEi(gp: GpPosterior, gs: GpSpace, best: number, warmSt
     }
   }
   const point = new Float64Array(d);
-  const scores = new Float64Array(total);
-  let top = 0;
   for (let i = 0; i < total; i++) {
     point.set(cand.subarray(i * d, (i + 1) * d));
     snap(gs, point);
     cand.set(point, i * d);
-    gp.predict(point);
-    scores[i] = logEi(gp.mean, gp.variance, best);
-    if (scores[i]! > scores[top]!) top = i;
   }
-  const starts: Float64Array[] = [cand.slice(top * d, (top + 1) * d), ...warmStarts.map((w) => Float64Array.from(w))];
-  const weights = new Float64Array(total);
-  for (let i = 0; i < total; i++) weights[i] = i === top ? 0 : Math.exp(scores[i]! - scores[top]!);
-  while (starts.length < nLocal) {
-    let sum = 0;
-    for (let i = 0; i < total; i++) sum += weights[i]!;
-    if (!(sum > 0)) break;
-    const i = rng.categorical(weights);
-    weights[i] = 0;
-    starts.push(cand.slice(i * d, (i + 1) * d));
-  }
-  let bestU = starts[0]!;
-  let bestValue = -Infinity;
-  const search = new LocalSearch(gp, gs, best, lengthscale);
-  for (const s of starts) {
-    const r = search.run(s);
-    if (r.value > bestValue) {
-      bestValue = r.value;
-      bestU = r.u;
-    }
-  }
-  return { u: bestU, value: bestValue };
+  return cand;
 }
-
-/** Local search from one start: gradient steps on numeric coordinates, coordinate moves on discrete ones. */
-class LocalSearch {
-  private readonly d: number;
-  private readonly numeric: number[];
-  /** Discrete and categorical dimensions: without any, one gradient step is the whole search. */
-  private readonly discrete: number;
-  private readonly dMean: Float64Array;
-  private readonly dVar: Float64Array;
-  private readonly partials = new Float64Array(2);
-  private readonly lower: Float64Array;
-  private readonly upper: Float64Array;
-
-  constructor(
-    private readonly gp: GpPosterior,
-    private readonly gs: GpSpace,
-    private readonly best: number,
-    private readonly lengthscale: Float64Array,
-  ) {
-    this.d = gs.dims.length;
-    this.numeric = gs.dims.flatMap((dim, j) => (dim.kind === 'categorical' ? [] : [j]));
-    this.discrete = gs.dims.filter((dim) => dim.kind !== 'continuous').length;
-    this.dMean = new Float64Array(this.d);
-    this.dVar = new Float64Array(this.d);
-    this.lower = new Float64Array(this.numeric.length);
-    this.upper = Float64Array.from(this.numeric, (j) => 1 / lengthscale[j]!);
-  }
-
-  private value(u: Float64Array): number {
-    this.gp.predict(u);
-    return logEi(this.gp.mean, this.gp.variance, this.best);
-  }
-
-  run(start: Float64Array): AcquisitionResult {
-    let u: Float64Array = Float64Array.from(start);
-    snap(this.gs, u);
-    let value = this.value(u);
-    for (let round = 0; round < 4; round++) {
-      let improved = false;
-      const g = this.gradientStep(u, value);
-      if (g.value > value + 1e-12) {
-        u = g.u;
-        value = g.value;
-        improved = true;
-      }
-      for (let j = 0; j < this.d; j++) {
-        const dim = this.gs.dims[j]!;
-        if (dim.kind === 'continuous') continue;
-        const m = this.coordinateMove(u, value, j, dim);
-        if (m > value + 1e-12) {
-          value = m;
-          improved = true;
-        }
-      }
-      if (!improved || this.discrete === 0) break;
-    }
-    return { u, value };
-  }
-
-  /** L-BFGS on the numeric coordinates in lengthscale units (w = u / ℓ), then snapped; a copy. */
-  private gradientStep(u0: Float64Array, value0: number): AcquisitionResult {
-    const idx = this.numeric;
-    if (idx.length === 0) return { u: u0, value: value0 };
-    const u = Float64Array.from(u0);
-    const { gp, best, dMean, dVar, partials, lengthscale } = this;
-    const w0 = Float64Array.from(idx, (j) => u[j]! / lengthscale[j]!);
-    const f = (w: Float64Array, grad: Float64Array): number => {
-      for (let k = 0; k < idx.length; k++) u[idx[k]!] = w[k]! * lengthscale[idx[k]!]!;
-      gp.predictGrad(u, dMean, dVar);
-      const v = logEiPartials(gp.mean, gp.variance, best, partials);
-      for (let k = 0; k < idx.length; k++) {
-        const j = idx[k]!;
-        grad[k] = -(partials[0]! * dMean[j]! + partials[1]! * dVar[j]!) * lengthscale[j]!;
-      }
-      return -v;
-    };
-    const r = minimize(f, w0, { maxIter: 200, gtol: 1e-6, ftol: 1e-12, lower: this.lower, upper: this.upper });
-    for (let k = 0; k < idx.length; k++) u[idx[k]!] = Math.min(1, Math.max(0, r.x[k]! * lengthscale[idx[k]!]!));
-    snap(this.gs, u);
-    return { u, value: this.value(u) };
-  }
-
-  /** Tries other values of dimension j (every one when few, else grid neighbours at doubling distances); moves u in place to the best. */
-  private coordinateMove(u: Float64Array, value: number, j: number, dim: GpDim): number {
-    const keep = u[j]!;
-    let bestV = value;
-    let bestU = keep;
-    const tryAt = (c: number) => {
-      if (c === keep) return;
-      u[j] = c;
-      const v = this.value(u);
-      if (v > bestV) {
-        bestV = v;
-        bestU = c;
-      }
-    };
-    if (dim.kind === 'categorical') {
-      for (let c = 0; c < dim.size; c++) tryAt(c);
-    } else if (dim.kind === 'discrete') {
-      if (dim.size <= EXHAUSTIVE) {
-        for (let k = 0; k < dim.size; k++) tryAt(encodeValue(dim, gridValue(dim, k)));
-      } else {
-        const at = gridIndex(dim, decodeValue(dim, keep) as number);
-        for (let step = 1; step < dim.size; step *= 2) {
-          for (const k of [at - step, at + step]) if (k >= 0 && k < dim.size) tryAt(encodeValue(dim, gridValue(dim, k)));
-        }
-      }
-    }
-    u[j] = bestU;
-    return bestV;
-  }
-}
-

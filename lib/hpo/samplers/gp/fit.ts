@@ -11,7 +11,7 @@ export interface FitOptions {
   readonly randomRestarts?: number;
   /** Iterations from the warm start: the fit continues from ask to ask, so a few per ask suffice. @default 15 */
   readonly warmMaxIter?: number;
-  /** Noise floor of the standardised objective (raise it for a noisy objective). @default 1e-6 */
+  /** Noise floor of the standardised objective (prior.ts MIN_NOISE has the why). @default 1e-10 */
   readonly minNoise?: number;
 }
 

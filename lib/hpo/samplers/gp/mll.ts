@@ -1,5 +1,5 @@
 import { pairSqDeltas } from './kernel';
-import { cholesky, choleskyInverse, solveLower, solveUpperT } from './linalg';
+import { cholesky, choleskyInverseLower, solveLower, solveUpperT } from './linalg';
 import { logPrior, MIN_NOISE } from './prior';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -73,8 +73,7 @@ export class NegLogPosterior {
         const mv = (1 + SQRT5 * r + (5 / 3) * r2) * e;
         m[p] = mv;
         dm[p] = (-5 / 6) * (1 + SQRT5 * r) * e;
-        c[ri + j] = s * mv;
-        c[j * n + i] = s * mv;
+        c[ri + j] = s * mv; // the lower triangle is all cholesky reads
         p++;
       }
       c[ri + i] = s + noise;
@@ -89,7 +88,7 @@ export class NegLogPosterior {
     solveUpperT(l, n, alpha, alpha);
     const mll = -0.5 * quad - logDetHalf - 0.5 * n * LOG_2PI;
     const inv = this.inv;
-    choleskyInverse(l, n, this.work, inv);
+    choleskyInverseLower(l, n, this.work, inv);
     // W = ααᵀ − C⁻¹; the diagonal terms feed s and the noise, the pairs feed s and every ils.
     let traceW = 0;
     for (let i = 0; i < n; i++) traceW += alpha[i]! * alpha[i]! - inv[i * n + i]!;

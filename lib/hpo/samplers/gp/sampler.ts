@@ -1,8 +1,9 @@
 import type { Params } from '../../space';
 import type { FrozenTrial, Proposal, SampleContext, Sampler } from '../../types';
-import { maximizeLogEi } from './acquisition';
+import { ProposalCache } from '../prefetch';
+import { maximizeLogEi, type AcquisitionOptions } from './acquisition';
 import { decodeParams as decodeSpaceParams, encodeParams, encodeSpace, fromUniform, type GpSpace } from './encode';
-import { fitKernel } from './fit';
+import { fitKernel, type FitOptions } from './fit';
 import { lhsRow } from './lhs';
 import { GpPosterior } from './posterior';
 import { decodeParams as decodeKernel } from './prior';
@@ -13,8 +14,12 @@ export interface GpOptions {
   readonly nStartupTrials?: number;
   /** Running trials enter the model at their predicted mean ("kriging believer"), so parallel asks spread out. @default true */
   readonly constantLiar?: boolean;
-  /** Random candidates scored per ask before the local searches. @default 256 */
+  /** Quasi-random candidates scored per ask before the local searches. @default 1024 (512 and 2048 with 10 local searches were worse on Levy-10 in bench/hpo/regret.ts) */
   readonly nCandidates?: number;
+  /** How hard each ask maximises the acquisition beyond the candidate count (acquisition.ts). @default - its defaults */
+  readonly acquisition?: Omit<AcquisitionOptions, 'nCandidates'>;
+  /** How the kernel is fitted (fit.ts); the sampler decides the warm start and the restarts. @default - its defaults */
+  readonly fit?: Omit<FitOptions, 'warmStart' | 'randomRestarts'>;
 }
 
 /** The memo key of the fitted raw kernel hyperparameters. */
@@ -35,7 +40,11 @@ export class GpSampler implements Sampler {
   private readonly nStartup: number;
   private readonly constantLiar: boolean;
   private readonly nCandidates: number;
+  private readonly acquisition: Omit<AcquisitionOptions, 'nCandidates'>;
+  private readonly fit: Omit<FitOptions, 'warmStart' | 'randomRestarts'>;
   private encoded: { space: unknown; gs: GpSpace } | undefined;
+  /** The proposal prefetched for the next ask (same history → the very proposal a fresh computation gives). */
+  readonly cache = new ProposalCache<Proposal>((ctx) => this.compute(ctx));
 
   /** @param seed the study seed (fixes the startup design) */
   constructor(
@@ -44,7 +53,9 @@ export class GpSampler implements Sampler {
   ) {
     this.nStartup = opts.nStartupTrials ?? 10;
     this.constantLiar = opts.constantLiar ?? true;
-    this.nCandidates = opts.nCandidates ?? 256;
+    this.nCandidates = opts.nCandidates ?? 1024;
+    this.acquisition = opts.acquisition ?? {};
+    this.fit = opts.fit ?? {};
   }
 
   /** The params of `propose`. */
@@ -54,6 +65,15 @@ export class GpSampler implements Sampler {
 
   /** Proposes the next params, labelled "gp" (or "gp-startup") with the fitted hyperparameters as memo. */
   propose(ctx: SampleContext): Proposal {
+    return this.cache.propose(ctx);
+  }
+
+  /** Computes the proposal for ctx now (between requests), so that an ask with the same history finds it ready. */
+  prefetch(ctx: SampleContext): void {
+    this.cache.prefetch(ctx);
+  }
+
+  private compute(ctx: SampleContext): Proposal {
     const gs = this.space(ctx);
     const d = gs.dims.length;
     const complete: FrozenTrial[] = [];
@@ -77,12 +97,12 @@ export class GpSampler implements Sampler {
     const warm = lastMemo(ctx.trials, d + 2);
     // Without a stored fit, or every 10 trials, extra starts (the default point and random ones) look for a better optimum.
     const restarts = warm ? (ctx.number % 10 === 0 ? 2 : 0) : 2;
-    const fit = fitKernel(x, y, n, d, gs.categorical, ctx.rng, { warmStart: warm, randomRestarts: restarts });
-    const params = decodeKernel(fit.theta, d);
+    const fit = fitKernel(x, y, n, d, gs.categorical, ctx.rng, { ...this.fit, warmStart: warm, randomRestarts: restarts });
+    const params = decodeKernel(fit.theta, d, this.fit.minNoise);
     let gp: GpPosterior;
     try {
-      gp = new GpPosterior(x, y, n, d, gs.categorical, params);
-      if (this.constantLiar && pending.length > 0) gp = believe(gp, gs, pending);
+      gp = new GpPosterior(x, y, n, d, gs.categorical, params, n + (this.constantLiar ? pending.length : 0));
+      if (this.constantLiar && pending.length > 0) believe(gp, gs, pending);
     } catch {
       // Numerically singular even with jitter (e.g. many identical points): explore instead.
       return { params: uniform(ctx, gs), by: 'gp-fallback', memo: { [MEMO_KEY]: Array.from(fit.theta) } };
@@ -91,7 +111,7 @@ export class GpSampler implements Sampler {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[b]! - y[a]! || a - b);
     const best = y[order[0]!]!;
     const warmStarts = order.slice(0, 2).map((i) => x.slice(i * d, (i + 1) * d));
-    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { nRandom: this.nCandidates });
+    const r = maximizeLogEi(gp, gs, best, warmStarts, ctx.rng, { ...this.acquisition, nCandidates: this.nCandidates });
     return { params: decodeSpaceParams(gs, r.u), by: 'gp', memo: { [MEMO_KEY]: Array.from(fit.theta) } };
   }
 
@@ -136,20 +156,17 @@ function lastMemo(trials: readonly FrozenTrial[], size: number): Float64Array | 
   return undefined;
 }
 
-/** The posterior with every pending point added at its predicted mean (same kernel parameters). */
-function believe(gp: GpPosterior, gs: GpSpace, pending: readonly FrozenTrial[]): GpPosterior {
-  const { n, d } = gp;
-  const m = n + pending.length;
-  const x = new Float64Array(m * d);
+/** Adds every pending point to the posterior at its mean predicted from the complete trials (kriging believer). */
+function believe(gp: GpPosterior, gs: GpSpace, pending: readonly FrozenTrial[]): void {
+  const m = pending.length;
+  const x = new Float64Array(m * gp.d);
   const y = new Float64Array(m);
-  x.set(gp.x.subarray(0, n * d));
-  y.set(gp.y.subarray(0, n));
-  const row = new Float64Array(d);
+  const row = new Float64Array(gp.d);
   pending.forEach((t, k) => {
     encodeParams(gs, t.params, row);
     gp.predict(row);
-    x.set(row, (n + k) * d);
-    y[n + k] = gp.mean;
+    x.set(row, k * gp.d);
+    y[k] = gp.mean;
   });
-  return new GpPosterior(x, y, m, d, gp.categorical, gp.params);
+  gp.extend(x, y, m);
 }
