@@ -34,28 +34,6 @@ interface State {
   stats: FloatArray;
 }
 
-/** Compiled kernel modules kept for reuse; a few dozen shapes at most in a study (a module is read-only). */
-const MAX_MODULES = 64;
-const modules = new Map<string, WebAssembly.Module>();
-
-/**
- * The compiled kernels of a memory plan and layout: generated and compiled once per shape in a
- * process, so that a worker's trials of a shape it met before do not pay for it again.
- */
-function kernelModule(plan: MemoryPlan, layout: ModelLayout, fma: boolean): WebAssembly.Module {
-  const key = JSON.stringify([plan, layout, fma]);
-  let m = modules.get(key);
-  if (m) {
-    // Most recently used last: the oldest shape goes first when the cache is full.
-    modules.delete(key);
-  } else {
-    m = new WebAssembly.Module(buildKernels(plan, layout, { fma }));
-    if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
-  }
-  modules.set(key, m);
-  return m;
-}
-
 /**
  * The fast network: WebAssembly SIMD kernels generated for this model's layer sizes (see
  * wasm/kernels.ts), driven from JS. All buffers live in one WebAssembly.Memory allocated for
@@ -82,7 +60,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
   const build = (rows: number, previous?: State): State => {
     const plan = planMemory(layout, dtype, rows);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.bytes / 65536) });
-    const instance = new WebAssembly.Instance(kernelModule(plan, layout, fma), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildKernels(plan, layout, { fma })), { env: { memory } });
     const k = instance.exports as unknown as Record<string, Kernel>;
     const f = new Arr(memory.buffer);
     const view = (off: number, n: number): FloatArray => new Arr(memory.buffer, off, n);
