@@ -6,9 +6,10 @@ import type { HpoClient } from '../hpo/client';
 import type {
   DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, ProviderName, StartJobOptions, WaitJobOptions,
 } from './provider';
-import { listDojoConfigs, listJobRecords, loadJob, saveJob } from './state';
+import { jobFile, listDojoConfigs, listJobRecords, loadJob, saveJob } from './state';
 import { isTerminal, progressOf, type StudyView } from './jobs/progress';
-import { endedJob, newJobRecord, ownDojoConfig, withHpoSettings } from './jobs/records';
+import { endedJob, newJobRecord, notStarted, ownDojoConfig, withHpoSettings } from './jobs/records';
+import { withStartLock } from './jobs/start-lock';
 import { jobStudySpec, startableHpo, startedRun, studyCreatedMessage } from './jobs/start';
 import { workerLaunches, type WorkerAccess, type WorkerLaunch } from './jobs/workers';
 
@@ -107,22 +108,110 @@ export abstract class ProviderBase {
     return next;
   }
 
-  /** Creates the job's study, records the job as running, then starts its workers. */
+  /**
+   * Creates the job's study and starts its workers, holding the job's start lock (one start wins,
+   * the other is a CONFLICT). The job is `starting` while its workers launch and `running` once they
+   * all exist; a launch that fails ends the workers it started and leaves the job `created` again,
+   * so `job start` can be retried.
+   */
   async startJob(jobId: string, options: StartJobOptions, progress: ProgressFn = noop): Promise<JobInfo> {
-    const job = this.job(jobId);
-    const cfg = this.config(job.dojoId);
-    const hpo = startableHpo(job, cfg, options);
-    this.checkStart(cfg, job, options);
-    return this.withActiveDojo(cfg, `dojo job start ${jobId}`, async (d) => {
-      const study = await d.hpo.createStudy(jobStudySpec(job.id, hpo));
-      const studyId = String(study.id);
-      progress(studyCreatedMessage(studyId, hpo, options));
-      const run = startedRun(hpo, options, studyId, study.parentRunId);
-      let started: JobRecord = { ...job, status: 'running', run };
-      saveJob(this.home, started);
-      await d.launch(started, workerLaunches(started, run, hpo.metric, d.workers), (j) => saveJob(this.home, (started = j)), progress);
-      return { ...started, trackingUri: d.trackingUri };
-    });
+    const first = this.job(jobId);
+    const cfg = this.config(first.dojoId);
+    startableHpo(first.status === 'starting' ? { ...first, status: 'created' } : first, cfg, options);
+    this.checkStart(cfg, first, options);
+    return withStartLock(jobFile(this.home, first.dojoId, jobId), jobId, () =>
+      this.withActiveDojo(cfg, `dojo job start ${jobId}`, async (d) => {
+        // Read again under the lock: another start may have finished since.
+        let job = this.job(jobId);
+        if (job.status === 'starting') {
+          // Under the lock no other start runs: the one that recorded this crashed or could not undo itself.
+          progress(`job ${jobId}: an earlier \`dojo job start\` did not finish; ending the workers it started`);
+          await this.endWorkers(cfg, job, `dojo job start ${jobId}: an earlier start did not finish`, progress);
+          job = notStarted(job);
+          saveJob(this.home, job);
+        }
+        const hpo = startableHpo(job, cfg, options);
+        const study = await d.hpo.createStudy(jobStudySpec(job.id, hpo));
+        const studyId = String(study.id);
+        progress(studyCreatedMessage(studyId, hpo, options));
+        const run = startedRun(hpo, options, studyId, study.parentRunId);
+        let started: JobRecord = { ...job, status: 'starting', run };
+        saveJob(this.home, started);
+        try {
+          await d.launch(started, workerLaunches(started, run, hpo.metric, d.workers), (j) => saveJob(this.home, (started = j)), progress);
+        } catch (e) {
+          await this.undoStart(cfg, job, started, e, progress);
+          throw e;
+        }
+        started = { ...started, status: 'running' };
+        saveJob(this.home, started);
+        return { ...started, trackingUri: d.trackingUri };
+      }),
+    );
+  }
+
+  /**
+   * After a failed launch: ends the workers that did start and records the job as it was before
+   * (`created`), so that neither a retry nor `job stop` finds a running job without workers. When
+   * the workers cannot be ended, the job stays `starting` (with its run) for `job stop`.
+   */
+  private async undoStart(cfg: DojoConfig, before: JobRecord, started: JobRecord, cause: unknown, progress: ProgressFn): Promise<void> {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    try {
+      await this.endWorkers(cfg, started, `dojo job start ${started.id} failed: ${why}`, progress);
+    } catch (e) {
+      progress(`job ${started.id}: could not end the workers of the failed start (${e instanceof Error ? e.message : String(e)}); run \`dojo job stop ${started.id}\``);
+      return;
+    }
+    saveJob(this.home, notStarted(before));
+    progress(`job ${started.id}: the start failed and was undone (no workers left); fix the cause and run \`dojo job start ${started.id}\` again`);
+  }
+
+  /**
+   * Ends a running job's workers for `deactivate` (their trials fail, the study stays) and records
+   * it `suspended`, so that `activate` resumes it.
+   */
+  protected async suspendJob(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
+    await this.endWorkers(cfg, job, reason, progress);
+    saveJob(this.home, { ...job, status: 'suspended' });
+    progress(`job ${job.id} suspended; \`dojo activate ${cfg.id}\` resumes it`);
+  }
+
+  /**
+   * Starts the workers of the dojo's suspended jobs again with their recorded runs: the same study
+   * goes on where it stopped. A job whose workers cannot start stays suspended (reported, not thrown:
+   * the dojo itself is active).
+   */
+  protected async resumeJobs(cfg: DojoConfig, progress: ProgressFn): Promise<void> {
+    for (const job of listJobRecords(this.home, cfg.id)) {
+      if (job.status !== 'suspended' || !job.run) continue;
+      try {
+        await this.resumeJob(cfg, job.id, progress);
+      } catch (e) {
+        progress(`job ${job.id} stays suspended: ${e instanceof Error ? e.message : String(e)}; run \`dojo activate ${cfg.id}\` again or \`dojo job stop ${job.id}\``);
+      }
+    }
+  }
+
+  private resumeJob(cfg: DojoConfig, jobId: string, progress: ProgressFn): Promise<void> {
+    return withStartLock(jobFile(this.home, cfg.id, jobId), jobId, () =>
+      this.withActiveDojo(cfg, `dojo activate ${cfg.id}`, async (d) => {
+        const job = this.job(jobId);
+        const run = job.run;
+        if (job.status !== 'suspended' || !run) return;
+        progress(`resuming job ${jobId} (study ${run.studyId})`);
+        let started: JobRecord = { ...job, status: 'starting' };
+        saveJob(this.home, started);
+        try {
+          await d.launch(started, workerLaunches(started, run, job.hpo?.metric ?? 'objective', d.workers), (j) => saveJob(this.home, (started = j)), progress);
+        } catch (e) {
+          await this.endWorkers(cfg, started, `dojo activate ${cfg.id}: resuming ${jobId} failed`, progress).catch(() => undefined);
+          saveJob(this.home, { ...started, status: 'suspended' });
+          throw e;
+        }
+        saveJob(this.home, { ...started, status: 'running' });
+      }),
+    );
   }
 
   /** The job's progress now; a job that has ended is recorded as such once its study has. */
@@ -168,7 +257,7 @@ export abstract class ProviderBase {
         return { ...this.job(jobId), progress, trackingUri: d.trackingUri };
       });
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return job;
+      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return { ...job, countsUnknown: e.message };
       throw e;
     }
   }
@@ -209,12 +298,12 @@ export abstract class ProviderBase {
     return progressOf(job, await d.hpo.getStudy(job.run!.studyId), await d.aliveWorkers(job));
   }
 
-  // An ended job's progress: its study when the manager answers, its recorded status either way.
+  // An ended job's progress: its study when the manager answers, its recorded status either way (counts unknown then, and why).
   private async endedProgress(cfg: DojoConfig, job: JobRecord): Promise<JobProgress> {
     try {
       return await this.withActiveDojo(cfg, `dojo job ${job.id}`, (d) => this.progressOfEnded(d, job));
     } catch (e) {
-      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return progressOf(job, EMPTY_STUDY, 0);
+      if (e instanceof DojoError && e.code === 'UNAVAILABLE') return { ...progressOf(job, EMPTY_STUDY, 0), countsUnknown: e.message };
       throw e;
     }
   }

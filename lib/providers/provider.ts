@@ -131,7 +131,11 @@ export interface HpoSettings {
 }
 
 /** Lifecycle of a job. */
-export type JobStatus = 'created' | 'running' | 'completed' | 'failed' | 'stopped';
+/**
+ * A job's state; `starting` while `job start` launches its workers (running only once they all
+ * exist); `suspended` while its dojo is deactivated (`activate` starts its workers again).
+ */
+export type JobStatus = 'created' | 'starting' | 'running' | 'suspended' | 'completed' | 'failed' | 'stopped';
 
 /** A job as recorded: what to run and how it was started. */
 export interface JobRecord {
@@ -180,12 +184,16 @@ export interface JobProgress {
   /** Workers (processes or tasks) still running. */
   readonly workersAlive: number;
   readonly metric: string;
+  /** Why the trial counts are unknown (the manager does not answer); the counts are then 0, not measured. */
+  readonly countsUnknown?: string;
 }
 
 /** A job with its live state (`dojo job inspect`). */
 export interface JobInfo extends JobRecord {
   readonly progress?: JobProgress;
   readonly trackingUri?: string;
+  /** Why a started job's trial counts are unknown (the manager does not answer). */
+  readonly countsUnknown?: string;
 }
 
 /** One line of a job's logs. */

@@ -1,7 +1,7 @@
 // Finds the provider of a dojo or job from the local index ($DOJO_HOME), loading provider modules
 // only when needed so that cheap commands stay cheap.
 import { DojoError } from '../errors';
-import type { Provider, ProviderName } from './provider';
+import type { ProgressFn, Provider, ProviderName, RemoveResult } from './provider';
 import { dojoHome, findJobDojo, loadDojoConfig } from './state';
 
 /** Creates a provider by name, with state under $DOJO_HOME of env (the environment it also gives its processes). */
@@ -31,4 +31,10 @@ export async function providerOfJob(jobId: string, env: NodeJS.ProcessEnv = proc
 /** Every provider that has at least one dojo in the index (always includes local). */
 export function providerNames(): readonly ProviderName[] {
   return ['local', 'aws'];
+}
+
+/** `dojo rm` of a dojo whose config.json is corrupt (its provider unknown): ends what this machine recorded for it, removes its folder. */
+export async function removeUnreadableDojo(id: string, progress: ProgressFn, env: NodeJS.ProcessEnv = process.env): Promise<RemoveResult> {
+  const { removeUnreadableDojo: remove } = await import('./local/remove-unreadable');
+  return remove(dojoHome(env), id, progress);
 }

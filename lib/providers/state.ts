@@ -50,8 +50,8 @@ export function writeFileAtomic(file: string, text: string, mode = 0o644): void 
   }
 }
 
-/** Reads a JSON file, or undefined when it does not exist. A corrupt file is a DojoError naming it. */
-export function readJson<T>(file: string): T | undefined {
+/** Reads a JSON file, or undefined when it does not exist. A corrupt file is a DojoError naming it (and `fix`: what to do). */
+export function readJson<T>(file: string, fix = 'remove or fix the file'): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -62,13 +62,61 @@ export function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new DojoError('BAD_DATA', `${file}: not valid JSON (${(e as Error).message}); remove or fix the file`, { cause: e });
+    throw new DojoError('BAD_DATA', `${file}: not valid JSON (${(e as Error).message}); ${fix}`, { cause: e });
   }
 }
 
-/** The config of dojo id, or a NOT_FOUND error naming it. */
+const JOB_STATUSES: readonly string[] = ['created', 'starting', 'running', 'suspended', 'completed', 'failed', 'stopped'];
+
+/** What is wrong with a dojo config read from its folder `id`, or undefined when it has the schema's shape. */
+function dojoConfigProblem(v: unknown, id: string): string | undefined {
+  const c = v as Partial<Record<keyof DojoConfig, unknown>> | null;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return 'not a JSON object';
+  if (c.id !== id) return `"id" is ${JSON.stringify(c.id)}, not the folder's name ${id}`;
+  if (c.provider !== 'local' && c.provider !== 'aws') return `"provider" is ${JSON.stringify(c.provider)}, not "local" or "aws"`;
+  if (typeof c.createdAt !== 'string') return '"createdAt" is not a string';
+  if (typeof c.maxWorkers !== 'number') return '"maxWorkers" is not a number';
+  return undefined;
+}
+
+/** What is wrong with a job record of file `<id>.json` of dojo dojoId, or undefined when it has the schema's shape. */
+function jobRecordProblem(v: unknown, id: string, dojoId: string): string | undefined {
+  const j = v as Partial<Record<keyof JobRecord, unknown>> | null;
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) return 'not a JSON object';
+  if (j.id !== id) return `"id" is ${JSON.stringify(j.id)}, not the file's name ${id}`;
+  if (j.dojoId !== dojoId) return `"dojoId" is ${JSON.stringify(j.dojoId)}, not ${dojoId}`;
+  if (typeof j.status !== 'string' || !JOB_STATUSES.includes(j.status)) return `"status" is ${JSON.stringify(j.status)}, not one of ${JOB_STATUSES.join(', ')}`;
+  if (typeof j.createdAt !== 'string') return '"createdAt" is not a string';
+  if (j.run !== undefined && (typeof j.run !== 'object' || j.run === null || typeof (j.run as { studyId?: unknown }).studyId !== 'string')) return '"run" has no "studyId"';
+  return undefined;
+}
+
+/** Reads a record file and checks its shape: undefined when missing, BAD_DATA naming the file and what to do when corrupt. */
+function readChecked<T>(file: string, problemOf: (v: unknown) => string | undefined, fix: string): T | undefined {
+  const v = readJson<unknown>(file, fix);
+  if (v === undefined) return undefined;
+  const problem = problemOf(v);
+  if (problem) throw new DojoError('BAD_DATA', `${file}: ${problem}; ${fix}`);
+  return v as T;
+}
+
+/** What to do about a dojo's unreadable config. */
+const fixConfig = (id: string) => `fix the file, or remove the dojo with \`dojo rm ${id} --yes\``;
+/** What to do about an unreadable job record. */
+const fixJob = (file: string) => `fix the file, or remove it (rm ${file}) to forget the job`;
+
+let reportSkipped: (line: string) => void = (line) => process.stderr.write(`dojo: warning: ${line}\n`);
+const reported = new Set<string>();
+
+/** Where listings report the corrupt files they skip (default: one warning line each on stderr, once per file). */
+export function onSkippedFile(report: (line: string) => void): void {
+  reportSkipped = report;
+  reported.clear();
+}
+
+/** The config of dojo id, or a NOT_FOUND error naming it (BAD_DATA naming its file when that is corrupt). */
 export function loadDojoConfig(home: string, id: string): DojoConfig {
-  const cfg = isId(id, 'dojo') ? readJson<DojoConfig>(join(dojoDir(home, id), 'config.json')) : undefined;
+  const cfg = isId(id, 'dojo') ? readChecked<DojoConfig>(join(dojoDir(home, id), 'config.json'), (v) => dojoConfigProblem(v, id), fixConfig(id)) : undefined;
   if (!cfg) throw new DojoError('NOT_FOUND', `no dojo "${id}" in ${home}; run \`dojo ls\` to see the dojos`, { usage: true });
   return cfg;
 }
@@ -126,8 +174,12 @@ export function saveDojoConfig(home: string, cfg: DojoConfig): void {
   }
 }
 
-/** The records in dir whose entry names pass `fileOf` (which gives the record's file), most recent first. */
-function readRecords<T extends { readonly id: string; readonly createdAt: string }>(dir: string, fileOf: (name: string) => string | undefined): T[] {
+/**
+ * The records in dir whose entry names pass `fileOf` (which gives the record's file and how to read
+ * it), most recent first. A corrupt record is reported (once) and skipped: one bad file must not
+ * hide every other dojo or job.
+ */
+function readRecords<T extends { readonly id: string; readonly createdAt: string }>(dir: string, fileOf: (name: string) => ((file: string) => T | undefined) | undefined, nameOf: (name: string) => string): T[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -136,16 +188,28 @@ function readRecords<T extends { readonly id: string; readonly createdAt: string
   }
   const out: T[] = [];
   for (const n of names) {
-    const file = fileOf(n);
-    const rec = file === undefined ? undefined : readJson<T>(join(dir, file));
-    if (rec) out.push(rec);
+    const read = fileOf(n);
+    if (read === undefined) continue;
+    const file = join(dir, nameOf(n));
+    try {
+      const rec = read(file);
+      if (rec) out.push(rec);
+    } catch (e) {
+      if (!(e instanceof DojoError && e.code === 'BAD_DATA')) throw e;
+      if (!reported.has(file)) reportSkipped(`skipped ${e.message}`);
+      reported.add(file);
+    }
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
 }
 
 /** Every dojo config in the index, most recent first. */
 export function listDojoConfigs(home: string): DojoConfig[] {
-  return readRecords<DojoConfig>(home, (n) => (isId(n, 'dojo') ? join(n, 'config.json') : undefined));
+  return readRecords<DojoConfig>(
+    home,
+    (n) => (isId(n, 'dojo') ? (file) => readChecked<DojoConfig>(file, (v) => dojoConfigProblem(v, n), fixConfig(n)) : undefined),
+    (n) => join(n, 'config.json'),
+  );
 }
 
 /** The file of a job record. */
@@ -163,10 +227,15 @@ export function findJobDojo(home: string, jobId: string): string {
   throw new DojoError('NOT_FOUND', `no job "${jobId}" in ${home}; run \`dojo job ls\` to see the jobs`, { usage: true });
 }
 
-/** Loads a job record (NOT_FOUND when missing). */
+/** Reads a job record file (undefined when missing, BAD_DATA naming it when corrupt). */
+function readJob(file: string, jobId: string, dojoId: string): JobRecord | undefined {
+  return readChecked<JobRecord>(file, (v) => jobRecordProblem(v, jobId, dojoId), fixJob(file));
+}
+
+/** Loads a job record (NOT_FOUND when missing, BAD_DATA naming its file when corrupt). */
 export function loadJob(home: string, jobId: string): JobRecord {
   const dojoId = findJobDojo(home, jobId);
-  const rec = readJson<JobRecord>(jobFile(home, dojoId, jobId));
+  const rec = readJob(jobFile(home, dojoId, jobId), jobId, dojoId);
   if (!rec) throw new DojoError('NOT_FOUND', `no job "${jobId}"`);
   return rec;
 }
@@ -178,7 +247,11 @@ export function saveJob(home: string, rec: JobRecord): void {
 
 /** The job records of one dojo, most recent first. */
 export function listJobRecords(home: string, dojoId: string): JobRecord[] {
-  return readRecords<JobRecord>(join(dojoDir(home, dojoId), 'jobs'), (n) => (n.endsWith('.json') && isId(n.slice(0, -5), 'job') ? n : undefined));
+  return readRecords<JobRecord>(
+    join(dojoDir(home, dojoId), 'jobs'),
+    (n) => (n.endsWith('.json') && isId(n.slice(0, -5), 'job') ? (file) => readJob(file, n.slice(0, -5), dojoId) : undefined),
+    (n) => n,
+  );
 }
 
 /** True when path exists and is a directory. */

@@ -6,6 +6,7 @@ import { HpoClient } from '../../lib/hpo';
 import { startHpoService } from '../../lib/hpo/service';
 import { startTrackingServer, TrackingClient, type TrackingServerHandle } from '../../lib/tracking';
 import { branin } from '../../testkit/hpo/objectives';
+import { until } from '../e2e/harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'dojo-hpo-tracking-'));
 let tracking: TrackingServerHandle;
@@ -87,4 +88,58 @@ describe('HPO service with --tracking', () => {
     expect(rebuilt.space).toEqual(study.space);
     expect(rebuilt.trials.map((t) => [t.number, t.params, t.value])).toEqual(study.trials.map((t) => [t.number, t.params, t.value]));
   }, 60_000);
+});
+
+/** A proxy to the tracking server that refuses every artifact upload (403), as a bucket policy or a full disk would. */
+async function refusingUploads(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'PUT' && req.url?.includes('/mlflow-artifacts/')) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 'PERMISSION_DENIED', message: 'uploads refused' }));
+        return;
+      }
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length')) as Record<string, string>;
+      fetch(`${target}${req.url}`, { method: req.method, headers, body })
+        .then(async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer())))
+        .catch((e: Error) => res.writeHead(502).end(e.message));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('a study whose report upload fails', () => {
+  it('ends its parent run FINISHED (not RUNNING) with the warning in the tag hpo.warning and in the log', async () => {
+    const proxy = await refusingUploads(tracking.url);
+    const log: string[] = [];
+    const svc = await startHpoService({ dbFile: join(dir, 'refused.db'), trackingUri: proxy.url, log: (l) => log.push(l) });
+    try {
+      const c = new HpoClient(svc.url);
+      const info = await c.createStudy({ name: 'refused', direction: 'minimize', space: branin.space, sampler: { name: 'random', seed: 5 }, maxTrials: 3, metric: 'val_rmse' });
+      for (;;) {
+        const t = await c.ask('refused');
+        if (!t) break;
+        await c.tell('refused', t.number, 'complete', branin.f(t.params));
+      }
+      const tc = new TrackingClient(tracking.url);
+      const parent = await until('the parent run to end', async () => {
+        const r = await tc.getRun(info.parentRunId!);
+        return r.info.status !== 'RUNNING' ? r : undefined;
+      });
+      expect(parent.info.status).toBe('FINISHED');
+      const warning = tagsOf(parent)['hpo.warning'];
+      expect(warning).toMatch(/^uploading the report failed: .*403/);
+      expect(tagsOf(parent)['hpo.best_trial']).toBeDefined();
+      await until('the warning logged', () => (log.some((l) => l.startsWith('study refused: warning: uploading the report failed')) ? true : undefined));
+      expect(log.join('\n')).toContain(`run ${info.parentRunId} has no report`);
+    } finally {
+      await svc.close();
+      await proxy.close();
+    }
+  });
 });

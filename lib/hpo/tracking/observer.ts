@@ -2,7 +2,7 @@ import { TrackingClient, type RunTag } from '../../tracking';
 import type { StudyObserver } from '../observer';
 import type { StoredTrial } from '../storage/sqlite';
 import type { BestModel, StudyRuntime } from '../study';
-import { longTag, TAG } from './tags';
+import { longTag, TAG, TAG_VALUE_LIMIT } from './tags';
 import { promoteBestModel } from './best-model';
 
 const STATUS = { complete: 'FINISHED', pruned: 'KILLED', failed: 'FAILED', running: 'RUNNING' } as const;
@@ -89,27 +89,45 @@ export class TrackingObserver implements StudyObserver {
 
   /**
    * Promotes the best trial's model (best_model/, registered version), uploads the report (HTML +
-   * SVG plots, naming that model) to the parent run and ends it; returns the best model.
+   * SVG plots, naming that model) to the parent run and ends it; returns the best model. A step that
+   * fails (an upload refused, a full disk) does not leave the parent run RUNNING: the run ends
+   * FINISHED all the same, with what failed in the tag `hpo.warning` and in the log.
    */
   async studyFinished(study: StudyRuntime): Promise<BestModel | undefined> {
     const parentRunId = study.row.parentRunId;
     if (!parentRunId) return undefined;
-    const { renderReportFiles } = await import('../report/html');
-    const { trialNotesFromTracking } = await import('../report/tracking-notes');
+    const warnings: string[] = [];
+    const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (e) {
+        warnings.push(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
+    };
     const run = await this.client.getRun(parentRunId);
-    const model = await promoteBestModel(this.client, study.detail(), parentRunId, this.log);
+    const model = await step('promoting the best model', () => promoteBestModel(this.client, study.detail(), parentRunId, this.log));
     const detail = { ...study.detail(), ...(model ? { bestModel: model } : {}) };
-    // Failure reasons live in the trials' runs only; a report without them beats no report.
-    const trialNotes = await trialNotesFromTracking(this.client, run.info.experiment_id, parentRunId).catch(() => undefined);
-    for (const f of await renderReportFiles(detail, { trialNotes })) await this.client.uploadArtifact(run, `report/${f.name}`, f.content);
-    const best = detail.best;
-    await this.client.logBatch(parentRunId, {
-      metrics: best ? [{ key: 'best_objective', value: best.value, timestamp: Date.now(), step: 0 }] : [],
-      tags: best ? [{ key: TAG.bestTrial, value: String(best.number) }] : [],
+    const uploaded = await step('uploading the report', async () => {
+      const { renderReportFiles } = await import('../report/html');
+      const { trialNotesFromTracking } = await import('../report/tracking-notes');
+      // Failure reasons live in the trials' runs only; a report without them beats no report.
+      const trialNotes = await trialNotesFromTracking(this.client, run.info.experiment_id, parentRunId).catch(() => undefined);
+      for (const f of await renderReportFiles(detail, { trialNotes })) await this.client.uploadArtifact(run, `report/${f.name}`, f.content);
+      return true;
     });
+    const best = detail.best;
+    const warning = warnings.join('; ').slice(0, TAG_VALUE_LIMIT);
+    await step('logging the best trial', () =>
+      this.client.logBatch(parentRunId, {
+        metrics: best ? [{ key: 'best_objective', value: best.value, timestamp: Date.now(), step: 0 }] : [],
+        tags: [...(best ? [{ key: TAG.bestTrial, value: String(best.number) }] : []), ...(warning ? [{ key: TAG.warning, value: warning }] : [])],
+      }),
+    );
     await this.client.updateRun(parentRunId, { status: 'FINISHED', endTime: Date.now() });
+    for (const w of warnings) this.log(`study ${study.row.name}: warning: ${w} (run ${parentRunId} ended FINISHED without it)`);
     this.log(
-      `study ${study.row.name}: finished; report uploaded to run ${parentRunId} (artifacts report/)${model ? `; best model ${model.uri}${model.registeredModel ? ` registered as ${model.registeredModel.uri}` : ''}` : ''}`,
+      `study ${study.row.name}: finished; ${uploaded ? `report uploaded to run ${parentRunId} (artifacts report/)` : `run ${parentRunId} has no report`}${model ? `; best model ${model.uri}${model.registeredModel ? ` registered as ${model.registeredModel.uri}` : ''}` : ''}`,
     );
     return model;
   }

@@ -19,6 +19,8 @@ export const TAG = {
   state: 'hpo.state',
   params: 'hpo.params',
   bestTrial: 'hpo.best_trial',
+  /** On a study's parent run: what of its end (best model, report) could not be written to tracking. */
+  warning: 'hpo.warning',
 } as const;
 
 /** MLflow truncates a tag value beyond 5000 characters (MLFLOW_NOTES): longer JSON is split. */

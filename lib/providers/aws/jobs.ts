@@ -118,7 +118,7 @@ export async function runJobTasks(ecs: ECSClient, s: RunJobSpec, workers: readon
       const f = res.failures?.[0];
       throw new DojoError(
         'UNAVAILABLE',
-        `RunTask for ${s.jobId} g${w.group}/r${w.replica} failed: ${f?.reason ?? 'no task'}${f?.detail ? ` (${f.detail})` : ''}; ${out.length} task(s) started before it (stop them with \`dojo job stop ${s.jobId}\`)`,
+        `RunTask for ${s.jobId} g${w.group}/r${w.replica} failed: ${f?.reason ?? 'no task'}${f?.detail ? ` (${f.detail})` : ''}; ${out.length} task(s) started before it`,
       );
     }
     const t = { arn, group: w.group, replica: w.replica };

@@ -145,11 +145,20 @@ export async function deactivateDojo(d: LifecycleDeps): Promise<void> {
 }
 
 /** Stops the running tasks of jobs (all jobs, or the one whose id tasks were started by). */
-export async function stopJobTasks(c: AwsClients, cluster: string, jobId: string | undefined, reason: string, progress: ProgressFn): Promise<number> {
-  const tasks = (await runningTasks(c.ecs, cluster, jobId)).filter((t) => t.startedBy?.startsWith('job-'));
-  if (tasks.length > 0) progress(`stopping ${tasks.length} job task(s)`);
-  for (const t of tasks) {
-    await c.ecs.send(new StopTaskCommand({ cluster, task: t.taskArn, reason }));
+export async function stopJobTasks(
+  c: AwsClients,
+  cluster: string,
+  jobId: string | undefined,
+  reason: string,
+  progress: ProgressFn,
+  known: readonly string[] = [],
+): Promise<number> {
+  const listed = (await runningTasks(c.ecs, cluster, jobId)).filter((t) => t.startedBy?.startsWith('job-')).map((t) => t.taskArn);
+  // Tasks RunTask started a moment ago may not be listed yet (ListTasks is eventually consistent).
+  const arns = [...new Set([...listed, ...known])].filter((a): a is string => a !== undefined);
+  if (arns.length > 0) progress(`stopping ${arns.length} job task(s)`);
+  for (const task of arns) {
+    await c.ecs.send(new StopTaskCommand({ cluster, task, reason }));
   }
-  return tasks.length;
+  return arns.length;
 }

@@ -154,7 +154,7 @@ export class AwsProvider extends ProviderBase implements Provider {
       withHeartbeat(progress, `dojo deactivate ${id}`, (p) => deactivateDojo({ clients: c, deployer: this.deployer, target: this.target(cfg), cfg, progress: p, wait: this.wait })),
     );
     for (const job of listJobRecords(this.home, id)) {
-      if (job.status === 'running' && job.run) saveJob(this.home, endedJob(job, 'stopped'));
+      if ((job.status === 'running' || job.status === 'starting') && job.run) saveJob(this.home, endedJob(job, 'stopped'));
     }
     return this.inspect(id);
   }
@@ -310,7 +310,9 @@ export class AwsProvider extends ProviderBase implements Provider {
   protected async endWorkers(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
     await this.guard(cfg, reason, async (c) => {
       const params = await readDojoParams(c.ssm, cfg.id);
-      if (params?.cluster) await stopJobTasks(c, params.cluster, job.id, reason, progress);
+      // A start being undone also names the tasks it just started (see stopJobTasks).
+      const known = job.status === 'starting' ? ((job as AwsJobRecord).tasks ?? []).map((t) => t.arn) : [];
+      if (params?.cluster) await stopJobTasks(c, params.cluster, job.id, reason, progress, known);
     });
   }
 

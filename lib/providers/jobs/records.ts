@@ -23,6 +23,12 @@ export function endedJob<J extends JobRecord>(job: J, status: JobStatus): J {
   return job.run ? { ...job, status, run: { ...job.run, endedAt: new Date().toISOString() } } : { ...job, status };
 }
 
+/** The job as before `job start`: created, without a run (a failed or crashed start is so undone). */
+export function notStarted<J extends JobRecord>(job: J): J {
+  const { run: _run, ...rest } = job;
+  return { ...rest, status: 'created' } as J;
+}
+
 /** The config of dojo id when it belongs to provider `name`; a dojo of another provider is a USAGE error. */
 export function ownDojoConfig(home: string, id: string, name: ProviderName): DojoConfig {
   const cfg = loadDojoConfig(home, id);

@@ -52,7 +52,7 @@ export function launchLocalWorkers(l: DojoLayout, job: JobRecord, workers: reado
  * Fails the trials that dead workers were running: their run is marked FAILED with the reason, the
  * HPO service is told `fail`. Returns how many workers are still alive.
  */
-export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: ManagerInfo): Promise<number> {
+export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: ManagerInfo, endedBy?: string): Promise<number> {
   const procs = jobWorkers(l, job.id);
   let alive = 0;
   const dead: { proc: WorkerProc; status: WorkerStatus }[] = [];
@@ -71,7 +71,8 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
   for (const { proc, status } of dead) {
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
-      const reason = `worker g${proc.group}/r${proc.replica} (pid ${proc.pid}) died during trial ${trial.number}`;
+      const who = `worker g${proc.group}/r${proc.replica} (pid ${proc.pid})`;
+      const reason = endedBy ? `${endedBy}: ${who} was ended during trial ${trial.number}` : `${who} died during trial ${trial.number}`;
       await markRunFailed(manager.trackingUri, status.runId ?? trial.runId, reason, manager.trackingExternal ? undefined : manager.token);
       try {
         await client.tell(job.run.studyId, trial.number, 'fail');
@@ -106,13 +107,13 @@ export async function markRunFailed(trackingUri: string, runId: string | undefin
   }
 }
 
-/** Ends a job's workers (only ours), then fails the trials they were running when the manager answers. */
-export async function endLocalWorkers(l: DojoLayout, job: JobRecord, progress: ProgressFn): Promise<void> {
+/** Ends a job's workers (only ours), then fails the trials they were running (reason: who ended them) when the manager answers. */
+export async function endLocalWorkers(l: DojoLayout, job: JobRecord, progress: ProgressFn, reason?: string): Promise<void> {
   const procs = jobWorkers(l, job.id);
   const live = procs.filter(isOurs);
   if (live.length > 0) progress(`stopping ${live.length} worker process(es) of ${job.id}`);
   const left = await terminate(procs);
   if (left.length > 0) throw new DojoError('LOST', `could not end worker pid(s) ${left.join(', ')} of ${job.id}`);
   const m = managerState(l);
-  if (job.run && m.info && (await healthy(m.info))) await reapWorkers(l, job, m.info);
+  if (job.run && m.info && (await healthy(m.info))) await reapWorkers(l, job, m.info, reason);
 }

@@ -3,6 +3,7 @@
 // (the dojo folder), so a recycled pid is never signalled.
 import { spawn, execFileSync } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { fileError } from '../../errors';
 
 /** How to run this CLI again (node + its flags + the entry script). */
 export interface CliCommand {
@@ -25,7 +26,12 @@ export interface ProcRecord {
 
 /** Spawns `cli args...` detached (own process group, survives this process), output appended to logFile. */
 export function spawnDetached(cli: CliCommand, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv): number {
-  const fd = openSync(logFile, 'a');
+  let fd: number;
+  try {
+    fd = openSync(logFile, 'a');
+  } catch (e) {
+    throw fileError(e, logFile);
+  }
   try {
     const child = spawn(cli.command, [...cli.args, ...args], {
       detached: true,

@@ -2,6 +2,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { DojoError } from '../../errors';
 import { ProviderBase, type ActiveDojo } from '../base';
+import { withHeartbeat } from '../heartbeat';
 import { INIT_DEFAULTS, LOCAL_POLL_MS } from '../defaults';
 import type {
   DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider, RemoveResult, UiAccess,
@@ -22,6 +23,8 @@ export interface LocalProviderOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How to start manager and worker processes. @default - this process's own CLI */
   readonly cli?: CliCommand;
+  /** Longest silence of activate and deactivate while they wait (a line with the elapsed time then). @default 10000 */
+  readonly heartbeatMs?: number;
 }
 
 const noop: ProgressFn = () => undefined;
@@ -33,11 +36,13 @@ export class LocalProvider extends ProviderBase implements Provider {
   protected readonly pollMs = LOCAL_POLL_MS;
   private readonly env: NodeJS.ProcessEnv;
   private readonly cli: CliCommand;
+  private readonly heartbeatMs?: number;
 
   constructor(options: LocalProviderOptions = {}) {
     super(options.home ?? dojoHome(options.env));
     this.env = options.env ?? process.env;
     this.cli = options.cli ?? selfCli();
+    this.heartbeatMs = options.heartbeatMs;
   }
 
   /** Workers are processes of this machine: the AWS-only options are refused, --max-workers must be >= 1. */
@@ -80,15 +85,25 @@ export class LocalProvider extends ProviderBase implements Provider {
     this.config(id);
     // Dojos made before servers had tokens get one now, before their manager starts.
     if (readDojoToken(this.home, id) === undefined) createDojoToken(this.home, id);
-    await startManager(dojoDir(this.home, id), id, this.cli, progress, this.env);
+    await withHeartbeat(progress, `dojo activate ${id}`, async (p) => {
+      await startManager(dojoDir(this.home, id), id, this.cli, p, this.env);
+      await this.resumeJobs(this.config(id), p);
+    }, { everyMs: this.heartbeatMs });
     return this.inspect(id);
   }
 
   async deactivate(id: string, progress: ProgressFn = noop): Promise<DojoInfo> {
-    this.config(id);
+    return withHeartbeat(progress, `dojo deactivate ${id}`, (p) => this.stopAll(id, p), { everyMs: this.heartbeatMs });
+  }
+
+  // Suspends the running jobs, stops other workers and the manager (deactivate's work).
+  private async stopAll(id: string, progress: ProgressFn): Promise<DojoInfo> {
+    const cfg = this.config(id);
     const l = layout(dojoDir(this.home, id));
     for (const job of listJobRecords(this.home, id)) {
-      if (jobWorkers(l, job.id).some(isOurs)) await this.stopJob(job.id, progress);
+      // A running job is suspended (activate resumes it); stragglers of any other job are stopped.
+      if (job.status === 'running' && job.run) await this.suspendJob(cfg, job, `dojo deactivate ${id}`, progress);
+      else if (jobWorkers(l, job.id).some(isOurs)) await this.stopJob(job.id, progress);
     }
     const m = managerState(l);
     if (m.alive) progress(`stopping the manager of ${id} (pid ${m.record?.pid})`);
@@ -204,7 +219,7 @@ export class LocalProvider extends ProviderBase implements Provider {
     });
   }
 
-  protected async endWorkers(cfg: DojoConfig, job: JobRecord, _reason: string, progress: ProgressFn): Promise<void> {
-    await endLocalWorkers(layout(dojoDir(this.home, cfg.id)), job, progress);
+  protected async endWorkers(cfg: DojoConfig, job: JobRecord, reason: string, progress: ProgressFn): Promise<void> {
+    await endLocalWorkers(layout(dojoDir(this.home, cfg.id)), job, progress, reason);
   }
 }

@@ -51,6 +51,7 @@ const settings: HpoSettings = {
   metric: 'val_rmse',
   direction: 'minimize',
 };
+const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: {} });
 const ENV = { DOJO_TRAIN_GLOB: 's3://dojo-bucket-x/data/taxi/train/*.csv', DOJO_VAL_GLOB: 's3://dojo-bucket-x/data/taxi/val/*.csv' };
 
 describe('job create', () => {
@@ -161,14 +162,48 @@ describe('job start', () => {
     expect(mocks.ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
-  it('a RunTask failure is one clear line and the started tasks stay recorded', async () => {
+  it('a RunTask failure (no capacity) stops the tasks started before it and leaves the job created; the retry starts it; stop stops it', async () => {
     let n = 0;
     mocks.ecs.on(RunTaskCommand).callsFake(() => (n++ === 0 ? { tasks: [{ taskArn: 'arn:task/c/t0' }] } : { tasks: [], failures: [{ reason: 'RESOURCE:MEMORY', detail: 'no capacity' }] }));
+    // ListTasks does not show t0 yet (eventually consistent): the undo stops it by its recorded ARN.
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
     const prov = p();
     const job = await prov.createJob(DOJO_ID, {});
     await prov.enableHpo(job.id, settings);
-    await expect(prov.startJob(job.id, { replicas: 1, env: ENV })).rejects.toThrow(`RunTask for ${job.id} g1/r0 failed: RESOURCE:MEMORY (no capacity); 1 task(s) started before it (stop them with \`dojo job stop ${job.id}\`)`);
-    expect((loadJob(t.home, job.id) as AwsJobRecord).tasks?.map((x) => x.arn)).toEqual(['arn:task/c/t0']);
+    const progress: string[] = [];
+    await expect(prov.startJob(job.id, { replicas: 1, env: ENV }, (m) => progress.push(m))).rejects.toThrow(
+      `RunTask for ${job.id} g1/r0 failed: RESOURCE:MEMORY (no capacity); 1 task(s) started before it`,
+    );
+    expect(mocks.ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual(['arn:task/c/t0']);
+    expect(progress.join('\n')).toContain(`the start failed and was undone (no workers left); fix the cause and run \`dojo job start ${job.id}\` again`);
+    const undone = loadJob(t.home, job.id) as AwsJobRecord;
+    expect(undone.status).toBe('created');
+    expect(undone.run).toBeUndefined();
+
+    mocks.ecs.on(RunTaskCommand).callsFake(() => ({ tasks: [{ taskArn: `arn:task/c/r${n++}` }] }));
+    const retried = await prov.startJob(job.id, { replicas: 1, env: ENV });
+    expect(retried.status).toBe('running');
+    expect((loadJob(t.home, job.id) as AwsJobRecord).tasks).toHaveLength(2);
+    mocks.ecs.on(ListTasksCommand, { startedBy: job.id }).resolves({ taskArns: ['arn:task/c/r2', 'arn:task/c/r3'] });
+    mocks.ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/r2', startedBy: job.id }, { taskArn: 'arn:task/c/r3', startedBy: job.id }] });
+    mocks.ecs.resetHistory();
+    expect((await prov.stopJob(job.id)).status).toBe('stopped');
+    expect(mocks.ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual(['arn:task/c/r2', 'arn:task/c/r3']);
+  });
+
+  it('a RunTask AccessDenied on the first task leaves the job created with no run; the retry starts it', async () => {
+    mocks.ecs.on(RunTaskCommand).rejectsOnce(sdkError('AccessDeniedException', 'User: arn:aws:iam::111122223333:user/ann is not authorized to perform: ecs:RunTask'));
+    const prov = p();
+    const job = await prov.createJob(DOJO_ID, {});
+    await prov.enableHpo(job.id, settings);
+    await expect(prov.startJob(job.id, { replicas: 1, env: ENV })).rejects.toThrow(/permission denied for ecs:RunTask/);
+    expect(loadJob(t.home, job.id)).toMatchObject({ status: 'created' });
+    expect(loadJob(t.home, job.id).run).toBeUndefined();
+    expect(mocks.ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    let n = 0;
+    mocks.ecs.on(RunTaskCommand).callsFake(() => ({ tasks: [{ taskArn: `arn:task/c/t${n++}` }] }));
+    expect((await prov.startJob(job.id, { replicas: 1, env: ENV })).status).toBe('running');
+    expect(n).toBe(2);
   });
 });
 

@@ -42,7 +42,9 @@ export function formatJobInfo(j: JobInfo, dojo?: JobDojoInfo): string[] {
     pairs.push(['JOB_STUDY', j.run.studyId], ['JOB_REPLICAS', j.run.replicas], ['JOB_STARTED_AT', j.run.startedAt], ['JOB_ENDED_AT', j.run.endedAt]);
   }
   const p = j.progress;
-  if (p) {
+  const unknown = j.countsUnknown ?? p?.countsUnknown;
+  if (unknown !== undefined) pairs.push(['JOB_TRIALS_UNKNOWN', unknown]);
+  else if (p) {
     pairs.push(
       ['JOB_TRIALS_TOTAL', p.total],
       ['JOB_TRIALS_COMPLETE', p.complete],

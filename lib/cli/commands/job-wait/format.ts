@@ -16,6 +16,7 @@ export function formatValue(v: number): string {
 
 /** One line of live progress: trials done/running/pruned/failed , best so far, elapsed, ETA. */
 export function formatProgress(p: JobProgress): string {
+  if (p.countsUnknown !== undefined) return [`${p.jobId} ${p.status}`, `trial counts unknown: ${p.countsUnknown}`, `elapsed ${formatDuration(p.elapsedSec)}`].join(' · ');
   const done = p.complete + p.pruned + p.failed;
   const parts = [
     `${p.jobId} ${p.status}`,
