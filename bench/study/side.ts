@@ -2,7 +2,7 @@
 // that tree's CLI), the study created over HTTP, `parallel` worker processes of that tree timed from
 // spawn to exit, and the per-trial time lines of their logs summed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HpoClient } from '../../lib/hpo/client';
@@ -27,6 +27,8 @@ export interface SideResult {
   readonly complete: number;
   readonly pruned: number;
   readonly best: number | undefined;
+  /** CPU seconds (user + system) of the worker processes, and of the tracking and HPO servers. */
+  readonly cpu: { readonly workers: number; readonly servers: number };
 }
 
 /** The study: the demo's space and settings. */
@@ -40,6 +42,22 @@ export interface StudySetup {
 }
 
 const TIME = /time: compute ([\d.]+) s, data ([\d.]+) s, eval ([\d.]+) s, hpo\+tracking ([\d.]+) s, other ([\d.]+) s, trial ([\d.]+) s/;
+
+const CPU = /^dojo-bench-cpu ([\d.]+) ([\d.]+)$/m;
+/** GNU time prints a worker's CPU seconds when it exits (a shared machine's load barely moves them). */
+const TIME_BIN = '/usr/bin/time';
+
+/** User + system CPU seconds of a live process so far (Linux /proc; clock ticks of 1/100 s). */
+function procCpu(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /** Starts `cli args` and resolves with its first stdout line (the URL the server prints). */
 function server(cli: readonly string[], args: string[]): Promise<{ url: string; proc: ChildProcess }> {
@@ -66,7 +84,7 @@ function stop(p: ChildProcess): Promise<void> {
 }
 
 /** Runs the study once on `tree` and returns its wall time and summed trial parts (the workers' logs kept in logDir). */
-export async function runSide(tree: Tree, setup: StudySetup, name: string, logDir?: string): Promise<SideResult> {
+export async function runSide(tree: Tree, setup: StudySetup, name: string, logDir?: string, profDir?: string): Promise<SideResult> {
   const dir = mkdtempSync(join(tmpdir(), `dojo-study-${tree.label}-`));
   const procs: ChildProcess[] = [];
   try {
@@ -86,7 +104,10 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
     const t0 = performance.now();
     const logs = await Promise.all(
       Array.from({ length: setup.parallel }, (_, g) => {
-        const w = spawn(tree.cli[0]!, [...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.worker${g}.cpuprofile`] : [];
+        const cmd = [tree.cli[0]!, ...prof, ...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)];
+        const timed = existsSync(TIME_BIN) ? [TIME_BIN, '-f', 'dojo-bench-cpu %U %S', ...cmd] : cmd;
+        const w = spawn(timed[0]!, timed.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let log = '';
         w.stderr!.on('data', (d: Buffer) => (log += d.toString()));
         return new Promise<string>((resolve, reject) => w.on('close', (code) => (code === 0 ? resolve(log) : reject(new Error(`worker ${g} exited ${code}:\n${log}`)))));
@@ -106,9 +127,15 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
       parts.other += o;
       parts.trial += t;
     }
+    let workers = 0;
+    for (const l of logs) {
+      const m = CPU.exec(l);
+      if (m) workers += Number(m[1]) + Number(m[2]);
+    }
+    const servers = procCpu(tracking.proc.pid) + procCpu(hpo.proc.pid);
     const detail = await client.getStudy(study.id);
     const count = (s: string) => detail.trials.filter((t) => t.state === s).length;
-    return { tree, wall, parts, trials: detail.trials.length, complete: count('complete'), pruned: count('pruned'), best: detail.best?.value };
+    return { tree, wall, parts, trials: detail.trials.length, complete: count('complete'), pruned: count('pruned'), best: detail.best?.value, cpu: { workers, servers } };
   } finally {
     for (const p of procs.reverse()) await stop(p);
     rmSync(dir, { recursive: true, force: true });

@@ -7,5 +7,7 @@ export async function jobKindSpec(kind: JobKind): Promise<JobKindSpec> {
   switch (kind) {
     case 'builtin':
       return (await import('../../runtime/src/worker/kind')).builtinKind;
+    case 'command':
+      return (await import('../jobs/command-kind')).commandKind;
   }
 }

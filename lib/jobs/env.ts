@@ -37,6 +37,32 @@ export const GLOB_ENV = {
 /** The data globs a job reads. */
 export const GLOB_KEYS = [GLOB_ENV.train, GLOB_ENV.val, GLOB_ENV.test] as const;
 
+/** What dojo tells each replica of a command job about its trial (README "Command jobs"). */
+export const COMMAND_ENV = {
+  /** The trial's hyperparameters as a JSON object. */
+  params: 'DOJO_TRIAL_PARAMS',
+  number: 'DOJO_TRIAL_NUMBER',
+  /** Where code that does not use MLflow appends JSON lines: `{"step": s, "value": v}`, then `{"value": x}`. */
+  resultFile: 'DOJO_RESULT_FILE',
+} as const;
+
+/** PyTorch's names for a replica's place (`init_process_group(init_method="env://")`, torchrun). */
+export const TORCH_ENV = {
+  rank: 'RANK',
+  worldSize: 'WORLD_SIZE',
+  localRank: 'LOCAL_RANK',
+  localWorldSize: 'LOCAL_WORLD_SIZE',
+  masterAddr: 'MASTER_ADDR',
+  masterPort: 'MASTER_PORT',
+} as const;
+
+/** MLflow's names for the run a replica logs into (`mlflow.start_run()` resumes it). */
+export const MLFLOW_RUN_ENV = {
+  trackingUri: 'MLFLOW_TRACKING_URI',
+  experimentId: 'MLFLOW_EXPERIMENT_ID',
+  runId: 'MLFLOW_RUN_ID',
+} as const;
+
 /** Who a replica is and where rank 0 listens (set by the rendezvous or `dojo train --replicas`). */
 export const REPLICA_ENV = {
   rank: 'DOJO_RANK',
@@ -114,11 +140,19 @@ export function describeName(name: string): string {
 // What dojo sets for each worker of a kind; a user value would break the job.
 const RESERVED: Readonly<Record<JobKind, readonly string[]>> = {
   builtin: [...Object.values(WORKER_ENV), REPLICA_ENV.rank, REPLICA_ENV.worldSize],
+  command: [...Object.values(WORKER_ENV), ...Object.values(REPLICA_ENV), ...Object.values(COMMAND_ENV), ...Object.values(TORCH_ENV), ...Object.values(MLFLOW_RUN_ENV), 'KAEN_RANK', 'KAEN_WORLD_SIZE', 'KAEN_JOB_MANAGER_IP'],
+};
+
+// Settings only one kind's workers read: given to a job of another kind they would do nothing.
+const KIND_ONLY: Readonly<Record<JobKind, readonly string[]>> = {
+  builtin: [],
+  command: Object.values(WORKER_SETTINGS_ENV),
 };
 
 // What a job of a kind cannot run without.
 const REQUIRED: Readonly<Record<JobKind, readonly string[]>> = {
   builtin: [GLOB_ENV.train, GLOB_ENV.val],
+  command: [],
 };
 
 /** The names dojo sets itself for the workers of a job kind (refused in -e). */
@@ -140,7 +174,8 @@ export function normalizeJobEnv(pairs: readonly (readonly [string, string])[], k
   for (const [rawKey, value] of pairs) {
     if (!NAME.test(rawKey)) throw new DojoError('USAGE', `-e ${rawKey}: not a valid environment variable name`);
     const key = canonicalName(rawKey);
-    if (reserved.has(key)) throw new DojoError('USAGE', `-e ${rawKey}: dojo sets ${key} for each worker itself; remove it`);
+    if (reserved.has(key)) throw new DojoError('USAGE', `-e ${rawKey}: dojo sets ${key} for each ${kind === 'command' ? 'replica' : 'worker'} itself; remove it`);
+    if (KIND_ONLY[kind].includes(key)) throw new DojoError('USAGE', `-e ${rawKey}: a setting of the built-in worker, which a command job does not run; remove it`);
     if (key in env && env[key] !== value) throw new DojoError('USAGE', `-e ${rawKey}: ${key} given twice with different values`);
     env[key] = value;
   }

@@ -2,9 +2,12 @@
 // hyperparameter schema and metrics (checked when a study is made), and its own workers.
 
 /** Every job kind; a record without one is a built-in job (records written before kinds existed). */
-export const JOB_KINDS = ['builtin'] as const;
+export const JOB_KINDS = ['builtin', 'command'] as const;
 
-/** A job kind. `builtin`: the bundled fare model's worker loop (`dojo worker run`). */
+/**
+ * A job kind. `builtin`: the bundled fare model's worker loop (`dojo worker run`); `command`: the
+ * user's own command, driven trial by trial by `dojo job drive` (replica-env.ts).
+ */
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The kind of a job record (`builtin` when it has none). */

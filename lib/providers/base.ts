@@ -4,7 +4,7 @@
 import { DojoError } from '../errors';
 import type { HpoClient } from '../hpo/client';
 import type {
-  DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, ProviderName, StartJobOptions, WaitJobOptions,
+  CreateJobOptions, DojoConfig, HpoSettings, JobInfo, JobProgress, JobRecord, ProgressFn, ProviderName, StartJobOptions, WaitJobOptions,
 } from './provider';
 import { jobFile, listDojoConfigs, listJobRecords, loadJob, saveJob } from './state';
 import { isTerminal, progressOf, type StudyView } from './jobs/progress';
@@ -87,7 +87,7 @@ export abstract class ProviderBase {
   }
 
   /** Records a new job of the dojo (nothing runs until startJob). */
-  async createJob(dojoId: string, options: { readonly image?: string }): Promise<JobRecord> {
+  async createJob(dojoId: string, options: CreateJobOptions): Promise<JobRecord> {
     const cfg = this.config(dojoId);
     const job = await this.prepareJob(cfg, newJobRecord(dojoId, options));
     saveJob(this.home, job);

@@ -3,6 +3,8 @@
 // optional capability of the interface (ui, putData, serveManager): a command asks the provider
 // for it instead of looking at the provider's class.
 import type { JobKind } from '../jobs/kinds';
+import type { CommandJob } from '../jobs/replica-env';
+import type { DriveSummary } from './jobs/driver/drive';
 
 /** Where a dojo runs. */
 export type ProviderName = 'local' | 'aws';
@@ -145,6 +147,8 @@ export interface JobRecord {
   readonly dojoId: string;
   /** What the job runs. @default 'builtin' (records written before job kinds) */
   readonly kind?: JobKind;
+  /** What a command job runs (kind `command` only). */
+  readonly command?: CommandJob;
   /** Container image (AWS) or '-' for the bundled runtime (local). */
   readonly image: string;
   readonly createdAt: string;
@@ -152,6 +156,14 @@ export interface JobRecord {
   readonly hpo?: HpoSettings;
   /** Set by `job start`. */
   readonly run?: JobRun;
+}
+
+/** What `job create` records: the image (AWS) and, for a command job, its command. */
+export interface CreateJobOptions {
+  /** @default - the bundled runtime image */
+  readonly image?: string;
+  /** @default - a built-in job (the bundled fare model) */
+  readonly command?: CommandJob;
 }
 
 /** How a job was started. */
@@ -291,7 +303,7 @@ export interface Provider {
   inspect(id: string): Promise<DojoInfo>;
   /** Stops everything the dojo started, removes its state, and lists what remains. */
   remove(id: string, progress?: ProgressFn, options?: RemoveOptions): Promise<RemoveResult>;
-  createJob(dojoId: string, options: { readonly image?: string }): Promise<JobRecord>;
+  createJob(dojoId: string, options: CreateJobOptions): Promise<JobRecord>;
   /** Jobs of one dojo, or of all this provider's dojos; most recent first. */
   listJobs(dojoId?: string): Promise<JobRecord[]>;
   inspectJob(jobId: string): Promise<JobInfo>;
@@ -313,4 +325,10 @@ export interface Provider {
   putData?(id: string, dir: string, prefix: string | undefined, onProgress: UploadProgress): Promise<UploadResult>;
   /** Capability: the manager is a process of this CLI (`dojo manager serve`); runs it until SIGTERM/SIGINT. */
   serveManager?(dojoDir: string, log: (line: string) => void): Promise<void>;
+  /**
+   * Capability: a command job's trial driver runs where this CLI runs (`dojo job drive`, started by
+   * `job start`); drives one trial group with the settings in env until the study has no trial
+   * left or signal aborts.
+   */
+  driveCommandJob?(dojoDir: string, env: Readonly<Record<string, string | undefined>>, log: (line: string) => void, signal: AbortSignal): Promise<DriveSummary>;
 }

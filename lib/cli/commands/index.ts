@@ -18,6 +18,7 @@ import { hpoReportCommand } from './hpo-report/command';
 import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
 import { workerRunCommand } from './worker-run/command';
+import { jobDriveCommand } from './job-drive/command';
 import { dataSynthCommand } from './data-synth/command';
 import { uiCommand } from './ui/command';
 import { dataPutCommand } from './data-put/command';
@@ -53,6 +54,7 @@ export const commands: readonly CommandSpec[] = [
   managerServeCommand,
   demoCommand,
   workerRunCommand,
+  jobDriveCommand,
   dataSynthCommand,
   uiCommand,
   dataPutCommand,

@@ -2,12 +2,21 @@
 // record is made, given its HPO settings, and ended; and the dojo config a provider may act on.
 import { DojoError } from '../../errors';
 import type { JobKind } from '../../jobs/kinds';
-import type { DojoConfig, HpoSettings, JobRecord, JobStatus, ProviderName } from '../provider';
+import type { CreateJobOptions, DojoConfig, HpoSettings, JobRecord, JobStatus, ProviderName } from '../provider';
 import { loadDojoConfig, newId } from '../state';
 
 /** A new job of a dojo, not started. */
-export function newJobRecord(dojoId: string, options: { readonly image?: string; readonly kind?: JobKind }): JobRecord {
-  return { id: newId('job'), dojoId, kind: options.kind ?? 'builtin', image: options.image ?? 'bundled', createdAt: new Date().toISOString(), status: 'created' };
+export function newJobRecord(dojoId: string, options: CreateJobOptions & { readonly kind?: JobKind }): JobRecord {
+  const kind = options.kind ?? (options.command ? 'command' : 'builtin');
+  return {
+    id: newId('job'),
+    dojoId,
+    kind,
+    ...(options.command ? { command: options.command } : {}),
+    image: options.image ?? 'bundled',
+    createdAt: new Date().toISOString(),
+    status: 'created',
+  };
 }
 
 /** The job with the settings of `hpo enable` (CONFLICT once it has started). */

@@ -3,6 +3,7 @@
 // what is theirs (a status file, the AWS region).
 import { jobKindOf } from '../../jobs/kinds';
 import { workerEnv } from '../../jobs/env';
+import { DRIVER_ENV } from './driver/settings';
 import type { JobRecord, JobRun } from '../provider';
 
 /** One worker to start. */
@@ -26,22 +27,27 @@ export interface WorkerAccess {
   readonly trackingToken?: string;
 }
 
-/** The parallel × replicas workers of a job that was just recorded as started. */
+/**
+ * The workers of a job that was just recorded as started: parallel × replicas worker loops for a
+ * built-in job; for a command job one trial driver per parallel slot (`dojo job drive`), which
+ * starts each trial's replicas itself.
+ */
 export function workerLaunches(job: JobRecord, run: JobRun, metric: string, access: WorkerAccess): WorkerLaunch[] {
   const kind = jobKindOf(job);
   const out: WorkerLaunch[] = [];
   for (let group = 0; group < run.parallel; group++) {
+    if (kind === 'command') {
+      const env = workerEnv(run.env, { ...access, studyId: run.studyId, replicas: run.replicas, jobId: job.id, group, metric });
+      out.push({ group, replica: 0, env: { ...env, [DRIVER_ENV.commandJob]: JSON.stringify(job.command) }, args: ['job', 'drive', '--job', job.id, '--group', String(group)] });
+      continue;
+    }
     for (let replica = 0; replica < run.replicas; replica++) {
-      switch (kind) {
-        case 'builtin':
-          out.push({
-            group,
-            replica,
-            env: workerEnv(run.env, { ...access, studyId: run.studyId, replicas: run.replicas, jobId: job.id, group, metric }),
-            args: ['worker', 'run', '--job', job.id, '--group', String(group), '--replica', String(replica)],
-          });
-          break;
-      }
+      out.push({
+        group,
+        replica,
+        env: workerEnv(run.env, { ...access, studyId: run.studyId, replicas: run.replicas, jobId: job.id, group, metric }),
+        args: ['worker', 'run', '--job', job.id, '--group', String(group), '--replica', String(replica)],
+      });
     }
   }
   return out;

@@ -12,6 +12,7 @@ import type { WorkerLaunch } from '../jobs/workers';
 import { managerState, healthy } from './control';
 import { layout, workerLogFile, workerPidsFile, workerStatusFile, type DojoLayout, type ManagerInfo, type WorkerProc, type WorkerStatus } from './layout';
 import { isOurs, spawnDetached, terminate, type CliCommand } from './process';
+import { endGroups } from './replicas';
 
 /** The manager of a dojo, or an UNAVAILABLE error saying how to start it. */
 export async function requireManager(home: string, dojoId: string): Promise<ManagerInfo> {
@@ -62,6 +63,7 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
       continue;
     }
     const status = readJson<WorkerStatus>(p.statusFile);
+    if (status && status.pid === p.pid) await endOrphanedReplicas(status);
     if (status && status.trial !== null && status.pid === p.pid) dead.push({ proc: p, status });
   }
   if (dead.length === 0 || !job.run) return alive;
@@ -83,6 +85,13 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
     writeJsonAtomic(proc.statusFile, { ...status, trial: null, updatedAt: new Date().toISOString() });
   }
   return alive;
+}
+
+// A command job's driver that died leaves its trial's replica process groups: they are ended with it.
+async function endOrphanedReplicas(status: WorkerStatus): Promise<void> {
+  if (!status.replicaMarker || !status.replicaGroups || status.replicaGroups.length === 0) return;
+  const marker = status.replicaMarker;
+  await endGroups(status.replicaGroups.map((pgid) => ({ pgid, marker })), 1000);
 }
 
 /** Fails the trials of dead workers of every running job of the dojo in dir (the manager calls this). */

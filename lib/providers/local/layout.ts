@@ -49,6 +49,11 @@ export function workerStatusFile(l: DojoLayout, jobId: string, group: number, re
   return join(l.pids, `${jobId}.g${group}.r${replica}.status.json`);
 }
 
+/** The folder of a command job's result files (DOJO_RESULT_FILE of each trial). */
+export function resultsDir(l: DojoLayout, jobId: string): string {
+  return join(l.dir, 'results', jobId);
+}
+
 /** The log file of one worker. */
 export function workerLogFile(l: DojoLayout, jobId: string, group: number, replica: number): string {
   return join(l.logs, `${jobId}.g${group}.r${replica}.log`);
@@ -86,4 +91,7 @@ export interface WorkerStatus {
   readonly trial: number | null;
   readonly runId?: string;
   readonly updatedAt: string;
+  /** A command job's driver: the process groups of its trial's replicas, and the environment entry that proves them ours. */
+  readonly replicaGroups?: readonly number[];
+  readonly replicaMarker?: string;
 }

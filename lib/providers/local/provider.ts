@@ -8,6 +8,7 @@ import type {
   DojoConfig, DojoInfo, DojoSummary, InitOptions, JobLogsOptions, JobRecord, NameInitOption, ProgressFn, Provider, RemoveResult, UiAccess,
 } from '../provider';
 import { trackingServerKind } from '../provider';
+import type { DriveSummary } from '../jobs/driver/drive';
 import { createDojoToken, dojoDir, dojoHome, listDojoConfigs, listJobRecords, loadJob, newId, readDojoToken, saveDojoConfig } from '../state';
 import { managerState, startManager, statusOf, stopManager } from './control';
 import { endLocalWorkers, jobWorkers, launchLocalWorkers, reapWorkers, requireManager } from './jobs';
@@ -199,6 +200,12 @@ export class LocalProvider extends ProviderBase implements Provider {
   async serveManager(dir: string, log: (line: string) => void): Promise<void> {
     const { serveManager } = await import('./manager');
     await serveManager(dir, log);
+  }
+
+  /** Runs one trial driver of a command job (`dojo job drive`, started by `job start`) until its study has no trial left or signal aborts. */
+  async driveCommandJob(dir: string, env: Readonly<Record<string, string | undefined>>, log: (line: string) => void, signal: AbortSignal): Promise<DriveSummary> {
+    const { driveLocal } = await import('./drive');
+    return driveLocal(dir, env, log, signal);
   }
 
   protected async withActiveDojo<T>(cfg: DojoConfig, _doing: string, fn: (d: ActiveDojo) => Promise<T>): Promise<T> {

@@ -17,8 +17,9 @@ const MAX_LINE = 1 << 20;
  * converted once per batch.
  */
 export interface BatchBuffers {
-  readonly x: Float64Array;
-  readonly y: Float64Array;
+  /** Replaced between batches when the reader hands its batches over (DatasetOptions.handOver). */
+  x: Float64Array;
+  y: Float64Array;
   readonly capacity: number;
   rows: number;
   /** Rows this replica owned that were skipped as bad (skip policy; mark policy: bad label or shape). */

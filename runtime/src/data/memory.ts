@@ -55,6 +55,7 @@ export async function loadRows(
     batchSize: chunkRows,
     dtype: 'float64',
     cycle: false,
+    handOver: true,
     onPositions: (skipped, marked) => {
       for (const r of skipped) skipAt.push(r);
       for (const r of marked) markAt.push(r);
@@ -67,9 +68,11 @@ export async function loadRows(
     for (let b = await reader.next(); b; b = await reader.next()) {
       signal?.throwIfAborted();
       if (!reserve(b.rows * BYTES_PER_ROW)) return undefined;
-      // Every batch but the last is exactly one full chunk: a copy, since the reader reuses its buffers.
-      xs.push(Float64Array.from(b.x.subarray(0, b.rows * NUM_FEATURES)));
-      ys.push(Float64Array.from(b.y.subarray(0, b.rows)));
+      // Every batch but the last is exactly one full chunk, handed over by the reader (no copy); the
+      // short last one is copied so that its unused tail is not kept.
+      const full = b.rows === chunkRows;
+      xs.push(full ? (b.x as Float64Array) : b.x.slice(0, b.rows * NUM_FEATURES) as Float64Array);
+      ys.push(full ? (b.y as Float64Array) : b.y.slice(0, b.rows) as Float64Array);
       rows += b.rows;
     }
   } finally {

@@ -122,7 +122,12 @@ class ObjectStorageBatchReader implements BatchReader {
       x = this.x32;
       y = this.y32;
     }
-    return b.rows === b.capacity ? this.batch(x, y, b.rows) : this.batch(x.subarray(0, b.rows * NUM_FEATURES), y.subarray(0, b.rows), b.rows);
+    const out = b.rows === b.capacity ? this.batch(x, y, b.rows) : this.batch(x.subarray(0, b.rows * NUM_FEATURES), y.subarray(0, b.rows), b.rows);
+    if (this.opts.handOver && !this.x32) {
+      b.x = new Float64Array(b.capacity * NUM_FEATURES);
+      b.y = new Float64Array(b.capacity);
+    }
+    return out;
   }
 
   async close(): Promise<void> {

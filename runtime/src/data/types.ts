@@ -67,6 +67,11 @@ export interface DatasetOptions {
    * count them as the stream would. @default - not recorded
    */
   readonly onPositions?: (skipped: readonly number[], marked: readonly number[]) => void;
+  /**
+   * Float64 only: each batch's arrays become the caller's and the reader fills fresh ones next
+   * (a copy of the data keeps them without copying). @default false (the buffers are reused)
+   */
+  readonly handOver?: boolean;
 }
 
 /** Streams batches of a dataset; memory does not grow with the data. */
@@ -75,6 +80,8 @@ export interface BatchReader {
   next(): Promise<Batch | undefined>;
   readonly stats: Readonly<ReaderStats>;
   close(): Promise<void>;
+  /** Starts another pass with fresh counts; only readers of in-memory data have it (evaluation reuses them). */
+  rewind?(): void;
 }
 
 /**

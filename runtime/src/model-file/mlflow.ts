@@ -55,8 +55,11 @@ export async function logModelArtifacts(
 ): Promise<void> {
   const info = 'info' in run ? run.info : run;
   const { header } = decodeModel(bytes, `model for run ${info.run_id}`, { backend: 'js', capacityRows: 1 });
-  await client.uploadArtifact(info, `${dir}/${MODEL_FILE_NAME}`, bytes);
-  await client.uploadArtifact(info, `${dir}/${MLMODEL_FILE_NAME}`, formatMLmodel(header, dir, info.run_id));
+  // Both files go up at once: nothing reads them before the caller's await returns.
+  await Promise.all([
+    client.uploadArtifact(info, `${dir}/${MODEL_FILE_NAME}`, bytes),
+    client.uploadArtifact(info, `${dir}/${MLMODEL_FILE_NAME}`, formatMLmodel(header, dir, info.run_id)),
+  ]);
 }
 
 /** A parsed `runs:/<run_id>/<path>` URI. */
@@ -88,12 +91,21 @@ export async function loadRunModel(client: TrackingClient, uri: RunsUri, opts: D
  * Logs a just-trained model as `model/` artifacts of a run (what `dojo train --tracking` and every
  * HPO trial do). Metrics are the finite numbers of `metrics`.
  */
-export async function logTrainedModel(client: TrackingClient, runId: string, model: Model, metrics: object): Promise<void> {
+export async function logTrainedModel(client: TrackingClient, runId: string, model: Model, metrics: object, run?: Promise<RunInfo>): Promise<void> {
   const numbers = Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  await logModelArtifacts(client, (await client.getRun(runId)).info, encodeModel(model, { metrics: numbers, runId }));
+  const bytes = encodeModel(model, { metrics: numbers, runId });
+  // A run asked for ahead of time saves a round trip; if that ask failed, it is asked again now.
+  const info = run ? await run.catch(() => undefined) : undefined;
+  await logModelArtifacts(client, info ?? (await client.getRun(runId)).info, bytes);
 }
 
-/** An `onTrained` hook of train() that logs the model to the run, or undefined without tracking. */
+/**
+ * An `onTrained` hook of train() that logs the model to the run, or undefined without tracking.
+ * The run (its artifact location) is asked for now, while the model trains, not after it.
+ */
 export function modelLoggerFor(client: TrackingClient | undefined, runId: string | undefined): ((model: Model, result: object) => Promise<void>) | undefined {
-  return client && runId ? (model, result) => logTrainedModel(client, runId, model, result) : undefined;
+  if (!client || !runId) return undefined;
+  const run = client.getRun(runId).then((r) => r.info);
+  run.catch(() => undefined);
+  return (model, result) => logTrainedModel(client, runId, model, result, run);
 }

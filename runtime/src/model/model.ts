@@ -79,12 +79,13 @@ export function createModel(hparams: HParams, dtype: DType, opts: CreateModelOpt
 /**
  * Evaluation-mode predictions (BatchNorm uses running statistics) for a row-major `x: [rows, num_features]`
  * (with a sparse input layout: `x: [rows, dense]` and the one-hot column indices `hot: [rows, perRow]`).
- * Writes into `out` when given (length ≥ rows), else into a new array.
+ * Writes into `out` when given (length ≥ rows), else into a new array. `sameParams`: nothing changed
+ * the model since the previous call (see Network.predict).
  */
-export function forward(model: Model, x: FloatArray, rows: number, out?: FloatArray, hot?: Int32Array): FloatArray {
+export function forward(model: Model, x: FloatArray, rows: number, out?: FloatArray, hot?: Int32Array, sameParams = false): FloatArray {
   checkInput(model.layout, x, rows, hot);
   const y = out ?? allocFloat(model.dtype, rows);
-  model.network.predict(x, rows, y, hot);
+  model.network.predict(x, rows, y, hot, sameParams);
   return y;
 }
 

@@ -23,6 +23,10 @@ export interface Network {
    * With a sparse input layout, `x` is `[rows, dense]` and `hot` `[rows, perRow]` (see SparseInput).
    */
   lossAndGrad(x: FloatArray, y: FloatArray, rows: number, hot?: Int32Array): number;
-  /** Evaluation-mode predictions (running statistics) into `out[rows]`. */
-  predict(x: FloatArray, rows: number, out: FloatArray, hot?: Int32Array): void;
+  /**
+   * Evaluation-mode predictions (running statistics) into `out[rows]`. `sameParams`: parameters and
+   * running statistics are unchanged since the previous predict call (the batches of one evaluation
+   * pass), so a network may reuse what it derived from them then; the predictions are the same.
+   */
+  predict(x: FloatArray, rows: number, out: FloatArray, hot?: Int32Array, sameParams?: boolean): void;
 }

@@ -78,8 +78,13 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
     return st;
   };
   let S = build(capacityRows);
+  /** The forward tables hold the evaluation-mode fold of the current parameters (see predict's sameParams). */
+  let evalFolded = false;
   const ensure = (rows: number): void => {
-    if (rows > S.plan.capacity) S = build(rows, S);
+    if (rows > S.plan.capacity) {
+      S = build(rows, S);
+      evalFolded = false;
+    }
   };
 
   /**
@@ -289,6 +294,8 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       return S.stats;
     },
     lossAndGrad(x, y, rows, hot) {
+      // Training folds batch statistics into the same tables (and then the parameters change).
+      evalFolded = false;
       ensure(rows);
       const { plan } = S;
       const E = plan.elem;
@@ -321,7 +328,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
       }
       return sse;
     },
-    predict(x, rows, out, hot) {
+    predict(x, rows, out, hot, sameParams = false) {
       const nf = S.plan.inDense;
       const per = sparse ? sparse.perRow : 0;
       const cap = S.plan.capacity;
@@ -330,12 +337,17 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
         const { plan } = S;
         const nVec = Math.ceil(n / plan.block) * plan.block;
         load(x.subarray(r0 * nf, (r0 + n) * nf), undefined, n, nVec, hot?.subarray(r0 * per, (r0 + n) * per));
+        // Folding costs in × out per layer in JS, as much as a small batch's forward: once per evaluation pass.
+        const refold = !(sameParams && evalFolded);
         for (let l = 0; l < L.length; l++) {
-          if (layout.batchNorm) runningAffine(l);
-          fold(l);
+          if (refold) {
+            if (layout.batchNorm) runningAffine(l);
+            fold(l);
+          }
           if (l === 0 && sparse) S.k.gather0(nVec);
           S.k[`fwd${l}`](0, nVec * plan.elem);
         }
+        evalFolded = true;
         const po = plan.act[L.length] / plan.elem;
         out.set(S.f.subarray(po, po + n), r0);
       }

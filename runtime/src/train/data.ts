@@ -9,7 +9,6 @@ import { openBatches } from '../data/reader';
 import type { S3Clients } from '../data/s3';
 import type { BadRowPolicy, BatchReader, DType } from '../data/types';
 import { fitPrep, PreparedReader, type FittedPrep, type Preparer, type PrepFitCache, type PrepParams } from '../prep';
-import { PreparedMemoryReader, prepareRows } from '../prep/prepared-rows';
 import { DEFAULT_SHARD_SIZE } from './defaults';
 
 /** One of a run's datasets. */
@@ -102,14 +101,13 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     return found;
   };
   const open = async (role: DatasetRole, o: ReadOptions, signal?: AbortSignal, prep?: Preparer): Promise<BatchReader> => {
-    const { rows, identity } = await lookup(role, o, signal);
+    const { rows } = await lookup(role, o, signal);
     if (!rows) return streaming.open(role, o, signal, prep);
-    const read = { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle };
-    if (!prep) return new MemoryBatchReader(rows, read);
-    // Prepared once per feature set (fit) and dtype; past the budget, prepared batch by batch.
-    const what = `prepared ${g.dtype} ${JSON.stringify(prep.fitted)}`;
-    const prepared = identity === undefined ? undefined : await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
-    return prepared ? new PreparedMemoryReader(prepared, rows, read, prep) : new PreparedReader(new MemoryBatchReader(rows, read), prep);
+    const raw = new MemoryBatchReader(rows, { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle });
+    // Prepared batch by batch into the Preparer's buffers: a prepared copy of the rows per feature set
+    // would cost more (fresh memory, see bench/README "Studies") than preparing what a trial reads.
+    // Only reading with `mark` makes NaN features, at the rows in markAt: with none, no batch is scanned for them.
+    return prep ? new PreparedReader(raw, prep, rows.markAt.length === 0) : raw;
   };
   return {
     dtype: g.dtype,

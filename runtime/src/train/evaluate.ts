@@ -16,13 +16,6 @@ export interface EvalResult {
   readonly rowsDropped: number;
 }
 
-/** A reader that can start its pass over (in-memory data): kept and reused by every evaluation. */
-type Rewindable = BatchReader & { rewind(): void };
-
-function rewindable(r: BatchReader): r is Rewindable {
-  return typeof (r as Partial<Rewindable>).rewind === 'function';
-}
-
 /**
  * Evaluates one model on one dataset as often as asked: RMSE in evaluation mode over one pass of
  * this replica's shards, squared errors and row counts summed over replicas (every replica gets the
@@ -61,6 +54,7 @@ export class Evaluator {
     const reader = await this.openPass(signal);
     totals.fill(0);
     let dataSeconds = performance.now() - t0;
+    let batches = 0;
     try {
       for (;;) {
         const d0 = performance.now();
@@ -70,7 +64,8 @@ export class Evaluator {
         signal?.throwIfAborted();
         if (this.out.length < b.rows) this.out = allocFloat(model.dtype, b.rows);
         const out = this.out;
-        forward(model, b.x, b.rows, out, b.sparse?.index);
+        // Nothing trains during a pass: after its first batch the network may reuse its folded tables.
+        forward(model, b.x, b.rows, out, b.sparse?.index, batches++ > 0);
         let sse = 0;
         for (let r = 0; r < b.rows; r++) {
           const d = out[r]! - b.y[r]!;
@@ -82,7 +77,7 @@ export class Evaluator {
       totals[2] = reader.stats.rowsSkipped;
       totals[3] = preparer?.rowsDropped ?? 0;
     } finally {
-      if (!rewindable(reader)) await reader.close();
+      if (!reader.rewind) await reader.close();
     }
     const stats = { ...reader.stats };
     if (collective.worldSize > 1) await collective.allreduce(totals, 'sum');
@@ -103,13 +98,13 @@ export class Evaluator {
   }
 
   private async openPass(signal?: AbortSignal): Promise<BatchReader> {
-    if (this.reader && rewindable(this.reader)) {
+    if (this.reader?.rewind) {
       this.reader.rewind();
       return this.reader;
     }
     const o = { rank: this.collective.rank, worldSize: this.collective.worldSize, batchSize: this.model.hparams.batch_size, policy: this.policy, cycle: false };
     const r = await this.data.open(this.role, o, signal, this.preparer);
-    if (rewindable(r)) this.reader = r;
+    if (r.rewind) this.reader = r;
     return r;
   }
 }

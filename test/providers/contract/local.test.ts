@@ -33,6 +33,7 @@ async function openLocal(): Promise<ContractWorld> {
     foreignDojo: foreign.id,
     hpoUri: info.hpoUri!,
     hpoToken: info.extra?.DOJO_TOKEN,
+    replicaCommand: `${process.execPath} ${join(import.meta.dirname, 'fake-replica.mjs')}`,
     dataEnv: { DOJO_TRAIN_GLOB: '/data/train/part-*.csv', DOJO_VAL_GLOB: '/data/val/part-*.csv' },
     async workerEnvs(jobId, count) {
       for (;;) {
@@ -51,4 +52,4 @@ async function openLocal(): Promise<ContractWorld> {
   };
 }
 
-providerContract('local', openLocal);
+providerContract('local', openLocal, { commandJobs: true });

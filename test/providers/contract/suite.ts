@@ -21,6 +21,8 @@ export interface ContractWorld {
   readonly hpoUri: string;
   /** The dojo's token, when its servers require one. */
   readonly hpoToken?: string;
+  /** The command line of a command job's replicas that runs fake-replica.mjs where this provider runs replicas. */
+  readonly replicaCommand?: string;
   /** The data globs a job of this provider may read. */
   readonly dataEnv: Readonly<Record<string, string>>;
   /** The environments of a started job's workers, once all `count` of them run (bounded wait). */
@@ -61,8 +63,14 @@ async function until<T>(cond: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
+/** What a provider's world supports beyond the built-in jobs. */
+export interface ContractOptions {
+  /** Command jobs (their trial driver and replica launcher) run on this provider; the world gives replicaCommand. */
+  readonly commandJobs?: boolean;
+}
+
 /** Registers the contract suite over the provider of the worlds `open` makes. */
-export function providerContract(name: string, open: OpenWorld): void {
+export function providerContract(name: string, open: OpenWorld, options: ContractOptions = {}): void {
   describe(`Provider contract: ${name}`, () => {
     let w: ContractWorld;
     let p: Provider;
@@ -149,6 +157,43 @@ export function providerContract(name: string, open: OpenWorld): void {
       // Waiting on an ended job answers at once.
       expect((await p.waitJob(job.id, { onProgress: () => undefined })).status).toBe('completed');
     });
+
+    if (options.commandJobs) {
+      it('runs a command job: one trial driver per parallel slot, R replicas per trial with the replica contract environment, values from the result file', async () => {
+        const job = await p.createJob(w.activeDojo, { command: { command: w.replicaCommand!, workdir: process.cwd() } });
+        expect(job).toMatchObject({ kind: 'command', command: { command: w.replicaCommand } });
+        await p.enableHpo(job.id, settings(4, 2));
+        const info = await p.startJob(job.id, { replicas: 2, env: { CONTRACT_FLAG: 'y' } });
+        const studyId = info.run!.studyId;
+        const final = await p.waitJob(job.id, { intervalMs: 100, onProgress: () => undefined });
+        expect(final).toMatchObject({ jobId: job.id, status: 'completed', total: 4, complete: 4, failed: 0, workersAlive: 0, metric: 'val_rmse' });
+        const study = await new HpoClient(w.hpoUri, { token: w.hpoToken }).getStudy(studyId);
+        for (const t of study.trials) expect(t.value).toBeCloseTo(Number(t.params.lr) + Number(t.params.layers), 12);
+        expect(final.best?.value).toBe(Math.min(...study.trials.map((t) => t.value!)));
+
+        const lines: string[] = [];
+        await p.jobLogs(job.id, { follow: false, onLine: (l) => lines.push(l.text) });
+        const envs = lines.flatMap((l) => {
+          const m = /^\[trial (\d+)\] \[rank (\d+)\] contract-replica env (.*)$/.exec(l);
+          return m ? [{ trial: Number(m[1]), rank: Number(m[2]), env: JSON.parse(m[3]!) as Record<string, string> }] : [];
+        });
+        expect(envs).toHaveLength(8);
+        for (const t of study.trials) {
+          const mine = envs.filter((e) => e.trial === t.number).sort((a, b) => a.rank - b.rank);
+          expect(mine.map((e) => e.env.RANK)).toEqual(['0', '1']);
+          for (const { env } of mine) {
+            expect(env).toMatchObject({
+              DOJO_TRIAL_NUMBER: String(t.number), DOJO_STUDY: studyId, DOJO_JOB_ID: job.id, DOJO_METRIC: 'val_rmse', MLFLOW_RUN_ID: t.runId,
+              WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', KAEN_WORLD_SIZE: '2', KAEN_RANK: env.RANK, CONTRACT_FLAG: 'y',
+              MASTER_ADDR: mine[0]!.env.MASTER_ADDR, MASTER_PORT: mine[0]!.env.MASTER_PORT, KAEN_JOB_MANAGER_IP: mine[0]!.env.MASTER_ADDR,
+            });
+            expect(JSON.parse(env.DOJO_TRIAL_PARAMS!)).toEqual(t.params);
+            expect(env.MLFLOW_TRACKING_URI).toMatch(/^http:\/\//);
+            expect(Number(env.MASTER_PORT)).toBeGreaterThan(0);
+          }
+        }
+      });
+    }
 
     it('stop ends the workers of a job and records it stopped', async () => {
       const job = await p.createJob(w.activeDojo, {});

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createModel, parseHParams, type HParams } from '../../../runtime/src/model';
+import { initParams } from '../../../runtime/src/model/init';
+import { modelLayout } from '../../../runtime/src/model/layout';
+import type { Network } from '../../../runtime/src/model/network';
+import { createWasmNetwork } from '../../../runtime/src/model/wasm-network';
 import type { DType, FloatArray } from '../../../runtime/src/data/types';
 
 /** Taxi-like rows: coordinates with a large mean and small spread, integer calendar columns. */
@@ -84,6 +88,50 @@ describe('WebAssembly kernels = JS reference', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('predictions that reuse the folded tables of the previous call (sameParams) are bit-identical, and a training step in between refolds', () => {
+    for (const bins of [0, 16]) {
+      const hp = parseHParams({ num_hidden_neurons: [6, 4], batch_size: 32, seed: 5 });
+      const sparse = bins > 0 ? { dense: 4, perRow: 4 } : undefined;
+      const width = bins > 0 ? 4 + 4 * bins : 8;
+      const layout = modelLayout({ ...hp, num_features: width }, sparse);
+      const net = (): Network => {
+        const n = createWasmNetwork(layout, 'float64', 32);
+        initParams(layout, 5, n.params, n.stats);
+        return n;
+      };
+      const m = { network: net() };
+      const fresh = { network: net() };
+      const input = (seed: number): { x: FloatArray; y: FloatArray; hot?: Int32Array } => {
+        const { x, y } = batch(32, seed, 'float64');
+        if (!sparse) return { x, y };
+        const dense = new Float64Array(32 * 4).map((_, k) => x[Math.floor(k / 4) * 8 + 4 + (k % 4)]!);
+        const hot = new Int32Array(32 * 4).map((_, k) => 4 + (k % 4) * bins + ((k * 7) % bins));
+        return { x: dense, y, hot };
+      };
+      const predictBoth = (b: { x: FloatArray; hot?: Int32Array }, same: boolean): [Float64Array, Float64Array] => {
+        fresh.network.params.set(m.network.params);
+        fresh.network.stats.set(m.network.stats);
+        const a = new Float64Array(32);
+        const c = new Float64Array(32);
+        m.network.predict(b.x, 32, a, b.hot, same);
+        fresh.network.predict(b.x, 32, c, b.hot);
+        return [a, c];
+      };
+      const b1 = input(1);
+      const b2 = input(2);
+      m.network.lossAndGrad(b1.x, b1.y, 32, b1.hot);
+      predictBoth(b1, false);
+      const [a, c] = predictBoth(b2, true);
+      expect(Array.from(a)).toEqual(Array.from(c));
+      // A step changes the running statistics and the parameters: the next pass must not reuse the old fold.
+      m.network.lossAndGrad(b2.x, b2.y, 32, b2.hot);
+      for (let k = 0; k < m.network.params.length; k++) m.network.params[k] -= 0.01 * m.network.grads[k]!;
+      const [d, e] = predictBoth(b2, true);
+      expect(Array.from(d)).toEqual(Array.from(e));
+      expect(Array.from(d)).not.toEqual(Array.from(a));
+    }
   });
 
   it('a batch larger than the allocated capacity grows the buffers and keeps the parameters', () => {

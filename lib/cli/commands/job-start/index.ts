@@ -1,5 +1,6 @@
 import { GLOB_KEYS, normalizeJobEnv } from '../../../jobs/env';
 import { jobKindOf } from '../../../jobs/kinds';
+import { checkProjectSpace } from '../../../jobs/project';
 import { dojoHome, loadJob, providerOfJob } from '../../../providers';
 import { jobKindSpec } from '../../job-kinds';
 import { DojoError } from '../../../errors';
@@ -50,6 +51,7 @@ export const handler: CommandHandler<Opts> = async ([jobArg], opts, ctx) => {
   if (record.hpo) {
     const kind = await jobKindSpec(jobKindOf(record));
     kind.checkSpace(record.hpo.space, record.hpo.spaceFile);
+    if (record.command?.project) checkProjectSpace(record.command.project, record.hpo.space, record.hpo.spaceFile);
     kind.checkStart?.(env, record.hpo.metric);
   }
   const provider = await providerOfJob(job, ctx.io.env);

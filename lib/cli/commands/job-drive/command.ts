@@ -1,0 +1,15 @@
+import type { CommandSpec } from '../../spec';
+
+/** Internal: the trial driver of a command job's trial group (started by `dojo job start`). */
+export const jobDriveCommand: CommandSpec = {
+  name: 'job drive',
+  description: '(internal) drive a command job\'s trials: ask, run the replicas, report, tell',
+  hidden: true,
+  configure: (cmd) => {
+    cmd
+      .requiredOption('--dir <dir>', 'the dojo folder (local; identifies the process)')
+      .option('--job <id>', 'job id (default: $DOJO_JOB_ID)')
+      .option('--group <g>', 'trial group (default: $DOJO_WORKER_GROUP)');
+  },
+  load: () => import('./index').then((m) => m.handler),
+};
