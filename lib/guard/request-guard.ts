@@ -52,12 +52,26 @@ export function hostName(value: string): string {
   return i >= 0 && v.indexOf(':') === i ? v.slice(0, i) : v;
 }
 
+/**
+ * An IPv4-mapped IPv6 literal as the IPv4 address it is (`::ffff:7f00:2` and `::ffff:127.0.0.2` →
+ * `127.0.0.2`): the same address, as a client on an IPv6 socket or a URL parser may spell it.
+ */
+function unmapped(name: string): string {
+  if (!name.startsWith('::ffff:') || isIP(name) !== 6) return name;
+  const rest = name.slice(7);
+  if (isIP(rest) === 4) return rest;
+  const m = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(rest);
+  if (!m) return name;
+  const [hi, lo] = [parseInt(m[1]!, 16), parseInt(m[2]!, 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** True when a Host header names this server: a localhost name, the bound address, any IP on a wildcard bind, or an allowed name. */
 export function hostAllowed(value: string, opts: Pick<GuardOptions, 'host' | 'allowedHosts'>): boolean {
-  const name = hostName(value);
+  const name = unmapped(hostName(value));
   if (name === '') return false;
   if (LOCAL_NAMES.has(name) || name.endsWith('.localhost')) return true;
-  if (name === hostName(opts.host)) return true;
+  if (name === unmapped(hostName(opts.host))) return true;
   // Bound to every interface (a manager reached by its private IP): an IP literal cannot be rebound.
   if (WILDCARD.has(opts.host) && isIP(name) !== 0) return true;
   return (opts.allowedHosts ?? []).some((h) => h.toLowerCase() === name);

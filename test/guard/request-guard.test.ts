@@ -14,6 +14,10 @@ describe('request guard', () => {
     for (const h of ['10.0.0.5:1', 'evil.example:1', '127.0.0.1.nip.io:1', '', 'localhost.evil.example']) expect(hostAllowed(h, lo), h).toBe(false);
     const any = { host: '0.0.0.0' };
     expect(hostAllowed('10.0.0.5:5002', any)).toBe(true);
+    // The bound address spelled as an IPv4-mapped IPv6 literal is the same address; another one is not.
+    const at = { host: '127.0.0.2' };
+    for (const h of ['[::ffff:7f00:2]:1', '[::ffff:127.0.0.2]:1', '127.0.0.2:1']) expect(hostAllowed(h, at), h).toBe(true);
+    for (const h of ['[::ffff:7f00:3]:1', '[::ffff:a00:5]:1', '[::7f00:2]:1']) expect(hostAllowed(h, at), h).toBe(false);
     expect(hostAllowed('manager.internal:5002', any)).toBe(false);
     expect(hostAllowed('manager.internal:5002', { ...any, allowedHosts: allowedHostsFromEnv({ DOJO_ALLOWED_HOSTS: ' manager.internal , other' }) })).toBe(true);
   });
