@@ -4,6 +4,25 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { JobLogsOptions } from '../provider';
 import type { WorkerProc } from './layout';
 
+/** The bytes of a file from offset to its current end (none when it does not exist yet). */
+export function bytesFrom(file: string, offset: number): Buffer {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return Buffer.alloc(0);
+  }
+  if (size <= offset) return Buffer.alloc(0);
+  const buf = Buffer.alloc(size - offset);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
 /** Reads each file from where the last call stopped and emits whole new lines. */
 export class LogTailer {
   private readonly offsets = new Map<string, number>();
@@ -19,22 +38,10 @@ export class LogTailer {
   }
 
   private pollFile(file: string, source: string): number {
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      return 0;
-    }
     const from = this.offsets.get(file) ?? 0;
-    if (size <= from) return 0;
-    const buf = Buffer.alloc(size - from);
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, buf, 0, buf.length, from);
-    } finally {
-      closeSync(fd);
-    }
-    this.offsets.set(file, size);
+    const buf = bytesFrom(file, from);
+    if (buf.length === 0) return 0;
+    this.offsets.set(file, from + buf.length);
     const text = (this.partial.get(file) ?? '') + buf.toString('utf8');
     const lines = text.split('\n');
     this.partial.set(file, lines.pop() ?? '');

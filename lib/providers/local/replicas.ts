@@ -4,10 +4,11 @@
 // MASTER_PORT a port that was free there a moment before. The groups of a running trial are
 // recorded (onGroups) so that a driver that dies is cleaned up after by `job stop` / the reaper.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ReplicaExit, ReplicaLauncher, RunningTrial, TrialLaunch } from '../jobs/driver/launcher';
+import { bytesFrom } from './logs';
 
 /** A port free on 127.0.0.1 now (rank 0 binds it for the replicas' rendezvous). */
 export function freePort(): Promise<number> {
@@ -172,21 +173,9 @@ export class LocalReplicaLauncher implements ReplicaLauncher {
 
 // The bytes of file from offset on (none when it does not exist yet).
 function readFrom(file: string, offset: number, all: boolean): { text: string; bytes: number } {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return { text: '', bytes: 0 };
-  }
-  if (size <= offset) return { text: '', bytes: 0 };
+  const buf = bytesFrom(file, offset);
+  if (buf.length === 0) return { text: '', bytes: 0 };
   // Only whole lines while replicas run: a line being written is read next time.
-  const buf = Buffer.alloc(size - offset);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, buf, 0, buf.length, offset);
-  } finally {
-    closeSync(fd);
-  }
   const end = all ? buf.length : buf.lastIndexOf(0x0a) + 1;
   const text = buf.subarray(0, end).toString('utf8');
   return { text: all && end > 0 && !text.endsWith('\n') ? `${text}\n` : text, bytes: end };
