@@ -105,11 +105,15 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     const { rows, identity } = await lookup(role, o, signal);
     if (!rows) return streaming.open(role, o, signal, prep);
     // Prepared once per feature set and kept beside the rows (within the budget): every later batch
-    // of every trial with this preparation, and every evaluation pass, is then a view.
+    // of every trial with this preparation, and every evaluation pass, is then a view. Evaluation
+    // reads every row at least twice a trial, so its rows are prepared at once; a trial may read
+    // fewer training rows than there are (pruned early), so those wait for a second trial of the set.
     if (prep && identity !== undefined && canPrepareAhead(rows, prep.fitted, g.dtype)) {
       const what = `prepared ${g.dtype} ${JSON.stringify(prep.fitted)}`;
-      const prepared = await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
-      if (prepared) return new PreparedMemoryReader(rows, prepared, { batchSize: o.batchSize, cycle: o.cycle });
+      if (!o.cycle || cache.wanted(identity, what) > 0) {
+        const prepared = await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
+        if (prepared) return new PreparedMemoryReader(rows, prepared, { batchSize: o.batchSize, cycle: o.cycle });
+      }
     }
     const raw = new MemoryBatchReader(rows, { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle });
     // Past the budget, prepared batch by batch into the Preparer's buffers.
