@@ -44,6 +44,16 @@ export function canPrepareAhead(rows: InMemoryRows, fitted: FittedPrep, dtype: D
 }
 
 /**
+ * What prepared rows without a missing feature depend on: the numeric columns' centres and
+ * divisors, the bins and their ranges, and the dtype — not the missing-value policy, which such
+ * rows never meet (so `drop` and `mean` trials of one binning share one prepared copy).
+ */
+export function preparedKey(fitted: FittedPrep, dtype: DType): string {
+  const { bins, center, spread, lat, lon } = fitted;
+  return `prepared ${JSON.stringify({ dtype, bins, center, spread, lat, lon })}`;
+}
+
+/**
  * Prepares every row of `rows` for `fitted` in `dtype`, reading them as a run would (the same
  * float32 rounding of raw values first), asking `reserve(bytes)` once for the whole result;
  * undefined when refused.

@@ -9,7 +9,7 @@ import { openBatches } from '../data/reader';
 import type { S3Clients } from '../data/s3';
 import type { BadRowPolicy, BatchReader, DType } from '../data/types';
 import { fitPrep, PreparedReader, type FittedPrep, type Preparer, type PrepFitCache, type PrepParams } from '../prep';
-import { canPrepareAhead, PreparedMemoryReader, prepareRows } from '../prep/prepared-rows';
+import { canPrepareAhead, PreparedMemoryReader, preparedKey, prepareRows } from '../prep/prepared-rows';
 import { DEFAULT_SHARD_SIZE } from './defaults';
 
 /** One of a run's datasets. */
@@ -109,7 +109,7 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     // reads every row at least twice a trial, so its rows are prepared at once; a trial may read
     // fewer training rows than there are (pruned early), so those wait for a second trial of the set.
     if (prep && identity !== undefined && canPrepareAhead(rows, prep.fitted, g.dtype)) {
-      const what = `prepared ${g.dtype} ${JSON.stringify(prep.fitted)}`;
+      const what = preparedKey(prep.fitted, g.dtype);
       if (!o.cycle || cache.wanted(identity, what) > 0) {
         const prepared = await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
         if (prepared) return new PreparedMemoryReader(rows, prepared, { batchSize: o.batchSize, cycle: o.cycle });
