@@ -42,6 +42,19 @@ export const INSTANCE_VCPUS: Readonly<Record<DojoInstanceType, number>> = {
   'c5.2xlarge': 8,
 };
 
+/** GPUs of each offered type (`0` for CPU types): command job tasks reserve them all. */
+export const INSTANCE_GPUS: Readonly<Record<DojoInstanceType, number>> = {
+  't3.medium': 0,
+  't3.large': 0,
+  't3.xlarge': 0,
+  't3.2xlarge': 0,
+  'm5.large': 0,
+  'm5.xlarge': 0,
+  'm5.2xlarge': 0,
+  'c5.xlarge': 0,
+  'c5.2xlarge': 0,
+};
+
 /**
  * Types an Auto Scaling group may launch instead of each offered type when that one is short
  * (Spot or on-demand `InsufficientInstanceCapacity`): the same vCPUs (so one worker task still
