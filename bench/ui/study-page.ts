@@ -87,7 +87,7 @@ try {
     await page.goto(`${tracking.url}/#${hash}`);
     await page.waitForFunction((h) => document.body.getAttribute('data-ready') === h, hash, { timeout: 120_000 });
     const used = process.cpuUsage(cpu0);
-    const key = hash.split('?')[0]!.split('/')[1]!;
+    const key = hash.split('?')[0]!.split('/')[1] || 'experiments';
     cpu.set(key, [...(cpu.get(key) ?? []), (await taskSeconds()) * 1000 - task0 * 1000 + (used.user + used.system) / 1000]);
     const r = await page.evaluate(() => ({
       readyAt: Number(document.body.getAttribute('data-ready-at')),
