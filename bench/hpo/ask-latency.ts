@@ -86,7 +86,7 @@ for (const c of cases) {
   // Over HTTP: the same history replayed into a service as enqueued trials (quicker than asking
   // again; the GP then has no stored fit for its first measured ask, which does a full fit).
   const trials = engine.getStudy('s').trials.filter((t) => t.state === 'complete');
-  engine.close();
+  await engine.close();
   const svc = await startHpoService({ dbFile: ':memory:' });
   const client = new HpoClient(svc.url);
   await client.createStudy({ ...spec(c, c.obj.space), enqueue: trials.map((t) => t.params) });

@@ -69,7 +69,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
     address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   } catch (e) {
     clearInterval(timer);
-    engine.close();
+    await engine.close();
     throw new DojoError('UNAVAILABLE', `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`, { cause: e });
   }
   const port = Number(new URL(address).port);
@@ -81,7 +81,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       rendezvous.close();
       await app.close();
       await engine.idle();
-      engine.close();
+      await engine.close();
     },
   };
 }
