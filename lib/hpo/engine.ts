@@ -379,6 +379,21 @@ export class HpoEngine {
   }
 
   /**
+   * Tell-and-ask in one call: finishes the trial, then hands out the next one (what a tell followed
+   * by an ask does, in one round trip); null when the study has no trial left (where an ask answers
+   * 409). The proposal computed ahead after this tell is the one the ask waits for.
+   */
+  async tellAndAsk(ref: string | number, number: number, state: TellState, value?: number): Promise<TrialAsk | null> {
+    await this.tell(ref, number, state, value);
+    try {
+      return await this.ask(ref);
+    } catch (e) {
+      if (e instanceof DojoError && e.code === 'CONFLICT') return null;
+      throw e;
+    }
+  }
+
+  /**
    * After a tell: starts computing the proposal for the study's next ask on the proposal thread,
    * with the history of this moment (handed out only to an ask with that very history), so that a
    * worker asking right after its tell finds it done or under way. While an ask of the study is

@@ -24,7 +24,7 @@ export type TrialOutcome = 'complete' | 'pruned' | 'failed';
 /** What a trial needs from its worker. */
 export interface TrialContext {
   readonly s: WorkerSettings;
-  readonly hpo: HpoClient;
+  readonly hpo: Pick<HpoClient, 'tell' | 'report' | 'heartbeat'>;
   readonly tracking?: TrackingClient;
   /** Delivers the trials' metrics in the background (the trial is told without waiting for them). */
   readonly deliveries?: MetricDeliveries;
