@@ -88,6 +88,15 @@ export class HpoClient {
     return r.next ?? undefined;
   }
 
+  /**
+   * Announces the tell that follows (`ahead: true`): nothing is told; the service starts computing
+   * the next proposal for the history this tell will make, so the real tell-and-ask sent after the
+   * model is saved finds it ready.
+   */
+  async tellAhead(id: string | number, number: number, state: TellState, value?: number): Promise<void> {
+    await this.call('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/tell`, { number, state, ...(value === undefined ? {} : { value }), ahead: true });
+  }
+
   /** Keeps a running trial alive between reports. */
   async heartbeat(id: string | number, number: number): Promise<void> {
     await this.call('POST', `/api/v1/studies/${encodeURIComponent(String(id))}/heartbeat`, { number });
@@ -111,7 +120,7 @@ export class HpoClient {
 // command-job driver (here because the runtime may import only the client side of lib/hpo).
 
 /** What AskAhead needs of an HPO client (tellAndAsk optional: clients of older services, test doubles). */
-export type AskAheadClient = Pick<HpoClient, 'ask' | 'tell'> & Partial<Pick<HpoClient, 'tellAndAsk'>>;
+export type AskAheadClient = Pick<HpoClient, 'ask' | 'tell'> & Partial<Pick<HpoClient, 'tellAndAsk' | 'tellAhead'>>;
 
 /**
  * Tells and asks for one study. `tell` asks for the next trial with the tell when `wantNext(state)`
@@ -141,6 +150,15 @@ export class AskAhead {
       this.supported = false;
       await this.hpo.tell(this.studyId, number, state, value);
     }
+  }
+
+  /**
+   * Announces a tell that follows once the model is saved, so the next proposal computes meanwhile;
+   * never waited for and never failing (a service without it, or any error, only loses the head start).
+   */
+  announce(number: number, state: TellState, value?: number): void {
+    if (!this.supported || !this.hpo.tellAhead || !this.wantNext(state)) return;
+    this.hpo.tellAhead(this.studyId, number, state, value).catch(() => undefined);
   }
 
   /** The trial that came with the last tell, else a fresh ask; undefined when the study has none left. */

@@ -379,6 +379,22 @@ export class HpoEngine {
   }
 
   /**
+   * A tell announced ahead (`ahead: true`): the trial stays running, nothing is stored; the proposal
+   * for the history this tell will make starts computing now, so that the real tell (sent once the
+   * worker has saved its model) finds it done. Served only if the history then is exactly that one.
+   */
+  tellAhead(ref: string | number, number: number, state: TellState, value?: number): void {
+    const s = this.resolve(ref);
+    const t = this.trial(s, number);
+    if (state === 'complete' && (value === undefined || !Number.isFinite(value))) throw new BadRequest('value', 'a finite number is required when state is "complete"');
+    if (t.state !== 'running') return; // told already (or timed out): nothing to prepare
+    const told: StoredTrial = { ...t, state: state === 'fail' ? 'failed' : state, value: state === 'complete' ? value : state === 'pruned' ? (value ?? lastValue(t)) : value };
+    const lane = this.lanes.get(s)!;
+    if (lane.busy > 0) return; // an ask is computing: the history will change anyway
+    this.computeAhead(s, lane, s.trials.map((x) => (x.number === number ? told : x)));
+  }
+
+  /**
    * Tell-and-ask in one call: finishes the trial, then hands out the next one (what a tell followed
    * by an ask does, in one round trip); null when the study has no trial left (where an ask answers
    * 409). The proposal computed ahead after this tell is the one the ask waits for.
@@ -405,11 +421,11 @@ export class HpoEngine {
     else this.computeAhead(s, lane);
   }
 
-  private computeAhead(s: StudyRuntime, lane: Lane): void {
+  private computeAhead(s: StudyRuntime, lane: Lane, trials: readonly StoredTrial[] = s.trials): void {
     if (!this.thread || this.closed) return;
     const max = s.spec.maxTrials;
     if (s.queue.length > 0 || (max !== undefined && s.handedOut() >= max)) return;
-    const ctx = this.context(s);
+    const ctx = { ...this.context(s), trials };
     if (!s.sampler.heavy?.(ctx)) return;
     const key = historyKey(ctx);
     if (lane.ahead?.key === key) return;

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DojoError } from '../../lib/errors';
 import { AskAhead, HpoClient, type AskAheadClient, type TrialAsk } from '../../lib/hpo';
-import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
+import { HpoEngine, SqliteStore, startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
+import type { Params } from '../../lib/hpo/space';
 import { branin, mixed } from '../../testkit/hpo/objectives';
 
 let svc: HpoServiceHandle;
@@ -126,5 +127,55 @@ describe('AskAhead', () => {
     const u = (await ahead.ask())!;
     await ahead.tell(u.number, 'complete', 1);
     expect(calls).toEqual(['ask', 'tellAndAsk', 'tell 0', 'ask', 'tell 1']);
+  });
+});
+
+describe('a tell announced ahead (ahead: true)', () => {
+  /** 12 trials of a GP study; `announce` decides per trial which value is announced before the real tell (undefined: none). */
+  async function run(thread: boolean, announce: (value: number) => number | undefined): Promise<{ params: Params[]; hits: number; running: boolean[] }> {
+    const engine = new HpoEngine(new SqliteStore(':memory:'), { proposalThread: thread });
+    try {
+      await engine.createStudy({ name: 's', space: branin.space, sampler: { name: 'gp', seed: 5, nStartupTrials: 3 } });
+      const params: Params[] = [];
+      const running: boolean[] = [];
+      let t = await engine.ask('s');
+      for (let i = 0; i < 12; i++) {
+        params.push(t.params);
+        const value = branin.f(t.params);
+        const a = announce(value);
+        if (a !== undefined) engine.tellAhead('s', t.number, 'complete', a);
+        running.push(engine.getStudy('s').trials[t.number]!.state === 'running');
+        t = (await engine.tellAndAsk('s', t.number, 'complete', value))!;
+      }
+      return { params, hits: engine.aheadHits, running };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it('tells nothing, and the real tell-and-ask is served the proposal it prepared: the same trials as without it', async () => {
+    const plain = await run(false, () => undefined);
+    const announced = await run(true, (v) => v);
+    expect(announced.params).toEqual(plain.params);
+    expect(announced.running.every(Boolean)).toBe(true);
+    // Every fitted ask (the asks after the 3rd..12th tells) was prepared ahead.
+    expect(announced.hits).toBe(10);
+  });
+
+  it('a real tell with another value than announced is not served the prepared proposal', async () => {
+    const plain = await run(false, () => undefined);
+    const wrong = await run(true, (v) => v + 1);
+    expect(wrong.params).toEqual(plain.params);
+  });
+
+  it('over HTTP: answers {ok: true}, refuses next with ahead and a bad value, and the trial stays running', async () => {
+    await client.createStudy({ name: 'ah', space: branin.space, sampler: { name: 'random', seed: 1 } });
+    const t = (await client.ask('ah'))!;
+    expect(await post('/api/v1/studies/ah/tell', { number: t.number, state: 'complete', value: 2, ahead: true })).toEqual({ status: 200, json: { ok: true } });
+    expect((await post('/api/v1/studies/ah/tell', { number: t.number, state: 'complete', value: 2, ahead: true, next: {} })).json.path).toBe('next');
+    expect((await post('/api/v1/studies/ah/tell', { number: t.number, state: 'complete', ahead: true })).json.path).toBe('value');
+    expect((await post('/api/v1/studies/ah/tell', { number: t.number, state: 'complete', value: 2, ahead: false })).json.path).toBe('ahead');
+    await client.tellAhead('ah', t.number, 'pruned', 3);
+    expect((await client.getStudy('ah')).trials[0]!.state).toBe('running');
   });
 });

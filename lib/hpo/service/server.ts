@@ -148,6 +148,11 @@ export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: Guard
   app.post<P>('/api/v1/studies/:id/tell', async (req, reply) => {
     const b = parseBody(tellBody, req.body);
     if (!b.ok) return bad(reply, b);
+    if (b.value.ahead) {
+      if (b.value.next) return bad(reply, { path: 'next', error: 'not with ahead: the trial is told later' });
+      engine.tellAhead(req.params.id, b.value.number, b.value.state, b.value.value);
+      return { ok: true };
+    }
     if (b.value.next) return { ok: true, next: await engine.tellAndAsk(req.params.id, b.value.number, b.value.state, b.value.value) };
     await engine.tell(req.params.id, b.value.number, b.value.state, b.value.value);
     return { ok: true };

@@ -59,7 +59,12 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
   let failedInARow = 0;
   // Rank 0 tells through tell-and-ask: the next trial comes back with the tell, unless this worker stops after it.
   const ahead = new AskAhead(hpo, s.studyId, (state) => !signal?.aborted && (state !== 'fail' || failedInARow + 1 < s.maxConsecutiveFailures));
-  const trialHpo = { report: hpo.report.bind(hpo), heartbeat: hpo.heartbeat.bind(hpo), tell: (_id: string | number, n: number, state: TellState, v?: number) => ahead.tell(n, state, v) };
+  const trialHpo = {
+    report: hpo.report.bind(hpo),
+    heartbeat: hpo.heartbeat.bind(hpo),
+    tell: (_id: string | number, n: number, state: TellState, v?: number) => ahead.tell(n, state, v),
+    tellAhead: async (_id: string | number, n: number, state: TellState, v?: number) => ahead.announce(n, state, v),
+  };
   let collective: Collective | undefined;
   let rendezvous = 0;
   try {
