@@ -7,6 +7,8 @@
 // asked for at once — as a tell then an ask (two round trips), and as one tell-and-ask call —
 // interleaved; the time is from the tell's start to the next trial's params in hand. The service
 // computes heavy proposals (gp, auto's GP) on its proposal thread, starting after the tell.
+// Third, what the built-in worker does: it announces its tell (ahead: true) as soon as the value is
+// known, saves its model (a stand-in wait of --save-ms), then tell-and-asks; timed is that last call.
 // Each measured trial is told "fail", so the model keeps exactly n complete trials.
 // Run: nice npx tsx bench/hpo/ask-latency.ts [--asks 100] [--only "auto,tpe multivariate, mixed"] [--n 100]
 import { HpoClient, type SearchSpace, type StudySpecInput } from '../../lib/hpo';
@@ -21,6 +23,7 @@ const arg = (name: string, dflt: string) => {
 const asks = Number(arg('--asks', '100'));
 const only = arg('--only', '').split(',').filter(Boolean);
 const nOnly = arg('--n', '').split(',').filter(Boolean).map(Number);
+const saveMs = Number(arg('--save-ms', '50'));
 
 interface Case {
   readonly label: string;
@@ -86,20 +89,25 @@ for (const c of cases) {
   let held = (await client.tellAndAsk('s', (await client.ask('s'))!.number, 'fail'))!;
   const tellThenAsk: number[] = [];
   const tellAndAsk: number[] = [];
-  for (let i = 0; i < 2 * asks; i++) {
+  const afterSave: number[] = [];
+  for (let i = 0; i < 3 * asks; i++) {
+    if (i % 3 === 2) {
+      await client.tellAhead('s', held.number, 'fail');
+      await new Promise((r) => setTimeout(r, saveMs));
+    }
     const t0 = performance.now();
-    if (i % 2 === 0) {
+    if (i % 3 === 0) {
       await client.tell('s', held.number, 'fail');
       held = (await client.ask('s'))!;
       tellThenAsk.push(performance.now() - t0);
     } else {
       held = (await client.tellAndAsk('s', held.number, 'fail'))!;
-      tellAndAsk.push(performance.now() - t0);
+      (i % 3 === 1 ? tellAndAsk : afterSave).push(performance.now() - t0);
     }
   }
   await svc.close();
   const ms = (xs: number[]) => `p50 ${pct(xs, 0.5).toFixed(2)} ms p99 ${pct(xs, 0.99).toFixed(2)} ms`;
   console.log(
-    `${`${c.label} @${c.n} complete`.padEnd(40)} in process ${ms(inproc)} (cpu mean ${cpuMs.toFixed(1)} ms/ask, p50 ${pct(cpuEach, 0.5).toFixed(1)} ms) | HTTP tell then ask ${ms(tellThenAsk)} | tell-and-ask ${ms(tellAndAsk)}`,
+    `${`${c.label} @${c.n} complete`.padEnd(40)} in process ${ms(inproc)} (cpu mean ${cpuMs.toFixed(1)} ms/ask, p50 ${pct(cpuEach, 0.5).toFixed(1)} ms) | HTTP tell then ask ${ms(tellThenAsk)} | tell-and-ask ${ms(tellAndAsk)} | announced, ${saveMs} ms save, tell-and-ask ${ms(afterSave)}`,
   );
 }
