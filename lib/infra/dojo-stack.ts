@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DojoInfraConfig } from './config';
 import { ArtifactStore } from './constructs/artifact-store';
+import { CommandJobs, DRIVER_CONTAINER_NAME } from './constructs/command-jobs';
 import { ComputeCluster } from './constructs/compute-cluster';
 import { DojoParameters } from './constructs/dojo-parameters';
 import { HpoService } from './constructs/hpo-service';
@@ -15,7 +16,7 @@ import { Network } from './constructs/network';
 import { TrackingService } from './constructs/tracking-service';
 import { WORKER_CONTAINER_NAME, WorkerTask } from './constructs/worker-task';
 import { WorkerGroup } from './constructs/worker-group';
-import { INSTANCE_ALTERNATIVES, wholeInstanceCpuUnits } from './instance-types';
+import { INSTANCE_ALTERNATIVES, INSTANCE_GPUS, hasGpus, wholeInstanceCpuUnits } from './instance-types';
 import { acknowledgeDojoFindings } from './nag';
 import { DOJO_OUTPUTS, DOJO_STATUS, NO_SERVICE_VALUE, PENDING_VALUE, dojoParameterPrefix, trackingSecretParameterName, type DojoParameterKey } from './parameters';
 import type { DojoPorts } from './ports';
@@ -56,6 +57,8 @@ export class DojoStack extends Stack {
   public readonly hpo: HpoService;
   /** The worker task definition. */
   public readonly workerTask: WorkerTask;
+  /** The command-job driver and the roles of command tasks. */
+  public readonly commands: CommandJobs;
   /** The describing parameters. */
   public readonly parameters: DojoParameters;
 
@@ -97,6 +100,7 @@ export class DojoStack extends Stack {
       alternativeInstanceTypes: INSTANCE_ALTERNATIVES[c.workerInstanceType].slice(1).map((t) => new ec2.InstanceType(t)),
       maxWorkers: c.maxWorkers,
       spot: c.spot,
+      gpu: hasGpus(c.workerInstanceType),
     });
 
     const image = runtimeImage(sourceRoot);
@@ -111,6 +115,7 @@ export class DojoStack extends Stack {
     const secrets = this.trackingSecrets();
     this.hpo = new HpoService(this, 'Hpo', { cluster, managerCapacityProvider, image, logGroup, port: c.hpoPort, trackingPort: c.trackingPort, trackingUri: c.trackingUri, secrets });
     this.workerTask = new WorkerTask(this, 'WorkerTask', { store: this.store, image, logGroup, cpuUnits: wholeInstanceCpuUnits(c.workerInstanceType), secrets });
+    this.commands = new CommandJobs(this, 'Commands', { dojoId: c.dojoId, cluster, store: this.store, image, logGroup, secrets });
 
     const values: Record<DojoParameterKey, string> = {
       config: JSON.stringify(c),
@@ -130,6 +135,12 @@ export class DojoStack extends Stack {
       logGroup: logGroup.logGroupName,
       trackingService: this.tracking?.service.serviceName ?? NO_SERVICE_VALUE,
       hpoService: this.hpo.service.serviceName,
+      workerGpus: String(INSTANCE_GPUS[c.workerInstanceType]),
+      commandDriverTaskDefinition: this.commands.driverTaskDefinition.taskDefinitionArn,
+      commandDriverContainer: DRIVER_CONTAINER_NAME,
+      commandTaskRole: this.commands.taskRole.roleArn,
+      commandExecutionRole: this.commands.executionRole.roleArn,
+      commandFamilyPrefix: this.commands.familyPrefix,
     };
     this.parameters = new DojoParameters(this, 'Parameters', { dojoId: c.dojoId, values });
     this.addOutputs();

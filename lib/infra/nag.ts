@@ -25,9 +25,13 @@ const ECS_AGENT =
   'ecs:StartTelemetrySession are conditioned on it, and ecs:DiscoverPollEndpoint / ecr:GetAuthorizationToken ' +
   'have no resource-level permissions.';
 
+function logicalId(construct: IConstruct): string {
+  const element = construct.node.defaultChild as CfnElement;
+  return Stack.of(element).getLogicalId(element);
+}
+
 function bucketObjects(stack: DojoStack, prefix: string): string {
-  const bucket = stack.store.bucket.node.defaultChild as CfnElement;
-  return `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${prefix}*]`;
+  return `AwsSolutions-IAM5[Resource::<${logicalId(stack.store.bucket)}.Arn>/${prefix}*]`;
 }
 
 // The tracking server's task definition, when the dojo deploys its own (not with an existing server).
@@ -39,7 +43,12 @@ function trackingTask(s: DojoStack): ecs.TaskDefinition[] {
 export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
   const instanceRoles = (s: DojoStack): IConstruct[] => [s.manager.instanceRole, s.workers.instanceRole];
   const executionRoles = (s: DojoStack): IConstruct[] =>
-    [...trackingTask(s), s.hpo.taskDefinition, s.workerTask.taskDefinition].flatMap((t) => (t.executionRole ? [t.executionRole] : []));
+    [...trackingTask(s), s.hpo.taskDefinition, s.workerTask.taskDefinition, s.commands.driverTaskDefinition].flatMap((t) =>
+      t.executionRole ? [t.executionRole] : [],
+    );
+  const driverRole = (s: DojoStack): IConstruct[] => [s.commands.driverTaskDefinition.taskRole];
+  const ecsArn = (resource: string): string => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+  const cluster = `<${logicalId(stack.compute.cluster)}>`;
   return [
     {
       id: 'AwsSolutions-ECS4',
@@ -88,13 +97,65 @@ export function dojoAcknowledgements(stack: DojoStack): DojoAcknowledgement[] {
       reason:
         'Objects under the artifacts/ prefix of the dojo bucket: the narrowest scope for keys created at run time ' +
         '(the worker may only put, the tracking server reads, writes and deletes).',
-      scopes: (s) => [...trackingTask(s).map((t) => t.taskRole), s.workerTask.taskDefinition.taskRole],
+      scopes: (s) => [...trackingTask(s).map((t) => t.taskRole), s.workerTask.taskDefinition.taskRole, s.commands.taskRole],
     },
     {
       id: bucketObjects(stack, 'data/'),
-      where: 'worker task role',
+      where: 'worker and command task roles',
       reason: 'Read-only access to objects under the data/ prefix of the dojo bucket: the training shards.',
-      scopes: (s) => [s.workerTask.taskDefinition.taskRole],
+      scopes: (s) => [s.workerTask.taskDefinition.taskRole, s.commands.taskRole],
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      where: 'command tasks\' execution role',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permissions (it returns a login for the registry, not access to a repository).',
+      scopes: (s) => [s.commands.executionRole],
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+      where: 'command tasks\' execution role',
+      reason:
+        'The image of a command job is the user\'s, named only at `dojo job create --image`, after deploy: the pull ' +
+        'actions cover this account\'s repositories in this region (no other account\'s) and nothing but reading images.',
+      scopes: (s) => [s.commands.executionRole],
+    },
+    {
+      id: ecsArn(`task-definition/${stack.commands.familyPrefix}*`),
+      where: 'command-job driver task role',
+      reason:
+        'ecs:RunTask on the task definitions of command jobs only: one family per job (registered at job create, after ' +
+        'deploy) under the dojo\'s prefix, and only in the dojo\'s cluster (ArnEquals ecs:cluster).',
+      scopes: driverRole,
+    },
+    {
+      id: ecsArn(`task/${cluster}/*`),
+      where: 'command-job driver task role',
+      reason:
+        'ecs:DescribeTasks / StopTask (and TagResource only as part of RunTask) on tasks of the dojo\'s cluster: task ids ' +
+        'exist only once the driver has started them.',
+      scopes: driverRole,
+    },
+    {
+      id: ecsArn(`container-instance/${cluster}/*`),
+      where: 'command-job driver task role',
+      reason:
+        'ecs:DescribeContainerInstances on the dojo\'s cluster only, to find the host of rank 0 (host networking): ' +
+        'container instances come and go with the workers\' Auto Scaling group.',
+      scopes: driverRole,
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      where: 'command-job driver task role',
+      reason:
+        'ec2:DescribeInstances has no resource-level permissions; the driver reads the private address of rank 0\'s ' +
+        'instance (MASTER_ADDR for the other replicas). It is read-only.',
+      scopes: driverRole,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/dojo/${stack.config.dojoId}/*]`,
+      where: 'command-job driver task role',
+      reason: 'Read-only access to the parameters under /dojo/<dojoId>/ that describe this dojo (the names the stack writes).',
+      scopes: driverRole,
     },
     {
       id: 'AwsSolutions-ECS2',

@@ -46,6 +46,21 @@ export const DOJO_PARAMETERS = {
   trackingService: 'tracking/service',
   /** ECS service name of the HPO service. */
   hpoService: 'hpo/service',
+  /** GPUs per worker instance (`0` for CPU types): command job tasks reserve this many. */
+  workerGpus: 'workers/gpus',
+  /**
+   * ARN of the command-job driver task definition: the runtime image on the manager (host
+   * networking); the provider overrides its command with `dojo job drive` at RunTask.
+   */
+  commandDriverTaskDefinition: 'commands/driver-task-definition',
+  /** Name of the driver container in that task definition (for command/env overrides). */
+  commandDriverContainer: 'commands/driver-container',
+  /** ARN of the role command replicas run as (reads `data/*`, reads/writes `artifacts/*`). */
+  commandTaskRole: 'commands/task-role',
+  /** ARN of the execution role of command tasks (pulls the user's image, writes the log group). */
+  commandExecutionRole: 'commands/execution-role',
+  /** `dojo-<dojoId>-cmd-`: every command job's task definition family starts with it. */
+  commandFamilyPrefix: 'commands/family-prefix',
 } as const;
 
 /** A key of DOJO_PARAMETERS. */
@@ -71,6 +86,19 @@ export const NO_SERVICE_VALUE = 'none';
  */
 export function trackingSecretParameterName(dojoId: string, name: string): string {
   return `/dojo-cli/${dojoId}/tracking/${name}`;
+}
+
+/**
+ * `dojo-<dojoId>-cmd-`: the prefix of command jobs' task definition families; the driver may run
+ * only task definitions whose family starts with it.
+ */
+export function commandFamilyPrefix(dojoId: string): string {
+  return `dojo-${dojoId}-cmd-`;
+}
+
+/** The task definition family of one command job: `dojo-<dojoId>-cmd-<jobId>`. */
+export function commandTaskFamily(dojoId: string, jobId: string): string {
+  return `${commandFamilyPrefix(dojoId)}${jobId}`;
 }
 
 /** Value of `manager/instance-id` and `manager/address` until the manager has booted once. */

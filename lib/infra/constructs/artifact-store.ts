@@ -62,6 +62,11 @@ export class ArtifactStore extends Construct {
     );
   }
 
+  /** Lets `grantee` list and read (not write or delete) objects under `artifacts/`. */
+  public grantReadArtifacts(grantee: iam.IGrantable): void {
+    this.grantPrefix(grantee, ARTIFACTS_PREFIX, ['s3:GetObject']);
+  }
+
   /** Lets `grantee` list, read, write and delete under `artifacts/` (the MLflow server). */
   public grantReadWriteArtifacts(grantee: iam.IGrantable): void {
     this.grantPrefix(grantee, ARTIFACTS_PREFIX, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']);

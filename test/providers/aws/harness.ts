@@ -81,6 +81,12 @@ export const PARAM_VALUES: Record<DojoParameterKey, string> = {
   logGroup: 'dojo-dojo-0123abcd-Logs-abc',
   trackingService: 'tracking-svc',
   hpoService: 'hpo-svc',
+  workerGpus: '0',
+  commandDriverTaskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/driver:1',
+  commandDriverContainer: 'driver',
+  commandTaskRole: 'arn:aws:iam::111122223333:role/dojo-cmd-task',
+  commandExecutionRole: 'arn:aws:iam::111122223333:role/dojo-cmd-exec',
+  commandFamilyPrefix: `dojo-${DOJO_ID}-cmd-`,
 };
 
 /** SSM Parameter objects of the deployed dojo (or of another dojo id), with some values overridden. */
