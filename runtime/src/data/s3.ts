@@ -4,8 +4,19 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DojoError } from '../../../lib/errors';
 
 /** The S3 SDK module, loaded once by the module system on the first call. */
-function sdk(): Promise<typeof import('@aws-sdk/client-s3')> {
-  return import('@aws-sdk/client-s3');
+async function sdk(): Promise<typeof import('@aws-sdk/client-s3')> {
+  return commonJsExports(await import('@aws-sdk/client-s3'), 'S3Client');
+}
+
+/**
+ * The exports of a dynamically imported CommonJS package. Run from source they are the module's
+ * names; in the CLI's esbuild bundle (ESM, code-split) the same import() gives `{ default: exports }`.
+ */
+export function commonJsExports<M extends object>(m: M, name: keyof M): M {
+  if (name in m) return m;
+  const inner = (m as { default?: unknown }).default;
+  if (inner && typeof inner === 'object' && name in inner) return inner as M;
+  throw new DojoError('INTERNAL', `a dependency loaded without its export ${String(name)}; reinstall dojo (npm ci)`);
 }
 
 /** The S3 endpoint to use: the option, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the SDK's. */

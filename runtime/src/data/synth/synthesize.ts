@@ -2,7 +2,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DojoError } from '../../../../lib/errors';
-import { parseS3Url, S3Clients, s3Error } from '../s3';
+import { commonJsExports, parseS3Url, S3Clients, s3Error } from '../s3';
 import { CSV_HEADER } from '../schema';
 import { writeDecimal, writeUint } from './format';
 import { mix32, Rng } from './rng';
@@ -146,7 +146,7 @@ async function uploadPart(clients: S3Clients, bucket: string, key: string, chunk
   const endpoint = clients.endpoint(endpointOption);
   try {
     // Loaded here: writing local files (the demo) never loads the S3 SDK.
-    const { Upload } = await import('@aws-sdk/lib-storage');
+    const { Upload } = commonJsExports(await import('@aws-sdk/lib-storage'), 'Upload');
     await new Upload({
       client: await clients.client(endpoint),
       params: { Bucket: bucket, Key: key, Body: Readable.from(chunks), ContentType: 'text/csv' },
