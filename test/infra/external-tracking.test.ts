@@ -37,7 +37,8 @@ describe('trackingUri: an existing MLflow server', () => {
   it('deploys no tracking service, no MLflow image and opens no tracking port', () => {
     expect(d.stack.tracking).toBeUndefined();
     d.template.resourceCountIs('AWS::ECS::Service', 1);
-    d.template.resourceCountIs('AWS::ECS::TaskDefinition', 2);
+    // The HPO service, the workers and the command-job driver.
+    d.template.resourceCountIs('AWS::ECS::TaskDefinition', 3);
     expect(containerImageAssets(d)).toBe(1);
     const ingress = Object.values(resourcesOf(d.template)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress');
     expect(ingress.filter((r) => r.Properties?.FromPort === 5001)).toEqual([]);
@@ -49,9 +50,9 @@ describe('trackingUri: an existing MLflow server', () => {
     expect(hpo?.Command).toEqual(expect.arrayContaining(['--tracking', URI]));
   });
 
-  it('gives the HPO service and the workers the auth variables as secrets from the SecureStrings, never as environment', () => {
+  it('gives the HPO service, the workers and the command-job driver the auth variables as secrets from the SecureStrings, never as environment', () => {
     const all = containers(d);
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
     for (const c of all) {
       expect((c.Secrets ?? []).map((s) => s.Name).sort()).toEqual(['MLFLOW_TRACKING_INSECURE_TLS', 'MLFLOW_TRACKING_TOKEN']);
       for (const s of c.Secrets ?? []) expect(JSON.stringify(s.ValueFrom)).toContain(`:parameter/dojo-cli/ext/tracking/${s.Name}`);
@@ -60,10 +61,22 @@ describe('trackingUri: an existing MLflow server', () => {
     // ECS reads them with the execution roles, which may read exactly those parameters.
     const statements = Object.values(resourcesOf(d.template))
       .filter((r) => r.Type === 'AWS::IAM::Policy')
-      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement)
-      .filter((s) => JSON.stringify(s.Action).includes('ssm:GetParameters'));
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }).Statement)
+      // The driver's read of /dojo/ext/* is asserted exactly in command-jobs.test.ts.
+      .filter((s) => JSON.stringify(s.Action).includes('ssm:GetParameters') && s.Sid !== 'ReadDojoParameters');
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) expect(JSON.stringify(s.Resource)).toMatch(/parameter\/dojo-cli\/ext\/tracking\/MLFLOW_TRACKING_(TOKEN|INSECURE_TLS)/);
+  });
+
+  it('lets command tasks\' execution role read the same SecureStrings (the provider puts them on a command job\'s task definition)', () => {
+    const role = d.logicalId(d.stack.commands.executionRole);
+    const ssm = Object.values(resourcesOf(d.template))
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: role }]))
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement)
+      .filter((s) => JSON.stringify(s.Action).includes('ssm:'));
+    const resources = ssm.map((s) => JSON.stringify(s.Resource)).join(' ');
+    for (const name of ['MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_INSECURE_TLS']) expect(resources).toContain(`parameter/dojo-cli/ext/tracking/${name}`);
+    expect(resources).not.toContain('MLFLOW_TRACKING_PASSWORD');
   });
 });
 
