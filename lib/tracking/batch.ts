@@ -39,3 +39,22 @@ export function splitBatch(b: Batch): BatchPart[] {
   }
   return parts;
 }
+
+/**
+ * The metrics of one request with exact repeats (same key, timestamp, step and value, NaN equal
+ * to NaN) kept once. MLflow's SQL store keeps such a point once anyway, but its de-duplication
+ * compares values with `==`, so a batch repeating a NaN point inserts it twice and is refused
+ * whole (400, UNIQUE constraint failed); sending each point once gives the same stored history.
+ */
+export function distinctPoints(metrics: Metric[]): Metric[] {
+  if (metrics.length < 2) return metrics;
+  const seen = new Set<string>();
+  const out: Metric[] = [];
+  for (const m of metrics) {
+    const id = `${m.timestamp} ${m.step} ${Number.isNaN(m.value) ? 'NaN' : Object.is(m.value, -0) ? '0' : String(m.value)} ${m.key}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(m);
+  }
+  return out.length === metrics.length ? metrics : out;
+}

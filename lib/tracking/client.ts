@@ -1,7 +1,7 @@
 import { DojoError } from '../errors';
 import { TrackingError } from './errors';
 import { encodeJson, missingArtifactAnswer, sendWithRetries, trackingAuthFromEnv, type HttpOptions } from './http-client';
-import { splitBatch, type Batch } from './batch';
+import { distinctPoints, splitBatch, type Batch } from './batch';
 import {
   PARENT_RUN_TAG,
   type DatasetInput,
@@ -272,7 +272,7 @@ export class TrackingClient {
   async logBatch(runId: string, batch: Batch): Promise<void> {
     for (const part of splitBatch(batch)) {
       // The hot path: spell non-finite values here so that plain JSON.stringify (no replacer) will do.
-      const metrics = part.metrics.map((m) => ({ key: m.key, value: Number.isFinite(m.value) ? m.value : String(m.value), timestamp: m.timestamp, step: m.step }));
+      const metrics = distinctPoints(part.metrics).map((m) => ({ key: m.key, value: Number.isFinite(m.value) ? m.value : String(m.value), timestamp: m.timestamp, step: m.step }));
       const body = { run_id: runId, metrics, params: part.params, tags: part.tags };
       await this.post('runs/log-batch', body, JSON.stringify(body));
     }

@@ -60,6 +60,14 @@ describe('tracking contract: metrics', () => {
     expect(wire.text).toContain('"NaN"');
   });
 
+  it('stores a point repeated within one batch once, NaN included (MLflow 2.11 refuses a batch repeating a NaN point)', async () => {
+    const id = await newRun();
+    const p = (value: number) => ({ key: 'rep', value, timestamp: 4, step: 3 });
+    await s.client.logBatch(id, { metrics: [p(NaN), p(NaN), p(1), p(1), p(2)] });
+    const h = await s.client.getMetricHistory(id, 'rep');
+    expect(h.map((m) => m.value)).toEqual([NaN, 1, 2]);
+  });
+
   it('answers 400 for a non-numeric value, a missing timestamp and a bad key', async () => {
     const id = await newRun();
     for (const body of [
