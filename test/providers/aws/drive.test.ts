@@ -77,7 +77,7 @@ describe('one trial over the ECS launcher', () => {
     const run = await tracking.createRun({ experimentId, runName: 'trial-0' });
     const told: string[] = [];
     const ending = runCommandTrial({
-      hpo: { report: async () => ({ prune: false }), tell: async (_s, n, state) => void told.push(`${n} ${state}`), heartbeat: async () => undefined } as never,
+      hpo: { report: async () => ({ prune: false }), tell: async (_s: string, n: number, state: string) => void told.push(`${n} ${state}`), heartbeat: async () => undefined } as never,
       tracking,
       launcher: new EcsReplicaLauncher({ ecs: c.ecs, ec2: c.ec2, logs: c.logs, spec, pollMs: 10, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
       job: { command: 'python3 train.py', workdir: '/' },
