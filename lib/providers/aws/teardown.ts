@@ -5,7 +5,7 @@ import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudf
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand } from '@aws-sdk/client-ecr';
-import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -184,9 +184,14 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
     progress(`deleting log group ${g}`);
     await c.logs.send(new DeleteLogGroupCommand({ logGroupName: g }));
   }
-  // Command jobs' task definitions (and those of `--image` jobs of earlier versions): deregistered, then deleted.
+  // Command jobs' task definitions (and those of `--image` jobs of earlier versions): deregistered, then
+  // deleted. ListTaskDefinitions takes a whole family name; the families come by prefix.
+  const families = [jobTaskFamily(id), ...(await paged(async (nextToken) => {
+    const r = await c.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: commandFamilyPrefix(id), status: 'ACTIVE', nextToken }));
+    return { items: r.families ?? [], next: r.nextToken };
+  }))];
   const defs: string[] = [];
-  for (const familyPrefix of [jobTaskFamily(id), commandFamilyPrefix(id)]) {
+  for (const familyPrefix of families) {
     defs.push(...(await paged(async (nextToken) => {
       const r = await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix, status: 'ACTIVE', nextToken }));
       return { items: r.taskDefinitionArns ?? [], next: r.nextToken };

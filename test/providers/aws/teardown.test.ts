@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand, BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, NotFound } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand, GetParameterCommand, GetParametersByPathCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
@@ -82,7 +82,8 @@ function deployedDojo() {
   mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-` }).resolves({ logGroups: [] });
   mocks.logs.on(DeleteLogGroupCommand).callsFake(() => ((lambdaLogs = false), {}));
   mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-jobs` }).resolves({ taskDefinitionArns: ['arn:td/dojo-jobs:1'] });
-  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ taskDefinitionArns: ['arn:td/dojo-cmd-job-1:2'] });
+  mocks.ecs.on(ListTaskDefinitionFamiliesCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ families: [`dojo-${DOJO_ID}-cmd-job-1`] });
+  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1` }).resolves({ taskDefinitionArns: ['arn:td/dojo-cmd-job-1:2'] });
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
   mocks.ecr.on(BatchDeleteImageCommand).resolves({ imageIds: TAGS.map((imageTag) => ({ imageTag })) });
   mocks.ecr.on(BatchGetImageCommand).resolves({ images: [] });
@@ -142,7 +143,7 @@ describe('dojo rm (AWS)', () => {
     expect(mocks.logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: `/aws/lambda/${STACK}-AutoDelete` }]);
     expect(mocks.ecs.commandCalls(ListTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([
       { familyPrefix: `dojo-${DOJO_ID}-jobs`, status: 'ACTIVE', nextToken: undefined },
-      { familyPrefix: `dojo-${DOJO_ID}-cmd-`, status: 'ACTIVE', nextToken: undefined },
+      { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1`, status: 'ACTIVE', nextToken: undefined },
     ]);
     expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: 'arn:td/dojo-jobs:1' }, { taskDefinition: 'arn:td/dojo-cmd-job-1:2' }]);
     expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinitions: ['arn:td/dojo-jobs:1', 'arn:td/dojo-cmd-job-1:2'] }]);
