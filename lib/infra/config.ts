@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DojoError } from '../errors';
-import { OFFERED_INSTANCE_TYPES, isOfferedInstanceType, type DojoInstanceType } from './instance-types';
+import { CPU_INSTANCE_TYPES, OFFERED_INSTANCE_TYPES, hasGpus, isOfferedInstanceType, type DojoInstanceType } from './instance-types';
 import { DOJO_CONFIG_DEFAULTS } from './defaults';
 
 /** CloudWatch Logs retention periods (days) that the API accepts. */
@@ -10,9 +10,9 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export interface DojoInfraConfig {
   /** Names the dojo: 1–20 lowercase letters, digits or dashes. */
   readonly dojoId: string;
-  /** Instance type of the manager (tracking server + HPO service). */
+  /** Instance type of the manager (tracking server + HPO service): a CPU type. */
   readonly managerInstanceType: DojoInstanceType;
-  /** Instance type of the workers. */
+  /** Instance type of the workers; a GPU type gives them the GPU AMI and command jobs its GPUs. */
   readonly workerInstanceType: DojoInstanceType;
   /** Upper bound of the worker group (it scales from 0). */
   readonly maxWorkers: number;
@@ -96,7 +96,7 @@ function isIpv4Cidr(s: string): boolean {
 // What each key must be, in words: every error message says it with the offending value.
 const EXPECTED: Record<DojoContextKey, string> = {
   dojoId: 'must be 1-20 lowercase letters, digits or dashes, not starting or ending with a dash',
-  managerInstanceType: `must be one of ${OFFERED_INSTANCE_TYPES.join(', ')}`,
+  managerInstanceType: `must be one of ${CPU_INSTANCE_TYPES.join(', ')} (the manager serves MLflow and the HPO service: no GPU type)`,
   workerInstanceType: `must be one of ${OFFERED_INSTANCE_TYPES.join(', ')}`,
   maxWorkers: 'must be a whole number >= 0 and <= 100',
   spot: 'must be true or false',
@@ -126,7 +126,10 @@ const list = (s: unknown): unknown => (typeof s === 'string' ? s.split(',').map(
 
 const schema = z.object({
   dojoId: z.string().regex(DOJO_ID),
-  managerInstanceType: z.string().refine(isOfferedInstanceType).default(DOJO_CONFIG_DEFAULTS.managerInstanceType),
+  managerInstanceType: z
+    .string()
+    .refine((t) => isOfferedInstanceType(t) && !hasGpus(t))
+    .default(DOJO_CONFIG_DEFAULTS.managerInstanceType),
   workerInstanceType: z.string().refine(isOfferedInstanceType).default(DOJO_CONFIG_DEFAULTS.workerInstanceType),
   maxWorkers: int(0, 100).default(DOJO_CONFIG_DEFAULTS.maxWorkers),
   spot: z.preprocess(flag, z.boolean()).default(DOJO_CONFIG_DEFAULTS.spot),

@@ -1,5 +1,5 @@
 import { DojoError } from '../errors';
-import { INSTANCE_PRICES_USD_PER_HOUR, type DojoInstanceType } from './instance-types';
+import { INSTANCE_GPUS, INSTANCE_PRICES_USD_PER_HOUR, hasGpus, type DojoInstanceType } from './instance-types';
 
 /**
  * Prices (USD, us-east-1, public list prices 2024–2025) of the billable parts of a dojo other
@@ -23,6 +23,8 @@ export const PRICES = {
   spotFractionOfOnDemand: 0.35,
   /** Root volume of every ECS instance (GiB): the ECS-optimized AL2023 AMI needs 30. */
   rootVolumeGiB: 30,
+  /** Root volume of a GPU worker (GiB): the GPU AMI and a CUDA training image. */
+  gpuRootVolumeGiB: 100,
 } as const;
 
 /** The part of the config the cost depends on. */
@@ -97,9 +99,12 @@ export function dojoHourlyCost(config: DojoCostConfig, state: DojoCostState, opt
     add(`manager ${config.managerInstanceType} (on-demand)`, 'compute', INSTANCE_PRICES_USD_PER_HOUR[config.managerInstanceType]);
     add(`manager root volume gp3 ${PRICES.rootVolumeGiB} GiB`, 'storage', perHour(PRICES.rootVolumeGiB * PRICES.gp3PerGiBMonth));
   }
-  const workerPrice = INSTANCE_PRICES_USD_PER_HOUR[config.workerInstanceType] * (config.spot ? PRICES.spotFractionOfOnDemand : 1);
-  add(`${busy} × worker ${config.workerInstanceType} (${config.spot ? 'spot, estimated' : 'on-demand'})`, 'compute', busy * workerPrice);
-  add(`${busy} × worker root volume gp3 ${PRICES.rootVolumeGiB} GiB`, 'storage', busy * perHour(PRICES.rootVolumeGiB * PRICES.gp3PerGiBMonth));
+  const worker = config.workerInstanceType;
+  const workerPrice = INSTANCE_PRICES_USD_PER_HOUR[worker] * (config.spot ? PRICES.spotFractionOfOnDemand : 1);
+  const gpus = hasGpus(worker) ? `${INSTANCE_GPUS[worker]} GPU, ` : '';
+  add(`${busy} × worker ${worker} (${gpus}${config.spot ? 'spot, estimated' : 'on-demand'})`, 'compute', busy * workerPrice);
+  const workerRoot = hasGpus(worker) ? PRICES.gpuRootVolumeGiB : PRICES.rootVolumeGiB;
+  add(`${busy} × worker root volume gp3 ${workerRoot} GiB`, 'storage', busy * perHour(workerRoot * PRICES.gp3PerGiBMonth));
   add(`manager data volume gp3 ${config.dataVolumeGiB} GiB`, 'storage', perHour(config.dataVolumeGiB * PRICES.gp3PerGiBMonth));
   add(`S3 bucket ${options.bucketGiB ?? 0} GiB`, 'storage', perHour((options.bucketGiB ?? 0) * PRICES.s3PerGiBMonth));
 

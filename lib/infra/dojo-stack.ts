@@ -16,7 +16,7 @@ import { Network } from './constructs/network';
 import { TrackingService } from './constructs/tracking-service';
 import { WORKER_CONTAINER_NAME, WorkerTask } from './constructs/worker-task';
 import { WorkerGroup } from './constructs/worker-group';
-import { INSTANCE_ALTERNATIVES, INSTANCE_GPUS, wholeInstanceCpuUnits } from './instance-types';
+import { INSTANCE_ALTERNATIVES, INSTANCE_GPUS, hasGpus, wholeInstanceCpuUnits } from './instance-types';
 import { acknowledgeDojoFindings } from './nag';
 import { DOJO_OUTPUTS, DOJO_STATUS, NO_SERVICE_VALUE, PENDING_VALUE, dojoParameterPrefix, trackingSecretParameterName, type DojoParameterKey } from './parameters';
 import type { DojoPorts } from './ports';
@@ -100,6 +100,7 @@ export class DojoStack extends Stack {
       alternativeInstanceTypes: INSTANCE_ALTERNATIVES[c.workerInstanceType].slice(1).map((t) => new ec2.InstanceType(t)),
       maxWorkers: c.maxWorkers,
       spot: c.spot,
+      gpu: hasGpus(c.workerInstanceType),
     });
 
     const image = runtimeImage(sourceRoot);

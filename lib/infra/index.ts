@@ -6,6 +6,7 @@ export * from './instance-types';
 export * from './parameters';
 export * from './ports';
 export * from './constructs/artifact-store';
+export * from './constructs/command-jobs';
 export * from './constructs/compute-cluster';
 export * from './constructs/dojo-parameters';
 export * from './constructs/ecs-host-template';

@@ -1,5 +1,5 @@
 // cfn-lint (AWS's CloudFormation linter, the resource specification of every type) over the
-// templates of the default, spot and private configurations: what cdk-nag and the CDK's own
+// templates of the default, spot, private and GPU-worker configurations: what cdk-nag and the CDK's own
 // checks do not look at (property types, allowed values, dependencies).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,13 +24,14 @@ const CONFIGS: Record<string, Record<string, string>> = {
   default: { dojoId: 'lintdefault' },
   spot: { dojoId: 'lintspot', spot: 'true' },
   private: { dojoId: 'lintprivate', private: 'true' },
+  gpu: { dojoId: 'lintgpu', workerInstanceType: 'g4dn.xlarge' },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'dojo-cfn-lint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cfn-lint', () => {
-  it('finds no error in the templates of the default, spot=true and private=true configurations', async () => {
+  it('finds no error in the templates of the default, spot=true, private=true and g4dn.xlarge-worker configurations', async () => {
     const files: string[] = [];
     for (const [name, context] of Object.entries(CONFIGS)) {
       // The template only: staging the image build contexts would copy the repository three times.
@@ -49,7 +50,7 @@ describe('cfn-lint', () => {
     const matches = JSON.parse(out.stdout) as LintMatch[];
     const errors = matches.filter((m) => m.Level === 'Error').map((m) => `${m.Filename}: ${m.Rule.Id} ${m.Message}`);
     expect(errors).toEqual([]);
-    // The linter ran over all three (it would report an unreadable file as an error).
-    expect(files).toHaveLength(3);
+    // The linter ran over all four (it would report an unreadable file as an error).
+    expect(files).toHaveLength(4);
   }, 300_000);
 });

@@ -68,7 +68,7 @@ describe('parseDojoConfig', () => {
     [{ dojoId: 'demo', maxWorkers: '101' }, 'context maxWorkers: must be a whole number >= 0 and <= 100, got "101"'],
     [{ dojoId: 'demo', maxWorkers: 'four' }, 'context maxWorkers: must be a whole number >= 0 and <= 100, got "four"'],
     [{ dojoId: 'demo', maxWorkers: '2.5' }, 'context maxWorkers: must be a whole number >= 0 and <= 100, got "2.5"'],
-    [{ dojoId: 'demo', workerInstanceType: 't3.huge' }, 'context workerInstanceType: must be one of t3.medium, t3.large, t3.xlarge, t3.2xlarge, m5.large, m5.xlarge, m5.2xlarge, c5.xlarge, c5.2xlarge, got "t3.huge"'],
+    [{ dojoId: 'demo', workerInstanceType: 't3.huge' }, 'context workerInstanceType: must be one of t3.medium, t3.large, t3.xlarge, t3.2xlarge, m5.large, m5.xlarge, m5.2xlarge, c5.xlarge, c5.2xlarge, g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge, g4dn.12xlarge, g5.xlarge, g5.2xlarge, g5.4xlarge, g5.12xlarge, g6.xlarge, g6.2xlarge, g6.4xlarge, g6.12xlarge, p3.2xlarge, p3.8xlarge, got "t3.huge"'],
     [{ dojoId: 'demo', managerInstanceType: 'xlarge' }, 'context managerInstanceType: must be one of'],
     [{ dojoId: 'demo', spot: 'yes' }, 'context spot: must be true or false, got "yes"'],
     [{ dojoId: 'demo', private: '1' }, 'context private: must be true or false, got "1"'],

@@ -17,6 +17,8 @@ describe('cdk-nag AwsSolutions', () => {
     ['private', { dojoId: 'priv', private: 'true' }],
     ['spot + ui CIDR + keepData', { dojoId: 'big', spot: 'true', uiAllowCidr: '198.51.100.0/24', keepData: 'true' }],
     ['no workers', { dojoId: 'none', maxWorkers: '0' }],
+    ['GPU workers on spot', { dojoId: 'gpu', workerInstanceType: 'g4dn.xlarge', spot: 'true' }],
+    ['existing MLflow server with secrets', { dojoId: 'ext', trackingUri: 'https://mlflow.example.com', trackingSecrets: 'MLFLOW_TRACKING_TOKEN' }],
   ])('reports no unacknowledged finding (%s)', (_name, context) => {
     const app = new App({ context });
     addDojoStack(app);

@@ -44,6 +44,11 @@ export interface EcsHostGroupSpec {
    * @default false
    */
   readonly spot?: boolean;
+  /**
+   * The instances have NVIDIA GPUs (EcsHostTemplateProps.gpu).
+   * @default false
+   */
+  readonly gpu?: boolean;
 }
 
 /** The parts of an ECS host group that the manager and the worker group expose. */
@@ -69,6 +74,7 @@ export function addEcsHostGroup(scope: Construct, props: EcsHostGroupProps, spec
     instanceType: props.instanceType ?? new ec2.InstanceType('t3.xlarge'),
     role: spec.role,
     bootCommands: spec.bootCommands,
+    gpu: spec.gpu,
   });
   const types = [props.instanceType ?? new ec2.InstanceType('t3.xlarge'), ...(props.alternativeInstanceTypes ?? [])];
   const unique = types.filter((t, i) => types.findIndex((u) => u.toString() === t.toString()) === i);

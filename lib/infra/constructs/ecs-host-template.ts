@@ -6,6 +6,12 @@ import { Construct } from 'constructs';
 /** Root volume of every ECS host (GiB): the ECS-optimized AL2023 AMI needs at least 30. */
 export const ROOT_VOLUME_GIB = 30;
 
+/**
+ * Root volume of a GPU host (GiB): the GPU AMI carries the NVIDIA driver, and a CUDA training
+ * image (PyTorch's is over 10 GB unpacked) must fit beside it while Docker pulls it.
+ */
+export const GPU_ROOT_VOLUME_GIB = 100;
+
 /** Props of EcsHostTemplate. */
 export interface EcsHostTemplateProps {
   /** The dojo's VPC (for the security group). */
@@ -19,10 +25,17 @@ export interface EcsHostTemplateProps {
    * @default - none
    */
   readonly bootCommands?: readonly string[];
+  /**
+   * The hosts have NVIDIA GPUs: boot the ECS GPU-optimized AMI, let the agent hand GPUs to tasks
+   * that reserve them, and give the root volume room for CUDA images.
+   * @default false
+   */
+  readonly gpu?: boolean;
 }
 
 /**
- * The launch template shared by the manager and the workers: ECS-optimized Amazon Linux 2023,
+ * The launch template shared by the manager and the workers: ECS-optimized Amazon Linux 2023 (its
+ * GPU variant for GPU workers),
  * IMDSv2 required, encrypted gp3 root volume, an instance role that Session Manager can use (no
  * SSH key, no port 22), and a security group with no ingress (callers add exact rules).
  */
@@ -38,6 +51,7 @@ export class EcsHostTemplate extends Construct {
 
   constructor(scope: Construct, id: string, props: EcsHostTemplateProps) {
     super(scope, id);
+    const gpu = props.gpu ?? false;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: `dojo ${props.role} hosts: ingress only from the rules the stack adds`,
@@ -56,9 +70,10 @@ export class EcsHostTemplate extends Construct {
       // task roles then need the agent's credential endpoint on the host network.
       'echo ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true >> /etc/ecs/ecs.config',
       'echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config',
+      ...(gpu ? ['echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config'] : []),
     );
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(gpu ? ecs.AmiHardwareType.GPU : ecs.AmiHardwareType.STANDARD),
       instanceType: props.instanceType,
       securityGroup: this.securityGroup,
       role: this.instanceRole,
@@ -68,7 +83,7 @@ export class EcsHostTemplate extends Construct {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
+          volume: ec2.BlockDeviceVolume.ebs(gpu ? GPU_ROOT_VOLUME_GIB : ROOT_VOLUME_GIB, {
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             encrypted: true,
             deleteOnTermination: true,

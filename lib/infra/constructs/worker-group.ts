@@ -18,6 +18,11 @@ export interface WorkerGroupProps extends EcsHostGroupProps {
    * @default false
    */
   readonly spot?: boolean;
+  /**
+   * The worker type has NVIDIA GPUs: the hosts boot the ECS GPU-optimized AMI.
+   * @default false
+   */
+  readonly gpu?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export class WorkerGroup extends Construct {
     if (!Number.isInteger(maxWorkers) || maxWorkers < 0 || maxWorkers > 100) {
       throw new DojoError('USAGE', `WorkerGroup maxWorkers: must be a whole number from 0 to 100, got ${maxWorkers}`);
     }
-    const hosts = addEcsHostGroup(this, props, { role: 'worker', vpcSubnets: props.subnets, maxCapacity: maxWorkers, spot: props.spot });
+    const hosts = addEcsHostGroup(this, props, { role: 'worker', vpcSubnets: props.subnets, maxCapacity: maxWorkers, spot: props.spot, gpu: props.gpu });
     this.autoScalingGroup = hosts.autoScalingGroup;
     this.securityGroup = hosts.securityGroup;
     this.instanceRole = hosts.instanceRole;

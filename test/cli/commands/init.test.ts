@@ -48,6 +48,17 @@ describe('dojo init', () => {
     expect(r.err).toMatch(/^dojo: --worker-instance-type: must be one of t3\.medium, .*, got "t3\.nano"$/);
     expect(readdirSync(home)).toEqual([]);
   });
+
+  it('accepts a GPU worker type (the check goes on to the region) and refuses a GPU manager, naming the flag', async () => {
+    const gpu = await init('--provider', 'aws', '--worker-instance-type', 'g4dn.xlarge');
+    expect(gpu.code).toBe(2);
+    expect(gpu.err).toMatch(/region/i);
+    expect(gpu.err).not.toMatch(/instance-type/);
+    const manager = await init('--provider', 'aws', '--manager-instance-type', 'g4dn.xlarge');
+    expect(manager.code).toBe(2);
+    expect(manager.err).toMatch(/^dojo: --manager-instance-type: must be one of t3\.medium, .*\(the manager serves MLflow and the HPO service: no GPU type\), got "g4dn\.xlarge"$/);
+    expect(readdirSync(home)).toEqual([]);
+  });
 });
 
 describe('dojo init --tracking-uri', () => {
