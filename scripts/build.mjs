@@ -11,6 +11,21 @@ const external = ['better-sqlite3', 'aws-cdk-lib', 'constructs', 'cdk-nag', '@aw
 // Bundled CommonJS dependencies call require(); give ESM output one.
 const banner = { js: "import { createRequire as __dojoCreateRequire } from 'node:module'; const require = __dojoCreateRequire(import.meta.url);" };
 
+// The HPO service's proposal thread (lib/hpo/proposer/thread.ts) as one CommonJS text: the bundles
+// below embed it (DOJO_HPO_THREAD_JS) and start it with `new Worker(text, { eval: true })`, so no
+// file of its own has to be found next to whichever chunk starts it.
+const thread = await build({
+  entryPoints: ['lib/hpo/proposer/thread.ts'],
+  bundle: true,
+  write: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  logLevel: 'warning',
+});
+const define = { DOJO_HPO_THREAD_JS: JSON.stringify(thread.outputFiles[0].text) };
+
 await build({
   entryPoints: { 'bin/dojo': 'bin/dojo.ts' },
   outdir: 'dist',
@@ -22,6 +37,7 @@ await build({
   sourcemap: 'linked',
   external,
   banner,
+  define,
   logLevel: 'warning',
 });
 chmodSync('dist/bin/dojo.js', 0o755);
@@ -56,5 +72,6 @@ await build({
   target: 'node20',
   external,
   banner,
+  define,
   logLevel: 'warning',
 });

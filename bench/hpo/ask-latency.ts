@@ -1,12 +1,16 @@
 // Ask latency of the HPO service with a given number of completed trials: TPE (independent and
 // multivariate) on Hartmann-6 at 100 and 1000, the GP on a 10-D space (Levy-10) at 100 and at
-// auto's hand-over point, and tpe / gp / auto on the mixed space at 100. In process (engine.ask)
-// and over HTTP on loopback (POST .../ask). Each measured ask is told "fail", so the model keeps
-// exactly n complete trials. CPU ms per ask (process.cpuUsage) is printed too: on a shared,
-// loaded machine it says more than wall time.
-// "Ahead" times an ask made after the event loop has turned once since the tell: gp and auto
-// then serve the proposal their prefetch computed (the same one a cold ask computes).
-// Run: nice npx tsx bench/hpo/ask-latency.ts [--asks 100] [--only gp,auto] [--n 100]
+// auto's hand-over point, and tpe / gp / auto on the mixed space at 100.
+// In process: the sampler's own cost per ask (engine.ask without the proposal thread), wall and
+// CPU ms (process.cpuUsage; on a shared, loaded machine it says more than wall time).
+// Over HTTP on loopback, the worker's real pattern: each trial's value is told and the next trial
+// asked for at once — as a tell then an ask (two round trips), and as one tell-and-ask call —
+// interleaved; the time is from the tell's start to the next trial's params in hand. The service
+// computes heavy proposals (gp, auto's GP) on its proposal thread, starting after the tell.
+// Third, what the built-in worker does: it announces its tell (ahead: true) as soon as the value is
+// known, saves its model (a stand-in wait of --save-ms), then tell-and-asks; timed is that last call.
+// Each measured trial is told "fail", so the model keeps exactly n complete trials.
+// Run: nice npx tsx bench/hpo/ask-latency.ts [--asks 100] [--only "auto,tpe multivariate, mixed"] [--n 100]
 import { HpoClient, type SearchSpace, type StudySpecInput } from '../../lib/hpo';
 import { AUTO_GP_MAX_TRIALS } from '../../lib/hpo/samplers/auto';
 import { HpoEngine, SqliteStore, startHpoService } from '../../lib/hpo/service';
@@ -19,6 +23,7 @@ const arg = (name: string, dflt: string) => {
 const asks = Number(arg('--asks', '100'));
 const only = arg('--only', '').split(',').filter(Boolean);
 const nOnly = arg('--n', '').split(',').filter(Boolean).map(Number);
+const saveMs = Number(arg('--save-ms', '50'));
 
 interface Case {
   readonly label: string;
@@ -51,14 +56,13 @@ function spec(c: Case, space: SearchSpace): StudySpecInput {
 }
 
 for (const c of cases) {
-  // In process: the sampler and one SQLite insert per ask.
-  const engine = new HpoEngine(new SqliteStore(':memory:'));
+  // In process, on this event loop: the sampler and one SQLite insert per ask.
+  const engine = new HpoEngine(new SqliteStore(':memory:'), { proposalThread: false });
   await engine.createStudy(spec(c, c.obj.space));
   for (let i = 0; i < c.n; i++) {
     const t = await engine.ask('s');
     await engine.tell('s', t.number, 'complete', c.obj.f(t.params));
   }
-  // Cold: each ask right after the previous tell, so the sampler computes it on the request path.
   const inproc: number[] = [];
   const cpuEach: number[] = [];
   for (let i = 0; i < asks; i++) {
@@ -70,23 +74,10 @@ for (const c of cases) {
     await engine.tell('s', t.number, 'fail');
   }
   const cpuMs = cpuEach.reduce((a, b) => a + b, 0) / asks;
-  // Ahead: between the tell and the next ask the event loop turns once (as it does many times
-  // while a worker trains), so a sampler that prefetches (gp, auto) has the proposal ready.
-  const ahead: number[] = [];
-  let aheadCpu = 0;
-  for (let i = 0; i < asks; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const t = await engine.ask('s');
-    ahead.push(performance.now() - t0);
-    aheadCpu += process.cpuUsage(c0).user / 1e3;
-    await engine.tell('s', t.number, 'fail');
-    await new Promise((r) => setImmediate(r));
-  }
   // Over HTTP: the same history replayed into a service as enqueued trials (quicker than asking
   // again; the GP then has no stored fit for its first measured ask, which does a full fit).
   const trials = engine.getStudy('s').trials.filter((t) => t.state === 'complete');
-  engine.close();
+  await engine.close();
   const svc = await startHpoService({ dbFile: ':memory:' });
   const client = new HpoClient(svc.url);
   await client.createStudy({ ...spec(c, c.obj.space), enqueue: trials.map((t) => t.params) });
@@ -94,20 +85,29 @@ for (const c of cases) {
     const t = (await client.ask('s'))!;
     await client.tell('s', t.number, 'complete', trials[i]!.value!);
   }
-  // The service shares this process, so a prefetch runs before the tell's response is read:
-  // the tell's round trip carries it here (a real worker is another process and trains meanwhile).
-  const http: number[] = [];
-  const tells: number[] = [];
-  for (let i = 0; i < asks; i++) {
+  // One warm-up round, so that the proposal thread has started before the measured ones.
+  let held = (await client.tellAndAsk('s', (await client.ask('s'))!.number, 'fail'))!;
+  const tellThenAsk: number[] = [];
+  const tellAndAsk: number[] = [];
+  const afterSave: number[] = [];
+  for (let i = 0; i < 3 * asks; i++) {
+    if (i % 3 === 2) {
+      await client.tellAhead('s', held.number, 'fail');
+      await new Promise((r) => setTimeout(r, saveMs));
+    }
     const t0 = performance.now();
-    const t = (await client.ask('s'))!;
-    const t1 = performance.now();
-    http.push(t1 - t0);
-    await client.tell('s', t.number, 'fail');
-    tells.push(performance.now() - t1);
+    if (i % 3 === 0) {
+      await client.tell('s', held.number, 'fail');
+      held = (await client.ask('s'))!;
+      tellThenAsk.push(performance.now() - t0);
+    } else {
+      held = (await client.tellAndAsk('s', held.number, 'fail'))!;
+      (i % 3 === 1 ? tellAndAsk : afterSave).push(performance.now() - t0);
+    }
   }
   await svc.close();
+  const ms = (xs: number[]) => `p50 ${pct(xs, 0.5).toFixed(2)} ms p99 ${pct(xs, 0.99).toFixed(2)} ms`;
   console.log(
-    `${`${c.label} @${c.n} complete`.padEnd(40)} in-process cold p50 ${pct(inproc, 0.5).toFixed(2)} ms p99 ${pct(inproc, 0.99).toFixed(2)} ms (cpu mean ${cpuMs.toFixed(1)} ms/ask, p50 ${pct(cpuEach, 0.5).toFixed(1)} ms), ahead p50 ${pct(ahead, 0.5).toFixed(2)} ms p99 ${pct(ahead, 0.99).toFixed(2)} ms (cpu ${(aheadCpu / asks).toFixed(2)} ms/ask) | HTTP ask p50 ${pct(http, 0.5).toFixed(2)} ms p99 ${pct(http, 0.99).toFixed(2)} ms, tell p50 ${pct(tells, 0.5).toFixed(2)} ms`,
+    `${`${c.label} @${c.n} complete`.padEnd(40)} in process ${ms(inproc)} (cpu mean ${cpuMs.toFixed(1)} ms/ask, p50 ${pct(cpuEach, 0.5).toFixed(1)} ms) | HTTP tell then ask ${ms(tellThenAsk)} | tell-and-ask ${ms(tellAndAsk)} | announced, ${saveMs} ms save, tell-and-ask ${ms(afterSave)}`,
   );
 }

@@ -17,6 +17,12 @@ export interface TrialAsk {
   readonly runId?: string;
 }
 
+/** The answer of a tell sent with `next: {}` (tell-and-ask): the next trial, or null when the study has none left. */
+export interface TellAndAskResult {
+  readonly ok: true;
+  readonly next: TrialAsk | null;
+}
+
 /** Final states a worker may tell. */
 export type TellState = 'complete' | 'fail' | 'pruned';
 

@@ -49,3 +49,15 @@ export function fromInternal(p: NumericParam, x: number): number {
   if (step !== undefined && p.type === 'float') v = Number(v.toPrecision(15));
   return v;
 }
+
+/** True when `value` lies in the domain of `p` (on its grid for int/step, one of its choices). */
+export function contains(p: ParamSpec, value: unknown): boolean {
+  if (p.type === 'categorical') return p.choices.some((c) => c === value);
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (value < p.low || value > p.high) return false;
+  if (p.type === 'int' && !Number.isInteger(value)) return false;
+  const step = p.step ?? (p.type === 'int' ? 1 : undefined);
+  if (step === undefined) return true;
+  const k = (value - p.low) / step;
+  return Math.abs(k - Math.round(k)) <= 1e-9 * Math.max(1, Math.abs(k));
+}

@@ -7,6 +7,9 @@ import type { SqliteStore, StoredTrial } from './storage/sqlite';
 import { ENQUEUED, SEEDED, StudyRuntime, type StudyDetail, type StudyInfo } from './study';
 import type { EnqueueResult, TellState, TrialAsk } from './api';
 import type { Proposal, SampleContext } from './types';
+import { historyKey } from './proposer/history';
+import { ProposalThread, SKIPPED } from './proposer/proposer';
+import { frozen } from './proposer/wire';
 
 export type { TellState, TrialAsk } from './api';
 
@@ -30,12 +33,26 @@ export interface EngineOptions {
   readonly warn?: (message: string) => void;
   /** The clock (tests). @default Date.now */
   readonly now?: () => number;
+  /** Compute heavy proposals (the GP) on a worker thread; false computes them on the caller's event loop. @default true */
+  readonly proposalThread?: boolean;
+}
+
+/** A study's asks, one after another, and the proposal computed ahead for its next ask. */
+interface Lane {
+  /** The last ask handed in: the next one starts when it is done, so numbers and queue entries are handed out once. */
+  tail: Promise<unknown>;
+  busy: number;
+  /** The proposal computing for `key` (the history after the latest tell). */
+  ahead?: { readonly key: string; readonly result: Promise<Proposal | undefined | typeof SKIPPED> };
+  /** A tell came while an ask was computing: compute ahead once the lane is free. */
+  aheadWanted?: boolean;
 }
 
 /**
  * The studies of one service: every state change is validated, committed to SQLite, then applied
- * in memory. All of it runs synchronously up to the observer calls, so concurrent requests can
- * never hand out one number twice or lose a tell.
+ * in memory, synchronously up to the observer calls, so concurrent requests can never lose a tell.
+ * Asks of one study go one after another (a heavy proposal is awaited from the proposal thread
+ * meanwhile, while other requests are answered), so a number or a queued set is handed out once.
  */
 export class HpoEngine {
   private readonly studies = new Map<number, StudyRuntime>();
@@ -44,8 +61,12 @@ export class HpoEngine {
   private readonly now: () => number;
   private readonly warn: (m: string) => void;
   private readonly background = new Set<Promise<void>>();
-  /** Studies with a prefetch scheduled (see schedulePrefetch). */
-  private readonly prefetching = new Set<StudyRuntime>();
+  private readonly lanes = new Map<StudyRuntime, Lane>();
+  private readonly thread: ProposalThread | undefined;
+  private closed = false;
+  private threadWarned = false;
+  /** Asks served by a proposal computed ahead (tests and benchmarks). */
+  aheadHits = 0;
 
   constructor(
     private readonly store: SqliteStore,
@@ -54,6 +75,7 @@ export class HpoEngine {
     this.heartbeatMs = opts.heartbeatTimeoutMs ?? 300_000;
     this.now = opts.now ?? Date.now;
     this.warn = opts.warn ?? (() => undefined);
+    this.thread = opts.proposalThread === false ? undefined : new ProposalThread();
     const now = this.now();
     for (const { study, trials, queue } of store.loadAll()) {
       const rt = new StudyRuntime(study, trials, createSampler(study.spec, study.seed), createPruner(study.spec), queue);
@@ -66,6 +88,7 @@ export class HpoEngine {
   private add(rt: StudyRuntime): void {
     this.studies.set(rt.row.id, rt);
     this.byName.set(rt.row.name, rt);
+    this.lanes.set(rt, { tail: Promise.resolve(), busy: 0 });
   }
 
   /** Finds a study by id or name (404 otherwise). */
@@ -211,27 +234,49 @@ export class HpoEngine {
   /** Hands out the next trial; CONFLICT when maxTrials are handed out or the grid is exhausted. */
   async ask(ref: string | number): Promise<TrialAsk> {
     const s = this.resolve(ref);
+    const lane = this.lanes.get(s)!;
+    const turn = lane.tail.then(() => this.handOut(s, lane));
+    lane.tail = turn.catch(() => undefined);
+    lane.busy++;
+    let trial: StoredTrial;
+    try {
+      trial = await turn;
+    } finally {
+      if (--lane.busy === 0 && lane.aheadWanted) {
+        lane.aheadWanted = false;
+        this.computeAhead(s, lane);
+      }
+    }
+    const runId = await this.observe(`trial ${trial.number} started`, () => this.opts.observer?.trialStarted(s, trial));
+    if (runId) {
+      trial.runId = runId;
+      this.store.setRunId(s.row.id, trial.number, runId);
+    }
+    return { number: trial.number, params: trial.params, ...(runId ? { runId } : {}) };
+  }
+
+  /** The part of an ask that must not interleave with another ask of the study: the proposal and the new trial. */
+  private async handOut(s: StudyRuntime, lane: Lane): Promise<StoredTrial> {
     this.expire(s);
     const max = s.spec.maxTrials;
     if (max !== undefined && s.handedOut() >= max) throw new DojoError('CONFLICT', `study ${s.row.name}: all ${max} trials are handed out`);
     const number = s.trials.length;
-    const ctx: SampleContext = { space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) };
     const queued = s.queue[0];
     let proposal: Proposal | undefined;
     if (queued) {
       // A partial set leaves the other parameters to the sampler; the trial is labelled enqueued either way.
       const names = Object.keys(s.spec.space);
-      const rest = names.every((n) => queued.params[n] !== undefined) ? undefined : propose(s, ctx);
+      const rest = names.every((n) => queued.params[n] !== undefined) ? undefined : await this.propose(s, lane);
       const params: Params = {};
       for (const n of names) params[n] = queued.params[n] ?? rest!.params[n]!;
       proposal = { params, by: ENQUEUED };
     } else {
-      proposal = propose(s, ctx);
+      proposal = await this.propose(s, lane);
     }
+    if (this.closed) throw new DojoError('UNAVAILABLE', 'the HPO service is closing');
     if (!proposal) throw new DojoError('CONFLICT', `study ${s.row.name}: every grid point is handed out`);
-    const params = proposal.params;
     const now = this.now();
-    const trial: StoredTrial = { number, state: 'running', params, startedAt: now, intermediate: new Map(), sampler: proposal.by, ...(proposal.memo ? { memo: proposal.memo } : {}) };
+    const trial: StoredTrial = { number, state: 'running', params: proposal.params, startedAt: now, intermediate: new Map(), sampler: proposal.by, ...(proposal.memo ? { memo: proposal.memo } : {}) };
     if (queued) {
       this.store.insertTrialFromQueue(s.row.id, queued.id, trial);
       s.queue.shift();
@@ -240,12 +285,51 @@ export class HpoEngine {
     }
     s.trials.push(trial);
     s.lastSeen.set(number, now);
-    const runId = await this.observe(`trial ${number} started`, () => this.opts.observer?.trialStarted(s, trial));
-    if (runId) {
-      trial.runId = runId;
-      this.store.setRunId(s.row.id, number, runId);
+    return trial;
+  }
+
+  /**
+   * The sampler's proposal for the study's next trial, with the history of now: the one computed
+   * ahead for exactly this history if there is one, else computed on the proposal thread (heavy
+   * samplers) or here. Both give what a cold ask in a fresh process gives.
+   */
+  private async propose(s: StudyRuntime, lane: Lane): Promise<Proposal | undefined> {
+    const ctx = this.context(s);
+    if (!this.thread || !s.sampler.heavy) return proposeHere(s, ctx);
+    if (!s.sampler.heavy(ctx)) {
+      // The startup trials are cheap; the thread loads meanwhile for the fitted ones.
+      this.thread.warm();
+      return proposeHere(s, ctx);
     }
-    return { number, params, ...(runId ? { runId } : {}) };
+    const ahead = lane.ahead;
+    lane.ahead = undefined;
+    if (ahead && ahead.key === historyKey(ctx)) {
+      const r = await ahead.result.catch((): typeof SKIPPED => SKIPPED);
+      if (r !== SKIPPED) {
+        this.aheadHits++;
+        return r;
+      }
+    }
+    // Awaited: the history may have changed meanwhile (a tell), so take it again.
+    const now = this.context(s);
+    try {
+      const r = await this.thread.propose(this.job(s, now, false));
+      if (r !== SKIPPED) return r;
+    } catch (e) {
+      if (this.closed) throw e;
+      if (!this.threadWarned) this.warn(`the proposal thread failed (${e instanceof Error ? e.message : String(e)}); proposals are computed on the service's event loop`);
+      this.threadWarned = true;
+    }
+    return proposeHere(s, this.context(s));
+  }
+
+  private context(s: StudyRuntime): SampleContext {
+    const number = s.trials.length;
+    return { space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) };
+  }
+
+  private job(s: StudyRuntime, ctx: SampleContext, ahead: boolean) {
+    return { ahead, study: { id: s.row.id, spec: s.spec, seed: s.row.seed }, direction: ctx.direction, number: ctx.number, trials: ctx.trials.map(frozen) };
   }
 
   /** Records an intermediate value and asks the pruner whether the trial should stop. */
@@ -295,25 +379,65 @@ export class HpoEngine {
   }
 
   /**
-   * Lets a sampler that can compute ahead (the GP) prepare the next proposal once this tell's
-   * response is out, so that the worker's next ask finds it ready; one pending per study, run
-   * with the history of that moment (the sampler hands it out only if the ask's history is equal).
+   * A tell announced ahead (`ahead: true`): the trial stays running, nothing is stored; the proposal
+   * for the history this tell will make starts computing now, so that the real tell (sent once the
+   * worker has saved its model) finds it done. Served only if the history then is exactly that one.
+   */
+  tellAhead(ref: string | number, number: number, state: TellState, value?: number): void {
+    const s = this.resolve(ref);
+    const t = this.trial(s, number);
+    if (state === 'complete' && (value === undefined || !Number.isFinite(value))) throw new BadRequest('value', 'a finite number is required when state is "complete"');
+    if (t.state !== 'running') return; // told already (or timed out): nothing to prepare
+    const told: StoredTrial = { ...t, state: state === 'fail' ? 'failed' : state, value: state === 'complete' ? value : state === 'pruned' ? (value ?? lastValue(t)) : value };
+    const lane = this.lanes.get(s)!;
+    if (lane.busy > 0) return; // an ask is computing: the history will change anyway
+    this.computeAhead(s, lane, s.trials.map((x) => (x.number === number ? told : x)));
+  }
+
+  /**
+   * Tell-and-ask in one call: finishes the trial, then hands out the next one (what a tell followed
+   * by an ask does, in one round trip); null when the study has no trial left (where an ask answers
+   * 409). The proposal computed ahead after this tell is the one the ask waits for.
+   */
+  async tellAndAsk(ref: string | number, number: number, state: TellState, value?: number): Promise<TrialAsk | null> {
+    await this.tell(ref, number, state, value);
+    try {
+      return await this.ask(ref);
+    } catch (e) {
+      if (e instanceof DojoError && e.code === 'CONFLICT') return null;
+      throw e;
+    }
+  }
+
+  /**
+   * After a tell: starts computing the proposal for the study's next ask on the proposal thread,
+   * with the history of this moment (handed out only to an ask with that very history), so that a
+   * worker asking right after its tell finds it done or under way. While an ask of the study is
+   * computing, this waits until it is done (the ask changes the history).
    */
   private schedulePrefetch(s: StudyRuntime): void {
-    if (!s.sampler.prefetch || this.prefetching.has(s)) return;
-    this.prefetching.add(s);
-    setImmediate(() => {
-      if (!this.prefetching.delete(s)) return; // closed meanwhile
-      const max = s.spec.maxTrials;
-      if (s.queue.length > 0 || (max !== undefined && s.handedOut() >= max)) return;
-      const number = s.trials.length;
-      const ctx: SampleContext = { space: s.spec.space, direction: s.spec.direction, trials: s.trials, number, rng: new Rng(s.row.seed, number) };
-      try {
-        s.sampler.prefetch?.(ctx);
-      } catch (e) {
-        this.warn(`study ${s.row.name}: computing the next proposal ahead failed (the ask computes it): ${e instanceof Error ? e.message : String(e)}`);
-      }
-    });
+    const lane = this.lanes.get(s)!;
+    if (lane.busy > 0) lane.aheadWanted = true;
+    else this.computeAhead(s, lane);
+  }
+
+  private computeAhead(s: StudyRuntime, lane: Lane, trials: readonly StoredTrial[] = s.trials): void {
+    if (!this.thread || this.closed) return;
+    const max = s.spec.maxTrials;
+    if (s.queue.length > 0 || (max !== undefined && s.handedOut() >= max)) return;
+    const ctx = { ...this.context(s), trials };
+    if (!s.sampler.heavy?.(ctx)) return;
+    const key = historyKey(ctx);
+    if (lane.ahead?.key === key) return;
+    let result: Promise<Proposal | undefined | typeof SKIPPED>;
+    try {
+      result = this.thread.propose(this.job(s, ctx, true));
+    } catch {
+      return; // no thread: the ask computes it
+    }
+    // A failure here is the ask's to handle (it computes afresh).
+    result.catch(() => undefined);
+    lane.ahead = { key, result };
   }
 
   /** Fails running trials whose workers went silent, in every study. */
@@ -386,15 +510,18 @@ export class HpoEngine {
     }
   }
 
-  /** Closes the database. */
-  close(): void {
-    this.prefetching.clear();
+  /** Ends the proposal thread (asks waiting for it fail) and closes the database; resolves once the thread has exited. */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const lane of this.lanes.values()) lane.ahead = undefined;
+    const exited = this.thread?.close() ?? Promise.resolve();
     this.store.close();
+    return exited;
   }
 }
 
-/** The sampler's proposal, labelled with its name when it gives no label of its own. */
-function propose(s: StudyRuntime, ctx: SampleContext): Proposal | undefined {
+/** The sampler's proposal computed on this event loop, labelled with its name when it gives no label of its own. */
+function proposeHere(s: StudyRuntime, ctx: SampleContext): Proposal | undefined {
   if (s.sampler.propose) return s.sampler.propose(ctx);
   const params = s.sampler.sample(ctx);
   return params ? { params, by: s.sampler.name } : undefined;

@@ -1,7 +1,8 @@
 // The HPO core and its client: the API v1 wire types, HpoClient, the search space, study specs,
 // samplers and pruners. The HTTP service and its storage are in ./service.
-export type { TrialAsk, TellState, RendezvousResult, StudyInfo, StudyDetail, TrialInfo, BestTrial, BestModel, EnqueueResult } from './api';
+export type { TrialAsk, TellAndAskResult, TellState, RendezvousResult, StudyInfo, StudyDetail, TrialInfo, BestTrial, BestModel, EnqueueResult } from './api';
 export { HpoClient } from './client';
+export { AskAhead, type AskAheadClient } from './client';
 export {
   validateSpace,
   checkSpace,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_KEY_LENGTH, mlflowKeyProblem } from '../tracking/keys';
 import { DojoError } from '../errors';
+import { contains } from './domain';
 
 /** A float parameter; `log` samples uniformly in log space, `step` makes it discrete. */
 export interface FloatParam {
@@ -151,14 +152,5 @@ export function validateSpace(json: unknown, sourceName: string): SearchSpace {
   throw new DojoError('USAGE', `${sourceName}: ${r.path}: ${r.error}`);
 }
 
-/** True when `value` lies in the domain of `p` (on its grid for int/step, one of its choices). */
-export function contains(p: ParamSpec, value: unknown): boolean {
-  if (p.type === 'categorical') return p.choices.some((c) => c === value);
-  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
-  if (value < p.low || value > p.high) return false;
-  if (p.type === 'int' && !Number.isInteger(value)) return false;
-  const step = p.step ?? (p.type === 'int' ? 1 : undefined);
-  if (step === undefined) return true;
-  const k = (value - p.low) / step;
-  return Math.abs(k - Math.round(k)) <= 1e-9 * Math.max(1, Math.abs(k));
-}
+// Lives in domain.ts (no zod) so that the proposal thread's bundle stays small; importers of space.ts keep it here.
+export { contains };

@@ -3,9 +3,8 @@ import { DojoError } from '../errors';
 import { AshaPruner } from './pruners/asha';
 import { MedianPruner } from './pruners/median';
 import { NopPruner } from './pruners/none';
-import { AutoSampler } from './samplers/auto';
-import { GpSampler } from './samplers/gp/sampler';
 import { GridSampler } from './samplers/grid';
+import { createHeavySampler } from './samplers/heavy';
 import { RandomSampler } from './samplers/random';
 import { TpeSampler } from './samplers/tpe/sampler';
 import { contains, issuePath, searchSpaceSchema, type Params, type SearchSpace } from './space';
@@ -136,9 +135,8 @@ export function createSampler(spec: ResolvedStudySpec, seed: number): Sampler {
     case 'grid':
       return new GridSampler(spec.space, seed);
     case 'gp':
-      return new GpSampler(seed, { nStartupTrials: s.nStartupTrials, constantLiar: s.constantLiar, nCandidates: s.nCandidates });
     case 'auto':
-      return new AutoSampler(spec.space, seed);
+      return createHeavySampler(spec, seed)!;
     case 'tpe':
       return new TpeSampler({
         multivariate: s.multivariate,

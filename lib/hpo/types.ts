@@ -63,10 +63,11 @@ export interface Sampler {
   /** For a sampler that chooses another one (auto): what it chose and why. @default - none */
   readonly choice?: SamplerChoice;
   /**
-   * Computes the proposal for ctx ahead of the ask (the engine calls it between requests, after a
-   * tell); the next ask with exactly this history must return what a fresh propose would. @default - none
+   * True when propose(ctx) costs enough (tens of ms) for the service to compute it on its proposal
+   * thread, from a copy of ctx, and ahead of the ask after a tell. Such a sampler must be a pure
+   * function of its spec, seed and ctx: a sampler rebuilt from them proposes the same. @default - never
    */
-  prefetch?(ctx: SampleContext): void;
+  heavy?(ctx: SampleContext): boolean;
 }
 
 /** What a pruner is given when a running trial reports an intermediate value. */

@@ -52,16 +52,22 @@ describe('restart', () => {
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
-    const heartbeatMs = 2_500;
+    const heartbeatMs = 6_000;
     const restartedAt = Date.now();
     const second = await serve(db, heartbeatMs);
     c = new HpoClient(second.url);
     const after = await c.getStudy('r');
+    const readAfterMs = Date.now() - restartedAt;
     expect(after.trials.length).toBe(17);
     for (const [n, v] of told) {
       expect(after.trials[n]).toMatchObject({ number: n, state: 'complete', value: v, intermediate: { 1: 100 + n } });
     }
-    expect([after.trials[15]!.state, after.trials[16]!.state]).toEqual(['running', 'running']);
+    // Still running when read within the timeout; on a machine so loaded that the read came later,
+    // the timeout may already have failed them (a trial failed so is revived by a later tell).
+    for (const t of [after.trials[15]!, after.trials[16]!]) {
+      if (readAfterMs < heartbeatMs) expect(t.state).toBe('running');
+      else expect(['running', 'failed'], JSON.stringify(t)).toContain(t.state);
+    }
     // A worker that survived the restart may still tell its trial (a late tell is accepted too).
     await c.tell('r', orphanA.number, 'complete', branin.f(orphanA.params));
     // The orphan nobody tells is failed once the heartbeat timeout, counted from the restart, has

@@ -4,11 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
 import { startTrackingServer, TrackingClient, type Metric, type TrackingServerHandle } from '../../lib/tracking';
+import { warmSeriesAtRunEnd, UI_SERIES_POINTS } from '../../lib/tracking/server/dojo-api/warm';
+import { TrackingStore } from '../../lib/tracking/store';
 import { downsample } from '../../lib/tracking/store/downsample';
+import { SeriesReader } from '../../lib/tracking/store/series';
+import { pointsPerRun, SERIES_POINTS } from '../../lib/tracking/ui/dom/api';
 
 // The embedded server's read-only routes for its web UI: thinned metric series of many runs at once
 // (GET /dojo-api/v1/series) and the linked HPO service's view of a study (GET /dojo-api/v1/hpo/studies/ID).
@@ -195,5 +200,73 @@ describe('dojo read routes of the tracking server', () => {
       fake.close();
       hpoLink = hpo.url;
     }
+  });
+});
+
+describe('curves thinned when a run ends (before the first view asks)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dojo-ui-warm-'));
+  let store: TrackingStore;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    const tracking = await startTrackingServer({ storeDir: dir });
+    const c = new TrackingClient(tracking.url);
+    const exp = await c.createExperiment('warm');
+    for (let r = 0; r < 3; r++) {
+      const run = await c.createRun({ experimentId: exp, runName: `w${r}` });
+      ids.push(run.info.run_id);
+      const metrics: Metric[] = [];
+      for (let s = 0; s < 1000; s++) metrics.push({ key: 'loss', value: 10 / (s + 1) + r, timestamp: 1_700_000_000_000 + s, step: s }, { key: 'acc', value: s / 1000, timestamp: 1_700_000_000_000 + s, step: s });
+      for (let i = 0; i < metrics.length; i += 1000) await c.logBatch(run.info.run_id, { metrics: metrics.slice(i, i + 1000) });
+    }
+    await tracking.close();
+    store = new TrackingStore(dir);
+  });
+  afterAll(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // The one read of a history (a private step of SeriesReader): counted to show what was served from the cache.
+  const historyReads = () => vi.spyOn(store.series as unknown as { history: (run: number, key: string) => unknown }, 'history');
+
+  it('thins every metric of a run that ended to each point count the UI asks for; views then read no history', async () => {
+    const warm = vi.spyOn(store.series, 'warm');
+    warmSeriesAtRunEnd({ run_id: ids[0], status: 'RUNNING' }, store);
+    warmSeriesAtRunEnd({ run_id: ids[1], status: 'FINISHED' }, store);
+    await vi.waitFor(() => expect(warm).toHaveBeenCalledTimes(2), { timeout: 30_000, interval: 20 });
+    // Queued in order: the RUNNING update (first) warmed nothing.
+    expect(warm.mock.calls.map((c) => [c[0], c[1]])).toEqual([[ids[1], 'acc'], [ids[1], 'loss']]);
+    expect(warm.mock.results.map((r) => r.value)).toEqual([true, true]);
+    warm.mockRestore();
+    const reads = historyReads();
+    for (const p of UI_SERIES_POINTS) {
+      const s = store.series.read(ids[1]!, 'loss', p)!;
+      expect(s.total).toBe(1000);
+      expect(s.steps.length).toBeLessThanOrEqual(p + 2);
+      expect(s.steps.at(-1)).toBe(999);
+    }
+    expect(reads).not.toHaveBeenCalled();
+    // A run that did not end is read at its first view.
+    store.series.read(ids[0]!, 'loss', 100);
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockRestore();
+  });
+
+  it('answers the same thinned series as a read would, and leaves a history longer than the limit to the first view', () => {
+    const other = new SeriesReader((store as unknown as { db: Database.Database }).db);
+    expect(other.warm(ids[2]!, 'loss', [100, 60], 999)).toBe(false);
+    expect(other.warm(ids[2]!, 'loss', [100, 60], 1000)).toBe(true);
+    // Cached now: warming again reads nothing.
+    expect(other.warm(ids[2]!, 'loss', [100, 60], 1000)).toBe(false);
+    const fresh = new SeriesReader((store as unknown as { db: Database.Database }).db);
+    for (const p of [100, 60]) expect(other.read(ids[2]!, 'loss', p)).toEqual(fresh.read(ids[2]!, 'loss', p));
+    expect(other.warm('0123456789abcdef0123456789abcdef', 'loss', [100], 1000)).toBe(false);
+    expect(other.keysOf(ids[2]!)).toEqual(['acc', 'loss']);
+  });
+
+  it('ends up with the UI asking for one of the point counts the server thinned to', () => {
+    expect([...SERIES_POINTS]).toEqual([...UI_SERIES_POINTS]);
+    for (let runs = 0; runs <= 2000; runs++) expect(UI_SERIES_POINTS).toContain(pointsPerRun(runs));
+    expect([1, 50, 51, 100, 101, 200, 201, 5000].map(pointsPerRun)).toEqual([400, 400, 200, 200, 100, 100, 60, 60]);
   });
 });

@@ -151,6 +151,29 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     await page.screenshot({ path: join(SHOTS, '3-study.png'), fullPage: true });
   });
 
+  it('loads a study in one wave: each curve asked for once; the top of the page is marked painted, at or before the whole page', async () => {
+    const asked: string[] = [];
+    const listen = (r: { url(): string }) => void (r.url().includes('/dojo-api/v1/series') && asked.push(r.url()));
+    // A fresh load (the previous test left the page on the study: the same URL would not reload).
+    await page.goto('about:blank');
+    page.on('request', listen);
+    try {
+      await openStudy();
+    } finally {
+      page.off('request', listen);
+    }
+    // 12 trials: one request (100 runs each) with every trial and both charted metrics; none again
+    // once the HPO view arrived.
+    expect(asked).toHaveLength(1);
+    const q = new URL(asked[0]!).searchParams;
+    expect(q.get('run_ids')!.split(',').sort()).toEqual(plans.map((p) => p.runId).sort());
+    expect(q.get('keys')!.split(',')).toEqual(expect.arrayContaining(['val_rmse', 'train_rmse']));
+    expect(q.get('max_points')).toBe('400');
+    const marks = await page.evaluate(() => ({ top: Number(document.body.getAttribute('data-top-painted-at')), ready: Number(document.body.getAttribute('data-ready-at')) }));
+    expect(marks.top).toBeGreaterThan(0);
+    expect(marks.top).toBeLessThanOrEqual(marks.ready);
+  });
+
   it('shows what the pruner saw, with a cross where each pruned trial stopped, and each state in the study\'s words', async () => {
     const pruned = plans.filter((p) => p.state === 'pruned');
     const stops = ((await page.locator('figure.curves-card.pruner').getAttribute('data-stops')) ?? '').split(' ').sort();

@@ -65,7 +65,12 @@ describe('a worker\'s memory', () => {
     const peaks = `peak RSS: streaming ${streaming.peak / 1e6} MB, budget 16 MB ${budgeted.peak / 1e6} MB, all kept ${unbounded.peak / 1e6} MB`;
     expect(budgeted.log).toContain('does not fit the memory budget of 16 MB');
     expect(budgeted.peak, peaks).toBeLessThanOrEqual(streaming.peak + BUDGET + MARGIN);
-    // What keeping everything costs, so the bound above can fail.
-    expect(unbounded.peak, peaks).toBeGreaterThan(streaming.peak + BUDGET + MARGIN);
+    // What keeping everything costs, so the bound above can fail: the worker keeps more than the
+    // budget and the margin together, and its RSS shows it. (Against the streaming twin's peak, which
+    // moves by tens of MB with GC timing on a loaded machine, the same check failed once at load 24:
+    // streaming 154 MB, all kept 198 MB; so it is made against the budgeted run.)
+    const kept = /data cache: (\d+(?:\.\d+)?) MB of parsed rows kept/.exec(unbounded.log);
+    expect(Number(kept?.[1]) * 1e6, unbounded.log).toBeGreaterThan(BUDGET + MARGIN);
+    expect(unbounded.peak, peaks).toBeGreaterThan(budgeted.peak + BUDGET);
   }, 300_000);
 });

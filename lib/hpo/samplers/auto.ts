@@ -78,9 +78,9 @@ export class AutoSampler implements Sampler {
     return this.usesGp(ctx) ? this.gp.propose(ctx) : this.tpe.propose(ctx);
   }
 
-  /** Lets the GP compute the next proposal ahead (TPE's ask is cheap enough as it is). */
-  prefetch(ctx: SampleContext): void {
-    if (this.usesGp(ctx)) this.gp.prefetch(ctx);
+  /** The GP's fitted asks are heavy; TPE's ask is cheap enough for the service's event loop. */
+  heavy(ctx: SampleContext): boolean {
+    return this.usesGp(ctx) && this.gp.heavy(ctx);
   }
 
   private usesGp(ctx: SampleContext): boolean {

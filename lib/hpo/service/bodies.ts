@@ -8,11 +8,16 @@ export const reportBody = z.strictObject({
   value: z.number().refine(Number.isFinite, 'must be a finite number'),
 });
 
-/** Body of `POST /api/v1/studies/{id}/tell`. */
+/**
+ * Body of `POST /api/v1/studies/{id}/tell`; with `next: {}` the answer carries the next trial too
+ * (tell-and-ask); with `ahead: true` nothing is told yet: the service prepares the next proposal.
+ */
 export const tellBody = z.strictObject({
   number: z.number().int('must be an integer').min(0, 'must be >= 0'),
   state: z.enum(['complete', 'fail', 'pruned'], { error: 'must be "complete", "fail" or "pruned"' }),
   value: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+  next: z.strictObject({}, { error: 'must be an object ({} asks for the next trial with the tell)' }).optional(),
+  ahead: z.literal(true, { error: 'must be true (announces the tell that follows) or left out' }).optional(),
 });
 
 /** Body of `POST /api/v1/studies/{id}/enqueue`: the parameter sets (checked against the space by the engine). */

@@ -69,7 +69,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
     address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   } catch (e) {
     clearInterval(timer);
-    engine.close();
+    await engine.close();
     throw new DojoError('UNAVAILABLE', `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`, { cause: e });
   }
   const port = Number(new URL(address).port);
@@ -81,7 +81,7 @@ export async function startHpoService(opts: HpoServiceOptions): Promise<HpoServi
       rendezvous.close();
       await app.close();
       await engine.idle();
-      engine.close();
+      await engine.close();
     },
   };
 }
@@ -148,6 +148,12 @@ export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: Guard
   app.post<P>('/api/v1/studies/:id/tell', async (req, reply) => {
     const b = parseBody(tellBody, req.body);
     if (!b.ok) return bad(reply, b);
+    if (b.value.ahead) {
+      if (b.value.next) return bad(reply, { path: 'next', error: 'not with ahead: the trial is told later' });
+      engine.tellAhead(req.params.id, b.value.number, b.value.state, b.value.value);
+      return { ok: true };
+    }
+    if (b.value.next) return { ok: true, next: await engine.tellAndAsk(req.params.id, b.value.number, b.value.state, b.value.value) };
     await engine.tell(req.params.id, b.value.number, b.value.state, b.value.value);
     return { ok: true };
   });

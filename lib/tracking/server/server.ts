@@ -12,6 +12,7 @@ import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
 import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
 import { DOJO_API_PREFIX, handleDojoApi, type HpoLink } from './dojo-api';
+import { warmSeriesAtRunEnd } from './dojo-api/warm';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -84,7 +85,11 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
       const route = routes.get(path.slice(apiPrefix.length).replace(/\/$/, ''));
       if (!route) return sendText(res, 404, 'Not Found');
       if (!isMethodOf(route, method)) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
-      return sendJson(res, 200, route.handle(await readArgs(req, method, searchParams), deps, method));
+      const args = await readArgs(req, method, searchParams);
+      sendJson(res, 200, route.handle(args, deps, method));
+      // A run that ended has its curves thinned for the web UI now, not at the first view.
+      if (route.path === 'runs/update') warmSeriesAtRunEnd(args, deps.store);
+      return;
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);

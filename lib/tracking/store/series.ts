@@ -34,6 +34,8 @@ export class SeriesReader {
       // In the index's order, which is the order logged: usually step order already, and SQLite's
       // sort of a long history costs as much as reading it (sorted below only when needed).
       points: db.prepare('SELECT step, value, timestamp FROM metrics WHERE run = ? AND key = ?').raw(),
+      beyond: db.prepare('SELECT 1 FROM metrics WHERE run = ? AND key = ? LIMIT 1 OFFSET ?').pluck(),
+      keys: db.prepare('SELECT key FROM latest_metrics WHERE run_uuid = ? ORDER BY key').pluck(),
     };
   }
 
@@ -45,18 +47,45 @@ export class SeriesReader {
     const run = this.sql.runRow.get(runId) as number | undefined;
     if (run === undefined) return undefined;
     const lastRow = (this.sql.lastRow.get(run, key) as number | null) ?? 0;
+    return this.cached(run, key, maxPoints, lastRow) ?? this.thin(run, key, [maxPoints], lastRow, this.history(run, key))[0]!;
+  }
+
+  /** The metric keys run `runId` logged (none when there is no such run). */
+  keysOf(runId: string): string[] {
+    return this.sql.keys.all(runId) as string[];
+  }
+
+  /**
+   * Thins the history of `key` in run `runId` to each of `maxPoints` ahead of a chart asking (one
+   * read for them all), unless the history holds more than `maxRows` points (left to the first
+   * read, which a user asked for). False when nothing was read (no run, too long, or cached).
+   */
+  warm(runId: string, key: string, maxPoints: readonly number[], maxRows: number): boolean {
+    const run = this.sql.runRow.get(runId) as number | undefined;
+    if (run === undefined) return false;
+    const lastRow = (this.sql.lastRow.get(run, key) as number | null) ?? 0;
+    const todo = maxPoints.filter((p) => !this.cached(run, key, p, lastRow));
+    // Counting stops at maxRows: a run of millions of points costs no more than the limit to refuse.
+    if (todo.length === 0 || this.sql.beyond.get(run, key, maxRows) !== undefined) return false;
+    this.thin(run, key, todo, lastRow, this.history(run, key));
+    return true;
+  }
+
+  private cached(run: number, key: string, maxPoints: number, lastRow: number): SampledSeries | undefined {
     const id = `${run}\u0000${maxPoints}\u0000${key}`;
     const hit = this.cache.get(id);
-    if (hit && hit.lastRow === lastRow) {
-      // Re-inserted: the Map's order is then least recently used first.
-      this.cache.delete(id);
-      this.cache.set(id, hit);
-      return hit.series;
-    }
+    if (!hit || hit.lastRow !== lastRow) return undefined;
+    // Re-inserted: the Map's order is then least recently used first.
+    this.cache.delete(id);
+    this.cache.set(id, hit);
+    return hit.series;
+  }
+
+  /** A history in step order; points at one step in the order they were logged (timestamp, then as stored). */
+  private history(run: number, key: string): { steps: Float64Array; values: Float64Array } {
     const rows = this.sql.points.all(run, key) as [number, number | null, number][];
     let sorted = true;
     for (let i = 1; i < rows.length && sorted; i++) sorted = rows[i - 1]![0] <= rows[i]![0];
-    // Step order; points at one step in the order they were logged (timestamp, then as stored).
     if (!sorted) rows.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
     const steps = new Float64Array(rows.length);
     const values = new Float64Array(rows.length);
@@ -66,10 +95,17 @@ export class SeriesReader {
       // NaN is stored as NULL; downsample() drops it with the infinities.
       values[i] = r[1] ?? NaN;
     }
-    const series = { ...downsample(steps, values, maxPoints), total: rows.length };
-    this.cache.delete(id);
-    this.cache.set(id, { lastRow, series });
-    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    return series;
+    return { steps, values };
+  }
+
+  private thin(run: number, key: string, maxPoints: readonly number[], lastRow: number, h: { steps: Float64Array; values: Float64Array }): SampledSeries[] {
+    return maxPoints.map((p) => {
+      const series = { ...downsample(h.steps, h.values, p), total: h.steps.length };
+      const id = `${run}\u0000${p}\u0000${key}`;
+      this.cache.delete(id);
+      this.cache.set(id, { lastRow, series });
+      if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+      return series;
+    });
   }
 }

@@ -50,6 +50,8 @@ export class DatasetCache {
   private readonly entries = new Map<string, Entry>();
   private held = 0;
   private generation = 0;
+  /** Times each derived value was asked for (see wanted), by its key. */
+  private readonly asked = new Map<string, number>();
 
   constructor(private readonly o: DatasetCacheOptions) {}
 
@@ -115,6 +117,17 @@ export class DatasetCache {
     }
     this.entries.set(key, { version, rows, bytes: rows?.bytes ?? 0, used: this.generation });
     return { rows, identity };
+  }
+
+  /**
+   * Counts one more want of the value `what` derived from the dataset with `identity` and says how
+   * many trials wanted it before (a caller derives only what is wanted again, when that pays).
+   */
+  wanted(identity: string, what: string): number {
+    const key = `${identity}\n${what}`;
+    const n = this.asked.get(key) ?? 0;
+    this.asked.set(key, n + 1);
+    return n;
   }
 
   /**

@@ -1,5 +1,12 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+// The S3 SDK is loaded on first use (import()): a worker or command reading local files never
+// pays for loading it (about a tenth of a worker's start in a CPU profile, bench/README "Studies").
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DojoError } from '../../../lib/errors';
+
+/** The S3 SDK module, loaded once by the module system on the first call. */
+function sdk(): Promise<typeof import('@aws-sdk/client-s3')> {
+  return import('@aws-sdk/client-s3');
+}
 
 /** The S3 endpoint to use: the option, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the SDK's. */
 export function s3Endpoint(option?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -13,7 +20,8 @@ export function s3Endpoint(option?: string, env: NodeJS.ProcessEnv = process.env
  * `aws-chunked` with a trailing CRC32, which servers that predate it (s3rver 3.7) store verbatim,
  * framing and all; and validating a CRC over every streamed GetObject would cost CPU the parser needs.
  */
-export function s3Client(endpoint?: string, env: NodeJS.ProcessEnv = process.env): S3Client {
+export async function s3Client(endpoint?: string, env: NodeJS.ProcessEnv = process.env): Promise<S3Client> {
+  const { S3Client } = await sdk();
   return new S3Client({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     // A bucket in another region than the client's answers 301: follow it rather than fail (a user's
@@ -30,7 +38,7 @@ export function s3Client(endpoint?: string, env: NodeJS.ProcessEnv = process.env
  * objects it reads, and nothing is shared through module state.
  */
 export class S3Clients {
-  private readonly clients = new Map<string, S3Client>();
+  private readonly clients = new Map<string, Promise<S3Client>>();
 
   constructor(
     /** Where AWS_REGION and AWS_ENDPOINT_URL(_S3) are read. */
@@ -43,7 +51,7 @@ export class S3Clients {
   }
 
   /** The client for an endpoint (undefined: AWS itself), made on first use. */
-  client(endpoint?: string): S3Client {
+  client(endpoint?: string): Promise<S3Client> {
     const key = endpoint ?? '';
     let c = this.clients.get(key);
     if (!c) {
@@ -64,7 +72,7 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
 /** Maps an SDK failure to one line naming the bucket and the AWS error code (no stack). */
 export function s3Error(e: unknown, bucket: string, what: string, endpoint?: string): DojoError {
   if (e instanceof DojoError) return e;
-  if (e instanceof S3ServiceException) {
+  if (isServiceException(e)) {
     const code = e.name || `HTTP ${e.$metadata.httpStatusCode ?? '?'}`;
     const kind = code === 'NoSuchBucket' || code === 'NoSuchKey' ? 'NOT_FOUND' : 'AWS';
     const hint =
@@ -81,6 +89,14 @@ export function s3Error(e: unknown, bucket: string, what: string, endpoint?: str
   return new DojoError('UNAVAILABLE', `S3 bucket "${bucket}": ${code} while ${what}${where}: ${err.message}`, { cause: e });
 }
 
+/**
+ * An AWS service's answer as the SDK throws it (S3ServiceException and its subclasses): told by its
+ * `$fault` and `$metadata` rather than instanceof, so that mapping an error never loads the SDK.
+ */
+function isServiceException(e: unknown): e is Error & { $metadata: { httpStatusCode?: number } } {
+  return e instanceof Error && '$fault' in e && typeof (e as { $metadata?: unknown }).$metadata === 'object';
+}
+
 /** One listed S3 object. */
 export interface S3Listing {
   readonly key: string;
@@ -91,7 +107,8 @@ export interface S3Listing {
 
 /** Lists every key under a prefix, following ListObjectsV2 continuation tokens. */
 export async function listS3(clients: S3Clients, bucket: string, prefix: string, endpoint?: string): Promise<S3Listing[]> {
-  const client = clients.client(endpoint);
+  const client = await clients.client(endpoint);
+  const { ListObjectsV2Command } = await sdk();
   const out: S3Listing[] = [];
   let token: string | undefined;
   do {
@@ -110,7 +127,8 @@ export async function listS3(clients: S3Clients, bucket: string, prefix: string,
 /** Opens a streamed GetObject body as an async iterable of Buffers. */
 export async function getS3Stream(clients: S3Clients, bucket: string, key: string, endpoint?: string): Promise<NodeJS.ReadableStream> {
   try {
-    const res = await clients.client(endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const { GetObjectCommand } = await sdk();
+    const res = await (await clients.client(endpoint)).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = res.Body as NodeJS.ReadableStream | undefined;
     if (!body) throw new DojoError('AWS', `S3 bucket "${bucket}": GetObject s3://${bucket}/${key} returned no body`);
     return body;

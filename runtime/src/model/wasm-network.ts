@@ -2,7 +2,7 @@ import type { DType, FloatArray } from '../data/types';
 import { BN_EPS, BN_MOMENTUM } from './layers';
 import type { ModelLayout } from './layout';
 import type { Network } from './network';
-import { buildKernels } from './wasm/kernels';
+import { kernelModules } from './wasm/module-cache';
 import { planMemory, dpreOf, type MemoryPlan } from './wasm/plan';
 import { wasmFmaEnabled } from '../wasm/support';
 
@@ -60,7 +60,7 @@ export function createWasmNetwork(layout: ModelLayout, dtype: DType, capacityRow
   const build = (rows: number, previous?: State): State => {
     const plan = planMemory(layout, dtype, rows);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(plan.bytes / 65536) });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildKernels(plan, layout, { fma })), { env: { memory } });
+    const instance = new WebAssembly.Instance(kernelModules.get(plan, layout, { fma }), { env: { memory } });
     const k = instance.exports as unknown as Record<string, Kernel>;
     const f = new Arr(memory.buffer);
     const view = (off: number, n: number): FloatArray => new Arr(memory.buffer, off, n);

@@ -82,6 +82,11 @@ export class Preparer {
     this.hot = new Int32Array(this.sparse ? capacity * this.sparse.perRow : 0);
   }
 
+  /** Batches without a missing feature come out as they went in (no bins, nothing scaled). */
+  get passThrough(): boolean {
+    return this.identity;
+  }
+
   /**
    * The prepared batch (a view of this preparer's buffers, valid until the next call). `complete`:
    * the caller knows no feature of the batch is missing (NaN), so it is not looked for.

@@ -9,6 +9,7 @@ import { openBatches } from '../data/reader';
 import type { S3Clients } from '../data/s3';
 import type { BadRowPolicy, BatchReader, DType } from '../data/types';
 import { fitPrep, PreparedReader, type FittedPrep, type Preparer, type PrepFitCache, type PrepParams } from '../prep';
+import { canPrepareAhead, PreparedMemoryReader, preparedKey, prepareRows } from '../prep/prepared-rows';
 import { DEFAULT_SHARD_SIZE } from './defaults';
 
 /** One of a run's datasets. */
@@ -101,11 +102,21 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     return found;
   };
   const open = async (role: DatasetRole, o: ReadOptions, signal?: AbortSignal, prep?: Preparer): Promise<BatchReader> => {
-    const { rows } = await lookup(role, o, signal);
+    const { rows, identity } = await lookup(role, o, signal);
     if (!rows) return streaming.open(role, o, signal, prep);
+    // Prepared once per feature set and kept beside the rows (within the budget): every later batch
+    // of every trial with this preparation, and every evaluation pass, is then a view. Evaluation
+    // reads every row at least twice a trial, so its rows are prepared at once; a trial may read
+    // fewer training rows than there are (pruned early), so those wait for a second trial of the set.
+    if (prep && identity !== undefined && canPrepareAhead(rows, prep.fitted, g.dtype)) {
+      const what = preparedKey(prep.fitted, g.dtype);
+      if (!o.cycle || cache.wanted(identity, what) > 0) {
+        const prepared = await cache.derive(identity, what, (reserve) => prepareRows(rows, prep.fitted, g.dtype, reserve));
+        if (prepared) return new PreparedMemoryReader(rows, prepared, { batchSize: o.batchSize, cycle: o.cycle });
+      }
+    }
     const raw = new MemoryBatchReader(rows, { batchSize: o.batchSize, dtype: g.dtype, cycle: o.cycle });
-    // Prepared batch by batch into the Preparer's buffers: a prepared copy of the rows per feature set
-    // would cost more (fresh memory, see bench/README "Studies") than preparing what a trial reads.
+    // Past the budget, prepared batch by batch into the Preparer's buffers.
     // Only reading with `mark` makes NaN features, at the rows in markAt: with none, no batch is scanned for them.
     return prep ? new PreparedReader(raw, prep, rows.markAt.length === 0) : raw;
   };
@@ -116,7 +127,9 @@ export function cachedData(g: DataGlobs, cache: DatasetCache, fits: PrepFitCache
     open,
     fit: async (p, o, collective, signal) => {
       const { identity } = await lookup('train', o, signal);
-      return fits.fit(p, identity, () => open('train', { ...o, cycle: false }, signal), collective, signal);
+      // The statistics are sums of the values as the run reads them (float32-rounded in float32): per dtype.
+      const fitIdentity = identity === undefined ? undefined : `${identity}\n${g.dtype}`;
+      return fits.fit(p, fitIdentity, () => open('train', { ...o, cycle: false }, signal), collective, signal);
     },
   };
 }

@@ -3,7 +3,8 @@
 // every rank trains its shard on data it keeps in memory across trials → rank 0 tracks, reports
 // and tells (see trial.ts). The group's collective is kept while trials end well; after a failure
 // (or a lost replica) the replicas meet again at the next rendezvous.
-import { HpoClient } from '../../../lib/hpo/client';
+import { AskAhead, HpoClient } from '../../../lib/hpo/client';
+import type { TellState } from '../../../lib/hpo/api';
 import { TrackingClient } from '../../../lib/tracking/client';
 import { MetricDeliveries } from '../../../lib/tracking/metric-deliveries';
 import type { Collective } from '../collective/collective';
@@ -56,6 +57,14 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
   const summary: WorkerSummary = { trials: 0, complete: 0, pruned: 0, failed: 0 };
   const patient = <T>(fn: () => Promise<T>) => withPatience(fn, s.patienceMs, () => log('manager not answering; retrying'));
   let failedInARow = 0;
+  // Rank 0 tells through tell-and-ask: the next trial comes back with the tell, unless this worker stops after it.
+  const ahead = new AskAhead(hpo, s.studyId, (state) => !signal?.aborted && (state !== 'fail' || failedInARow + 1 < s.maxConsecutiveFailures));
+  const trialHpo = {
+    report: hpo.report.bind(hpo),
+    heartbeat: hpo.heartbeat.bind(hpo),
+    tell: (_id: string | number, n: number, state: TellState, v?: number) => ahead.tell(n, state, v),
+    tellAhead: async (_id: string | number, n: number, state: TellState, v?: number) => ahead.announce(n, state, v),
+  };
   let collective: Collective | undefined;
   let rendezvous = 0;
   try {
@@ -66,7 +75,7 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
       try {
         trial = await nextTrial(collective, async () => {
           const a0 = performance.now();
-          const asked = await patient(() => hpo.ask(s.studyId));
+          const asked = await patient(() => ahead.ask());
           askSeconds = (performance.now() - a0) / 1000;
           return asked;
         });
@@ -84,7 +93,7 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
       }
       summary.trials++;
       const number = trial.number;
-      const outcome = await runTrial({ s, hpo, tracking, deliveries, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds });
+      const outcome = await runTrial({ s, hpo: trialHpo, tracking, deliveries, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds });
       summary[outcome]++;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (outcome === 'failed' && s.replicas > 1) {
@@ -100,6 +109,8 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
     }
     return summary;
   } finally {
+    // A trial that came with the last tell and will not run: failed now rather than at its heartbeat timeout.
+    await ahead.release().catch((e: unknown) => log(`could not fail the trial handed out with the last tell: ${(e as Error).message}`));
     await collective?.close();
     log(data.summary());
   }

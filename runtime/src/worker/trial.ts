@@ -24,7 +24,8 @@ export type TrialOutcome = 'complete' | 'pruned' | 'failed';
 /** What a trial needs from its worker. */
 export interface TrialContext {
   readonly s: WorkerSettings;
-  readonly hpo: HpoClient;
+  /** tellAhead (optional): announces the tell before the model is saved, so the next proposal computes meanwhile. */
+  readonly hpo: Pick<HpoClient, 'tell' | 'report' | 'heartbeat'> & Partial<Pick<HpoClient, 'tellAhead'>>;
   readonly tracking?: TrackingClient;
   /** Delivers the trials' metrics in the background (the trial is told without waiting for them). */
   readonly deliveries?: MetricDeliveries;
@@ -79,7 +80,15 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
       metricsPolicy: new MetricsPolicy(s.logEveryNSteps),
       // Every trial's model is kept as model/ artifacts of its run (the study end promotes the best);
       // the run's last metrics are queued (MetricDeliveries delivers them without holding up the tell).
-      onTrained: rank0 ? (model, r) => Promise.all([logModel?.(model, r), run?.finish(r, false)]).then(() => undefined) : undefined,
+      onTrained: rank0
+        ? (model, r) => {
+            const v = (r as unknown as Record<string, number | boolean | undefined>)[s.metric];
+            const final = r.pruned ? (lastEval ?? v) : v;
+            // The value is known: the service prepares the next trial while the model is saved (the tell follows).
+            if (typeof final === 'number' && Number.isFinite(final)) void t.hpo.tellAhead?.(s.studyId, trial.number, r.pruned ? 'pruned' : 'complete', final).catch(() => undefined);
+            return Promise.all([logModel?.(model, r), run?.finish(r, false)]).then(() => undefined);
+          }
+        : undefined,
       ...(run ? { onMetrics: run.onMetrics } : {}),
       onEval: async (step: number, valRmse: number) => {
         lastEval = valRmse;

@@ -1,83 +1,109 @@
+// The GP off the service's event loop: heavy proposals are computed on the engine's proposal thread,
+// ahead of the ask after a tell, and are always the proposals an in-process engine makes.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../lib/hpo/rng';
-import { AutoSampler } from '../../../lib/hpo/samplers/auto';
-import { GpSampler } from '../../../lib/hpo/samplers/gp/sampler';
 import { HpoEngine, SqliteStore } from '../../../lib/hpo/service';
-import type { FrozenTrial } from '../../../lib/hpo/types';
-import { branin, mixed } from '../../../testkit/hpo/objectives';
+import type { Params } from '../../../lib/hpo/space';
+import { branin, mixed, type Objective } from '../../../testkit/hpo/objectives';
 
-const ctx = (trials: FrozenTrial[], seed: number, space = branin.space) => ({ space, direction: 'minimize' as const, trials, number: trials.length, rng: new Rng(seed, trials.length) });
+type Step = (engine: HpoEngine, study: string) => Promise<void>;
 
-/** A history of n complete trials made by a fresh GP sampler on obj. */
-function history(n: number, seed: number, space = branin.space, f = branin.f): FrozenTrial[] {
-  const s = new GpSampler(seed, { nStartupTrials: 5 });
-  const trials: FrozenTrial[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = s.propose(ctx(trials, seed, space));
-    trials.push({ number: i, state: 'complete', params: p.params, value: f(p.params), intermediate: new Map(), ...(p.memo ? { memo: p.memo } : {}) });
+/** Runs `trials` asks and tells on a fresh engine; `between` runs after each tell. Returns the params and the engine's ahead hits. */
+async function study(o: { obj: Objective; sampler: Record<string, unknown>; trials: number; thread: boolean; between?: Step }): Promise<{ params: Params[]; hits: number }> {
+  const engine = new HpoEngine(new SqliteStore(':memory:'), { proposalThread: o.thread });
+  try {
+    await engine.createStudy({ name: 's', space: o.obj.space, sampler: o.sampler });
+    const params: Params[] = [];
+    for (let i = 0; i < o.trials; i++) {
+      const t = await engine.ask('s');
+      params.push(t.params);
+      await engine.tell('s', t.number, 'complete', o.obj.f(t.params));
+      await o.between?.(engine, 's');
+    }
+    return { params, hits: engine.aheadHits };
+  } finally {
+    await engine.close();
   }
-  return trials;
 }
 
-describe('GP prefetch', () => {
-  it('hands out the prefetched proposal when the history is unchanged, equal to a fresh computation', () => {
-    for (const seed of [1, 2]) {
-      const trials = history(12, seed);
-      const ahead = new GpSampler(seed, { nStartupTrials: 5 });
-      ahead.prefetch(ctx(trials, seed));
-      const served = ahead.propose(ctx(trials, seed));
-      expect(ahead.cache.hits).toBe(1);
-      expect(served).toEqual(new GpSampler(seed, { nStartupTrials: 5 }).propose(ctx(trials, seed)));
-    }
+const gp = { name: 'gp', seed: 7, nStartupTrials: 5 };
+
+describe('GP on the proposal thread', () => {
+  it('asked at once after each tell, the ask waits for the proposal computing ahead: same proposals as in process', async () => {
+    const inProcess = await study({ obj: branin, sampler: gp, trials: 14, thread: false });
+    const atOnce = await study({ obj: branin, sampler: gp, trials: 14, thread: true });
+    expect(atOnce.params).toEqual(inProcess.params);
+    // Every ask after a fitted tell (trials 5..13 are heavy; the 5th tell is the first to make the next ask heavy).
+    expect(atOnce.hits).toBe(9);
+    expect(inProcess.hits).toBe(0);
   });
 
-  it('recomputes when anything changed in between (a tell, a new running trial, another value)', () => {
-    const trials = history(12, 3);
-    const changes: ((t: FrozenTrial[]) => FrozenTrial[])[] = [
-      (t) => [...t, { number: t.length, state: 'running', params: t[0]!.params, intermediate: new Map() }],
-      (t) => t.map((x, i) => (i === 11 ? { ...x, value: x.value! + 1 } : x)),
-      (t) => t.map((x, i) => (i === 11 ? { ...x, state: 'failed' as const } : x)),
-    ];
-    for (const change of changes) {
-      const ahead = new GpSampler(3, { nStartupTrials: 5 });
-      ahead.prefetch(ctx(trials, 3));
-      const now = change(trials);
-      const served = ahead.propose(ctx(now, 3));
-      expect(ahead.cache.hits).toBe(0);
-      expect(served).toEqual(new GpSampler(3, { nStartupTrials: 5 }).propose(ctx(now, 3)));
-    }
+  it('auto on a mixed space: the same proposals through the thread as in process', async () => {
+    const auto = { name: 'auto', seed: 4 };
+    const inProcess = await study({ obj: mixed, sampler: auto, trials: 14, thread: false });
+    const threaded = await study({ obj: mixed, sampler: auto, trials: 14, thread: true });
+    expect(threaded.params).toEqual(inProcess.params);
+    expect(threaded.hits).toBe(4);
   });
 
-  it('auto prefetches through its GP on a mixed space', () => {
-    const trials = history(12, 4, mixed.space, mixed.f);
-    const auto = new AutoSampler(mixed.space, 4);
-    auto.prefetch(ctx(trials, 4, mixed.space));
-    const served = auto.propose(ctx(trials, 4, mixed.space));
-    expect(served).toEqual(new AutoSampler(mixed.space, 4).propose(ctx(trials, 4, mixed.space)));
-  });
-
-  it('the engine prefetches after a tell: a study asked after its prefetch ran makes the same proposals as one asked at once', async () => {
-    const run = async (waitForPrefetch: boolean) => {
-      const engine = new HpoEngine(new SqliteStore(':memory:'));
-      await engine.createStudy({ name: 's', space: branin.space, sampler: { name: 'gp', seed: 7, nStartupTrials: 5 } });
-      const params: unknown[] = [];
-      for (let i = 0; i < 14; i++) {
-        const t = await engine.ask('s');
-        params.push(t.params);
-        await engine.tell('s', t.number, 'complete', branin.f(t.params));
-        // The engine schedules its prefetch with setImmediate after the tell; this one runs after it.
-        if (waitForPrefetch) await new Promise((r) => setImmediate(r));
+  it('a change between the tell and the ask (a running trial told, a new trial) is not served the stale proposal', async () => {
+    // Each round: ask two, tell one, ask-and-tell another before the next ask: the proposal computed after the first tell is stale.
+    const run = async (thread: boolean) => {
+      const engine = new HpoEngine(new SqliteStore(':memory:'), { proposalThread: thread });
+      try {
+        await engine.createStudy({ name: 's', space: branin.space, sampler: gp });
+        const out: Params[] = [];
+        let held = await engine.ask('s');
+        for (let i = 0; i < 10; i++) {
+          const t = await engine.ask('s');
+          out.push(t.params);
+          await engine.tell('s', t.number, 'complete', branin.f(t.params));
+          await engine.tell('s', held.number, 'complete', branin.f(held.params));
+          held = await engine.ask('s');
+          out.push(held.params);
+        }
+        return { out, hits: engine.aheadHits };
+      } finally {
+        await engine.close();
       }
-      // Private access on purpose: how many asks the prefetch served is not part of the engine's API.
-      const sampler = [...engine['studies'].values()][0]!.sampler as GpSampler;
-      engine.close();
-      return { params, hits: sampler.cache.hits };
     };
-    const ahead = await run(true);
-    const atOnce = await run(false);
-    expect(ahead.params).toEqual(atOnce.params);
-    // Every ask after the first was served from the prefetch (startup rows too); none when asked at once.
-    expect(ahead.hits).toBe(13);
-    expect(atOnce.hits).toBe(0);
+    const a = await run(true);
+    const b = await run(false);
+    expect(a.out).toEqual(b.out);
+  });
+
+  it('while the thread computes, the event loop answers other requests: a tell and another study’s ask finish first', async () => {
+    const engine = new HpoEngine(new SqliteStore(':memory:'));
+    try {
+      await engine.createStudy({ name: 'g', space: branin.space, sampler: { ...gp, nStartupTrials: 3 } });
+      await engine.createStudy({ name: 't', space: branin.space, sampler: { name: 'tpe', seed: 1 } });
+      for (let i = 0; i < 3; i++) {
+        const t = await engine.ask('g');
+        await engine.tell('g', t.number, 'complete', branin.f(t.params));
+      }
+      const held = await engine.ask('g'); // fitted: computed on the thread
+      const order: string[] = [];
+      const heavy = engine.ask('g').then(() => order.push('gp ask'));
+      const told = engine.tell('g', held.number, 'complete', 1).then(() => order.push('tell'));
+      const other = engine.ask('t').then(() => order.push('tpe ask'));
+      await Promise.all([heavy, told, other]);
+      expect(order.indexOf('gp ask')).toBe(2);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('close ends the thread: a pending ask fails with a clear message, and engines started and closed many times leave none behind', async () => {
+    for (let k = 0; k < 4; k++) {
+      const engine = new HpoEngine(new SqliteStore(':memory:'));
+      await engine.createStudy({ name: 's', space: branin.space, sampler: { ...gp, nStartupTrials: 2 } });
+      for (let i = 0; i < 2; i++) {
+        const t = await engine.ask('s');
+        await engine.tell('s', t.number, 'complete', branin.f(t.params));
+      }
+      const failed = expect(engine.ask('s')).rejects.toThrow(/closing/);
+      await engine.close();
+      await failed;
+      expect(engine['thread']?.['worker']).toBeUndefined();
+    }
   });
 });

@@ -58,14 +58,14 @@ describe('S3 objects (real @aws-sdk/client-s3 against an S3-compatible server)',
     const clients = new S3Clients({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'eu-west-3' });
     expect(process.env.AWS_ENDPOINT_URL_S3).not.toBe(s3.endpoint);
     expect((await resolveGlob(`s3://${bucket}/many/part-0000[0-4].csv`, { s3: clients })).length).toBe(5);
-    expect(await clients.client(s3.endpoint).config.region()).toBe('eu-west-3');
+    expect(await (await clients.client(s3.endpoint)).config.region()).toBe('eu-west-3');
     const labels = await readLabels(options(`s3://${bucket}/many/part-0000[0-2].csv`, { s3: clients }));
     expect(labels.labels).toEqual([0, 1, 2]);
   });
 
-  it('follows a bucket\'s region redirect on AWS (any region), and not against an S3-compatible endpoint', () => {
-    expect(s3Client().config.followRegionRedirects).toBe(true);
-    expect(s3Client(s3.endpoint).config.followRegionRedirects).toBe(false);
+  it('follows a bucket\'s region redirect on AWS (any region), and not against an S3-compatible endpoint', async () => {
+    expect((await s3Client()).config.followRegionRedirects).toBe(true);
+    expect((await s3Client(s3.endpoint)).config.followRegionRedirects).toBe(false);
   });
 
   it('says no objects match for a glob matching nothing', async () => {

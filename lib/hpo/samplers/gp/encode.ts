@@ -1,5 +1,5 @@
-import { contains, type ParamSpec, type ParamValue, type Params, type SearchSpace } from '../../space';
-import { fromInternal, numericDomain, toInternal, type NumericParam } from '../../domain';
+import type { ParamSpec, ParamValue, Params, SearchSpace } from '../../space';
+import { contains, fromInternal, numericDomain, toInternal, type NumericParam } from '../../domain';
 
 /**
  * One dimension of the GP's input: continuous floats and discrete numbers (ints, stepped floats)

@@ -1,6 +1,5 @@
 import type { Params } from '../../space';
 import type { FrozenTrial, Proposal, SampleContext, Sampler } from '../../types';
-import { ProposalCache } from '../prefetch';
 import { maximizeLogEi, type AcquisitionOptions } from './acquisition';
 import { decodeParams as decodeSpaceParams, encodeParams, encodeSpace, fromUniform, type GpSpace } from './encode';
 import { fitKernel, type FitOptions } from './fit';
@@ -43,8 +42,6 @@ export class GpSampler implements Sampler {
   private readonly acquisition: Omit<AcquisitionOptions, 'nCandidates'>;
   private readonly fit: Omit<FitOptions, 'warmStart' | 'randomRestarts'>;
   private encoded: { space: unknown; gs: GpSpace } | undefined;
-  /** The proposal prefetched for the next ask (same history → the very proposal a fresh computation gives). */
-  readonly cache = new ProposalCache<Proposal>((ctx) => this.compute(ctx));
 
   /** @param seed the study seed (fixes the startup design) */
   constructor(
@@ -65,12 +62,14 @@ export class GpSampler implements Sampler {
 
   /** Proposes the next params, labelled "gp" (or "gp-startup") with the fitted hyperparameters as memo. */
   propose(ctx: SampleContext): Proposal {
-    return this.cache.propose(ctx);
+    return this.compute(ctx);
   }
 
-  /** Computes the proposal for ctx now (between requests), so that an ask with the same history finds it ready. */
-  prefetch(ctx: SampleContext): void {
-    this.cache.prefetch(ctx);
+  /** True once the model is fitted (nStartupTrials complete trials): tens of ms, worth computing off the service's event loop. */
+  heavy(ctx: SampleContext): boolean {
+    let complete = 0;
+    for (const t of ctx.trials) if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) complete++;
+    return complete >= this.nStartup;
   }
 
   private compute(ctx: SampleContext): Proposal {

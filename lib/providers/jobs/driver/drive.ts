@@ -2,7 +2,8 @@
 // for a trial, make sure its MLflow child run exists (the HPO service creates it with the params
 // when it tracks the study), run the trial's replicas through the provider's launcher, and go on
 // until the study has no trial left. The study always goes on: a trial's failure is the trial's.
-import type { HpoClient } from '../../../hpo/client';
+import type { TellState } from '../../../hpo/api';
+import { AskAhead, type HpoClient } from '../../../hpo/client';
 import type { TrackingClient } from '../../../tracking/client';
 import type { ReplicaLauncher } from './launcher';
 import type { DriveSettings } from './settings';
@@ -19,7 +20,8 @@ export interface DriveSummary {
 /** A driver's services and hooks. */
 export interface DriveContext {
   readonly settings: DriveSettings;
-  readonly hpo: Pick<HpoClient, 'ask' | 'report' | 'tell' | 'heartbeat' | 'getStudy'>;
+  /** tellAndAsk (optional) makes a trial's tell bring back the next trial in the same round trip. */
+  readonly hpo: Pick<HpoClient, 'ask' | 'report' | 'tell' | 'heartbeat' | 'getStudy'> & Partial<Pick<HpoClient, 'tellAndAsk'>>;
   readonly tracking: TrackingClient;
   readonly launcher: ReplicaLauncher;
   /** The replicas' environment before the contract. */
@@ -41,8 +43,21 @@ export interface DriveContext {
 export async function driveTrials(c: DriveContext): Promise<DriveSummary> {
   const s = c.settings;
   const counts = { trials: 0, complete: 0, pruned: 0, failed: 0 };
+  const ahead = new AskAhead(c.hpo, s.studyId, () => !c.signal?.aborted);
+  const hpo = { report: c.hpo.report.bind(c.hpo), heartbeat: c.hpo.heartbeat.bind(c.hpo), tell: (_id: string | number, n: number, state: TellState, v?: number) => ahead.tell(n, state, v) };
+  try {
+    await driveWith(c, ahead, hpo, counts);
+  } finally {
+    // Stopped with a trial that came with the last tell: failed now rather than at its heartbeat timeout.
+    await ahead.release().catch((e: unknown) => c.log(`could not fail the trial handed out with the last tell: ${(e as Error).message}`));
+  }
+  return counts;
+}
+
+async function driveWith(c: DriveContext, ahead: AskAhead, hpo: Pick<HpoClient, 'report' | 'tell' | 'heartbeat'>, counts: { trials: number; complete: number; pruned: number; failed: number }): Promise<void> {
+  const s = c.settings;
   while (!c.signal?.aborted) {
-    const asked = await c.hpo.ask(s.studyId);
+    const asked = await ahead.ask();
     if (!asked) break;
     c.onTrial?.(asked.number, asked.runId);
     let outcome: CommandTrialOutcome;
@@ -50,7 +65,7 @@ export async function driveTrials(c: DriveContext): Promise<DriveSummary> {
       const { runId, experimentId } = await trialRun(c, asked.number, asked.params, asked.runId);
       c.onTrial?.(asked.number, runId);
       outcome = await runCommandTrial({
-        hpo: c.hpo,
+        hpo,
         tracking: c.tracking,
         launcher: c.launcher,
         job: s.job,
@@ -77,14 +92,13 @@ export async function driveTrials(c: DriveContext): Promise<DriveSummary> {
       // The tracking server or the HPO service failed the driver mid-trial: the trial fails, the study goes on.
       const reason = (e as Error).message;
       c.log(`[trial ${asked.number}] failed: ${reason}`);
-      await c.hpo.tell(s.studyId, asked.number, 'fail').catch((err: unknown) => c.log(`[trial ${asked.number}] could not tell fail: ${(err as Error).message}`));
+      await ahead.tell(asked.number, 'fail').catch((err: unknown) => c.log(`[trial ${asked.number}] could not tell fail: ${(err as Error).message}`));
       outcome = { state: 'failed', reason };
     }
     c.onTrial?.(null);
     counts.trials++;
     counts[outcome.state]++;
   }
-  return counts;
 }
 
 // The trial's child run and its experiment: the HPO service's when it made one, else made here

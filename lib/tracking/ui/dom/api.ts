@@ -91,13 +91,18 @@ export async function metricHistory(runId: string, key: string): Promise<{ step:
   return points;
 }
 
+/** The point counts pointsPerRun() picks from: the server thins each run's curves to these when it ends (dojo-api/warm.ts). */
+export const SERIES_POINTS = [400, 200, 100, 60] as const;
+
 /**
  * Points per run and curve for a chart of `runs` lines: 400 for a few runs, fewer for many (a chart
  * is a few hundred pixels wide; 200 lines × 100 points, each bucket's low and high kept, look the
- * same as 200 × 1,000 and cost a tenth to send and draw).
+ * same as 200 × 1,000 and cost a tenth to send and draw). One of SERIES_POINTS, so that the
+ * series of a run that has ended are already thinned on the server.
  */
 export function pointsPerRun(runs: number): number {
-  return Math.max(60, Math.min(400, Math.floor(20_000 / Math.max(1, runs))));
+  const budget = Math.floor(20_000 / Math.max(1, runs));
+  return SERIES_POINTS.find((p) => p <= budget) ?? SERIES_POINTS.at(-1)!;
 }
 
 /** Thinned series per run and key (GET /dojo-api/v1/series, 100 runs per request, requests in parallel). */

@@ -2,12 +2,13 @@
 import type { Experiment, Run } from '../../types';
 import { fmtDuration, fmtTime } from '../core/format';
 import { buildStudy } from '../core/study';
-import { childrenOf, hpoStudy, metricHistory, mlflowGet } from '../dom/api';
+import { childrenOf, hpoStudy, listArtifacts, metricHistory, mlflowGet, pointsPerRun } from '../dom/api';
 import { h } from '../dom/h';
+import { SeriesCache } from '../dom/series-cache';
 import { metricChart } from '../views/run-charts';
 import { runDetails } from '../views/run-details';
 import { crumbs, runLink, show, type PageHandle } from './shell';
-import { studyIdOf, studyPage } from './study';
+import { initialKeys, studyIdOf, studyPage } from './study';
 
 /** MLflow's status, or for a trial its state in the study's words. */
 function statusOf(run: Run, parent: Run | undefined): HTMLElement {
@@ -24,15 +25,25 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
   const info = run.info;
   const parentId = run.data.tags?.find((t) => t.key === 'mlflow.parentRunId')?.value;
   const studyId = studyIdOf(run);
+  const tagged = studyId !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
   const fetched = performance.now();
+  // One wave of requests: a study's trial curves are fetched as soon as its trial runs are known
+  // (in parallel with the HPO view), its details and report with them; each awaited where drawn.
+  const kidsP = childrenOf(run);
+  const details = runDetails(run);
+  const series = new SeriesCache();
+  const seriesLoaded = kidsP.then((kids) => (kids.length > 0 ? series.load(kids.map((k) => k.info.run_id), initialKeys(buildStudy(run, kids)), pointsPerRun(kids.length)) : undefined));
+  const reportFiles = tagged ? listArtifacts(run, 'report') : undefined;
+  // Awaited later (or not at all when the page fails first): no unhandled rejection meanwhile.
+  for (const p of [details, seriesLoaded, reportFiles]) p?.catch(() => undefined);
   const [exp, kids, parent, live] = await Promise.all([
     mlflowGet<{ experiment: Experiment }>('experiments/get', { experiment_id: info.experiment_id }).then((r) => r.experiment),
-    childrenOf(run),
+    kidsP,
     parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined),
     studyId ? hpoStudy(studyId) : Promise.resolve(undefined),
   ]);
   performance.measure('dojo:fetch-runs', { start: fetched, end: performance.now() });
-  if (kids.length > 0 || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study')) return studyPage(run, exp, kids, live, query);
+  if (kids.length > 0 || tagged) return studyPage(run, exp, kids, live, query, { series, seriesLoaded, details, reportFiles: reportFiles ?? listArtifacts(run, 'report') });
   const keys = (run.data.metrics ?? []).map((m) => m.key).sort();
   const charts = h('div', { class: 'charts' });
   show(
@@ -41,7 +52,7 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
     h('div', { class: 'meta' }, h('span', {}, `Run ID ${info.run_id}`), h('span', {}, `Started ${fmtTime(info.start_time)}`), h('span', {}, `Duration ${fmtDuration(info.start_time, info.end_time)}`), info.lifecycle_stage === 'deleted' ? h('span', { class: 'error' }, 'deleted') : null),
     h('h2', {}, 'Metric charts'),
     keys.length ? charts : h('p', { class: 'muted' }, 'no metrics'),
-    await runDetails(run),
+    await details,
   );
   const histories = await Promise.all(keys.map((k) => metricHistory(info.run_id, k)));
   const width = Math.max(360, Math.min(640, charts.clientWidth - 20));

@@ -36,6 +36,8 @@ export class CurvesChart {
   private lines: readonly Line[] = [];
   private hover: { line: Line; i: number } | undefined;
   private box = { x0: 0, x1: 1, y0: 0, y1: 1, log: false };
+  /** The width the chart was last drawn at (-1: not yet). */
+  private drawnWidth = -1;
 
   constructor(
     readonly key: string,
@@ -54,13 +56,10 @@ export class CurvesChart {
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHover(undefined));
     this.canvas.addEventListener('click', () => this.hover && this.onPick?.(this.hover.line.id));
-    // Redrawn when its width changes (window resized, printed), not on every notification.
-    let width = -1;
+    // Redrawn when its width changes (window resized, printed), not on every notification: the
+    // first one comes right after the chart is attached, at the width set() just drew it.
     new ResizeObserver(() => {
-      if (this.el.clientWidth !== width) {
-        width = this.el.clientWidth;
-        this.draw();
-      }
+      if (Math.max(240, Math.floor(this.el.clientWidth - 2) || 460) !== this.drawnWidth) this.draw();
     }).observe(this.el);
   }
 
@@ -88,6 +87,7 @@ export class CurvesChart {
 
   private draw(): void {
     const width = Math.max(240, Math.floor(this.el.clientWidth - 2) || 460);
+    this.drawnWidth = width;
     const dpr = window.devicePixelRatio || 1;
     if (this.canvas.width !== width * dpr || this.canvas.height !== HEIGHT * dpr) {
       this.canvas.width = width * dpr;

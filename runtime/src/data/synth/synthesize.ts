@@ -1,7 +1,6 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Upload } from '@aws-sdk/lib-storage';
 import { DojoError } from '../../../../lib/errors';
 import { parseS3Url, S3Clients, s3Error } from '../s3';
 import { CSV_HEADER } from '../schema';
@@ -146,8 +145,10 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
 async function uploadPart(clients: S3Clients, bucket: string, key: string, chunks: Iterable<Buffer>, endpointOption?: string): Promise<void> {
   const endpoint = clients.endpoint(endpointOption);
   try {
+    // Loaded here: writing local files (the demo) never loads the S3 SDK.
+    const { Upload } = await import('@aws-sdk/lib-storage');
     await new Upload({
-      client: clients.client(endpoint),
+      client: await clients.client(endpoint),
       params: { Bucket: bucket, Key: key, Body: Readable.from(chunks), ContentType: 'text/csv' },
       partSize: 8 << 20,
       queueSize: 2,
