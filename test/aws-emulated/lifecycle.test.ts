@@ -13,13 +13,20 @@ import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateVolumeCommand, DeleteVolumeCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import {
-  DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand,
-  ListTasksCommand, type Task,
+  DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListContainerInstancesCommand,
+  ListServicesCommand, ListTaskDefinitionsCommand, ListTasksCommand, type Task,
 } from '@aws-sdk/client-ecs';
 import { GetBucketPolicyCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
+import { replicaEnv } from '../../lib/jobs/replica-env';
+import { createAwsClients } from '../../lib/providers/aws/clients';
+import { driveAws } from '../../lib/providers/aws/drive';
+import type { DriveSummary } from '../../lib/providers/jobs/driver/drive';
+import { TrackingClient } from '../../lib/tracking/client';
+import { startTrackingServer, type TrackingServerHandle } from '../../lib/tracking/server/server';
 import { DOJO_TAG_KEY, dojoParameterName } from '../../lib/infra/parameters';
 import { assetImageTags, dojoContext } from '../../lib/providers/aws/deploy';
 import { readDojoParams, type DojoParams } from '../../lib/providers/aws/params';
@@ -33,6 +40,10 @@ const run = promisify(execFile);
 
 let aws: EmulatedAws;
 let hpo: HpoServiceHandle;
+let tracking: TrackingServerHandle;
+let driving = new AbortController();
+let driven: Promise<DriveSummary> | undefined;
+const driverLog: string[] = [];
 let steps: AwsSteps;
 let agents: InstanceAgents | undefined;
 let work: string;
@@ -47,13 +58,18 @@ beforeAll(async () => {
   await aws.bootstrap();
   // The manager's HPO service as the CLI reaches it through its tunnel (DOJO_AWS_HPO_URI).
   hpo = await startHpoService({ dbFile: join(work, 'hpo.db'), log: () => undefined });
+  // The manager's tracking server as the played command-job driver reaches it.
+  tracking = await startTrackingServer({ storeDir: join(work, 'mlflow') });
   steps = new AwsSteps({ ...aws.env, DOJO_AWS_HPO_URI: hpo.url });
 }, 180_000);
 
 afterAll(async () => {
   await agents?.stop();
+  driving.abort();
+  await driven?.catch(() => undefined);
   steps?.dispose();
   await hpo?.close();
+  await tracking?.close();
   await aws?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 }, 600_000);
@@ -205,6 +221,117 @@ describe('the AWS path against an emulated account', () => {
     expect(running).toEqual([]);
   }, 300_000);
 
+  // A command job: the user's image and command as a task definition, the trial drivers on the
+  // manager, and the driver's own RunTask calls (the driver container is played here by the real
+  // driver code against moto, as agent.ts plays the ECS agents).
+  const IMAGE = 'ghcr.io/example/trainer:1';
+  const COMMAND = 'python3 train.py --epochs 3';
+  let cmdJob = '';
+  it('job create --image --command registers the task definition moto then holds; --image alone is refused with exit 2', async () => {
+    const family = `dojo-${cfg.id}-cmd-`;
+    const refused = await steps.run(['job', 'create', '--dojo', cfg.id, '--image', IMAGE]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(`--image ${IMAGE}: on AWS an image runs your own command; add --command CMD`);
+    expect((await c().ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' }))).taskDefinitionArns ?? []).toEqual([]);
+
+    const job = await steps.jobCreateCommand(cfg.id, IMAGE, COMMAND);
+    cmdJob = job.id;
+    const td = (await c().ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${family}${cmdJob}`, include: ['TAGS'] })));
+    const d = td.taskDefinition!;
+    expect(d.taskDefinitionArn).toBe((job as unknown as { taskDefinition: string }).taskDefinition);
+    expect(d.taskRoleArn).toBe(params.commandTaskRole);
+    expect(d.executionRoleArn).toBe(params.commandExecutionRole);
+    expect(d.networkMode).toBe('host');
+    expect(d.containerDefinitions).toHaveLength(1);
+    const container = d.containerDefinitions![0]!;
+    expect(container).toMatchObject({ name: 'replica', image: IMAGE, command: ['/bin/sh', '-c', COMMAND] });
+    expect(container.resourceRequirements ?? []).toEqual([]);
+    expect(container.logConfiguration?.options).toMatchObject({ 'awslogs-group': params.logGroup, 'awslogs-stream-prefix': cmdJob });
+    expect(td.tags).toEqual(expect.arrayContaining([{ key: DOJO_TAG_KEY, value: cfg.id }, { key: 'dojo:job', value: cmdJob }]));
+  }, 300_000);
+
+  it('hpo enable and job start: a driver task on the manager; the driver starts rank 0 first, then rank 1 with rank 0\'s address, each with the contract environment', async () => {
+    await steps.hpoEnable(cmdJob, { lr: { type: 'float', low: 0.001, high: 0.1, log: true } }, 2, 1, 'loss');
+    const info = await steps.jobStart(cmdJob, 2, { DOJO_TRAIN_GLOB: globs[0]!, EPOCHS: '3' });
+    expect(info.status).toBe('running');
+    const drivers = await jobTasks(cmdJob);
+    expect(drivers).toHaveLength(1);
+    const driver = drivers[0]!;
+    const ci = (await c().ecs.send(new DescribeContainerInstancesCommand({ cluster: params.cluster, containerInstances: [driver.containerInstanceArn!] }))).containerInstances![0]!;
+    expect(ci.ec2InstanceId).toBe(params.managerInstanceId);
+    const override = driver.overrides!.containerOverrides![0]!;
+    expect(override.name).toBe(params.commandDriverContainer);
+    expect(override.command).toEqual(['job', 'drive', '--job', cmdJob, '--group', '0', '--provider', 'aws']);
+
+    // The driver container, played: the real driver with the task's environment, the manager's
+    // services at this suite's addresses, and its own ECS client whose RunTask calls are recorded.
+    const env: Record<string, string> = Object.fromEntries(override.environment!.map((e) => [e.name!, e.value!]));
+    env.DOJO_HPO_URI = hpo.url;
+    env.DOJO_TRACKING_URI = tracking.url;
+    const clients = createAwsClients({ region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const calls: string[] = [];
+    clients.ecs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { tags?: { key?: string; value?: string }[] };
+        const out = await next(args);
+        if (context.commandName === 'RunTaskCommand') calls.push(`RunTask rank ${input.tags?.find((x) => x.key === 'dojo:rank')?.value}`);
+        if (context.commandName === 'DescribeContainerInstancesCommand') calls.push('DescribeContainerInstances');
+        return out;
+      },
+      { step: 'initialize', name: 'recordCalls' },
+    );
+    driving = new AbortController();
+    driven = driveAws(env, (l) => driverLog.push(l), driving.signal, { clients, launcher: { pollMs: 200 }, pollMs: 200 });
+    const deadline = Date.now() + 120_000;
+    let replicas: Task[] = [];
+    while (Date.now() < deadline) {
+      replicas = (await jobTasks(cmdJob)).filter((t) => t.group?.endsWith('-t0'));
+      if (replicas.length === 2) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(replicas, driverLog.join('\n')).toHaveLength(2);
+    expect(calls.slice(0, 3)).toEqual(['RunTask rank 0', 'DescribeContainerInstances', 'RunTask rank 1']);
+    const rankOf = (t: Task) => t.tags?.find((x) => x.key === 'dojo:rank')?.value;
+    const [r0, r1] = [replicas.find((t) => rankOf(t) === '0')!, replicas.find((t) => rankOf(t) === '1')!];
+    const hostOf = async (t: Task) => {
+      const id = (await c().ecs.send(new DescribeContainerInstancesCommand({ cluster: params.cluster, containerInstances: [t.containerInstanceArn!] }))).containerInstances![0]!.ec2InstanceId!;
+      const i = (await c().ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+      return { id, ip: i.PrivateIpAddress! };
+    };
+    const h0 = await hostOf(r0);
+    expect(h0.id).not.toBe(params.managerInstanceId);
+    const envOf = (t: Task) => Object.fromEntries(t.overrides!.containerOverrides![0]!.environment!.map((e) => [e.name!, e.value!]));
+    const study = (await new HpoClient(hpo.url).listStudies()).find((x) => x.name === cmdJob)!;
+    const trial = (await new HpoClient(hpo.url).getStudy(String(study.id))).trials.find((x) => x.number === 0)!;
+    const run = (await new TrackingClient(tracking.url).searchRuns({ experimentIds: [await new TrackingClient(tracking.url).getOrCreateExperiment(cmdJob)] })).runs[0]!;
+    const contract = (rank: number, masterAddr: string) => {
+      const { DOJO_RESULT_FILE: _none, ...rest } = replicaEnv(
+        { DOJO_TRAIN_GLOB: globs[0]!, EPOCHS: '3', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION },
+        { jobId: cmdJob, studyId: String(study.id), number: 0, params: trial.params, metric: 'loss', resultFile: '', trackingUri: tracking.url, experimentId: run.info.experiment_id, runId: run.info.run_id },
+        { rank, worldSize: 2, localRank: 0, localWorldSize: 1, masterAddr, masterPort: 29500 },
+      );
+      return rest;
+    };
+    expect(envOf(r0)).toEqual(contract(0, '127.0.0.1'));
+    expect(envOf(r1)).toEqual(contract(1, h0.ip));
+    expect(r1.overrides!.containerOverrides![0]!.command).toEqual(['/bin/sh', '-c', COMMAND]);
+  }, 600_000);
+
+  it('job stop leaves no task of the command job running', async () => {
+    // The played driver gets the SIGTERM its task gets from `job stop` first (else, seeing its
+    // replicas stopped under it, it would fail the trial and ask for the next): it stops its
+    // trial's replicas and ends; `job stop` then finds and stops whatever of the job still runs.
+    driving.abort(new Error('stopped by SIGTERM (dojo job stop)'));
+    const summary = await driven;
+    expect(summary, driverLog.join('\n')).toMatchObject({ trials: 1, failed: 1 });
+    const info = await steps.jobStop(cmdJob);
+    expect(info.status).toBe('stopped');
+    const running = (await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, startedBy: cmdJob, desiredStatus: 'RUNNING' }))).taskArns ?? [];
+    expect(running).toEqual([]);
+    expect((await jobTasks(cmdJob)).length).toBe(3);
+  }, 300_000);
+
   it('deactivate brings compute to zero and keeps the data', async () => {
     const info = await steps.deactivate(cfg.id);
     expect(info.status).toBe('inactive');
@@ -271,6 +398,7 @@ describe('the AWS path against an emulated account', () => {
     await expect(c().ssm.send(new GetParameterCommand({ Name: `/dojo-cli/${cfg.id}/config` }))).rejects.toThrow();
     expect((await c().logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `dojo-${cfg.id}-` }))).logGroups ?? []).toEqual([]);
     await expect(c().s3.send(new HeadBucketCommand({ Bucket: params.bucket }))).rejects.toThrow();
+    expect((await c().ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `dojo-${cfg.id}-`, status: 'ACTIVE' }))).taskDefinitionArns ?? []).toEqual([]);
     const repo = `cdk-hnb659fds-container-assets-123456789012-${REGION}`;
     const images = await c().ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: imageTags.map((imageTag) => ({ imageTag })) }));
     expect(images.images ?? []).toEqual([]);

@@ -81,11 +81,17 @@ export class AwsSteps {
     return this.json(['job', 'create', '--dojo', id, '--json']);
   }
 
+  /** `dojo job create --dojo ID --image IMG --command CMD` (a command job). */
+  jobCreateCommand(id: string, image: string, command: string): Promise<JobInfo> {
+    return this.json(['job', 'create', '--dojo', id, '--image', image, '--command', command, '--json']);
+  }
+
   /** `dojo hpo enable JOB --space FILE ...`. */
-  hpoEnable(job: string, space: Record<string, unknown>, numRuns: number, parallel: number): Promise<JobInfo> {
+  hpoEnable(job: string, space: Record<string, unknown>, numRuns: number, parallel: number, metric?: string): Promise<JobInfo> {
     const file = join(this.home, `space-${job}.json`);
     writeFileSync(file, JSON.stringify(space));
-    return this.json(['hpo', 'enable', job, '--space', file, '--num-runs', String(numRuns), '--parallel', String(parallel), '--sampler', 'random', '--seed', '1', '--json']);
+    const m = metric ? ['--metric', metric] : [];
+    return this.json(['hpo', 'enable', job, '--space', file, '--num-runs', String(numRuns), '--parallel', String(parallel), '--sampler', 'random', '--seed', '1', ...m, '--json']);
   }
 
   /** `dojo job start JOB --replicas R -e K V ...`. */

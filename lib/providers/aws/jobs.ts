@@ -1,13 +1,13 @@
-// Jobs on AWS: a task definition per custom image, and one ECS task per worker on the workers'
+// Jobs on AWS: one ECS task per worker (a command job's: per driver, see command-start.ts) on the workers'
 // capacity provider, each with the worker's command and environment (../jobs/workers.ts) as overrides.
-import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type KeyValuePair, type Tag } from '@aws-sdk/client-ecs';
+import { RunTaskCommand, type KeyValuePair, type Tag } from '@aws-sdk/client-ecs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DojoError } from '../../errors';
 import { DOJO_TAG_KEY } from '../../infra/parameters';
 import { GLOB_KEYS } from '../../jobs/env';
 import type { WorkerLaunch } from '../jobs/workers';
 import type { JobRecord } from '../provider';
-import { JOB_TAG_KEY, jobTaskFamily } from './names';
+import { JOB_TAG_KEY } from './names';
 
 /** One started task of a job. */
 export interface JobTask {
@@ -18,7 +18,7 @@ export interface JobTask {
 
 /** What the AWS provider records in a job besides the common fields. */
 export interface AwsJobFields {
-  /** Task definition the job runs (the stack's, or one registered for --image). */
+  /** Task definition the job runs (the stack's worker one, or a command job's own: command-jobs.ts). */
   readonly taskDefinition?: string;
   /** Tasks started by `job start`. */
   readonly tasks?: readonly JobTask[];
@@ -33,38 +33,6 @@ export function jobTags(dojoId: string, jobId: string): Tag[] {
     { key: DOJO_TAG_KEY, value: dojoId },
     { key: JOB_TAG_KEY, value: jobId },
   ];
-}
-
-/**
- * Registers a task definition for a custom image: a copy of the stack's worker task definition
- * (roles, host networking, placement, logging) with only the worker container's image replaced.
- */
-export async function registerJobTaskDefinition(
-  ecs: ECSClient,
-  o: { readonly dojoId: string; readonly jobId: string; readonly baseTaskDefinition: string; readonly container: string; readonly image: string },
-): Promise<string> {
-  const base = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: o.baseTaskDefinition }))).taskDefinition;
-  if (!base?.containerDefinitions?.some((c) => c.name === o.container)) {
-    throw new DojoError('CONFLICT', `task definition ${o.baseTaskDefinition} has no container "${o.container}"; redeploy the dojo (\`dojo rm\` then \`dojo activate\`)`);
-  }
-  const r = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: jobTaskFamily(o.dojoId),
-      taskRoleArn: base.taskRoleArn,
-      executionRoleArn: base.executionRoleArn,
-      networkMode: base.networkMode,
-      requiresCompatibilities: base.requiresCompatibilities,
-      placementConstraints: base.placementConstraints,
-      volumes: base.volumes,
-      cpu: base.cpu,
-      memory: base.memory,
-      containerDefinitions: base.containerDefinitions.map((c) => (c.name === o.container ? { ...c, image: o.image } : c)),
-      tags: jobTags(o.dojoId, o.jobId),
-    }),
-  );
-  const arn = r.taskDefinition?.taskDefinitionArn;
-  if (!arn) throw new DojoError('AWS', `RegisterTaskDefinition for ${o.image} returned no ARN`);
-  return arn;
 }
 
 /** Refuses data globs a container cannot read (local paths of this machine). */

@@ -1,5 +1,5 @@
-// `dojo job logs` on AWS: the workers' CloudWatch log streams (awslogs driver:
-// `<prefix>/<container>/<task id>`), read with FilterLogEvents page by page, polled for --follow.
+// `dojo job logs` on AWS: the workers' CloudWatch log streams, or a command job's drivers' (each
+// replica line there with its trial and rank; awslogs driver: `<prefix>/<container>/<task id>`), read with FilterLogEvents page by page, polled for --follow.
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { JobLogsOptions } from '../provider';
@@ -8,15 +8,17 @@ import { taskId, type JobTask } from './jobs';
 /** The stream prefix of the worker container (set by the stack's WorkerTask). */
 export const WORKER_STREAM_PREFIX = 'worker';
 
-/** The log stream of a worker task. */
-export function workerStream(container: string, task: JobTask): string {
-  return `${WORKER_STREAM_PREFIX}/${container}/${taskId(task.arn)}`;
+/** The log stream of a worker task (or of a command job's driver, with the driver container's prefix). */
+export function workerStream(container: string, task: JobTask, prefix: string = WORKER_STREAM_PREFIX): string {
+  return `${prefix}/${container}/${taskId(task.arn)}`;
 }
 
 /** What to read. */
 export interface LogReadSpec {
   readonly logGroup: string;
   readonly container: string;
+  /** @default WORKER_STREAM_PREFIX */
+  readonly streamPrefix?: string;
   readonly tasks: readonly JobTask[];
   /** True once the job's tasks have all stopped (ends --follow after a last read). */
   readonly done: () => Promise<boolean>;
@@ -26,7 +28,7 @@ export interface LogReadSpec {
 
 /** Emits every event of the job's streams once, in time order per page; follows when asked. */
 export async function readJobLogs(logs: CloudWatchLogsClient, spec: LogReadSpec, options: JobLogsOptions): Promise<void> {
-  const sourceOf = new Map(spec.tasks.map((t) => [workerStream(spec.container, t), `g${t.group}/r${t.replica}`]));
+  const sourceOf = new Map(spec.tasks.map((t) => [workerStream(spec.container, t, spec.streamPrefix), `g${t.group}/r${t.replica}`]));
   const streams = [...sourceOf.keys()];
   if (streams.length === 0) return;
   const seen = new Set<string>();

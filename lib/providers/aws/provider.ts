@@ -21,7 +21,10 @@ import { ToolkitStackDeployer, dojoContext, type DeployTarget, type StackDeploye
 import { costConfig, dojoInfoOf, portsOf, runningTasks, snapshot } from './describe';
 import { isAwsError, mapAwsErrors } from './errors';
 import { JOB_RENDEZVOUS_WINDOW_MS, scaleOutForJob } from './capacity';
-import { checkAwsJobEnv, registerJobTaskDefinition, runJobTasks, type AwsJobRecord } from './jobs';
+import { checkAwsJobEnv, runJobTasks, type AwsJobRecord } from './jobs';
+import { gpusOf, graceOf, registerCommandTaskDefinition } from './command-jobs';
+import { driverStreamPrefix, isDriverTask, launchDrivers } from './command-start';
+import type { DriveSummary } from '../jobs/driver/drive';
 import { DEFAULT_WAIT, activateDojo, deactivateDojo, stopJobTasks, type WaitSettings } from './lifecycle';
 import { readJobLogs } from './logs';
 import { cliConfigParameterName } from './names';
@@ -192,11 +195,14 @@ export class AwsProvider extends ProviderBase implements Provider {
     await this.guard(cfg, `dojo job logs ${jobId}`, async (c) => {
       const params = await this.deployedParams(c, cfg.id);
       const cluster = need(params, 'cluster', cfg.id);
+      // A command job's log is its drivers': every replica line with its trial and rank.
+      const container = job.command ? need(params, 'commandDriverContainer', cfg.id) : need(params, 'workerContainer', cfg.id);
       await readJobLogs(
         c.logs,
         {
           logGroup: need(params, 'logGroup', cfg.id),
-          container: need(params, 'workerContainer', cfg.id),
+          container,
+          ...(job.command ? { streamPrefix: await driverStreamPrefix(c, params, cfg.id) } : {}),
           tasks: job.tasks ?? [],
           done: async () => (await runningTasks(c.ecs, cluster, jobId)).length === 0,
           pollMs: Math.min(this.wait.pollMs, 2000),
@@ -245,24 +251,49 @@ export class AwsProvider extends ProviderBase implements Provider {
     });
   }
 
-  /** A task definition with the job's image, when it has one of its own. */
+  /**
+   * A command job's task definition (the user's image running the command). A built-in job runs the
+   * bundled runtime only: `--image` without `--command` is refused (the image would need dojo inside).
+   */
   protected override async prepareJob(cfg: DojoConfig, job: JobRecord): Promise<AwsJobRecord> {
-    if (job.image === 'bundled') return job;
+    if (!job.command) {
+      if (job.image !== 'bundled') {
+        throw new DojoError('USAGE', `--image ${job.image}: on AWS an image runs your own command; add --command CMD (the built-in fare model runs in the bundled runtime image)`);
+      }
+      return job;
+    }
+    if (job.image === 'bundled') {
+      throw new DojoError('USAGE', '--command on AWS needs --image IMG: the container image your command runs in (it needs nothing from dojo, only /bin/sh)');
+    }
+    const command = job.command;
     const taskDefinition = await this.guard(cfg, 'dojo job create', async (c) => {
       const params = await this.deployedParams(c, cfg.id);
-      return registerJobTaskDefinition(c.ecs, {
+      return registerCommandTaskDefinition(c.ecs, {
         dojoId: cfg.id,
         jobId: job.id,
-        baseTaskDefinition: need(params, 'workerTaskDefinition', cfg.id),
-        container: need(params, 'workerContainer', cfg.id),
         image: job.image,
+        command: command.command,
+        taskRole: need(params, 'commandTaskRole', cfg.id),
+        executionRole: need(params, 'commandExecutionRole', cfg.id),
+        logGroup: need(params, 'logGroup', cfg.id),
+        region: c.region,
+        gpus: gpusOf(params),
+        workerTaskDefinition: need(params, 'workerTaskDefinition', cfg.id),
+        workerContainer: need(params, 'workerContainer', cfg.id),
       });
     });
     return { ...job, taskDefinition };
   }
 
-  protected override checkStart(_cfg: DojoConfig, _job: JobRecord, options: StartJobOptions): void {
+  protected override checkStart(_cfg: DojoConfig, job: JobRecord, options: StartJobOptions): void {
     checkAwsJobEnv(options.env);
+    if (job.command) graceOf(options.env);
+  }
+
+  /** Runs one trial driver of a command job on the manager (`dojo job drive --provider aws`, a task started by `job start`). */
+  async driveCommandJob(_dojoDir: string, env: Readonly<Record<string, string | undefined>>, log: (line: string) => void, signal: AbortSignal): Promise<DriveSummary> {
+    const { driveAws } = await import('./drive');
+    return driveAws(env, log, signal);
   }
 
   protected override pause(ms: number): Promise<void> {
@@ -292,6 +323,7 @@ export class AwsProvider extends ProviderBase implements Provider {
           workers,
           trackingUri: workers.trackingUri,
           launch: async (job, workers, record, progress) => {
+            if (job.command) return launchDrivers({ clients: c, params, dojoId: id, job, drivers: workers, record, progress, wait: this.wait });
             const capacityProvider = need(params, 'workerCapacityProvider', id);
             const own: AwsJobRecord = job;
             const taskDefinition = own.taskDefinition ?? need(params, 'workerTaskDefinition', id);
@@ -308,7 +340,8 @@ export class AwsProvider extends ProviderBase implements Provider {
             });
             progress(`started ${tasks.length} ECS task(s) for ${job.id} on ${capacityProvider}`);
           },
-          aliveWorkers: async (job) => (await runningTasks(c.ecs, cluster, job.id)).length,
+          // A command job's workers are its drivers (its replicas come and go with the trials).
+          aliveWorkers: async (job) => (await runningTasks(c.ecs, cluster, job.id)).filter((t) => !job.command || isDriverTask(job.id, t.group)).length,
         });
       } finally {
         await endpoint.close();
@@ -321,7 +354,10 @@ export class AwsProvider extends ProviderBase implements Provider {
       const params = await readDojoParams(c.ssm, cfg.id);
       // A start being undone also names the tasks it just started (see stopJobTasks).
       const known = job.status === 'starting' ? ((job as AwsJobRecord).tasks ?? []).map((t) => t.arn) : [];
-      if (params?.cluster) await stopJobTasks(c, params.cluster, job.id, reason, progress, known);
+      if (!params?.cluster) return;
+      await stopJobTasks(c, params.cluster, job.id, reason, progress, known);
+      // A driver that was starting a replica while it was stopped: whatever it started is stopped too.
+      if (job.command) await stopJobTasks(c, params.cluster, job.id, reason, progress);
     });
   }
 

@@ -5,12 +5,12 @@ import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudf
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand } from '@aws-sdk/client-ecr';
-import { DeregisterTaskDefinitionCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DojoError } from '../../errors';
-import { DOJO_TAG_KEY, dojoParameterPrefix, dojoStackName } from '../../infra/parameters';
+import { DOJO_TAG_KEY, commandFamilyPrefix, dojoParameterPrefix, dojoStackName } from '../../infra/parameters';
 import type { DojoConfig, ProgressFn } from '../provider';
 import type { AwsClients } from './clients';
 import type { DeployTarget, StackDeployer } from './deploy';
@@ -184,11 +184,24 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
     progress(`deleting log group ${g}`);
     await c.logs.send(new DeleteLogGroupCommand({ logGroupName: g }));
   }
-  const defs = await paged(async (nextToken) => {
-    const r = await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: jobTaskFamily(id), status: 'ACTIVE', nextToken }));
-    return { items: r.taskDefinitionArns ?? [], next: r.nextToken };
-  });
+  // Command jobs' task definitions (and those of `--image` jobs of earlier versions): deregistered, then
+  // deleted. ListTaskDefinitions takes a whole family name; the families come by prefix.
+  const families = [jobTaskFamily(id), ...(await paged(async (nextToken) => {
+    const r = await c.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: commandFamilyPrefix(id), status: 'ACTIVE', nextToken }));
+    return { items: r.families ?? [], next: r.nextToken };
+  }))];
+  const defs: string[] = [];
+  for (const familyPrefix of families) {
+    defs.push(...(await paged(async (nextToken) => {
+      const r = await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix, status: 'ACTIVE', nextToken }));
+      return { items: r.taskDefinitionArns ?? [], next: r.nextToken };
+    })));
+  }
   for (const td of defs) await c.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: td }));
+  if (defs.length > 0) {
+    progress(`deregistered ${defs.length} job task definition(s)`);
+    await deleteTaskDefinitions(c, defs, progress);
+  }
 
   const account = (await c.sts.send(new GetCallerIdentityCommand({}))).Account;
   const repo = account ? cdkAssetRepository(account, c.region) : undefined;
@@ -215,4 +228,16 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
     assetImageTags: tags,
     sharedImages: others.length > 0,
   });
+}
+
+// Deletes INACTIVE task definitions (10 per call). A region or endpoint without the API keeps them INACTIVE, which bills nothing.
+async function deleteTaskDefinitions(c: AwsClients, arns: readonly string[], progress: ProgressFn): Promise<void> {
+  for (let i = 0; i < arns.length; i += 10) {
+    try {
+      await c.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: arns.slice(i, i + 10) }));
+    } catch (e) {
+      progress(`kept ${arns.length - i} deregistered (INACTIVE) task definition(s): ${(e as Error).message}`);
+      return;
+    }
+  }
 }

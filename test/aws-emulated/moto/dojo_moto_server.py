@@ -320,6 +320,35 @@ def _patch_task_definition_properties() -> None:
     TaskDefinition.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
 
 
+def _patch_ec2_memory_reservation() -> None:
+    """RegisterTaskDefinition: with EC2 compatibility moto demands a hard `memory` limit on every
+    container; ECS accepts a `memoryReservation` alone (a command job's task definition, registered
+    by `job create --image --command`, reserves memory as the worker task does, without a limit)."""
+    from moto.ecs.exceptions import TaskDefinitionMemoryError, TaskDefinitionMissingPropertyError
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    def validate(memory: Any, container_definitions: Any, requires_compatibilities: Any) -> None:
+        for cd in container_definitions:
+            if "name" not in cd and "Name" not in cd:
+                raise TaskDefinitionMissingPropertyError("name")
+            if "image" not in cd and "Image" not in cd:
+                raise TaskDefinitionMissingPropertyError("image")
+            if not memory and not any(k in cd for k in ("memory", "Memory", "memoryReservation", "MemoryReservation")):
+                raise TaskDefinitionMemoryError(cd.get("name", cd.get("Name")))
+
+    EC2ContainerServiceBackend._validate_container_defs = staticmethod(validate)  # type: ignore[method-assign,assignment]
+
+
+def _keep_tasks_running() -> None:
+    """ECS tasks: moto moves a task one lifecycle state on at each DescribeTasks (RUNNING,
+    DEACTIVATING, ... STOPPED), so a task stops by itself after a few looks; a real task runs until
+    its container exits or StopTask. A command job's driver watches its replicas with DescribeTasks:
+    hold them RUNNING (StopTask still stops them at once)."""
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+
+
 def _patch_primary_eni_deleted_on_termination() -> None:
     """Terminating an instance: AWS always deletes its primary network interface; moto keeps it
     (in-use, in the subnet) unless the launch asked for DeleteOnTermination, so the subnets and the
@@ -501,6 +530,8 @@ def main() -> None:
     _patch_run_task_placement()
     _patch_tagging_ecs_tags()
     _patch_task_definition_properties()
+    _patch_ec2_memory_reservation()
+    _keep_tasks_running()
     _patch_primary_eni_deleted_on_termination()
     _patch_terminated_instances_leave_ecs()
     _patch_register_only_running_instances()

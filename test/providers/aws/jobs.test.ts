@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
+  DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
@@ -57,41 +57,6 @@ const sdkError = (name: string, message: string) => Object.assign(new Error(mess
 const ENV = { DOJO_TRAIN_GLOB: 's3://dojo-bucket-x/data/taxi/train/*.csv', DOJO_VAL_GLOB: 's3://dojo-bucket-x/data/taxi/val/*.csv' };
 
 describe('job create', () => {
-  it('--image registers a copy of the stack\'s worker task definition with only the image replaced, tagged', async () => {
-    mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
-      taskDefinition: {
-        family: 'worker',
-        taskRoleArn: 'arn:role/task',
-        executionRoleArn: 'arn:role/exec',
-        networkMode: 'host',
-        requiresCompatibilities: ['EC2'],
-        placementConstraints: [{ type: 'memberOf', expression: 'attribute:dojo.role == worker' }],
-        volumes: [],
-        containerDefinitions: [{ name: 'worker', image: 'asset:abc', memoryReservation: 2048, logConfiguration: { logDriver: 'awslogs' } }],
-      },
-    });
-    mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: 'arn:td/dojo-jobs:3' } });
-    const job = await p().createJob(DOJO_ID, { image: 'ghcr.io/me/trainer:1' });
-    expect(mocks.ecs.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input).toEqual({ taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/worker:1' });
-    expect(mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input).toEqual({
-      family: `dojo-${DOJO_ID}-jobs`,
-      taskRoleArn: 'arn:role/task',
-      executionRoleArn: 'arn:role/exec',
-      networkMode: 'host',
-      requiresCompatibilities: ['EC2'],
-      placementConstraints: [{ type: 'memberOf', expression: 'attribute:dojo.role == worker' }],
-      volumes: [],
-      cpu: undefined,
-      memory: undefined,
-      containerDefinitions: [{ name: 'worker', image: 'ghcr.io/me/trainer:1', memoryReservation: 2048, logConfiguration: { logDriver: 'awslogs' } }],
-      tags: [
-        { key: 'dojo:id', value: DOJO_ID },
-        { key: 'dojo:job', value: job.id },
-      ],
-    });
-    expect(job).toMatchObject({ image: 'ghcr.io/me/trainer:1', taskDefinition: 'arn:td/dojo-jobs:3', status: 'created' });
-  });
-
   it('without --image uses the stack\'s task definition (no registration)', async () => {
     const job = await p().createJob(DOJO_ID, {});
     expect(mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);

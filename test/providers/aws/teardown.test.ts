@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand, BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, NotFound } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand, GetParameterCommand, GetParametersByPathCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
@@ -81,7 +81,9 @@ function deployedDojo() {
   mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `/aws/lambda/${STACK}-` }).callsFake(() => ({ logGroups: lambdaLogs ? [{ logGroupName: `/aws/lambda/${STACK}-AutoDelete` }] : [] }));
   mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-` }).resolves({ logGroups: [] });
   mocks.logs.on(DeleteLogGroupCommand).callsFake(() => ((lambdaLogs = false), {}));
-  mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: ['arn:td/dojo-jobs:1'] });
+  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-jobs` }).resolves({ taskDefinitionArns: ['arn:td/dojo-jobs:1'] });
+  mocks.ecs.on(ListTaskDefinitionFamiliesCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ families: [`dojo-${DOJO_ID}-cmd-job-1`] });
+  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1` }).resolves({ taskDefinitionArns: ['arn:td/dojo-cmd-job-1:2'] });
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
   mocks.ecr.on(BatchDeleteImageCommand).resolves({ imageIds: TAGS.map((imageTag) => ({ imageTag })) });
   mocks.ecr.on(BatchGetImageCommand).resolves({ images: [] });
@@ -139,8 +141,12 @@ describe('dojo rm (AWS)', () => {
     expect(mocks.ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: `/dojo-cli/${DOJO_ID}/config` }]);
     expect(mocks.ssm.commandCalls(DeleteParametersCommand).map((c) => c.args[0].input)).toEqual([{ Names: [`/dojo/${DOJO_ID}/status`] }]);
     expect(mocks.logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: `/aws/lambda/${STACK}-AutoDelete` }]);
-    expect(mocks.ecs.commandCalls(ListTaskDefinitionsCommand)[0]!.args[0].input).toEqual({ familyPrefix: `dojo-${DOJO_ID}-jobs`, status: 'ACTIVE', nextToken: undefined });
-    expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: 'arn:td/dojo-jobs:1' }]);
+    expect(mocks.ecs.commandCalls(ListTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([
+      { familyPrefix: `dojo-${DOJO_ID}-jobs`, status: 'ACTIVE', nextToken: undefined },
+      { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1`, status: 'ACTIVE', nextToken: undefined },
+    ]);
+    expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: 'arn:td/dojo-jobs:1' }, { taskDefinition: 'arn:td/dojo-cmd-job-1:2' }]);
+    expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinitions: ['arn:td/dojo-jobs:1', 'arn:td/dojo-cmd-job-1:2'] }]);
     expect(mocks.ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ repositoryName: REPO, imageIds: TAGS.map((imageTag) => ({ imageTag })) }]);
     // The scan: every place, with the dojo's tag filter.
     const tag = { Name: 'tag:dojo:id', Values: [DOJO_ID] };

@@ -7,7 +7,8 @@ export const jobDriveCommand: CommandSpec = {
   hidden: true,
   configure: (cmd) => {
     cmd
-      .requiredOption('--dir <dir>', 'the dojo folder (local; identifies the process)')
+      .option('--dir <dir>', 'the dojo folder (local provider; identifies the process)')
+      .option('--provider <name>', 'where the replicas run: local (processes) or aws (ECS tasks; the driver is a task on the manager)', 'local')
       .option('--job <id>', 'job id (default: $DOJO_JOB_ID)')
       .option('--group <g>', 'trial group (default: $DOJO_WORKER_GROUP)');
   },

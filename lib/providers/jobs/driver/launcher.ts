@@ -1,6 +1,6 @@
 // How the trial driver starts a trial's replicas of the user's command, per provider: locally
 // detached process groups on this machine (../../local/replicas.ts); on AWS one ECS task per
-// replica, rank 0 first and the others once its address is known (a later implementation). The
+// replica, rank 0 first and the others once its address is known (../../aws/replicas.ts). The
 // driver itself (trial.ts) knows nothing of processes or tasks.
 import type { ReplicaPlace } from '../../../jobs/replica-env';
 
@@ -15,6 +15,9 @@ export interface ReplicaExit {
   readonly lost?: string;
 }
 
+/** Which output of a replica a line came from; `output` where the two are merged (kept in the failure tail). */
+export type ReplicaStream = 'stdout' | 'stderr' | 'output';
+
 /** One trial's replicas to start. */
 export interface TrialLaunch {
   readonly trial: number;
@@ -25,8 +28,8 @@ export interface TrialLaunch {
   readonly workdir: string;
   /** The environment of the replica at a place; the launcher decides the places (it knows where rank 0 is). */
   envFor(place: ReplicaPlace): Record<string, string>;
-  /** Each whole line a replica writes, as it comes. */
-  onLine(rank: number, stream: 'stdout' | 'stderr', line: string): void;
+  /** Each whole line a replica writes, as it comes (`output`: stdout and stderr merged, as an awslogs stream has them). */
+  onLine(rank: number, stream: ReplicaStream, line: string): void;
 }
 
 /** A trial's replicas once started. */
@@ -51,6 +54,8 @@ export interface RunningTrial {
 export interface ReplicaLauncher {
   /** The result file (DOJO_RESULT_FILE) of a trial, as the replicas see it. */
   resultFile(trial: number): string;
+  /** Set when the replicas get no result file here: why, for the reason of a trial that reported nothing. */
+  readonly resultFileNote?: string;
   /** Starts the trial's replicas (all of them, or none: a failure midway stops those started). */
   launch(t: TrialLaunch): Promise<RunningTrial>;
 }

@@ -8,6 +8,10 @@ import type { CommandJob } from '../../../jobs/replica-env';
 export const DRIVER_ENV = {
   /** The command job as recorded by `job create` (JSON of CommandJob). */
   commandJob: 'DOJO_COMMAND_JOB',
+  /** AWS: where the replicas run (JSON of EcsReplicaSpec, ../../aws/replicas.ts). */
+  ecsReplicas: 'DOJO_ECS_REPLICAS',
+  /** AWS: the user's -e environment (JSON), the replicas' base environment. */
+  replicaBaseEnv: 'DOJO_REPLICA_BASE_ENV',
 } as const;
 
 /** Command-job settings a user may give with -e. */
@@ -45,6 +49,8 @@ export const DRIVER_ONLY: readonly string[] = [
   WORKER_ENV.statusFile,
   WORKER_ENV.token,
   DRIVER_ENV.commandJob,
+  DRIVER_ENV.ecsReplicas,
+  DRIVER_ENV.replicaBaseEnv,
 ];
 
 function need(env: Readonly<Record<string, string | undefined>>, name: string): string {

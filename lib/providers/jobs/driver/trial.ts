@@ -71,7 +71,7 @@ export async function runCommandTrial(c: CommandTrialContext): Promise<CommandTr
       envFor: (place) => replicaEnv(c.baseEnv, { ...trial, resultFile }, place),
       onLine: (rank, stream, line) => {
         c.log(`[trial ${trial.number}] [rank ${rank}${stream === 'stderr' ? ' stderr' : ''}] ${line}`);
-        if (stream === 'stderr') {
+        if (stream !== 'stdout') {
           const t = tails[rank]!;
           t.push(line);
           if (t.length > STDERR_TAIL_LINES) t.shift();
@@ -136,7 +136,9 @@ async function watch(c: CommandTrialContext, running: RunningTrial, resultFile: 
         if (value === undefined) {
           return {
             state: 'failed',
-            reason: `the command exited 0 but reported no ${trial.metric}: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE`,
+            reason: c.launcher.resultFileNote
+              ? `the command exited 0 but reported no ${trial.metric}; ${c.launcher.resultFileNote}`
+              : `the command exited 0 but reported no ${trial.metric}: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE`,
           };
         }
         if (!Number.isFinite(value)) return { state: 'failed', reason: `the command reported ${trial.metric} = ${value}, not a finite number` };
