@@ -19,7 +19,7 @@ import { WorkerGroup } from './constructs/worker-group';
 import { INSTANCE_ALTERNATIVES, INSTANCE_GPUS, hasGpus, wholeInstanceCpuUnits } from './instance-types';
 import { acknowledgeDojoFindings } from './nag';
 import { DOJO_OUTPUTS, DOJO_STATUS, NO_SERVICE_VALUE, PENDING_VALUE, dojoParameterPrefix, trackingSecretParameterName, type DojoParameterKey } from './parameters';
-import type { DojoPorts } from './ports';
+import { EPHEMERAL_PORTS, type DojoPorts } from './ports';
 
 /** Props of DojoStack. */
 export interface DojoStackProps extends StackProps {
@@ -170,6 +170,9 @@ export class DojoStack extends Stack {
     if (this.tracking) managerSg.addIngressRule(workerSg, ec2.Port.tcp(p.tracking), 'MLflow tracking from workers');
     managerSg.addIngressRule(workerSg, ec2.Port.tcp(p.hpo), 'HPO service and rendezvous from workers');
     workerSg.addIngressRule(workerSg, ec2.Port.tcpRange(p.allreduceFrom, p.allreduceTo), 'allreduce between replicas');
+    // A command job's PyTorch (gloo, NCCL) connects its ranks on ports the kernel picks, not on
+    // MASTER_PORT alone: without the local port range open between workers, DDP across instances hangs.
+    workerSg.addIngressRule(workerSg, ec2.Port.tcpRange(EPHEMERAL_PORTS.from, EPHEMERAL_PORTS.to), "command replicas' collective connections (ephemeral ports)");
     if (this.tracking && this.config.uiAllowCidr !== undefined) {
       managerSg.addIngressRule(ec2.Peer.ipv4(this.config.uiAllowCidr), ec2.Port.tcp(p.tracking), 'tracking UI from the allow-listed CIDR');
     }

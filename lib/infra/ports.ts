@@ -43,3 +43,9 @@ export const DEFAULT_DOJO_PORTS: DojoPorts = {
   allreduceFrom: ALLREDUCE_PORT_FROM,
   allreduceTo: ALLREDUCE_PORT_TO,
 };
+
+/**
+ * Linux's default local port range (net.ipv4.ip_local_port_range on the ECS-optimised AMIs), where
+ * PyTorch's gloo and NCCL listen for their rank-to-rank connections; open between workers only.
+ */
+export const EPHEMERAL_PORTS = { from: 32768, to: 60999 } as const;

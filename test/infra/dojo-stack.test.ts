@@ -63,7 +63,7 @@ describe('security groups', () => {
     return rules;
   }
 
-  it('admits exactly workers → manager on 5001/5002 and workers ↔ workers on 29500-29599', () => {
+  it('admits exactly workers → manager on 5001/5002 and workers ↔ workers on 29500-29599 and the ephemeral ports', () => {
     const manager = d.logicalId(d.stack.manager.securityGroup);
     const workers = d.logicalId(d.stack.workers.securityGroup);
     const sort = (rs: Rule[]) => [...rs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -72,6 +72,8 @@ describe('security groups', () => {
         { group: manager, from: 5001, to: 5001, source: workers },
         { group: manager, from: 5002, to: 5002, source: workers },
         { group: workers, from: 29500, to: 29599, source: workers },
+        // PyTorch's gloo/NCCL ranks of a command job connect on ports the kernel picks.
+        { group: workers, from: 32768, to: 60999, source: workers },
       ]),
     );
     d.template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
