@@ -67,7 +67,7 @@ export function commandStreamPrefix(jobId: string): string {
  * Registers the command job's task definition (family `dojo-<dojo>-cmd-<job>`): the user's image
  * with the command as its command, the command roles, host networking (MASTER_ADDR/PORT reachable
  * between instances), the worker's CPU/memory reservation and placement, the GPUs of the worker
- * type, and logging to the dojo's log group. Returns its ARN.
+ * type, the worker's MLflow auth secrets, and logging to the dojo's log group. Returns its ARN.
  */
 export async function registerCommandTaskDefinition(ecs: ECSClient, s: CommandTaskSpec): Promise<string> {
   const worker = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.workerTaskDefinition }))).taskDefinition;
@@ -88,6 +88,9 @@ export async function registerCommandTaskDefinition(ecs: ECSClient, s: CommandTa
       options: { 'awslogs-group': s.logGroup, 'awslogs-region': s.region, 'awslogs-stream-prefix': commandStreamPrefix(s.jobId) },
     },
     ...(s.gpus > 0 ? { resourceRequirements: [{ type: 'GPU', value: String(s.gpus) }] } : {}),
+    // An existing MLflow server's auth variables (init --tracking-uri): the same ECS secrets as the
+    // worker's (SecureStrings the command execution role may read), never plain RunTask environment.
+    ...(wc.secrets?.length ? { secrets: wc.secrets } : {}),
   };
   return register(ecs, {
     family: commandTaskFamily(s.dojoId, s.jobId),

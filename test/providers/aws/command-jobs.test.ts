@@ -102,6 +102,18 @@ describe('job create --image --command', () => {
     expect(c.resourceRequirements).toEqual([{ type: 'GPU', value: '4' }]);
   });
 
+  it('gives the replicas the MLflow auth variables of a dojo on an existing server as the worker\'s ECS secrets', async () => {
+    const secrets = [{ name: 'MLFLOW_TRACKING_TOKEN', valueFrom: `arn:aws:ssm:${REGION}:111122223333:parameter/dojo-cli/${DOJO_ID}/tracking/MLFLOW_TRACKING_TOKEN` }];
+    mocks.ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: WORKER_TD }).resolves({
+      taskDefinition: { family: 'worker', containerDefinitions: [{ name: 'worker', image: 'asset:abc', cpu: 4096, memoryReservation: 2048, secrets }] },
+    });
+    mocks.ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: CMD_TD } });
+    await p().createJob(DOJO_ID, { image: 'ghcr.io/me/train:1', command });
+    const c = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions![0]!;
+    expect(c.secrets).toEqual(secrets);
+    expect(c.environment).toBeUndefined();
+  });
+
   it('refuses --image without --command and --command without --image, registering and recording nothing', async () => {
     workerTd();
     const refused = async (o: Parameters<ReturnType<typeof p>['createJob']>[1]) => {
