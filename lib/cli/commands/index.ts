@@ -19,6 +19,7 @@ import { managerServeCommand } from './manager-serve/command';
 import { demoCommand } from './demo/command';
 import { workerRunCommand } from './worker-run/command';
 import { jobDriveCommand } from './job-drive/command';
+import { jobFollowResultsCommand } from './job-follow-results/command';
 import { dataSynthCommand } from './data-synth/command';
 import { uiCommand } from './ui/command';
 import { dataPutCommand } from './data-put/command';
@@ -55,6 +56,7 @@ export const commands: readonly CommandSpec[] = [
   demoCommand,
   workerRunCommand,
   jobDriveCommand,
+  jobFollowResultsCommand,
   dataSynthCommand,
   uiCommand,
   dataPutCommand,

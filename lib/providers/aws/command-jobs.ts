@@ -2,16 +2,35 @@
 // user's image running the command, nothing of dojo inside it), and the trial drivers `job start`
 // runs on the manager (`dojo job drive --provider aws`), one per --parallel slot, each starting its
 // trials' replicas as tasks of that definition (replicas.ts).
-import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ContainerDefinition, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ContainerDefinition, type ECSClient, type TaskDefinition, type Volume } from '@aws-sdk/client-ecs';
 import { DojoError } from '../../errors';
+import { COMMAND_ENV } from '../../jobs/env';
 import { commandTaskFamily } from '../../infra/parameters';
 import { COMMAND_SETTINGS_ENV, DEFAULT_GRACE_MS, DRIVER_ENV } from '../jobs/driver/settings';
 import { jobTags } from './jobs';
 import type { DojoParams } from './params';
 import type { EcsReplicaSpec } from './replicas';
 
-/** The one container of a command job's task definition. */
+/** The container of a command job's task definition that runs the user's image and command. */
 export const COMMAND_CONTAINER = 'replica';
+
+/** The sidecar that follows the replica's result file and writes its lines to its own log stream. */
+export const RESULTS_CONTAINER = 'results';
+
+/** The task volume both containers mount: the replica appends to its result file there. */
+export const RESULTS_VOLUME = 'dojo-results';
+
+/** Where the volume is mounted in both containers. */
+export const RESULTS_DIR = '/dojo-results';
+
+/** DOJO_RESULT_FILE of every replica on AWS (each task has a volume of its own). */
+export const AWS_RESULT_FILE = `${RESULTS_DIR}/result.jsonl`;
+
+/** Memory the sidecar reserves (MiB), taken from the replica's share so the task still fits one instance. */
+export const RESULTS_MEMORY_MIB = 64;
+
+/** The sidecar's command (after the runtime image's entry point `node /app/dojo.mjs`). */
+export const RESULTS_COMMAND: readonly string[] = ['job', 'follow-results', '--file', AWS_RESULT_FILE];
 
 /** The environment variable that carries the EcsReplicaSpec (JSON) to an AWS driver; never passed to replicas. */
 export const ECS_REPLICAS_ENV = DRIVER_ENV.ecsReplicas;
@@ -67,7 +86,8 @@ export function commandStreamPrefix(jobId: string): string {
  * Registers the command job's task definition (family `dojo-<dojo>-cmd-<job>`): the user's image
  * with the command as its command, the command roles, host networking (MASTER_ADDR/PORT reachable
  * between instances), the worker's CPU/memory reservation and placement, the GPUs of the worker
- * type, the worker's MLflow auth secrets, and logging to the dojo's log group. Returns its ARN.
+ * type, the worker's MLflow auth secrets, and logging to the dojo's log group; beside it the result
+ * file's follower (resultsSidecar), both mounting the task's results volume. Returns its ARN.
  */
 export async function registerCommandTaskDefinition(ecs: ECSClient, s: CommandTaskSpec): Promise<string> {
   const worker = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.workerTaskDefinition }))).taskDefinition;
@@ -75,18 +95,24 @@ export async function registerCommandTaskDefinition(ecs: ECSClient, s: CommandTa
   if (!worker || !wc) {
     throw new DojoError('CONFLICT', `task definition ${s.workerTaskDefinition} has no container "${s.workerContainer}"; redeploy the dojo (\`dojo rm\` then \`dojo activate\`)`);
   }
+  if (!wc.image) throw new DojoError('CONFLICT', `task definition ${s.workerTaskDefinition} names no image for "${s.workerContainer}"; redeploy the dojo`);
+  const logConfiguration = {
+    logDriver: 'awslogs' as const,
+    options: { 'awslogs-group': s.logGroup, 'awslogs-region': s.region, 'awslogs-stream-prefix': commandStreamPrefix(s.jobId) },
+  };
   const container: ContainerDefinition = {
     name: COMMAND_CONTAINER,
     image: s.image,
     command: containerCommand(s.command),
     essential: true,
     cpu: wc.cpu,
-    memoryReservation: wc.memoryReservation,
+    memoryReservation: wc.memoryReservation === undefined ? undefined : Math.max(RESULTS_MEMORY_MIB, wc.memoryReservation - RESULTS_MEMORY_MIB),
     stopTimeout: stopTimeoutOf(s.graceMs ?? DEFAULT_GRACE_MS),
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': s.logGroup, 'awslogs-region': s.region, 'awslogs-stream-prefix': commandStreamPrefix(s.jobId) },
-    },
+    logConfiguration,
+    environment: [{ name: COMMAND_ENV.resultFile, value: AWS_RESULT_FILE }],
+    mountPoints: [{ sourceVolume: RESULTS_VOLUME, containerPath: RESULTS_DIR, readOnly: false }],
+    // The follower runs before the command can write its first line (it reads the file from its start anyway).
+    dependsOn: [{ containerName: RESULTS_CONTAINER, condition: 'START' }],
     ...(s.gpus > 0 ? { resourceRequirements: [{ type: 'GPU', value: String(s.gpus) }] } : {}),
     // An existing MLflow server's auth variables (init --tracking-uri): the same ECS secrets as the
     // worker's (SecureStrings the command execution role may read), never plain RunTask environment.
@@ -99,8 +125,40 @@ export async function registerCommandTaskDefinition(ecs: ECSClient, s: CommandTa
     networkMode: 'host',
     requiresCompatibilities: ['EC2'],
     placementConstraints: worker.placementConstraints,
-    containerDefinitions: [container],
+    // The replica first: it is the task's one essential container, whose exit ends the task.
+    containerDefinitions: [container, resultsSidecar(wc.image, logConfiguration)],
+    volumes: [resultsVolume()],
   }, s.dojoId, s.jobId);
+}
+
+/**
+ * The task volume of the result file: a tmpfs (Docker's local driver) whose root any user may
+ * write, since the user's image may run as any uid and the follower runs as the runtime's `node`.
+ */
+export function resultsVolume(): Volume {
+  return {
+    name: RESULTS_VOLUME,
+    dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=16m,mode=1777' } },
+  };
+}
+
+/**
+ * The follower sidecar: dojo's runtime image (the workers'), not essential (ECS stops it with
+ * SIGTERM when the replica exits; it then writes the rest and its end marker), no GPU, a small
+ * memory reservation, logs in the replica's group as `<job>/results/<task id>`.
+ */
+function resultsSidecar(runtimeImage: string, logConfiguration: ContainerDefinition['logConfiguration']): ContainerDefinition {
+  return {
+    name: RESULTS_CONTAINER,
+    image: runtimeImage,
+    command: [...RESULTS_COMMAND],
+    essential: false,
+    memoryReservation: RESULTS_MEMORY_MIB,
+    // Flushing takes milliseconds; SIGKILL comes only if the follower hangs.
+    stopTimeout: 10,
+    mountPoints: [{ sourceVolume: RESULTS_VOLUME, containerPath: RESULTS_DIR, readOnly: true }],
+    logConfiguration,
+  };
 }
 
 /**
@@ -111,6 +169,10 @@ export async function withStopTimeout(ecs: ECSClient, arn: string, graceMs: numb
   const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition;
   const c = td?.containerDefinitions?.find((x) => x.name === COMMAND_CONTAINER);
   if (!td || !c) throw new DojoError('CONFLICT', `task definition ${arn} of job ${jobId} has no container "${COMMAND_CONTAINER}"; create the job again`);
+  // A job created before replicas had a result file on AWS: its replicas would write to a folder nobody reads.
+  if (!td.containerDefinitions?.some((x) => x.name === RESULTS_CONTAINER)) {
+    throw new DojoError('CONFLICT', `task definition ${arn} of job ${jobId} has no result file follower ("${RESULTS_CONTAINER}"): it predates DOJO_RESULT_FILE on AWS; create the job again`);
+  }
   const want = stopTimeoutOf(graceMs);
   if (c.stopTimeout === want) return arn;
   return register(ecs, {
@@ -121,10 +183,11 @@ export async function withStopTimeout(ecs: ECSClient, arn: string, graceMs: numb
     requiresCompatibilities: td.requiresCompatibilities,
     placementConstraints: td.placementConstraints,
     containerDefinitions: (td.containerDefinitions ?? []).map((x) => (x.name === COMMAND_CONTAINER ? { ...x, stopTimeout: want } : x)),
+    volumes: td.volumes,
   }, dojoId, jobId);
 }
 
-async function register(ecs: ECSClient, td: Pick<TaskDefinition, 'family' | 'taskRoleArn' | 'executionRoleArn' | 'networkMode' | 'requiresCompatibilities' | 'placementConstraints' | 'containerDefinitions'>, dojoId: string, jobId: string): Promise<string> {
+async function register(ecs: ECSClient, td: Pick<TaskDefinition, 'family' | 'taskRoleArn' | 'executionRoleArn' | 'networkMode' | 'requiresCompatibilities' | 'placementConstraints' | 'containerDefinitions' | 'volumes'>, dojoId: string, jobId: string): Promise<string> {
   const r = await ecs.send(new RegisterTaskDefinitionCommand({ ...td, family: td.family!, containerDefinitions: td.containerDefinitions ?? [], tags: jobTags(dojoId, jobId) }));
   const arn = r.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new DojoError('AWS', `RegisterTaskDefinition of ${td.family} returned no ARN`);

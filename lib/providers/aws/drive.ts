@@ -12,7 +12,7 @@ import { EcsReplicaLauncher, type EcsLauncherOptions } from './replicas';
 /** What a driver may substitute (tests: clients on an emulated endpoint, faster polls). */
 export interface AwsDriveOptions {
   readonly clients?: AwsClients;
-  readonly launcher?: Partial<Pick<EcsLauncherOptions, 'pollMs' | 'sleep' | 'startTimeoutMs' | 'stopSlackMs'>>;
+  readonly launcher?: Partial<Pick<EcsLauncherOptions, 'pollMs' | 'sleep' | 'startTimeoutMs' | 'stopSlackMs' | 'resultWaitMs'>>;
   /** Ms between looks at the trial's metric. @default 2000 */
   readonly pollMs?: number;
 }

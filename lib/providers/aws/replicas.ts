@@ -3,14 +3,16 @@
 // Rank 0 starts first; once it is RUNNING its address (host networking: the private IPv4 of its
 // container instance) is MASTER_ADDR of ranks 1..R-1. Stopping is StopTask (ECS sends SIGTERM, then
 // SIGKILL after the task definition's stopTimeout); exits come from DescribeTasks; a replica's
-// output comes from its awslogs stream (stdout and stderr merged there).
+// output comes from its awslogs stream (stdout and stderr merged there), and its result file's
+// lines from the stream of the task's follower sidecar (command-jobs.ts), which ends with
+// RESULT_END_MARKER once the follower has written every line.
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { DojoError } from '../../errors';
-import { COMMAND_ENV } from '../../jobs/env';
+import { RESULT_END_MARKER } from '../../jobs/result-follower';
 import type { ReplicaExit, ReplicaLauncher, RunningTrial, TrialLaunch } from '../jobs/driver/launcher';
-import { containerCommand } from './command-jobs';
+import { AWS_RESULT_FILE, RESULTS_CONTAINER, containerCommand } from './command-jobs';
 import { jobTags, taskEnvironment, taskId } from './jobs';
 
 /** Where a driver's replicas run (given to the driver by `job start`, see command-jobs.ts). */
@@ -45,16 +47,18 @@ export interface EcsLauncherOptions {
   readonly startTimeoutMs?: number;
   /** How long a stop waits for the tasks to be STOPPED beyond the grace period. @default 60 s */
   readonly stopSlackMs?: number;
+  /**
+   * How long, once every replica has ended, the driver waits for each follower's end marker
+   * (awslogs delivers the last lines after the task has stopped). @default 60 s
+   */
+  readonly resultWaitMs?: number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Why DOJO_RESULT_FILE is not given to replicas on AWS (the driver cannot read a file on another instance). */
-export const AWS_RESULT_FILE_NOTE = 'on AWS a replica has no DOJO_RESULT_FILE (the driver runs on another instance): log the metric to the run $MLFLOW_RUN_ID';
-
-/** The awslogs stream of a task's container: `<prefix>/<container>/<task id>`. */
-export function replicaStream(spec: Pick<EcsReplicaSpec, 'streamPrefix' | 'container'>, arn: string): string {
-  return `${spec.streamPrefix}/${spec.container}/${taskId(arn)}`;
+/** The awslogs stream of a task's container: `<prefix>/<container>/<task id>` (the replica's by default). */
+export function replicaStream(spec: Pick<EcsReplicaSpec, 'streamPrefix' | 'container'>, arn: string, container = spec.container): string {
+  return `${spec.streamPrefix}/${container}/${taskId(arn)}`;
 }
 
 /** The ECS task group of a trial's replicas (`job stop` finds them by startedBy; this names the trial). */
@@ -72,13 +76,10 @@ export class EcsReplicaLauncher implements ReplicaLauncher {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Not given to the replicas (see AWS_RESULT_FILE_NOTE); the name only labels warnings. */
-  resultFile(trial: number): string {
-    return `(no result file on AWS, trial ${trial})`;
+  /** The path in the replica's container (on the task's own volume, so the same for every trial). */
+  resultFile(): string {
+    return AWS_RESULT_FILE;
   }
-
-  /** Why a command that reported nothing cannot use the result file here. */
-  readonly resultFileNote = AWS_RESULT_FILE_NOTE;
 
   async launch(t: TrialLaunch): Promise<RunningTrial> {
     const started: string[] = [];
@@ -100,7 +101,6 @@ export class EcsReplicaLauncher implements ReplicaLauncher {
   private async run(t: TrialLaunch, rank: number, place: Parameters<TrialLaunch['envFor']>[0]): Promise<string> {
     const s = this.o.spec;
     const env = t.envFor(place);
-    delete env[COMMAND_ENV.resultFile];
     const res = await this.o.ecs.send(
       new RunTaskCommand({
         cluster: s.cluster,
@@ -180,6 +180,8 @@ export class EcsReplicaLauncher implements ReplicaLauncher {
     const settle: ((x: ReplicaExit) => void)[] = [];
     const exits = arns.map((_, rank) => new Promise<ReplicaExit>((resolve) => (settle[rank] = resolve)));
     const logs = arns.map((arn) => new StreamReader(this.o.logs, this.o.spec.logGroup, replicaStream(this.o.spec, arn)));
+    const results = arns.map((arn) => new ResultStream(new StreamReader(this.o.logs, this.o.spec.logGroup, replicaStream(this.o.spec, arn, RESULTS_CONTAINER))));
+    let incomplete: string | undefined;
     const ended: (ReplicaExit | undefined)[] = arns.map(() => undefined);
     let stopping = false;
     const emit = async (rank: number) => {
@@ -211,8 +213,54 @@ export class EcsReplicaLauncher implements ReplicaLauncher {
         stopping = true;
         await this.stopAll(arns.filter((_, rank) => !ended[rank]), graceMs, `dojo: trial ${t.trial} stopped`);
       },
-      readResults: async () => '',
+      readResults: async (all) => {
+        let text = await readAll(results);
+        if (!all) return text;
+        // Every replica has ended: wait (bounded) for each follower's last lines and end marker.
+        const step = Math.max(1, this.pollMs);
+        for (let waited = 0; !results.every((r) => r.ended) && waited < (this.o.resultWaitMs ?? 60_000); waited += step) {
+          await this.sleep(step);
+          text += await readAll(results);
+        }
+        const missing = results.flatMap((r, rank) => (r.ended ? [] : [rank]));
+        incomplete = missing.length
+          ? `the result stream of rank ${missing.join(', rank ')} (${missing.map((rank) => replicaStream(this.o.spec, arns[rank]!, RESULTS_CONTAINER)).join(', ')}) had no end marker ${seconds(this.o.resultWaitMs ?? 60_000)} s after the replicas ended: result lines may be missing`
+          : undefined;
+        return text;
+      },
+      resultsIncomplete: () => incomplete,
     };
+  }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1);
+}
+
+// Reads every follower's new result lines (a failed read is tried again at the next call).
+async function readAll(results: readonly ResultStream[]): Promise<string> {
+  let text = '';
+  for (const r of results) text += await r.read().catch(() => '');
+  return text;
+}
+
+// A follower's stream: the result lines before its end marker, each with its line break.
+class ResultStream {
+  ended = false;
+
+  constructor(private readonly reader: StreamReader) {}
+
+  async read(): Promise<string> {
+    if (this.ended) return '';
+    let text = '';
+    for (const line of await this.reader.read()) {
+      if (line === RESULT_END_MARKER) {
+        this.ended = true;
+        break;
+      }
+      text += `${line}\n`;
+    }
+    return text;
   }
 }
 

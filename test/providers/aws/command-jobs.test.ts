@@ -1,5 +1,6 @@
 // Command jobs on the AWS provider against the mocked SDK: the task definition `job create`
-// registers, the refusals, and `job start` / `job stop` of the trial drivers on the manager.
+// registers (the user's container and the result file's follower sharing a volume), the refusals,
+// and `job start` / `job stop` of the trial drivers on the manager.
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,9 +63,10 @@ function workerTd() {
 }
 
 describe('job create --image --command', () => {
-  it('registers the command job\'s task definition: the user\'s image and command, the command roles, host networking, one task per worker, logs, no GPU on a CPU type', async () => {
+  it('registers the command job\'s task definition: the user\'s image and command, the command roles, host networking, one task per worker, logs, no GPU on a CPU type, the result file\'s follower', async () => {
     workerTd();
     const job = await p().createJob(DOJO_ID, { image: 'ghcr.io/me/train:1', command });
+    const logs = { logDriver: 'awslogs', options: { 'awslogs-group': 'dojo-dojo-0123abcd-Logs-abc', 'awslogs-region': REGION, 'awslogs-stream-prefix': job.id } };
     expect(mocks.ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([
       {
         family: `dojo-${DOJO_ID}-cmd-${job.id}`,
@@ -80,10 +82,28 @@ describe('job create --image --command', () => {
             command: ['/bin/sh', '-c', 'python train.py --epochs 3'],
             essential: true,
             cpu: 4096,
-            memoryReservation: 2048,
+            // The follower's 64 MiB come out of the replica's share: the task still fits one worker.
+            memoryReservation: 2048 - 64,
             stopTimeout: 10,
-            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'dojo-dojo-0123abcd-Logs-abc', 'awslogs-region': REGION, 'awslogs-stream-prefix': job.id } },
+            logConfiguration: logs,
+            environment: [{ name: 'DOJO_RESULT_FILE', value: '/dojo-results/result.jsonl' }],
+            mountPoints: [{ sourceVolume: 'dojo-results', containerPath: '/dojo-results', readOnly: false }],
+            dependsOn: [{ containerName: 'results', condition: 'START' }],
           },
+          {
+            // dojo's runtime image (the workers'), its entry point `node /app/dojo.mjs`.
+            name: 'results',
+            image: 'asset:abc',
+            command: ['job', 'follow-results', '--file', '/dojo-results/result.jsonl'],
+            essential: false,
+            memoryReservation: 64,
+            stopTimeout: 10,
+            mountPoints: [{ sourceVolume: 'dojo-results', containerPath: '/dojo-results', readOnly: true }],
+            logConfiguration: logs,
+          },
+        ],
+        volumes: [
+          { name: 'dojo-results', dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=16m,mode=1777' } } },
         ],
         tags: [
           { key: 'dojo:id', value: DOJO_ID },
@@ -98,8 +118,9 @@ describe('job create --image --command', () => {
     mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: params({ workerGpus: '4' }) });
     workerTd();
     await p().createJob(DOJO_ID, { image: 'ghcr.io/me/train:1', command });
-    const c = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions![0]!;
-    expect(c.resourceRequirements).toEqual([{ type: 'GPU', value: '4' }]);
+    const [c, follower] = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions!;
+    expect(c!.resourceRequirements).toEqual([{ type: 'GPU', value: '4' }]);
+    expect(follower!.resourceRequirements).toBeUndefined();
   });
 
   it('gives the replicas the MLflow auth variables of a dojo on an existing server as the worker\'s ECS secrets', async () => {
@@ -111,7 +132,7 @@ describe('job create --image --command', () => {
     await p().createJob(DOJO_ID, { image: 'ghcr.io/me/train:1', command });
     const c = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions![0]!;
     expect(c.secrets).toEqual(secrets);
-    expect(c.environment).toBeUndefined();
+    expect(c.environment).toEqual([{ name: 'DOJO_RESULT_FILE', value: '/dojo-results/result.jsonl' }]);
   });
 
   it('refuses --image without --command and --command without --image, registering and recording nothing', async () => {
@@ -131,13 +152,14 @@ describe('job create --image --command', () => {
 });
 
 describe('job start / stop of a command job', () => {
-  async function created(stopTimeout = 10) {
+  async function created(stopTimeout = 10, follower = true) {
     workerTd();
     const prov = p();
     const job = await prov.createJob(DOJO_ID, { image: 'ghcr.io/me/train:1', command });
     await prov.enableHpo(job.id, settings);
+    const containers = [{ name: 'replica', image: 'ghcr.io/me/train:1', stopTimeout }, ...(follower ? [{ name: 'results', image: 'asset:abc', essential: false }] : [])];
     mocks.ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: CMD_TD }).resolves({
-      taskDefinition: { family: `dojo-${DOJO_ID}-cmd-${job.id}`, networkMode: 'host', containerDefinitions: [{ name: 'replica', image: 'ghcr.io/me/train:1', stopTimeout }] },
+      taskDefinition: { family: `dojo-${DOJO_ID}-cmd-${job.id}`, networkMode: 'host', containerDefinitions: containers, volumes: [{ name: 'dojo-results' }] },
     });
     let n = 0;
     mocks.ecs.on(RunTaskCommand).callsFake(() => ({ tasks: [{ taskArn: `arn:aws:ecs:eu-west-1:1:task/dojo-cluster-X/d${n++}` }] }));
@@ -195,8 +217,16 @@ describe('job start / stop of a command job', () => {
     const reg = mocks.ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
     expect(reg).toHaveLength(2);
     expect(reg[1]!.containerDefinitions![0]!.stopTimeout).toBe(30);
+    expect(reg[1]!.containerDefinitions![1]).toEqual({ name: 'results', image: 'asset:abc', essential: false });
+    expect(reg[1]!.volumes).toEqual([{ name: 'dojo-results' }]);
     const spec = mocks.ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides!.containerOverrides![0]!.environment!.find((e) => e.name === 'DOJO_ECS_REPLICAS')!.value!;
     expect(JSON.parse(spec).taskDefinition).toBe(NEXT);
+  });
+
+  it('refuses to start a job whose task definition predates the result file\'s follower, starting nothing', async () => {
+    const { prov, job } = await created(10, false);
+    await expect(prov.startJob(job.id, { replicas: 1, env: ENV })).rejects.toThrow(/has no result file follower \("results"\): it predates DOJO_RESULT_FILE on AWS; create the job again/);
+    expect(mocks.ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
   it('job stop stops the drivers and every replica task of the job; progress counts only the drivers', async () => {

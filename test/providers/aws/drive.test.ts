@@ -1,7 +1,8 @@
 // The AWS trial driver's pieces: what it reads from its task's environment, and one trial run by the
 // shared driver over the ECS launcher (mocked SDK, a real tracking server): a failed replica's log
-// stream lines become the run's stderr tail, and a command that reports nothing is told that AWS
-// gives no result file.
+// stream lines become the run's stderr tail, result lines from the follower's stream make the
+// trial's value, and a command that reports nothing fails saying so (and that its result stream
+// had no end marker, when it had none).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../lib/providers/aws/clients';
 import { ecsSpecFromEnv } from '../../../lib/providers/aws/command-jobs';
 import { awsReplicaBaseEnv } from '../../../lib/providers/aws/drive';
-import { AWS_RESULT_FILE_NOTE, EcsReplicaLauncher, type EcsReplicaSpec } from '../../../lib/providers/aws/replicas';
+import { RESULT_END_MARKER } from '../../../lib/jobs/result-follower';
+import { EcsReplicaLauncher, type EcsReplicaSpec } from '../../../lib/providers/aws/replicas';
 import { TRIAL_TAGS, runCommandTrial } from '../../../lib/providers/jobs/driver/trial';
 import { TrackingClient } from '../../../lib/tracking/client';
 import { startTrackingServer, type TrackingServerHandle } from '../../../lib/tracking/server/server';
@@ -64,12 +66,14 @@ describe('one trial over the ECS launcher', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function trial(exitCode: number, lines: string[]) {
-    let served = false;
-    mocks.logs.on(GetLogEventsCommand).callsFake((i: { nextToken?: string }) => {
-      if (served || i.nextToken) return { events: [], nextForwardToken: 'f/1' };
-      served = true;
-      return { events: lines.map((message) => ({ message })), nextForwardToken: 'f/1' };
+  // The replica's output stream and its follower's stream, each served once.
+  async function trial(exitCode: number, lines: string[], results: string[] = []) {
+    const streams = new Map([['job-1/replica/t0', lines], ['job-1/results/t0', results]]);
+    const served = new Set<string>();
+    mocks.logs.on(GetLogEventsCommand).callsFake((i: { logStreamName: string; nextToken?: string }) => {
+      if (served.has(i.logStreamName) || i.nextToken) return { events: [], nextForwardToken: 'f/1' };
+      served.add(i.logStreamName);
+      return { events: (streams.get(i.logStreamName) ?? []).map((message) => ({ message })), nextForwardToken: 'f/1' };
     });
     const c = createAwsClients({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const tracking = new TrackingClient(server.url);
@@ -79,7 +83,7 @@ describe('one trial over the ECS launcher', () => {
     const ending = runCommandTrial({
       hpo: { report: async () => ({ prune: false }), tell: async (_s: string, n: number, state: string) => void told.push(`${n} ${state}`), heartbeat: async () => undefined } as never,
       tracking,
-      launcher: new EcsReplicaLauncher({ ecs: c.ecs, ec2: c.ec2, logs: c.logs, spec, pollMs: 10, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+      launcher: new EcsReplicaLauncher({ ecs: c.ecs, ec2: c.ec2, logs: c.logs, spec, pollMs: 10, resultWaitMs: 300, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
       job: { command: 'python3 train.py', workdir: '/' },
       replicas: 1,
       baseEnv: {},
@@ -94,7 +98,8 @@ describe('one trial over the ECS launcher', () => {
     Object.assign(tasks.get('arn:aws:ecs:eu-west-1:1:task/c/t0')!, { lastStatus: 'STOPPED', containers: [{ name: 'replica', exitCode }] });
     const outcome = await ending;
     const tags = Object.fromEntries(((await tracking.getRun(run.info.run_id)).data.tags ?? []).map((t) => [t.key, t.value]));
-    return { outcome, told, tags };
+    const history = await tracking.getMetricHistory(run.info.run_id, 'loss');
+    return { outcome, told, tags, history };
   }
 
   it('a replica that exits 1 fails the trial with its exit code and its log stream\'s last lines in the run', async () => {
@@ -105,8 +110,23 @@ describe('one trial over the ECS launcher', () => {
     expect(tags[TRIAL_TAGS.stderrTail]).toContain('[rank 0] ValueError: bad lr');
   });
 
-  it('a command that exits 0 without the metric fails saying AWS gives no result file', async () => {
+  it('result lines in the follower\'s stream give the trial its value; the intermediate ones go to the run', async () => {
+    const { outcome, told, history } = await trial(0, ['done'], ['{"step": 0, "value": 0.9}', '{"step": 1, "value": 0.5}', '{"value": 0.45}', RESULT_END_MARKER]);
+    expect(outcome).toEqual({ state: 'complete', value: 0.45 });
+    expect(told).toEqual(['0 complete']);
+    expect(history.map((m) => [m.step, m.value])).toEqual([[0, 0.9], [1, 0.5]]);
+  });
+
+  it('a command that exits 0 without the metric fails saying so, and that its result stream had no end marker', async () => {
     const { outcome } = await trial(0, ['done']);
-    expect(outcome).toEqual({ state: 'failed', reason: `the command exited 0 but reported no loss; ${AWS_RESULT_FILE_NOTE}` });
+    expect(outcome).toEqual({
+      state: 'failed',
+      reason: 'the command exited 0 but reported no loss: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE; the result stream of rank 0 (job-1/results/t0) had no end marker 0.3 s after the replicas ended: result lines may be missing',
+    });
+  });
+
+  it('a command that exits 0 and reports nothing, its follower\'s stream complete, fails saying only that', async () => {
+    const { outcome } = await trial(0, ['done'], [RESULT_END_MARKER]);
+    expect(outcome).toEqual({ state: 'failed', reason: 'the command exited 0 but reported no loss: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE' });
   });
 });

@@ -1,13 +1,16 @@
 // The ECS ReplicaLauncher against a mocked ECS/EC2/CloudWatch Logs that keeps task state: rank 0
 // first, the others with its address once it is RUNNING, exactly the contract environment, exits,
-// lost tasks, stop, and a failure midway.
+// lost tasks, stop, a failure midway, and the result lines read from the followers' streams
+// through their end markers.
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { replicaEnv, type ReplicaTrial } from '../../../lib/jobs/replica-env';
 import { createAwsClients } from '../../../lib/providers/aws/clients';
-import { EcsReplicaLauncher, type EcsReplicaSpec } from '../../../lib/providers/aws/replicas';
+import { AWS_RESULT_FILE } from '../../../lib/providers/aws/command-jobs';
+import { EcsReplicaLauncher, type EcsLauncherOptions, type EcsReplicaSpec } from '../../../lib/providers/aws/replicas';
+import { RESULT_END_MARKER } from '../../../lib/jobs/result-follower';
 import type { TrialLaunch } from '../../../lib/providers/jobs/driver/launcher';
 import { awsMocks } from './harness';
 
@@ -19,7 +22,7 @@ const spec: EcsReplicaSpec = {
   taskDefinition: 'arn:td/dojo-dojo-1-cmd-job-1:1', container: 'replica', logGroup: 'lg', streamPrefix: 'job-1', masterPort: 29500,
 };
 const trial: ReplicaTrial = {
-  jobId: 'job-1', studyId: '3', number: 5, params: { lr: 0.01 }, metric: 'loss', resultFile: 'unused',
+  jobId: 'job-1', studyId: '3', number: 5, params: { lr: 0.01 }, metric: 'loss', resultFile: AWS_RESULT_FILE,
   trackingUri: 'http://10.0.0.10:5001', experimentId: '2', runId: 'r5',
 };
 const base = { DOJO_TRAIN_GLOB: 's3://b/data/train/*.csv', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' };
@@ -71,7 +74,7 @@ beforeEach(() => {
 });
 
 const c = createAwsClients({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-const launcher = () => new EcsReplicaLauncher({ ecs: c.ecs, ec2: c.ec2, logs: c.logs, spec, pollMs: 0, sleep: () => new Promise((r) => setImmediate(r)) });
+const launcher = (o: Partial<EcsLauncherOptions> = {}) => new EcsReplicaLauncher({ ecs: c.ecs, ec2: c.ec2, logs: c.logs, spec, pollMs: 0, sleep: () => new Promise((r) => setImmediate(r)), ...o });
 const lines: string[] = [];
 const launch = (replicas: number): TrialLaunch => ({
   trial: 5,
@@ -90,11 +93,10 @@ describe('EcsReplicaLauncher', () => {
     expect(events.slice(0, 4)).toEqual(['run 0', 't0 PENDING', 't0 RUNNING', 'run 1']);
     expect(events.filter((e) => e.startsWith('run'))).toEqual(['run 0', 'run 1', 'run 2']);
     const place = { worldSize: 3, localRank: 0, localWorldSize: 1, masterPort: 29500 };
-    const contract = (rank: number, masterAddr: string) => {
-      const { DOJO_RESULT_FILE: _none, ...env } = replicaEnv(base, trial, { ...place, rank, masterAddr });
-      return env;
-    };
+    const contract = (rank: number, masterAddr: string) => replicaEnv(base, trial, { ...place, rank, masterAddr });
+    expect(launcher().resultFile()).toBe('/dojo-results/result.jsonl');
     expect(envOf(runs[0]!)).toEqual(contract(0, '127.0.0.1'));
+    expect(envOf(runs[0]!).DOJO_RESULT_FILE).toBe('/dojo-results/result.jsonl');
     expect(envOf(runs[1]!)).toEqual(contract(1, '10.0.1.7'));
     expect(envOf(runs[2]!)).toEqual(contract(2, '10.0.1.7'));
     expect(envOf(runs[2]!)).toMatchObject({ RANK: '2', WORLD_SIZE: '3', MASTER_ADDR: '10.0.1.7', MASTER_PORT: '29500', KAEN_JOB_MANAGER_IP: '10.0.1.7', MLFLOW_RUN_ID: 'r5' });
@@ -147,5 +149,70 @@ describe('EcsReplicaLauncher', () => {
     mocks.ecs.on(DescribeTasksCommand).callsFake(() => ({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:1:task/c/t0', lastStatus: 'STOPPED', stoppedReason: 'CannotPullContainerError: pull access denied' }] }));
     await expect(launcher().launch(launch(2))).rejects.toThrow('rank 0 (task t0) stopped before it ran: CannotPullContainerError: pull access denied');
     expect(events.filter((e) => e.startsWith('run'))).toEqual(['run 0']);
+  });
+});
+
+// Each stream's events as CloudWatch Logs serves them: everything put so far, read forward by token.
+describe('EcsReplicaLauncher result lines', () => {
+  let streams: Map<string, string[]>;
+  beforeEach(() => {
+    streams = new Map();
+    mocks.logs.on(GetLogEventsCommand).callsFake((i: { logStreamName: string; nextToken?: string }) => {
+      const all = streams.get(i.logStreamName);
+      if (!all) throw Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' });
+      const from = i.nextToken ? Number(i.nextToken.slice(2)) : 0;
+      return { events: all.slice(from).map((message) => ({ message })), nextForwardToken: `f/${all.length}` };
+    });
+  });
+  const put = (stream: string, ...messages: string[]) => streams.set(stream, [...(streams.get(stream) ?? []), ...messages]);
+
+  it('reads each replica\'s follower stream (<job>/results/<task>) as it comes, never its output stream, up to the end marker', async () => {
+    const running = await launcher().launch(launch(2));
+    put('job-1/replica/t0', 'epoch 1 done');
+    put('job-1/results/t0', '{"step": 0, "value": 0.9}');
+    expect(await running.readResults()).toBe('{"step": 0, "value": 0.9}\n');
+    put('job-1/results/t0', '{"step": 1, "value": 0.5}', '{"value": 0.4}', RESULT_END_MARKER, 'after the marker');
+    put('job-1/results/t1', RESULT_END_MARKER);
+    expect(await running.readResults()).toBe('{"step": 1, "value": 0.5}\n{"value": 0.4}\n');
+    stop(0, { containers: [{ name: 'replica', exitCode: 0 }] });
+    stop(1, { containers: [{ name: 'replica', exitCode: 0 }] });
+    await Promise.all(running.exits);
+    expect(await running.readResults(true)).toBe('');
+    expect(running.resultsIncomplete?.()).toBeUndefined();
+  });
+
+  it('once every replica has stopped, readResults(true) waits for a marker that awslogs delivers after the task STOPPED', async () => {
+    let waits: number | undefined;
+    const sleep = async () => {
+      // The follower's last lines reach CloudWatch Logs a few polls after the task is STOPPED.
+      if (waits !== undefined && ++waits === 3) put('job-1/results/t0', '{"step": 2, "value": 0.3}', '{"value": 0.25}', RESULT_END_MARKER);
+      await new Promise((r) => setImmediate(r));
+    };
+    const running = await launcher({ pollMs: 500, sleep, resultWaitMs: 60_000 }).launch(launch(1));
+    stop(0, { containers: [{ name: 'replica', exitCode: 0 }] });
+    expect(await running.exits[0]).toEqual({ rank: 0, code: 0 });
+    expect(await running.readResults()).toBe('');
+    waits = 0;
+    expect(await running.readResults(true)).toBe('{"step": 2, "value": 0.3}\n{"value": 0.25}\n');
+    expect(running.resultsIncomplete?.()).toBeUndefined();
+    expect(waits).toBe(3);
+  });
+
+  it('a marker that never comes: readResults(true) answers what it read after resultWaitMs, and says which stream was incomplete', async () => {
+    let slept = 0;
+    const sleep = async (ms: number) => {
+      slept += ms;
+      await new Promise((r) => setImmediate(r));
+    };
+    const running = await launcher({ pollMs: 1000, sleep, resultWaitMs: 20_000 }).launch(launch(2));
+    put('job-1/results/t0', '{"step": 0, "value": 0.7}');
+    put('job-1/results/t1', RESULT_END_MARKER);
+    stop(0, { containers: [{ name: 'replica', exitCode: 0 }] });
+    stop(1, { containers: [{ name: 'replica', exitCode: 0 }] });
+    await Promise.all(running.exits);
+    const before = slept;
+    expect(await running.readResults(true)).toBe('{"step": 0, "value": 0.7}\n');
+    expect(slept - before).toBe(20_000);
+    expect(running.resultsIncomplete?.()).toBe('the result stream of rank 0 (job-1/results/t0) had no end marker 20 s after the replicas ended: result lines may be missing');
   });
 });

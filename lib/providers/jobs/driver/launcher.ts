@@ -48,14 +48,17 @@ export interface RunningTrial {
    * `all` (every replica has ended) also a last line without its line break.
    */
   readResults(all?: boolean): Promise<string>;
+  /**
+   * After `readResults(true)`: why some replica's result lines may be missing (AWS: a follower's
+   * stream without its end marker), for the trial's reason; undefined when they are all in.
+   */
+  resultsIncomplete?(): string | undefined;
 }
 
 /** Starts trials' replicas where a provider runs them. */
 export interface ReplicaLauncher {
   /** The result file (DOJO_RESULT_FILE) of a trial, as the replicas see it. */
   resultFile(trial: number): string;
-  /** Set when the replicas get no result file here: why, for the reason of a trial that reported nothing. */
-  readonly resultFileNote?: string;
   /** Starts the trial's replicas (all of them, or none: a failure midway stops those started). */
   launch(t: TrialLaunch): Promise<RunningTrial>;
 }

@@ -133,14 +133,12 @@ async function watch(c: CommandTrialContext, running: RunningTrial, resultFile: 
       if (done) {
         // Everything the replicas wrote before they exited is in now (the look above came after the last exit).
         const value = values.final();
+        const incomplete = running.resultsIncomplete?.();
         if (value === undefined) {
-          return {
-            state: 'failed',
-            reason: c.launcher.resultFileNote
-              ? `the command exited 0 but reported no ${trial.metric}; ${c.launcher.resultFileNote}`
-              : `the command exited 0 but reported no ${trial.metric}: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE`,
-          };
+          const why = `the command exited 0 but reported no ${trial.metric}: log it to the run $MLFLOW_RUN_ID or append {"value": x} to $DOJO_RESULT_FILE`;
+          return { state: 'failed', reason: incomplete ? `${why}; ${incomplete}` : why };
         }
+        if (incomplete) c.log(`[trial ${trial.number}] ${incomplete}`);
         if (!Number.isFinite(value)) return { state: 'failed', reason: `the command reported ${trial.metric} = ${value}, not a finite number` };
         return { state: 'complete', value };
       }
