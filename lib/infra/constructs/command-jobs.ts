@@ -165,7 +165,8 @@ export class CommandJobs extends Construct {
 
   /**
    * Pulls of the user's image: its repository is only known at `job create`, so the pull actions
-   * cover the account's repositories in this region (never another account's), and
+   * cover the account's repositories in this region (never another account's; dojo's own runtime
+   * image, which the result file's follower beside each replica runs, is one of them), and
    * GetAuthorizationToken has no resource-level permissions. Public images need neither.
    */
   private grantImagePull(role: iam.IRole): void {
