@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateVolumeCommand, DeleteVolumeCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import {
   DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListContainerInstancesCommand,
-  ListServicesCommand, ListTaskDefinitionsCommand, ListTasksCommand, type Task,
+  ListServicesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, type Task,
 } from '@aws-sdk/client-ecs';
 import { GetBucketPolicyCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
 import { replicaEnv } from '../../lib/jobs/replica-env';
+import { RESULT_END_MARKER } from '../../lib/jobs/result-follower';
 import { createAwsClients } from '../../lib/providers/aws/clients';
 import { driveAws } from '../../lib/providers/aws/drive';
 import type { DriveSummary } from '../../lib/providers/jobs/driver/drive';
@@ -85,6 +86,16 @@ async function liveInstances(): Promise<{ id: string; state: string }[]> {
 async function jobTasks(job: string): Promise<Task[]> {
   const arns = (await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, startedBy: job }))).taskArns ?? [];
   return arns.length ? ((await c().ecs.send(new DescribeTasksCommand({ cluster: params.cluster, tasks: arns, include: ['TAGS'] }))).tasks ?? []) : [];
+}
+
+/** The replica tasks of a command job's trial once the driver has started `count` of them (what there is after 120 s otherwise). */
+async function trialTasks(job: string, trial: number, count: number): Promise<Task[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const tasks = (await jobTasks(job)).filter((t) => t.group?.endsWith(`-t${trial}`));
+    if (tasks.length >= count || Date.now() >= deadline) return tasks;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function asgs(): Promise<Record<'manager' | 'worker', { desired: number; instances: string[] }>> {
@@ -227,7 +238,7 @@ describe('the AWS path against an emulated account', () => {
   const IMAGE = 'ghcr.io/example/trainer:1';
   const COMMAND = 'python3 train.py --epochs 3';
   let cmdJob = '';
-  it('job create --image --command registers the task definition moto then holds; --image alone is refused with exit 2', async () => {
+  it('job create --image --command registers the task definition moto then holds (the user\'s container and the result file\'s follower on one volume); --image alone is refused with exit 2', async () => {
     const family = `dojo-${cfg.id}-cmd-`;
     const refused = await steps.run(['job', 'create', '--dojo', cfg.id, '--image', IMAGE]);
     expect(refused.code).toBe(2);
@@ -243,11 +254,21 @@ describe('the AWS path against an emulated account', () => {
     expect(d.taskRoleArn).toBe(params.commandTaskRole);
     expect(d.executionRoleArn).toBe(params.commandExecutionRole);
     expect(d.networkMode).toBe('host');
-    expect(d.containerDefinitions).toHaveLength(1);
-    const container = d.containerDefinitions![0]!;
-    expect(container).toMatchObject({ name: 'replica', image: IMAGE, command: ['/bin/sh', '-c', COMMAND] });
-    expect(container.resourceRequirements ?? []).toEqual([]);
-    expect(container.logConfiguration?.options).toMatchObject({ 'awslogs-group': params.logGroup, 'awslogs-stream-prefix': cmdJob });
+    expect(d.containerDefinitions).toHaveLength(2);
+    const [container, follower] = d.containerDefinitions!;
+    expect(container).toMatchObject({ name: 'replica', image: IMAGE, command: ['/bin/sh', '-c', COMMAND], essential: true });
+    expect(container!.resourceRequirements ?? []).toEqual([]);
+    expect(container!.logConfiguration?.options).toMatchObject({ 'awslogs-group': params.logGroup, 'awslogs-stream-prefix': cmdJob });
+    expect(container!.environment).toEqual([{ name: 'DOJO_RESULT_FILE', value: '/dojo-results/result.jsonl' }]);
+    expect(container!.mountPoints).toEqual([{ sourceVolume: 'dojo-results', containerPath: '/dojo-results', readOnly: false }]);
+    // The follower: the workers' runtime image (the deployed asset), not essential, no GPU, its own stream in the job's group.
+    const worker = (await c().ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: params.workerTaskDefinition }))).taskDefinition!;
+    const runtimeImage = worker.containerDefinitions!.find((x) => x.name === params.workerContainer)!.image!;
+    expect(follower).toMatchObject({ name: 'results', image: runtimeImage, essential: false, command: ['job', 'follow-results', '--file', '/dojo-results/result.jsonl'], memoryReservation: 64 });
+    expect(follower!.resourceRequirements ?? []).toEqual([]);
+    expect(follower!.mountPoints).toEqual([{ sourceVolume: 'dojo-results', containerPath: '/dojo-results', readOnly: true }]);
+    expect(follower!.logConfiguration?.options).toMatchObject({ 'awslogs-group': params.logGroup, 'awslogs-stream-prefix': cmdJob });
+    expect(d.volumes).toEqual([{ name: 'dojo-results', dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=16m,mode=1777' } } }]);
     expect(td.tags).toEqual(expect.arrayContaining([{ key: DOJO_TAG_KEY, value: cfg.id }, { key: 'dojo:job', value: cmdJob }]));
   }, 300_000);
 
@@ -283,13 +304,7 @@ describe('the AWS path against an emulated account', () => {
     );
     driving = new AbortController();
     driven = driveAws(env, (l) => driverLog.push(l), driving.signal, { clients, launcher: { pollMs: 200 }, pollMs: 200 });
-    const deadline = Date.now() + 120_000;
-    let replicas: Task[] = [];
-    while (Date.now() < deadline) {
-      replicas = (await jobTasks(cmdJob)).filter((t) => t.group?.endsWith('-t0'));
-      if (replicas.length === 2) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const replicas = await trialTasks(cmdJob, 0, 2);
     expect(replicas, driverLog.join('\n')).toHaveLength(2);
     expect(calls.slice(0, 3)).toEqual(['RunTask rank 0', 'DescribeContainerInstances', 'RunTask rank 1']);
     const rankOf = (t: Task) => t.tags?.find((x) => x.key === 'dojo:rank')?.value;
@@ -305,18 +320,46 @@ describe('the AWS path against an emulated account', () => {
     const study = (await new HpoClient(hpo.url).listStudies()).find((x) => x.name === cmdJob)!;
     const trial = (await new HpoClient(hpo.url).getStudy(String(study.id))).trials.find((x) => x.number === 0)!;
     const run = (await new TrackingClient(tracking.url).searchRuns({ experimentIds: [await new TrackingClient(tracking.url).getOrCreateExperiment(cmdJob)] })).runs[0]!;
-    const contract = (rank: number, masterAddr: string) => {
-      const { DOJO_RESULT_FILE: _none, ...rest } = replicaEnv(
+    const contract = (rank: number, masterAddr: string) =>
+      replicaEnv(
         { DOJO_TRAIN_GLOB: globs[0]!, EPOCHS: '3', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION },
-        { jobId: cmdJob, studyId: String(study.id), number: 0, params: trial.params, metric: 'loss', resultFile: '', trackingUri: tracking.url, experimentId: run.info.experiment_id, runId: run.info.run_id },
+        { jobId: cmdJob, studyId: String(study.id), number: 0, params: trial.params, metric: 'loss', resultFile: '/dojo-results/result.jsonl', trackingUri: tracking.url, experimentId: run.info.experiment_id, runId: run.info.run_id },
         { rank, worldSize: 2, localRank: 0, localWorldSize: 1, masterAddr, masterPort: 29500 },
       );
-      return rest;
-    };
     expect(envOf(r0)).toEqual(contract(0, '127.0.0.1'));
     expect(envOf(r1)).toEqual(contract(1, h0.ip));
     expect(r1.overrides!.containerOverrides![0]!.command).toEqual(['/bin/sh', '-c', COMMAND]);
+    trial0 = { replicas: [r0, r1], runId: run.info.run_id };
   }, 600_000);
+
+  let trial0: { replicas: Task[]; runId: string } = { replicas: [], runId: '' };
+  it('the played driver takes trial 0\'s value from the result lines its followers put in their streams (as awslogs would), then runs trial 1', async () => {
+    // Each replica's follower wrote its result file's lines and the end marker to `<job>/results/<task id>`.
+    const put = async (t: Task, lines: string[]) => {
+      const stream = `${cmdJob}/results/${t.taskArn!.split('/').pop()}`;
+      await c().logs.send(new CreateLogStreamCommand({ logGroupName: params.logGroup, logStreamName: stream }));
+      const now = Date.now();
+      await c().logs.send(new PutLogEventsCommand({ logGroupName: params.logGroup, logStreamName: stream, logEvents: lines.map((message, i) => ({ message, timestamp: now + i })) }));
+    };
+    await put(trial0.replicas[0]!, ['{"step": 0, "value": 0.8}', '{"step": 1, "value": 0.6}', '{"value": 0.55}', RESULT_END_MARKER]);
+    await put(trial0.replicas[1]!, [RESULT_END_MARKER]);
+    // The replicas' containers exit 0 (moto's task holds exit code 0 for the first container).
+    for (const t of trial0.replicas) await c().ecs.send(new StopTaskCommand({ cluster: params.cluster, task: t.taskArn!, reason: 'Essential container in task exited' }));
+    const study = (await new HpoClient(hpo.url).listStudies()).find((x) => x.name === cmdJob)!;
+    const deadline = Date.now() + 120_000;
+    let t0 = (await new HpoClient(hpo.url).getStudy(String(study.id))).trials.find((x) => x.number === 0)!;
+    while (t0.state === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      t0 = (await new HpoClient(hpo.url).getStudy(String(study.id))).trials.find((x) => x.number === 0)!;
+    }
+    expect(t0, driverLog.join('\n')).toMatchObject({ state: 'complete', value: 0.55, intermediate: { 0: 0.8, 1: 0.6 } });
+    const history = await new TrackingClient(tracking.url).getMetricHistory(trial0.runId, 'loss');
+    expect(history.map((m) => [m.step, m.value])).toEqual([[0, 0.8], [1, 0.6]]);
+    // The result lines are not the replicas' output in the job's log.
+    expect(driverLog.filter((l) => l.includes('"value"'))).toEqual([]);
+    // The driver goes on with trial 1: both its replicas are started before the next step stops them.
+    expect(await trialTasks(cmdJob, 1, 2), driverLog.join('\n')).toHaveLength(2);
+  }, 300_000);
 
   it('job stop leaves no task of the command job running', async () => {
     // The played driver gets the SIGTERM its task gets from `job stop` first (else, seeing its
@@ -324,12 +367,12 @@ describe('the AWS path against an emulated account', () => {
     // trial's replicas and ends; `job stop` then finds and stops whatever of the job still runs.
     driving.abort(new Error('stopped by SIGTERM (dojo job stop)'));
     const summary = await driven;
-    expect(summary, driverLog.join('\n')).toMatchObject({ trials: 1, failed: 1 });
+    expect(summary, driverLog.join('\n')).toMatchObject({ trials: 2, complete: 1, failed: 1 });
     const info = await steps.jobStop(cmdJob);
     expect(info.status).toBe('stopped');
     const running = (await c().ecs.send(new ListTasksCommand({ cluster: params.cluster, startedBy: cmdJob, desiredStatus: 'RUNNING' }))).taskArns ?? [];
     expect(running).toEqual([]);
-    expect((await jobTasks(cmdJob)).length).toBe(3);
+    expect((await jobTasks(cmdJob)).length).toBe(5);
   }, 300_000);
 
   it('deactivate brings compute to zero and keeps the data', async () => {
