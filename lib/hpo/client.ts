@@ -173,6 +173,11 @@ export class AskAhead {
     return this.held?.trial !== undefined;
   }
 
+  /** The trial that came with the last tell and was not asked for yet: the service counts it as this worker's, running. */
+  get next(): TrialAsk | undefined {
+    return this.held?.trial;
+  }
+
   /** Fails the trial that came with the last tell when the worker stops instead of running it (it would wait for its heartbeat timeout). */
   async release(): Promise<void> {
     const t = this.held?.trial;

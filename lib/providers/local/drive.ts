@@ -33,7 +33,8 @@ export async function driveLocal(dir: string, env: Readonly<Record<string, strin
     launcher: new LocalReplicaLauncher({ resultsDir: resultsDir(layout(dir), settings.jobId), marker, onGroups: (pgids) => save({ replicaGroups: [...pgids] }) }),
     baseEnv: replicaBaseEnv(env),
     log,
-    onTrial: (trial, runId) => save({ trial, ...(runId ? { runId } : {}), ...(trial === null ? { replicaGroups: [] } : {}) }),
+    // Another trial (or none): the last one's run and replica groups are no longer this driver's.
+    onTrial: (trial, runId) => save(trial === status.trial ? { ...(runId ? { runId } : {}) } : { trial, runId, replicaGroups: [] }),
     signal,
   });
 }

@@ -14,6 +14,7 @@ import { WorkerData } from './data';
 import type { WorkerSettings } from './env';
 import { nextTrial, type GroupTrial } from './next-trial';
 import { withPatience } from './patience';
+import { writeStatus } from './status';
 import { runTrial } from './trial';
 
 /** What a worker did, for its exit line. */
@@ -62,7 +63,12 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
   const trialHpo = {
     report: hpo.report.bind(hpo),
     heartbeat: hpo.heartbeat.bind(hpo),
-    tell: (_id: string | number, n: number, state: TellState, v?: number) => ahead.tell(n, state, v),
+    tell: async (_id: string | number, n: number, state: TellState, v?: number) => {
+      await ahead.tell(n, state, v);
+      // The next trial is this worker's (running) from now on: a kill before it starts must fail it, not the one just told.
+      const next = ahead.next;
+      if (next) writeStatus(s.statusFile, next.number, next.runId);
+    },
     tellAhead: async (_id: string | number, n: number, state: TellState, v?: number) => ahead.announce(n, state, v),
   };
   let collective: Collective | undefined;
@@ -93,7 +99,7 @@ async function runTrials(s: WorkerSettings, log: (line: string) => void, trackin
       }
       summary.trials++;
       const number = trial.number;
-      const outcome = await runTrial({ s, hpo: trialHpo, tracking, deliveries, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds });
+      const outcome = await runTrial({ s, hpo: trialHpo, tracking, deliveries, data, collective, trial, log: (l) => log(`[trial ${number}] ${l}`), patient, signal, askSeconds, held: () => ahead.next });
       summary[outcome]++;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (outcome === 'failed' && s.replicas > 1) {

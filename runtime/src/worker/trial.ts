@@ -37,6 +37,8 @@ export interface TrialContext {
   readonly signal?: AbortSignal;
   /** Seconds rank 0 already waited on the HPO service for this trial (its ask). */
   readonly askSeconds: number;
+  /** The trial handed out with this one's tell (tell-and-ask), which the status file names once this one ends. */
+  readonly held?: () => { readonly number: number; readonly runId?: string } | undefined;
 }
 
 /** Runs one trial on this replica and returns how it ended. */
@@ -126,7 +128,9 @@ export async function runTrial(t: TrialContext): Promise<TrialOutcome> {
   } finally {
     if (logger) t.deliveries?.release(logger, label);
     if (beat) clearInterval(beat);
-    writeStatus(s.statusFile, null);
+    // Not null while the service counts a next trial as this worker's (a kill now must fail that one).
+    const next = t.held?.();
+    writeStatus(s.statusFile, next ? next.number : null, next?.runId);
   }
 }
 

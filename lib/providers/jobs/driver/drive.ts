@@ -95,7 +95,9 @@ async function driveWith(c: DriveContext, ahead: AskAhead, hpo: Pick<HpoClient, 
       await ahead.tell(asked.number, 'fail').catch((err: unknown) => c.log(`[trial ${asked.number}] could not tell fail: ${(err as Error).message}`));
       outcome = { state: 'failed', reason };
     }
-    c.onTrial?.(null);
+    // A trial handed out with this one's tell is the driver's (running) already: the status names it, so a killed driver's is failed.
+    const next = ahead.next;
+    c.onTrial?.(next ? next.number : null, next?.runId);
     counts.trials++;
     counts[outcome.state]++;
   }
