@@ -66,10 +66,20 @@ export async function reapWorkers(l: DojoLayout, job: JobRecord, manager: Manage
     if (status && status.pid === p.pid) await endOrphanedReplicas(status);
     if (status && status.trial !== null && status.pid === p.pid) dead.push({ proc: p, status });
   }
-  if (dead.length === 0 || !job.run) return alive;
+  // With no worker left, a trial still running has nobody to finish it (one handed out as its worker
+  // was killed, before the worker could name it in its status): failed below rather than left running.
+  if ((dead.length === 0 && (alive > 0 || procs.length === 0)) || !job.run) return alive;
   const { HpoClient } = await import('../../hpo/client');
   const client = new HpoClient(manager.hpoUri, { token: manager.token });
   const study: StudyView = await client.getStudy(job.run.studyId);
+  const named = new Set(dead.map((d) => d.status.trial));
+  if (alive === 0) {
+    for (const trial of study.trials.filter((t) => t.state === 'running' && !named.has(t.number))) {
+      const reason = `${endedBy ? `${endedBy}: ` : ''}no worker of ${job.id} is left to finish trial ${trial.number} (its worker ended without telling it)`;
+      await markRunFailed(manager.trackingUri, trial.runId, reason, manager.trackingExternal ? undefined : manager.token);
+      await client.tell(job.run.studyId, trial.number, 'fail').catch(() => undefined);
+    }
+  }
   for (const { proc, status } of dead) {
     const trial = study.trials.find((t) => t.number === status.trial);
     if (trial && trial.state === 'running') {
