@@ -49,10 +49,19 @@ describe('faults', () => {
     const pids = join(box.home, s.dojo, 'pids');
     // Wait until worker g0 has trained a little inside a trial, then kill it (the status is read just
     // before the kill, so the trial it names is the one the worker is in).
-    const status = await until('worker g0 inside a trial', () => {
+    // The worker is frozen (SIGSTOP) before its status is trusted: it cannot tell the trial and take
+    // the next one between the look and the kill; a trial the service no longer counts as running
+    // (told just before the freeze) is not the one to kill in: thaw and look again.
+    const status = await until('worker g0 inside a running trial', async () => {
       const st = readJson<{ pid: number; trial: number | null; updatedAt: string }>(join(pids, `${s.job}.g0.r0.status.json`));
       const age = st ? Date.now() - Date.parse(st.updatedAt) : 0;
-      return st && st.trial !== null && age > 200 ? st : undefined;
+      if (!st || st.trial === null || age <= 200) return undefined;
+      process.kill(st.pid, 'SIGSTOP');
+      const frozen = readJson<{ pid: number; trial: number | null; updatedAt: string }>(join(pids, `${s.job}.g0.r0.status.json`));
+      const running = frozen?.trial != null && (await s.hpo.getStudy(s.study)).trials.some((t) => t.number === frozen.trial && t.state === 'running');
+      if (frozen && running) return frozen;
+      process.kill(st.pid, 'SIGCONT');
+      return undefined;
     }, 240_000);
     process.kill(status.pid, 'SIGKILL');
     // Killed inside the trial: the worker never cleared its status.
