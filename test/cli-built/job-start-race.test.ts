@@ -21,9 +21,10 @@ afterAll(async () => box?.dispose());
 describe('two concurrent `job start`s of one job', () => {
   it('leave exactly one set of workers; the loser says CONFLICT and exits 1', async () => {
     const job = await box.ok(['job', 'create', '--dojo', dojo]);
-    // Many long trials: the workers are still there when both starts have returned.
+    // Far more trials than can end before the checks below, however fast training is (40 trials of
+    // this space were once all done before `job inspect` on a loaded machine): rm ends the workers.
     const space = box.file('space.json', tinySpace([400, 800]));
-    await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', '40', '--parallel', '2']);
+    await box.ok(['hpo', 'enable', job, '--space', space, '--num-runs', '5000', '--parallel', '2']);
     const start = ['job', 'start', job, '-e', 'DOJO_TRAIN_GLOB', data.train, '-e', 'DOJO_VAL_GLOB', data.val];
     const [a, b] = await Promise.all([box.run(start), box.run(start)]);
     const codes = [a.code, b.code].sort();
