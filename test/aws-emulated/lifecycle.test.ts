@@ -89,14 +89,21 @@ async function jobTasks(job: string): Promise<Task[]> {
 }
 
 /** The replica tasks of a command job's trial once the driver has started `count` of them (what there is after 120 s otherwise). */
+const rankOf = (t: Task) => t.tags?.find((x) => x.key === 'dojo:rank')?.value;
+
+/** The tasks of a trial of a job once one of each rank 0..count-1 is there (or what there is after 2 min). */
 async function trialTasks(job: string, trial: number, count: number): Promise<Task[]> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const tasks = (await jobTasks(job)).filter((t) => t.group?.endsWith(`-t${trial}`));
-    if (tasks.length >= count || Date.now() >= deadline) return tasks;
+    const tasks = (await jobTasks(job)).filter((t) => t.group === undefined ? false : new RegExp(`-t${trial}$`).test(t.group));
+    const ranks = new Set(tasks.map(rankOf));
+    if (Array.from({ length: count }, (_, r) => String(r)).every((r) => ranks.has(r)) || Date.now() >= deadline) return tasks;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** One line per task, for a failure message: rank, group, status. */
+const describeTasks = (tasks: readonly Task[]) => tasks.map((t) => `rank ${rankOf(t)} group ${t.group} ${t.lastStatus} ${t.taskArn}`).join('\n');
 
 async function asgs(): Promise<Record<'manager' | 'worker', { desired: number; instances: string[] }>> {
   const r = await c().asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [params.managerAsg!, params.workerAsg!] }));
@@ -292,6 +299,15 @@ describe('the AWS path against an emulated account', () => {
     env.DOJO_TRACKING_URI = tracking.url;
     const clients = createAwsClients({ region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const calls: string[] = [];
+    // Attempts (below the SDK's retries): a RunTask retried after a lost answer may have started a task twice in moto, which ignores clientToken.
+    const attempts: string[] = [];
+    clients.ecs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'RunTaskCommand') attempts.push(`RunTask rank ${(args.input as { tags?: { key?: string; value?: string }[] }).tags?.find((x) => x.key === 'dojo:rank')?.value}`);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordAttempts', priority: 'low' },
+    );
     clients.ecs.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { tags?: { key?: string; value?: string }[] };
@@ -305,9 +321,11 @@ describe('the AWS path against an emulated account', () => {
     driving = new AbortController();
     driven = driveAws(env, (l) => driverLog.push(l), driving.signal, { clients, launcher: { pollMs: 200 }, pollMs: 200 });
     const replicas = await trialTasks(cmdJob, 0, 2);
-    expect(replicas, driverLog.join('\n')).toHaveLength(2);
-    expect(calls.slice(0, 3)).toEqual(['RunTask rank 0', 'DescribeContainerInstances', 'RunTask rank 1']);
-    const rankOf = (t: Task) => t.tags?.find((x) => x.key === 'dojo:rank')?.value;
+    const why = () => `tasks:\n${describeTasks(replicas)}\nRunTask attempts: ${attempts.join(', ')}\ndriver:\n${driverLog.join('\n')}`;
+    expect(replicas, why()).toHaveLength(2);
+    // The driver records a call once its answer is back, which may come after moto shows the task.
+    for (const deadline = Date.now() + 60_000; calls.length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(calls.slice(0, 3), why()).toEqual(['RunTask rank 0', 'DescribeContainerInstances', 'RunTask rank 1']);
     const [r0, r1] = [replicas.find((t) => rankOf(t) === '0')!, replicas.find((t) => rankOf(t) === '1')!];
     const hostOf = async (t: Task) => {
       const id = (await c().ecs.send(new DescribeContainerInstancesCommand({ cluster: params.cluster, containerInstances: [t.containerInstanceArn!] }))).containerInstances![0]!.ec2InstanceId!;

@@ -6,6 +6,7 @@
 // output comes from its awslogs stream (stdout and stderr merged there), and its result file's
 // lines from the stream of the task's follower sidecar (command-jobs.ts), which ends with
 // RESULT_END_MARKER once the follower has written every line.
+import { randomUUID } from 'node:crypto';
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
@@ -106,6 +107,8 @@ export class EcsReplicaLauncher implements ReplicaLauncher {
         cluster: s.cluster,
         taskDefinition: s.taskDefinition,
         count: 1,
+        // Idempotent across the SDK's retries: a RunTask whose answer was lost starts no second replica.
+        clientToken: randomUUID(),
         capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1, base: 0 }],
         startedBy: s.jobId,
         group: replicaGroup(s.jobId, s.group, t.trial),
