@@ -25,7 +25,7 @@ function listOf(query: URLSearchParams, field: string, max: number): string[] {
 
 /**
  * `GET /dojo-api/v1/series?run_ids=A,B&keys=val_rmse,train_rmse&max_points=500`: each run's history
- * of each key thinned to about max_points (SeriesReader), as columns (steps, values) rather than
+ * of each key thinned to about max_points (SeriesReader; values to 7 significant digits), as columns (steps, values) rather than
  * MLflow's one object per point, which is 5× the bytes. Runs that do not exist are left out. The
  * event loop is given back every 10 ms, so a large first read does not stall metric logging.
  */
