@@ -3,9 +3,10 @@
 // rows_per_sec) and reported 5 values each to the pruner. Servers as a local dojo runs them (the
 // embedded tracking server linked to the HPO service, in this process), headless Debian chromium.
 // Prints, per page, the time from navigation start to
-//   - "top painted": progress, the compare charts and the trials table drawn, painted and answering
-//     input (hover, sort, pick a metric: their handlers are attached), the study page's
-//     `data-top-painted-at` mark; the explore views below are computed after that paint;
+//   - "top painted": progress and the compare charts drawn, painted and answering input (hover,
+//     pick a metric), and the trials table built with its handlers (sort) after that paint — it is
+//     below the screen, laid out and painted when scrolled to (content-visibility) — the study
+//     page's `data-top-painted-at` mark; the explore views below are computed after it;
 //   - "all drawn": every view drawn with every handler attached (the router's data-ready mark);
 // for the first view right after the study ended (same server: each trial's curves were thinned
 // when its run ended), the first view after a server restart (nothing cached) and later views;

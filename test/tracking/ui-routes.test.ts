@@ -12,7 +12,7 @@ import { startTrackingServer, TrackingClient, type Metric, type TrackingServerHa
 import { warmSeriesAtRunEnd, UI_SERIES_POINTS } from '../../lib/tracking/server/dojo-api/warm';
 import { TrackingStore } from '../../lib/tracking/store';
 import { downsample } from '../../lib/tracking/store/downsample';
-import { SeriesReader } from '../../lib/tracking/store/series';
+import { roundForChart, SeriesReader } from '../../lib/tracking/store/series';
 import { pointsPerRun, SERIES_POINTS } from '../../lib/tracking/ui/dom/api';
 
 // The embedded server's read-only routes for its web UI: thinned metric series of many runs at once
@@ -107,9 +107,31 @@ describe('dojo read routes of the tracking server', () => {
       expect(s.steps[0]).toBe(0);
       expect(s.steps.at(-1)).toBe(999);
       expect(s.values).toContain(99); // the spike at step 500 survives thinning
+      // Each value is the logged one to 7 significant digits (10 / (step + 1) + r has up to 17).
+      const r = runs.indexOf(s.run_id);
+      s.steps.forEach((step, i) => {
+        const logged = step === 500 ? 99 : 10 / (step + 1) + r;
+        expect(Math.abs(s.values[i]! - logged)).toBeLessThanOrEqual(Math.abs(logged) * 5e-7);
+        expect(s.values[i]).toBe(Number(s.values[i]!.toPrecision(7)));
+      });
     }
     const val = a.series.find((x) => x.key === 'val' && x.run_id === runs[1])!;
     expect(val).toEqual({ run_id: runs[1], key: 'val', steps: [999], values: [4], total: 2 });
+  });
+
+  it('rounds values to 7 significant digits, printed as short decimals (below 1e-16 and from 1e29 on left as they are)', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
+        const r = roundForChart(v);
+        const a = Math.abs(v);
+        if (a < 1e-17 || a >= 1e30) expect(r).toBe(v);
+        else if (a >= 1e-15 && a < 1e28) {
+          expect(Math.abs(r - v)).toBeLessThanOrEqual(a * 5e-7 * (1 + 1e-9));
+          expect(String(r).replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length).toBeLessThanOrEqual(7);
+        }
+      }),
+    );
+    expect([0, NaN, Infinity, 1, -2.5, 1234567890, 3.14159265358979, 1e-300, 1e300].map(roundForChart)).toEqual([0, NaN, Infinity, 1, -2.5, 1234568000, 3.141593, 1e-300, 1e300]);
   });
 
   it('answers points logged after an earlier read (a cached series is checked against the newest row)', async () => {

@@ -4,8 +4,25 @@ import { invalidParam, TrackingError } from '../errors';
 /** Largest JSON body accepted (a full log-batch is about 100 KB). */
 export const MAX_JSON_BODY = 16 * 1024 * 1024;
 
-/** JSON with MLflow's spelling of non-finite numbers ("NaN", "Infinity", "-Infinity"). */
+/** Whether a JSON-like value holds a non-finite number anywhere. */
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasNonFinite(x)) return true;
+    return false;
+  }
+  for (const k in v) if (hasNonFinite((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/**
+ * JSON with MLflow's spelling of non-finite numbers ("NaN", "Infinity", "-Infinity"). A replacer
+ * makes JSON.stringify call back for every value (a page of 200 runs: tens of thousands of calls),
+ * so it is used only when a walk over the answer finds such a number.
+ */
 export function toJson(body: unknown): string {
+  if (!hasNonFinite(body)) return JSON.stringify(body);
   return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
 

@@ -71,6 +71,7 @@ export function validateDatasetInputs(inputs: readonly DatasetInput[]): void {
 }
 
 interface DatasetRow {
+  run_uuid: string;
   input_id: number;
   name: string;
   digest: string;
@@ -93,9 +94,10 @@ export class InputStore {
       ),
       insertInput: db.prepare('INSERT OR IGNORE INTO inputs (run_uuid, dataset_id) VALUES (?, ?)'),
       insertTag: db.prepare('INSERT INTO input_tags (input_id, key, value) VALUES (?, ?, ?)'),
+      // The inputs of many runs at once (a JSON array of run ids): runs/search reads a page in one go.
       inputsOf: db.prepare(
-        `SELECT i.id AS input_id, d.name, d.digest, d.source_type, d.source, d.dataset_schema, d.dataset_profile
-         FROM inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_uuid = ? ORDER BY i.id`,
+        `SELECT i.run_uuid, i.id AS input_id, d.name, d.digest, d.source_type, d.source, d.dataset_schema, d.dataset_profile
+         FROM inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_uuid IN (SELECT value FROM json_each(?)) ORDER BY i.id`,
       ),
       tagsOf: db.prepare('SELECT key, value FROM input_tags WHERE input_id = ? ORDER BY key'),
     };
@@ -120,18 +122,20 @@ export class InputStore {
     }
   }
 
-  /** A run's inputs as MLflow answers them: `{}` without any, else `{dataset_inputs: [...]}` in logging order. */
-  of(runUuid: string): RunInputs {
-    const rows = this.sql.inputsOf.all(runUuid) as DatasetRow[];
-    if (rows.length === 0) return {};
-    return {
-      dataset_inputs: rows.map((r) => {
-        const dataset: Dataset = { name: r.name, digest: r.digest, source_type: r.source_type, source: r.source };
-        if (r.dataset_schema !== null) dataset.schema = r.dataset_schema;
-        if (r.dataset_profile !== null) dataset.profile = r.dataset_profile;
-        const tags = this.sql.tagsOf.all(r.input_id) as InputTag[];
-        return tags.length > 0 ? { tags, dataset } : { dataset };
-      }),
-    };
+  /**
+   * The inputs of each of `runUuids` as MLflow answers them: `{}` without any, else
+   * `{dataset_inputs: [...]}` in logging order. One query for them all.
+   */
+  ofMany(runUuids: readonly string[]): Map<string, RunInputs> {
+    const out = new Map<string, RunInputs>(runUuids.map((id) => [id, {}]));
+    for (const r of this.sql.inputsOf.all(JSON.stringify(runUuids)) as DatasetRow[]) {
+      const dataset: Dataset = { name: r.name, digest: r.digest, source_type: r.source_type, source: r.source };
+      if (r.dataset_schema !== null) dataset.schema = r.dataset_schema;
+      if (r.dataset_profile !== null) dataset.profile = r.dataset_profile;
+      const tags = this.sql.tagsOf.all(r.input_id) as InputTag[];
+      const inputs = out.get(r.run_uuid)!;
+      (inputs.dataset_inputs ??= []).push(tags.length > 0 ? { tags, dataset } : { dataset });
+    }
+    return out;
   }
 }

@@ -89,9 +89,12 @@ export class RunStore {
       getParam: db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?'),
       insertParam: db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)'),
       upsertTag: db.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
-      params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key'),
-      tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key'),
-      latest: db.prepare('SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY key'),
+      // What a run answer holds, for many runs at once (a JSON array of run ids): a page of
+      // runs/search is a few queries, not a few per run. Each table's key is (run_uuid, key).
+      runs: db.prepare('SELECT * FROM runs WHERE run_uuid IN (SELECT value FROM json_each(?))'),
+      params: db.prepare('SELECT run_uuid, key, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key'),
+      tags: db.prepare('SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key'),
+      latest: db.prepare('SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key'),
       rename: db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?'),
     };
     this.inputs = new InputStore(db);
@@ -131,14 +134,37 @@ export class RunStore {
   }
 
   private toRun(r: RunRow): Run {
-    const params = this.sql.params.all(r.run_uuid) as Param[];
-    const tags = this.sql.tags.all(r.run_uuid) as RunTag[];
-    const metrics = (this.sql.latest.all(r.run_uuid) as MetricRow[]).map(metricOf);
-    const data: Run['data'] = {};
-    if (metrics.length > 0) data.metrics = metrics;
-    if (params.length > 0) data.params = params;
-    if (tags.length > 0) data.tags = tags;
-    return { info: this.info(r), data, inputs: this.inputs.of(r.run_uuid) };
+    return this.toRuns([r])[0]!;
+  }
+
+  /** The answers of many runs, in the order given: params, tags, latest metrics and inputs read for all of them at once. */
+  private toRuns(rows: readonly RunRow[]): Run[] {
+    const ids = rows.map((r) => r.run_uuid);
+    const json = JSON.stringify(ids);
+    const group = <R extends { run_uuid: string }, T>(list: readonly R[], map: (x: R) => T): Map<string, T[]> => {
+      const by = new Map<string, T[]>();
+      for (const x of list) {
+        const to = by.get(x.run_uuid);
+        if (to) to.push(map(x));
+        else by.set(x.run_uuid, [map(x)]);
+      }
+      return by;
+    };
+    const keyValue = (x: { key: string; value: string }): Param => ({ key: x.key, value: x.value });
+    const params = group(this.sql.params.all(json) as (Param & { run_uuid: string })[], keyValue);
+    const tags = group(this.sql.tags.all(json) as (RunTag & { run_uuid: string })[], keyValue);
+    const metrics = group(this.sql.latest.all(json) as (MetricRow & { run_uuid: string })[], metricOf);
+    const inputs = this.inputs.ofMany(ids);
+    return rows.map((r) => {
+      const data: Run['data'] = {};
+      const m = metrics.get(r.run_uuid);
+      const p = params.get(r.run_uuid);
+      const t = tags.get(r.run_uuid);
+      if (m) data.metrics = m;
+      if (p) data.params = p;
+      if (t) data.tags = t;
+      return { info: this.info(r), data, inputs: inputs.get(r.run_uuid)! };
+    });
   }
 
   /** runs/create: the name and the mlflow.runName tag always agree. */
@@ -297,7 +323,8 @@ export class RunStore {
   /** runs/search. */
   search(q: SearchRunsQuery): { runs: Run[]; nextPageToken?: string } {
     const { ids, nextPageToken } = searchRunIds(this.db, q);
-    const runs = ids.map((id) => this.toRun(this.sql.run.get(id) as RunRow));
+    const byId = new Map((this.sql.runs.all(JSON.stringify(ids)) as RunRow[]).map((r) => [r.run_uuid, r]));
+    const runs = this.toRuns(ids.map((id) => byId.get(id)!));
     return nextPageToken === undefined ? { runs } : { runs, nextPageToken };
   }
 }

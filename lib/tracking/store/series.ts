@@ -1,7 +1,28 @@
 import type Database from 'better-sqlite3';
 import { downsample, type Series } from './downsample';
 
-/** A run's metric series thinned for a chart, with how many points it was thinned from. */
+/** Significant digits a thinned series keeps: a chart is a few hundred pixels tall and its tooltip shows 5 digits. */
+export const SERIES_DIGITS = 7;
+
+/**
+ * `v` rounded to SERIES_DIGITS significant digits: its JSON is 8-9 characters instead of up to 18
+ * (a study page's series answers are about half the bytes to send and to parse). The quotient of an
+ * integer by an exact power of ten is the double nearest that decimal, so it prints as one.
+ */
+export function roundForChart(v: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const d = SERIES_DIGITS - 1 - Math.floor(Math.log10(Math.abs(v)));
+  // Past 10^22 powers of ten are not exact doubles: such huge or tiny values are left as they are.
+  if (d > 22 || d < -22) return v;
+  if (d <= 0) {
+    const p = 10 ** -d;
+    return Math.round(v / p) * p;
+  }
+  const p = 10 ** d;
+  return Math.round(v * p) / p;
+}
+
+/** A run's metric series thinned for a chart (values to SERIES_DIGITS digits), with how many points it was thinned from. */
 export interface SampledSeries extends Series {
   /** Points stored for this metric (NaN and duplicates included). */
   readonly total: number;
@@ -100,7 +121,8 @@ export class SeriesReader {
 
   private thin(run: number, key: string, maxPoints: readonly number[], lastRow: number, h: { steps: Float64Array; values: Float64Array }): SampledSeries[] {
     return maxPoints.map((p) => {
-      const series = { ...downsample(h.steps, h.values, p), total: h.steps.length };
+      const thinned = downsample(h.steps, h.values, p);
+      const series = { steps: thinned.steps, values: thinned.values.map(roundForChart), total: h.steps.length };
       const id = `${run}\u0000${p}\u0000${key}`;
       this.cache.delete(id);
       this.cache.set(id, { lastRow, series });

@@ -1,13 +1,8 @@
 import type { JobProgress } from '../../../providers/provider';
+import { fmtClock } from '../../../tracking/ui/core/format';
 
-/** Seconds as m:ss or h:mm:ss. */
-export function formatDuration(sec: number): string {
-  const s = Math.max(0, Math.round(sec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
+/** Seconds as m:ss or h:mm:ss: the tracking UI's study progress prints the same clock (one function for both). */
+export const formatDuration: (sec: number) => string = fmtClock;
 
 /** A metric value with 4 significant decimals. */
 export function formatValue(v: number): string {

@@ -30,10 +30,10 @@ export interface DojoApiDeps {
 export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams, deps: DojoApiDeps): Promise<void> {
   const method = req.method ?? 'GET';
   req.resume();
-  let body: unknown;
+  let text: string;
   if (rest === 'series') {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
-    body = await seriesRoute(query, deps.store);
+    text = await seriesRoute(query, deps.store);
   } else if (rest.startsWith('hpo/studies/') && !rest.slice('hpo/studies/'.length).includes('/')) {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
     let id: string;
@@ -42,11 +42,9 @@ export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, r
     } catch {
       return sendError(res, new TrackingError('INVALID_PARAMETER_VALUE', 'Invalid study id: bad percent-encoding.'));
     }
-    body = await fetchStudy(deps.hpo.uri(), id, deps.hpo.token);
+    // Plain JSON.stringify (no replacer for MLflow's "NaN"): the HPO service's study is parsed JSON.
+    text = JSON.stringify(await fetchStudy(deps.hpo.uri(), id, deps.hpo.token));
   } else return sendText(res, 404, 'Not Found');
-  // Plain JSON.stringify (no replacer for MLflow's "NaN"): thinned series hold finite numbers only,
-  // and the HPO service's study is parsed JSON; a replacer would cost a call per number.
-  const text = JSON.stringify(body);
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),

@@ -1,4 +1,5 @@
-// Formatting shared by every page (pure: unit-tested in Node).
+// Formatting shared by every page (pure: unit-tested in Node). `dojo job wait` prints its elapsed
+// time and ETA with fmtClock too, so that the study page and the CLI read alike.
 
 /** A number with 5 significant digits (exponent form when tiny or huge); text as it is; '' for nothing. */
 export function fmtNum(v: unknown): string {
@@ -15,7 +16,7 @@ export function fmtTime(ms: number | string | undefined): string {
   return new Date(Number(ms)).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** Seconds as m:ss or h:mm:ss, as `dojo job wait` prints elapsed time and ETA. */
+/** Seconds as m:ss or h:mm:ss (elapsed time and ETA, here and in `dojo job wait`). */
 export function fmtClock(sec: number): string {
   const s = Math.max(0, Math.round(sec));
   const h = Math.floor(s / 3600);

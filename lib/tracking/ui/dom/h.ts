@@ -6,19 +6,23 @@ export type Child = Node | string | number | false | null | undefined | readonly
 /** Attributes; `on<event>` values are listeners, `false`/`null`/`undefined` leave the attribute out. */
 export type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: never) => void)>;
 
+function add(el: Element, c: Child): void {
+  if (c === undefined || c === null || c === false) return;
+  if (Array.isArray(c)) for (const x of c as readonly Child[]) add(el, x);
+  else el.append(c instanceof Node ? c : String(c));
+}
+
+// A study page builds thousands of elements: no entries array, closure or text node made per element.
 function fill<E extends Element>(el: E, attrs: Attrs | undefined, children: readonly Child[]): E {
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
-    else if (k === 'class') el.setAttribute('class', String(v));
-    else el.setAttribute(k, v === true ? '' : String(v));
+  if (attrs) {
+    for (const k in attrs) {
+      const v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
   }
-  const add = (c: Child): void => {
-    if (c === undefined || c === null || c === false) return;
-    if (Array.isArray(c)) for (const x of c as readonly Child[]) add(x);
-    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  };
-  for (const c of children) add(c);
+  for (const c of children) add(el, c);
   return el;
 }
 

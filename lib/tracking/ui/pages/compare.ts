@@ -12,13 +12,15 @@ import { crumbs, openRun, show } from './shell';
 /** Most runs one compare page draws. */
 const MAX_RUNS = 200;
 
-/** The runs `ids` of experiment `exp`, in the order given (100 ids per search). */
+/** The runs `ids` of experiment `exp`, in the order given (100 ids per search, the searches in parallel). */
 async function runsOf(exp: string, ids: readonly string[]): Promise<Run[]> {
   const found = new Map<string, Run>();
+  const searches: Promise<Run[]>[] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const filter = `attributes.run_id IN (${ids.slice(i, i + 100).map((id) => `'${id}'`).join(', ')})`;
-    for (const r of await searchAllRuns({ experiment_ids: [exp], filter })) found.set(r.info.run_id, r);
+    searches.push(searchAllRuns({ experiment_ids: [exp], filter }));
   }
+  for (const runs of await Promise.all(searches)) for (const r of runs) found.set(r.info.run_id, r);
   return ids.flatMap((id) => found.get(id) ?? []);
 }
 

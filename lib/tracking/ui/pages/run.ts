@@ -29,6 +29,9 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
   const fetched = performance.now();
   // One wave of requests: a study's trial curves are fetched as soon as its trial runs are known
   // (in parallel with the HPO view), its details and report with them; each awaited where drawn.
+  // The HPO view first: the server fetches it from the HPO service (a second hop), so asked first
+  // it is not queued behind the other answers.
+  const liveP = studyId ? hpoStudy(studyId) : Promise.resolve(undefined);
   const kidsP = childrenOf(run);
   const details = runDetails(run);
   const series = new SeriesCache();
@@ -40,7 +43,7 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
     mlflowGet<{ experiment: Experiment }>('experiments/get', { experiment_id: info.experiment_id }).then((r) => r.experiment),
     kidsP,
     parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined),
-    studyId ? hpoStudy(studyId) : Promise.resolve(undefined),
+    liveP,
   ]);
   performance.measure('dojo:fetch-runs', { start: fetched, end: performance.now() });
   if (kids.length > 0 || tagged) return studyPage(run, exp, kids, live, query, { series, seriesLoaded, details, reportFiles: reportFiles ?? listArtifacts(run, 'report') });

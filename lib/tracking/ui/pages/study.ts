@@ -110,8 +110,8 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   markEvents(exploreBox, () => study, openRun);
 
   const importances: { of?: Study; values: Record<string, number> } = { values: {} };
-  /** Draws the views at the top of the page: progress, filter line, compare charts and the trials table. */
-  function renderTop(visible: ReadonlySet<string>): void {
+  /** Draws the views at the top of the page: progress, filter line, compare charts and (unless told not to) the trials table. */
+  function renderTop(visible: ReadonlySet<string>, withTable = true): void {
     progress.render(study);
     filterBar.replaceChildren(
       ...(brushes.length
@@ -123,7 +123,17 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     );
     filterBar.classList.toggle('active', brushes.length > 0);
     timed('compare', () => compare.render(study, cache.byRun, visible, metricKeys(study), true));
+    if (withTable) renderTable(visible);
+  }
+
+  /**
+   * The trials table, and about its height for its section while that is skipped off-screen (rows
+   * of 28 px): the report's frame below it then sits where it will be (its lazy loading goes by that).
+   */
+  function renderTable(visible: ReadonlySet<string>): void {
     timed('table', () => table.render(study, visible));
+    const section = document.getElementById('s-trials');
+    if (section) section.style.containIntrinsicSize = `auto ${100 + 28 * Number(table.el.getAttribute('data-rows'))}px`;
   }
 
   /** Draws the views that explore the space (below the compare charts). */
@@ -213,17 +223,21 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     progress.el,
     h('nav', { class: 'sections', 'aria-label': 'sections of the study page' }, sections.map(([id, title]) => h('a', { href: `#/runs/${run.info.run_id}`, 'data-section': id, onclick: (e: Event) => { e.preventDefault(); document.getElementById(`s-${id}`)?.scrollIntoView(); } }, title))),
     filterBar,
-    ...sections.map(([id, title, body]) => h('section', { id: `s-${id}`, class: `study-section ${id}` }, h('h2', {}, title), ...body)),
+    ...sections.map(([id, title, body]) => h('section', { id: `s-${id}`, class: `study-section ${id}${id === 'compare' || id === 'report' ? '' : ' below'}${id === 'explore' ? ' pending' : ''}` }, h('h2', {}, title), ...body)),
   );
-  // First view: the top of the page is drawn and painted (it answers input) before the views below
-  // it are computed; both times are marked for the benchmark.
+  // First view: the top of the page (progress, compare charts) is drawn and painted, then the
+  // trials table is built below the screen (after that frame, which found its section off-screen:
+  // building it costs no layout or paint until it is scrolled to), then the views that explore
+  // the space; "top painted" and "all drawn" are marked for the benchmark.
   const visible = selected(study, brushes);
-  renderTop(visible);
+  renderTop(visible, false);
   await painted();
+  renderTable(visible);
   document.body.setAttribute('data-top-painted-at', performance.now().toFixed(1));
   // (Another page may have opened meanwhile: then nothing more is drawn or polled.)
   if (!disposed) {
     renderExplore(visible);
+    document.getElementById('s-explore')?.classList.remove('pending');
     document.body.setAttribute('data-renders', String(++renders));
     if (!study.closed) timer = setTimeout(() => void poll(), pollMs);
   }

@@ -30,18 +30,28 @@ export class TrialsTable {
       return n ? h('th', { colspan: n, class: 'group' }, g === 'param' ? 'Parameters' : 'Metrics (latest)') : null;
     });
     const lead = cols.findIndex((c) => c.group);
-    const body = rows.map((t) =>
-      h(
-        'tr',
-        { class: `${t.state}${t === best ? ' best' : ''}`, 'data-run-id': t.runId },
-        cols.map((c, i) => {
-          const text = c.show ? c.show(t) : String(c.get(t) ?? '');
-          if (i === 0) return h('td', {}, h('a', { href: `#/runs/${t.runId}` }, t.number !== undefined ? `trial ${t.number}` : t.name));
-          if (c.id === 'state') return h('td', { class: 'state' }, h('span', { class: `state ${t.state}`, title: t.reason ?? null }, text));
-          return h('td', { class: c.num ? 'num' : 'text', title: text.length > 24 ? text : null }, text);
-        }),
-      ),
-    );
+    // Thousands of cells for a large study: made with the plain DOM calls (no attribute object to
+    // walk, the text set directly), which is about twice as fast as h() per cell.
+    const body = rows.map((t) => {
+      const tr = document.createElement('tr');
+      tr.className = `${t.state}${t === best ? ' best' : ''}`;
+      tr.setAttribute('data-run-id', t.runId);
+      cols.forEach((c, i) => {
+        const text = c.show ? c.show(t) : String(c.get(t) ?? '');
+        const td = document.createElement('td');
+        if (i === 0) td.append(h('a', { href: `#/runs/${t.runId}` }, t.number !== undefined ? `trial ${t.number}` : t.name));
+        else if (c.id === 'state') {
+          td.className = 'state';
+          td.append(h('span', { class: `state ${t.state}`, title: t.reason ?? null }, text));
+        } else {
+          td.className = c.num ? 'num' : 'text';
+          if (text.length > 24) td.title = text;
+          td.textContent = text;
+        }
+        tr.append(td);
+      });
+      return tr;
+    });
     this.el.replaceChildren(
       h(
         'table',
