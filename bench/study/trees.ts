@@ -40,9 +40,20 @@ export function baseTree(root: string, rev: string, log: (line: string) => void)
     log(`git worktree add --detach ${dir} ${commit}`);
     git(root, 'worktree', 'add', '--detach', dir, commit);
     symlinkSync(resolve(root, 'node_modules'), join(dir, 'node_modules'));
-    git(dir, 'apply', resolve(root, 'bench/study/base-timing.patch'));
+    // The timers only where the base does not print the time line itself (commits after 2b9965f do).
+    const patch = resolve(root, 'bench/study/base-timing.patch');
+    if (!printsTimes(dir)) git(dir, 'apply', patch);
     build(dir, log);
     execFileSync('touch', [join(dir, '.dojo-bench-ready')]);
   }
   return { label: 'base', dir, commit, cli: [process.execPath, join(dir, 'dist/bin/dojo.js')] };
+}
+
+/** Whether a tree's worker prints the per-trial time line already (`git grep` fails when nothing matches). */
+function printsTimes(dir: string): boolean {
+  try {
+    return git(dir, 'grep', '-l', 'hpo+tracking', '--', 'runtime/src').length > 0;
+  } catch {
+    return false;
+  }
 }
