@@ -43,7 +43,7 @@ export interface StudySetup {
 
 const TIME = /time: compute ([\d.]+) s, data ([\d.]+) s, eval ([\d.]+) s, hpo\+tracking ([\d.]+) s, other ([\d.]+) s, trial ([\d.]+) s/;
 
-const CPU = /^dojo-bench-cpu ([\d.]+) ([\d.]+)$/m;
+const CPU = /^dojo-bench-cpu ([\d.]+) ([\d.]+)/m;
 /** GNU time prints a worker's CPU seconds when it exits (a shared machine's load barely moves them). */
 const TIME_BIN = '/usr/bin/time';
 
@@ -106,7 +106,7 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
       Array.from({ length: setup.parallel }, (_, g) => {
         const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.worker${g}.cpuprofile`] : [];
         const cmd = [tree.cli[0]!, ...prof, ...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)];
-        const timed = existsSync(TIME_BIN) ? [TIME_BIN, '-f', 'dojo-bench-cpu %U %S', ...cmd] : cmd;
+        const timed = existsSync(TIME_BIN) ? [TIME_BIN, '-f', 'dojo-bench-cpu %U %S faults %R rss %M', ...cmd] : cmd;
         const w = spawn(timed[0]!, timed.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let log = '';
         w.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -165,20 +165,16 @@ export class PassCursor {
 }
 
 /**
- * Batches of in-memory rows, identical to the streaming reader's for the same data and options:
- * the same rows in the same batches, converted to float32 the same way, and skipped and marked rows
- * counted at the same batch. Float64 batches inside one chunk are views of it (no copy); consumers
- * only read batches. `rewind()` starts a new pass with fresh counts, so one reader serves every
- * evaluation of a run without allocating.
+ * The batch-sized windows of one in-memory pass as a reader assembles them: a window that is one
+ * run of rows (inside a pass) is handed back by its first row, for a view without a copy; one that
+ * wraps into the next pass (cycle) is copied run by run with `copy(from, count, at)` into the
+ * reader's own buffers. No allocation per window.
  */
-export class MemoryBatchReader implements BatchReader {
-  private readonly cursor: PassCursor;
-  private readonly x: FloatArray;
-  private readonly y: FloatArray;
+export class PassWindows {
+  readonly cursor: PassCursor;
   private segments = 0;
   private first = 0;
   private filled = 0;
-  private closed = false;
   private readonly onSegment = (start: number, count: number): void => {
     if (this.segments++ === 0) this.first = start;
     else {
@@ -189,41 +185,77 @@ export class MemoryBatchReader implements BatchReader {
   };
 
   constructor(
+    data: InMemoryRows,
+    cycle: boolean,
+    private readonly copy: (from: number, count: number, at: number) => void,
+  ) {
+    this.cursor = new PassCursor(data, cycle);
+  }
+
+  /**
+   * The next window of up to `size` rows; returns its rows (0 at the end without cycle). After it,
+   * `run` is the window's first row when it is one run, or -1 when it was copied.
+   */
+  take(size: number): number {
+    this.segments = 0;
+    this.filled = 0;
+    return this.cursor.take(size, this.onSegment);
+  }
+
+  /** The last window's first row when it was one run of rows (not copied), else -1. */
+  get run(): number {
+    return this.segments === 1 ? this.first : -1;
+  }
+}
+
+/**
+ * Batches of in-memory rows, identical to the streaming reader's for the same data and options:
+ * the same rows in the same batches, converted to float32 the same way, and skipped and marked rows
+ * counted at the same batch. Float64 batches inside one chunk are views of it (no copy); consumers
+ * only read batches. `rewind()` starts a new pass with fresh counts, so one reader serves every
+ * evaluation of a run without allocating.
+ */
+export class MemoryBatchReader implements BatchReader {
+  private readonly windows: PassWindows;
+  private readonly x: FloatArray;
+  private readonly y: FloatArray;
+  private closed = false;
+
+  constructor(
     private readonly data: InMemoryRows,
     private readonly o: MemoryReadOptions,
   ) {
     if (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1) throw new DojoError('USAGE', `batch size must be a whole number >= 1, got ${o.batchSize}`);
-    this.cursor = new PassCursor(data, o.cycle);
+    this.windows = new PassWindows(data, o.cycle, (from, count, at) => this.copy(from, count, at));
     const alloc = (n: number): FloatArray => (o.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
     this.x = alloc(o.batchSize * NUM_FEATURES);
     this.y = alloc(o.batchSize);
   }
 
   get stats(): Readonly<ReaderStats> {
-    return this.cursor.stats;
+    return this.windows.cursor.stats;
   }
 
   /** Starts over at the first row with zeroed counts (evaluation passes). */
   rewind(): void {
-    this.cursor.rewind();
+    this.windows.cursor.rewind();
     this.closed = false;
   }
 
   async next(): Promise<Batch | undefined> {
     if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
-    this.segments = 0;
-    this.filled = 0;
-    const rows = this.cursor.take(this.o.batchSize, this.onSegment);
+    const rows = this.windows.take(this.o.batchSize);
     if (rows === 0) return undefined;
-    if (this.segments === 1) {
+    const first = this.windows.run;
+    if (first >= 0) {
       const { data } = this;
-      const c = Math.floor(this.first / data.chunkRows);
-      const off = this.first - c * data.chunkRows;
+      const c = Math.floor(first / data.chunkRows);
+      const off = first - c * data.chunkRows;
       // One run inside one chunk, in float64: the chunk itself.
       if (this.o.dtype === 'float64' && off + rows <= data.ys[c]!.length) {
         return { x: data.xs[c]!.subarray(off * NUM_FEATURES, (off + rows) * NUM_FEATURES), y: data.ys[c]!.subarray(off, off + rows), rows, numFeatures: NUM_FEATURES };
       }
-      this.copy(this.first, rows, 0);
+      this.copy(first, rows, 0);
     }
     const full = rows === this.o.batchSize;
     return { x: full ? this.x : this.x.subarray(0, rows * NUM_FEATURES), y: full ? this.y : this.y.subarray(0, rows), rows, numFeatures: NUM_FEATURES };

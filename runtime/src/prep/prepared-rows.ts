@@ -7,7 +7,7 @@
 // change batch contents): each prepared row is then the same float expression of its raw row,
 // whichever batch it falls in, so the batches equal a PreparedReader's over the same rows bit for bit.
 import { DojoError } from '../../../lib/errors';
-import { MemoryBatchReader, PassCursor, type InMemoryRows } from '../data/memory';
+import { MemoryBatchReader, PassWindows, type InMemoryRows } from '../data/memory';
 import type { Batch, BatchReader, DType, FloatArray, ReaderStats } from '../data/types';
 import { Preparer } from './apply';
 import type { FittedPrep } from './prep';
@@ -91,22 +91,11 @@ export async function prepareRows(rows: InMemoryRows, fitted: FittedPrep, dtype:
  * prepared rows, one wrapping into the next pass (training) is copied.
  */
 export class PreparedMemoryReader implements BatchReader {
-  private readonly cursor: PassCursor;
+  private readonly windows: PassWindows;
   private readonly x: FloatArray;
   private readonly y: FloatArray;
   private readonly index: Int32Array;
-  private segments = 0;
-  private first = 0;
-  private filled = 0;
   private closed = false;
-  private readonly onSegment = (start: number, count: number): void => {
-    if (this.segments++ === 0) this.first = start;
-    else {
-      if (this.segments === 2) this.copy(this.first, this.filled, 0);
-      this.copy(start, count, this.filled);
-    }
-    this.filled += count;
-  };
 
   constructor(
     rows: InMemoryRows,
@@ -114,7 +103,7 @@ export class PreparedMemoryReader implements BatchReader {
     private readonly o: { readonly batchSize: number; readonly cycle: boolean },
   ) {
     if (rows.rows !== p.rows) throw new DojoError('INTERNAL', `prepared rows (${p.rows}) of another dataset (${rows.rows} rows)`);
-    this.cursor = new PassCursor(rows, o.cycle);
+    this.windows = new PassWindows(rows, o.cycle, (from, count, at) => this.copy(from, count, at));
     const Arr = p.x instanceof Float32Array ? Float32Array : Float64Array;
     // Buffers for batches that wrap into the next pass only (cycle), so evaluation allocates none.
     const cap = o.cycle ? o.batchSize : 0;
@@ -124,25 +113,23 @@ export class PreparedMemoryReader implements BatchReader {
   }
 
   get stats(): Readonly<ReaderStats> {
-    return this.cursor.stats;
+    return this.windows.cursor.stats;
   }
 
   /** Starts over at the first row with zeroed counts (evaluation passes). */
   rewind(): void {
-    this.cursor.rewind();
+    this.windows.cursor.rewind();
     this.closed = false;
   }
 
   async next(): Promise<Batch | undefined> {
     if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
-    this.segments = 0;
-    this.filled = 0;
-    const rows = this.cursor.take(this.o.batchSize, this.onSegment);
+    const rows = this.windows.take(this.o.batchSize);
     if (rows === 0) return undefined;
     const { p } = this;
     const perRow = p.sparse?.perRow ?? 0;
-    if (this.segments === 1) {
-      const a = this.first;
+    const a = this.windows.run;
+    if (a >= 0) {
       return this.batch(p.x.subarray(a * p.dense, (a + rows) * p.dense), p.y.subarray(a, a + rows), p.index.subarray(a * perRow, (a + rows) * perRow), rows);
     }
     return this.batch(this.x.subarray(0, rows * p.dense), this.y.subarray(0, rows), this.index.subarray(0, rows * perRow), rows);
