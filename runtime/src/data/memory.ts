@@ -165,16 +165,18 @@ export class PassCursor {
 }
 
 /**
- * The batch-sized windows of one in-memory pass as a reader assembles them: a window that is one
- * run of rows (inside a pass) is handed back by its first row, for a view without a copy; one that
- * wraps into the next pass (cycle) is copied run by run with `copy(from, count, at)` into the
- * reader's own buffers. No allocation per window.
+ * A BatchReader over the batch-sized windows of one in-memory pass: a window that is one run of
+ * rows (inside a pass) is handed to `window` by its first row, for a view without a copy; one that
+ * wraps into the next pass (cycle) is first copied run by run with `copy(from, count, at)` into the
+ * reader's own buffers (`window` then gets -1). No allocation per window; `rewind()` starts a new
+ * pass with fresh counts, so one reader serves every evaluation of a run.
  */
-export class PassWindows {
-  readonly cursor: PassCursor;
+export abstract class WindowReader implements BatchReader {
+  private readonly cursor: PassCursor;
   private segments = 0;
   private first = 0;
   private filled = 0;
+  private closed = false;
   private readonly onSegment = (start: number, count: number): void => {
     if (this.segments++ === 0) this.first = start;
     else {
@@ -186,67 +188,64 @@ export class PassWindows {
 
   constructor(
     data: InMemoryRows,
+    protected readonly batchSize: number,
     cycle: boolean,
-    private readonly copy: (from: number, count: number, at: number) => void,
   ) {
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new DojoError('USAGE', `batch size must be a whole number >= 1, got ${batchSize}`);
     this.cursor = new PassCursor(data, cycle);
   }
 
-  /**
-   * The next window of up to `size` rows; returns its rows (0 at the end without cycle). After it,
-   * `run` is the window's first row when it is one run, or -1 when it was copied.
-   */
-  take(size: number): number {
-    this.segments = 0;
-    this.filled = 0;
-    return this.cursor.take(size, this.onSegment);
+  get stats(): Readonly<ReaderStats> {
+    return this.cursor.stats;
   }
 
-  /** The last window's first row when it was one run of rows (not copied), else -1. */
-  get run(): number {
-    return this.segments === 1 ? this.first : -1;
+  /** Starts over at the first row with zeroed counts (evaluation passes). */
+  rewind(): void {
+    this.cursor.rewind();
+    this.closed = false;
   }
+
+  async next(): Promise<Batch | undefined> {
+    if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
+    this.segments = 0;
+    this.filled = 0;
+    const rows = this.cursor.take(this.batchSize, this.onSegment);
+    if (rows === 0) return undefined;
+    return this.window(rows, this.segments === 1 ? this.first : -1);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** The batch of a window of `rows` rows: starting at row `run` of the pass, or (-1) already copied into the buffers. */
+  protected abstract window(rows: number, run: number): Batch;
+
+  /** Copies rows [from, from + count) of the pass into the batch buffers at row `at`. */
+  protected abstract copy(from: number, count: number, at: number): void;
 }
 
 /**
  * Batches of in-memory rows, identical to the streaming reader's for the same data and options:
  * the same rows in the same batches, converted to float32 the same way, and skipped and marked rows
  * counted at the same batch. Float64 batches inside one chunk are views of it (no copy); consumers
- * only read batches. `rewind()` starts a new pass with fresh counts, so one reader serves every
- * evaluation of a run without allocating.
+ * only read batches.
  */
-export class MemoryBatchReader implements BatchReader {
-  private readonly windows: PassWindows;
+export class MemoryBatchReader extends WindowReader {
   private readonly x: FloatArray;
   private readonly y: FloatArray;
-  private closed = false;
 
   constructor(
     private readonly data: InMemoryRows,
     private readonly o: MemoryReadOptions,
   ) {
-    if (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1) throw new DojoError('USAGE', `batch size must be a whole number >= 1, got ${o.batchSize}`);
-    this.windows = new PassWindows(data, o.cycle, (from, count, at) => this.copy(from, count, at));
+    super(data, o.batchSize, o.cycle);
     const alloc = (n: number): FloatArray => (o.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
     this.x = alloc(o.batchSize * NUM_FEATURES);
     this.y = alloc(o.batchSize);
   }
 
-  get stats(): Readonly<ReaderStats> {
-    return this.windows.cursor.stats;
-  }
-
-  /** Starts over at the first row with zeroed counts (evaluation passes). */
-  rewind(): void {
-    this.windows.cursor.rewind();
-    this.closed = false;
-  }
-
-  async next(): Promise<Batch | undefined> {
-    if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
-    const rows = this.windows.take(this.o.batchSize);
-    if (rows === 0) return undefined;
-    const first = this.windows.run;
+  protected window(rows: number, first: number): Batch {
     if (first >= 0) {
       const { data } = this;
       const c = Math.floor(first / data.chunkRows);
@@ -261,12 +260,8 @@ export class MemoryBatchReader implements BatchReader {
     return { x: full ? this.x : this.x.subarray(0, rows * NUM_FEATURES), y: full ? this.y : this.y.subarray(0, rows), rows, numFeatures: NUM_FEATURES };
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
   /** Copies rows [from, from + count) of the pass into the batch buffers at row `at`. */
-  private copy(from: number, count: number, at: number): void {
+  protected copy(from: number, count: number, at: number): void {
     const { data } = this;
     let done = 0;
     while (done < count) {

@@ -7,8 +7,8 @@
 // change batch contents): each prepared row is then the same float expression of its raw row,
 // whichever batch it falls in, so the batches equal a PreparedReader's over the same rows bit for bit.
 import { DojoError } from '../../../lib/errors';
-import { MemoryBatchReader, PassWindows, type InMemoryRows } from '../data/memory';
-import type { Batch, BatchReader, DType, FloatArray, ReaderStats } from '../data/types';
+import { MemoryBatchReader, WindowReader, type InMemoryRows } from '../data/memory';
+import type { Batch, DType, FloatArray } from '../data/types';
 import { Preparer } from './apply';
 import type { FittedPrep } from './prep';
 
@@ -90,20 +90,18 @@ export async function prepareRows(rows: InMemoryRows, fitted: FittedPrep, dtype:
  * with the same options (same windows, same counts); a batch inside one pass is a view of the
  * prepared rows, one wrapping into the next pass (training) is copied.
  */
-export class PreparedMemoryReader implements BatchReader {
-  private readonly windows: PassWindows;
+export class PreparedMemoryReader extends WindowReader {
   private readonly x: FloatArray;
   private readonly y: FloatArray;
   private readonly index: Int32Array;
-  private closed = false;
 
   constructor(
     rows: InMemoryRows,
     private readonly p: PreparedRows,
-    private readonly o: { readonly batchSize: number; readonly cycle: boolean },
+    o: { readonly batchSize: number; readonly cycle: boolean },
   ) {
+    super(rows, o.batchSize, o.cycle);
     if (rows.rows !== p.rows) throw new DojoError('INTERNAL', `prepared rows (${p.rows}) of another dataset (${rows.rows} rows)`);
-    this.windows = new PassWindows(rows, o.cycle, (from, count, at) => this.copy(from, count, at));
     const Arr = p.x instanceof Float32Array ? Float32Array : Float64Array;
     // Buffers for batches that wrap into the next pass only (cycle), so evaluation allocates none.
     const cap = o.cycle ? o.batchSize : 0;
@@ -112,31 +110,13 @@ export class PreparedMemoryReader implements BatchReader {
     this.index = new Int32Array(cap * (p.sparse?.perRow ?? 0));
   }
 
-  get stats(): Readonly<ReaderStats> {
-    return this.windows.cursor.stats;
-  }
-
-  /** Starts over at the first row with zeroed counts (evaluation passes). */
-  rewind(): void {
-    this.windows.cursor.rewind();
-    this.closed = false;
-  }
-
-  async next(): Promise<Batch | undefined> {
-    if (this.closed) throw new DojoError('INTERNAL', 'next() called on a closed batch reader');
-    const rows = this.windows.take(this.o.batchSize);
-    if (rows === 0) return undefined;
+  protected window(rows: number, a: number): Batch {
     const { p } = this;
     const perRow = p.sparse?.perRow ?? 0;
-    const a = this.windows.run;
     if (a >= 0) {
       return this.batch(p.x.subarray(a * p.dense, (a + rows) * p.dense), p.y.subarray(a, a + rows), p.index.subarray(a * perRow, (a + rows) * perRow), rows);
     }
     return this.batch(this.x.subarray(0, rows * p.dense), this.y.subarray(0, rows), this.index.subarray(0, rows * perRow), rows);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
   }
 
   private batch(x: FloatArray, y: FloatArray, index: Int32Array, rows: number): Batch {
@@ -145,7 +125,7 @@ export class PreparedMemoryReader implements BatchReader {
   }
 
   /** Copies prepared rows [from, from + count) into the batch buffers at row `at`. */
-  private copy(from: number, count: number, at: number): void {
+  protected copy(from: number, count: number, at: number): void {
     const { p } = this;
     const perRow = p.sparse?.perRow ?? 0;
     this.x.set(p.x.subarray(from * p.dense, (from + count) * p.dense), at * p.dense);
