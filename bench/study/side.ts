@@ -60,8 +60,8 @@ function procCpu(pid: number | undefined): number {
 }
 
 /** Starts `cli args` and resolves with its first stdout line (the URL the server prints). */
-function server(cli: readonly string[], args: string[]): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(cli[0]!, [...cli.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function server(cli: readonly string[], args: string[], prof: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(cli[0]!, [...prof, ...cli.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
@@ -88,9 +88,10 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
   const dir = mkdtempSync(join(tmpdir(), `dojo-study-${tree.label}-`));
   const procs: ChildProcess[] = [];
   try {
-    const tracking = await server(tree.cli, ['tracking', 'serve', '--store', join(dir, 'tracking'), '--port', '0']);
+    const prof = (what: string): string[] => (profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${what}.cpuprofile`] : []);
+    const tracking = await server(tree.cli, ['tracking', 'serve', '--store', join(dir, 'tracking'), '--port', '0'], prof('tracking'));
     procs.push(tracking.proc);
-    const hpo = await server(tree.cli, ['hpo', 'serve', '--db', join(dir, 'hpo.db'), '--port', '0', '--tracking', tracking.url]);
+    const hpo = await server(tree.cli, ['hpo', 'serve', '--db', join(dir, 'hpo.db'), '--port', '0', '--tracking', tracking.url], prof('hpo'));
     procs.push(hpo.proc);
     const client = new HpoClient(hpo.url);
     const study = await client.createStudy({
@@ -104,8 +105,7 @@ export async function runSide(tree: Tree, setup: StudySetup, name: string, logDi
     const t0 = performance.now();
     const logs = await Promise.all(
       Array.from({ length: setup.parallel }, (_, g) => {
-        const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.worker${g}.cpuprofile`] : [];
-        const cmd = [tree.cli[0]!, ...prof, ...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)];
+        const cmd = [tree.cli[0]!, ...prof(`worker${g}`), ...tree.cli.slice(1), 'worker', 'run', '--job', name, '--group', String(g)];
         const timed = existsSync(TIME_BIN) ? [TIME_BIN, '-f', 'dojo-bench-cpu %U %S faults %R rss %M', ...cmd] : cmd;
         const w = spawn(timed[0]!, timed.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let log = '';
