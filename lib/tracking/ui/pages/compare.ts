@@ -5,7 +5,8 @@ import type { Run } from '../../types';
 import { buildStudy } from '../core/study';
 import { mlflowGet, pointsPerRun, searchAllRuns, seriesOf } from '../dom/api';
 import { h } from '../dom/h';
-import { CompareSection, defaultKeys } from '../views/compare';
+import { defaultKeys } from '../core/study-keys';
+import { CompareSection } from '../views/compare';
 import { TrialsTable } from '../views/trials-table';
 import { crumbs, openRun, show } from './shell';
 

@@ -9,7 +9,8 @@ import { buildStudy, type Study } from '../core/study';
 import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
 import { h } from '../dom/h';
 import type { SeriesCache } from '../dom/series-cache';
-import { CompareSection, defaultKeys } from '../views/compare';
+import { defaultKeys, metricKeys, studyIdOf } from '../core/study-keys';
+import { CompareSection } from '../views/compare';
 import { contourView } from '../views/contour';
 import { markEvents, type ExploreContext } from '../views/explore-context';
 import { historyPlot } from '../views/history';
@@ -31,22 +32,11 @@ function painted(): Promise<void> {
 /** How often a running study's page looks for news, unless `?poll=MS` says otherwise. */
 const POLL_MS = 2000;
 
-/** The metric keys the trials have, sorted (`objective` last: it is one point per trial). */
-function metricKeys(study: Study): string[] {
-  const keys = [...new Set(study.trials.flatMap((t) => Object.keys(t.metrics)))].sort();
-  return [...keys.filter((k) => k !== 'objective'), ...keys.filter((k) => k === 'objective')];
-}
-
 /** What changed in a trial that its curves could show: its state, end and the last steps of its metrics. */
 function trialSignature(t: Study['trials'][number]): string {
   return `${t.state}|${t.endTime ?? ''}|${t.value ?? ''}|${t.intermediate.length}|${Object.entries(t.metrics)
     .map(([k, m]) => `${k}@${m.step}`)
     .join(',')}`;
-}
-
-/** The series a study page draws first: the default compare metrics, and the study's metric when no HPO view gives the pruner's values. */
-export function initialKeys(study: Study): string[] {
-  return [...new Set([...defaultKeys(study, metricKeys(study)), ...(study.live ? [] : [study.metric])])];
 }
 
 /** What runPage fetched for a study's page while it was still fetching the trials (started at once, awaited here). */
@@ -58,11 +48,6 @@ export interface StudyPrefetch {
   readonly details: Promise<HTMLElement>;
   /** The files of its `report/` folder. */
   readonly reportFiles: Promise<FileInfo[]>;
-}
-
-/** The HPO service's study id of a study's parent run, to ask for its live view. */
-export function studyIdOf(run: Run): string | undefined {
-  return run.data.tags?.find((t) => t.key === 'hpo.study_id')?.value;
 }
 
 /**
