@@ -342,6 +342,25 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     expect(await chartRuns('train_rmse')).toEqual(picked.map((p) => p.runId).sort());
     expect((await tableRuns()).sort()).toEqual(picked.map((p) => p.runId).sort());
     await page.screenshot({ path: join(SHOTS, '10-compare-selection.png'), fullPage: true });
+    // Opened from its URL, the page's boot script asks for the runs before app.js ran, once.
+    const url = page.url();
+    const api: string[] = [];
+    const listen = (r: { url(): string; postData(): string | null }) => void (/\/(ajax-api|dojo-api)\//.test(r.url()) && api.push(`${r.url()} ${r.postData() ?? ''}`));
+    await page.goto('about:blank');
+    page.on('request', listen);
+    try {
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.getAttribute('data-ready')?.startsWith('/compare'));
+    } finally {
+      page.off('request', listen);
+    }
+    expect(await chartRuns('train_rmse')).toEqual(picked.map((p) => p.runId).sort());
+    expect(api.map((a) => new URL(a.split(' ')[0]!).pathname.replace(/^\/(ajax-api\/2\.0\/mlflow|dojo-api\/v1)\//, ''))).toEqual(['runs/search', 'series']);
+    const timing = await page.evaluate(() => ({
+      search: performance.getEntriesByType('resource').find((e) => e.name.includes('/runs/search'))!.startTime,
+      app: performance.getEntriesByName('dojo:app.js started')[0]!.duration,
+    }));
+    expect(timing.search).toBeLessThan(timing.app);
   });
 
   it('prints the study page without navigation or controls and nothing cut at the edge', async () => {

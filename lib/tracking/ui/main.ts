@@ -4,7 +4,7 @@ import { h } from './dom/h';
 import { comparePage } from './pages/compare';
 import { experimentsPage } from './pages/experiments';
 import { runPage } from './pages/run';
-import { dropRunWave } from './pages/run-wave';
+import { dropWave } from './dom/boot-wave';
 import { runsPage } from './pages/runs';
 import { show, type PageHandle } from './pages/shell';
 
@@ -44,7 +44,7 @@ async function route(): Promise<void> {
 performance.measure('dojo:app.js started', { start: 0, end: performance.now() });
 window.addEventListener('hashchange', () => {
   // What the boot script fetched belongs to the page the browser opened first.
-  dropRunWave();
+  dropWave();
   void route();
 });
 void route();

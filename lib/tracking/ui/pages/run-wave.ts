@@ -6,6 +6,7 @@ import type { Experiment, FileInfo, Run } from '../../types';
 import { buildStudy } from '../core/study';
 import { initialKeys, studyIdOf } from '../core/study-keys';
 import { childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
+import { takeWave } from '../dom/boot-wave';
 import { SeriesCache } from '../dom/series-cache';
 
 /** What a run's page reads, each part a promise awaited where it is drawn. */
@@ -60,23 +61,10 @@ export function startRunWave(runId: string): RunWave {
   return { runId, data };
 }
 
-/** Where the boot script leaves the wave it started (one page load, one wave). */
-const BOOT_WAVE = '__dojoRunWave';
+/** The name a run page's wave is left under by the boot script. */
+export const runWaveKey = (runId: string): string => `run ${runId}`;
 
-/** Leaves a wave for the page's code (the boot script's side). */
-export function leaveRunWave(wave: RunWave): void {
-  (globalThis as { [BOOT_WAVE]?: RunWave })[BOOT_WAVE] = wave;
-}
-
-/** The wave the boot script started for run `runId`, taken once (a later view starts its own); else a new one. */
+/** The wave the boot script started for run `runId` (taken once), else a new one. */
 export function takeRunWave(runId: string): RunWave {
-  const g = globalThis as { [BOOT_WAVE]?: RunWave };
-  const left = g[BOOT_WAVE];
-  delete g[BOOT_WAVE];
-  return left && left.runId === runId ? left : startRunWave(runId);
-}
-
-/** Drops a wave the boot script left and no page took (the page opened something else first). */
-export function dropRunWave(): void {
-  delete (globalThis as { [BOOT_WAVE]?: RunWave })[BOOT_WAVE];
+  return takeWave<RunWave>(runWaveKey(runId)) ?? startRunWave(runId);
 }
