@@ -47,16 +47,19 @@ chmodSync('dist/bin/dojo.js', 0o755);
 rmSync('dist/tracking-ui', { recursive: true, force: true });
 for (const f of ['index.html', 'style.css']) cpSync(`lib/tracking/ui/${f}`, `dist/tracking-ui/${f}`);
 cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/tracking-ui/vendor/uPlot.min.css');
-await build({
-  entryPoints: ['lib/tracking/ui/main.ts'],
-  outfile: 'dist/tracking-ui/app.js',
-  bundle: true,
-  format: 'iife',
-  target: 'es2022',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+// app.js is the page's code; boot.js its boot script, which the server puts inline in the page.
+for (const [entry, out] of [['main.ts', 'app.js'], ['boot.ts', 'boot.js']]) {
+  await build({
+    entryPoints: [`lib/tracking/ui/${entry}`],
+    outfile: `dist/tracking-ui/${out}`,
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
 
 rmSync('dist/runtime', { recursive: true, force: true });
 await build({

@@ -94,7 +94,7 @@ try {
       readyAt: Number(document.body.getAttribute('data-ready-at')),
       topAt: Number(document.body.getAttribute('data-top-painted-at') ?? NaN),
       measures: performance.getEntriesByType('measure').map((m) => [m.name, m.duration] as const),
-      script: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith('/static/app.js'))?.responseEnd ?? NaN,
+      script: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => /\/static\/app(\.[\w-]+)?\.js$/.test(e.name))?.responseEnd ?? NaN,
     }));
     for (const [k, d] of [...r.measures, ['app.js loaded at', r.script] as const]) phases.set(`${key} ${k}`, [...(phases.get(`${key} ${k}`) ?? []), d]);
     return r;
@@ -102,8 +102,9 @@ try {
   const studyHash = `/runs/${info.parentRunId}`;
   const kids = (await hpo.getStudy('bench')).trials.map((t) => t.runId!);
   const compareHash = `/compare?exp=${(await client.getRun(info.parentRunId!)).info.experiment_id}&runs=${kids.join(',')}`;
-  // The UI's script is bundled on first request when run from source: that is not a page load.
-  await (await fetch(`${tracking.url}/static/app.js`)).arrayBuffer();
+  // The UI's scripts are bundled on first request when run from source (app.js, and the page's
+  // boot script with it): that is not a page load.
+  for (const path of ['/static/app.js', '/']) await (await fetch(`${tracking.url}${path}`)).arrayBuffer();
   // Right after the study ended, on the server that ran it, in a browser that has the UI open
   // already (the experiments page: a new tab's first page also pays for starting its renderer).
   await view('/');
@@ -116,6 +117,7 @@ try {
   client = new TrackingClient(tracking.url);
   // (Once more: a kept-alive socket to the closed server may fail the first try.)
   await fetch(`${tracking.url}/static/app.js`).catch(() => fetch(`${tracking.url}/static/app.js`)).then((r) => r.arrayBuffer());
+  await (await fetch(`${tracking.url}/`)).arrayBuffer();
 
   const rows: string[] = [];
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');

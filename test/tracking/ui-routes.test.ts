@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -96,7 +97,8 @@ describe('dojo read routes of the tracking server', () => {
   it('answers thinned series of several runs and keys as columns, keeping spikes, the last point and dropping NaN', async () => {
     const r = await get(`series?run_ids=${runs.join(',')}&run_ids=0123456789abcdef0123456789abcdef&keys=loss&keys=val&max_points=100`);
     expect(r.status).toBe(200);
-    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.headers.get('cache-control')).toBe('no-cache');
+    expect(r.headers.get('etag')).toMatch(/^"[\w-]+"$/);
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
     const a = r.json as unknown as Answer;
     // The unknown run is left out; every run has both keys.
@@ -148,8 +150,22 @@ describe('dojo read routes of the tracking server', () => {
     const page = await fetch(`${tracking.url}/`);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(await page.text()).toContain('<script src="/static/app.js"></script>');
+    // The boot script inline, first in <head>, allowed by its hash (no 'unsafe-inline'); the page's
+    // code at a content-hashed URL that the browser keeps for good.
+    const html = await page.text();
+    const boot = /<head>[^]*?<meta[^>]*>\s*<meta[^>]*>\s*<script>([^]*?)<\/script>/.exec(html)?.[1];
+    expect(boot).toBeDefined();
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain(`script-src 'self' 'sha256-${createHash('sha256').update(boot!).digest('base64')}'`);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    const appPath = /<script src="(\/static\/app\.[\w-]+\.js)"><\/script>/.exec(html)?.[1];
+    expect(appPath).toBeDefined();
+    const hashed = await fetch(`${tracking.url}${appPath}`);
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     const first = await fetch(`${tracking.url}/static/app.js`);
+    expect(await hashed.text()).toBe(await first.clone().text());
+    // An earlier build's hash: today's script, not to be kept for good.
+    expect((await fetch(`${tracking.url}/static/app.AAAAAAAAAAAAAAAA.js`)).headers.get('cache-control')).toBe('no-cache');
     expect(first.status).toBe(200);
     expect((await first.text()).length).toBeGreaterThan(10_000);
     const etag = first.headers.get('etag')!;

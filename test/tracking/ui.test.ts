@@ -151,9 +151,13 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     await page.screenshot({ path: join(SHOTS, '3-study.png'), fullPage: true });
   });
 
-  it('loads a study in one wave: each curve asked for once; the top of the page is marked painted, at or before the whole page', async () => {
+  it('loads a study in one wave, started by the boot script before app.js ran: each request made once; the top of the page is marked painted, at or before the whole page', async () => {
     const asked: string[] = [];
-    const listen = (r: { url(): string }) => void (r.url().includes('/dojo-api/v1/series') && asked.push(r.url()));
+    const api: string[] = [];
+    const listen = (r: { url(): string; postData(): string | null }) => {
+      if (r.url().includes('/dojo-api/v1/series')) asked.push(r.url());
+      if (/\/(ajax-api|dojo-api)\//.test(r.url())) api.push(`${r.url()} ${r.postData() ?? ''}`);
+    };
     // A fresh load (the previous test left the page on the study: the same URL would not reload).
     await page.goto('about:blank');
     page.on('request', listen);
@@ -172,6 +176,15 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     const marks = await page.evaluate(() => ({ top: Number(document.body.getAttribute('data-top-painted-at')), ready: Number(document.body.getAttribute('data-ready-at')) }));
     expect(marks.top).toBeGreaterThan(0);
     expect(marks.top).toBeLessThanOrEqual(marks.ready);
+    // Nothing asked twice (the boot script's wave is taken over by the page, not made again) ...
+    expect(api.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(api).size).toBe(api.length);
+    // ... and the run was asked for before the page's code started.
+    const timing = await page.evaluate(() => ({
+      run: performance.getEntriesByType('resource').find((e) => e.name.includes('/runs/get?'))!.startTime,
+      app: performance.getEntriesByName('dojo:app.js started')[0]!.duration,
+    }));
+    expect(timing.run).toBeLessThan(timing.app);
   });
 
   it('shows what the pruner saw, with a cross where each pruned trial stopped, and each state in the study\'s words', async () => {
@@ -329,6 +342,25 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     expect(await chartRuns('train_rmse')).toEqual(picked.map((p) => p.runId).sort());
     expect((await tableRuns()).sort()).toEqual(picked.map((p) => p.runId).sort());
     await page.screenshot({ path: join(SHOTS, '10-compare-selection.png'), fullPage: true });
+    // Opened from its URL, the page's boot script asks for the runs before app.js ran, once.
+    const url = page.url();
+    const api: string[] = [];
+    const listen = (r: { url(): string; postData(): string | null }) => void (/\/(ajax-api|dojo-api)\//.test(r.url()) && api.push(`${r.url()} ${r.postData() ?? ''}`));
+    await page.goto('about:blank');
+    page.on('request', listen);
+    try {
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.getAttribute('data-ready')?.startsWith('/compare'));
+    } finally {
+      page.off('request', listen);
+    }
+    expect(await chartRuns('train_rmse')).toEqual(picked.map((p) => p.runId).sort());
+    expect(api.map((a) => new URL(a.split(' ')[0]!).pathname.replace(/^\/(ajax-api\/2\.0\/mlflow|dojo-api\/v1)\//, ''))).toEqual(['runs/search', 'series']);
+    const timing = await page.evaluate(() => ({
+      search: performance.getEntriesByType('resource').find((e) => e.name.includes('/runs/search'))!.startTime,
+      app: performance.getEntriesByName('dojo:app.js started')[0]!.duration,
+    }));
+    expect(timing.search).toBeLessThan(timing.app);
   });
 
   it('prints the study page without navigation or controls and nothing cut at the edge', async () => {

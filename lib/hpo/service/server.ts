@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DojoError, isDojoError } from '../../errors';
 import { BadRequest, HpoEngine } from '../engine';
@@ -133,7 +134,15 @@ export function buildApp(engine: HpoEngine, rendezvous: Rendezvous, guard: Guard
     return reply.code(created ? 201 : 200).send(study);
   });
   app.get('/api/v1/studies', async () => engine.listStudies());
-  app.get<P>('/api/v1/studies/:id', async (req) => engine.getStudy(req.params.id));
+  app.get<P>('/api/v1/studies/:id', async (req, reply) => {
+    // With its hash as ETag: the tracking server's web UI asks again with it on every view of the
+    // study and gets a 304 without the body while nothing changed.
+    const text = JSON.stringify(engine.getStudy(req.params.id));
+    const etag = `"${createHash('sha1').update(text).digest('base64url')}"`;
+    void reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(text);
+  });
   app.post<P>('/api/v1/studies/:id/ask', async (req) => engine.ask(req.params.id));
   app.post<P>('/api/v1/studies/:id/enqueue', async (req, reply) => {
     const b = parseBody(enqueueBody, req.body);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DojoError } from '../../errors';
 import { TrackingStore } from '../store';
 import { ArtifactRepository, ARTIFACTS_DIR } from './artifact-repo';
-import { readJsonBody, sendError, sendJson, sendText } from './http';
+import { readJsonBody, sendError, sendJson, sendText, toJson } from './http';
+import { AnswerCache, sendAnswer } from './answer-cache';
 import { argsFromQuery, type Args } from './parse';
 import { ARTIFACT_PREFIXES, handleProxiedArtifact } from './proxied-artifacts';
 import type { ApiMethod, ApiRoute, ServerDeps } from './route';
@@ -53,6 +54,13 @@ export const SERVER_VERSION = '2.11.3';
 
 const API_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
 
+/**
+ * The reads whose answers are kept until the store's next write (what the web UI asks on every
+ * view: runs/search of a study's 200 trials costs tens of ms to make, a map lookup to find again).
+ * They read rows only (no files, no clock), so one store generation gives one answer.
+ */
+const CACHED_READS: ReadonlySet<string> = new Set(['runs/search', 'runs/get', 'experiments/get', 'experiments/search', 'experiments/get-by-name']);
+
 function isMethodOf(route: ApiRoute, method: string): method is ApiMethod {
   return (route.methods as readonly string[]).includes(method);
 }
@@ -73,6 +81,7 @@ async function readArgs(req: IncomingMessage, method: ApiMethod, searchParams: U
 export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '127.0.0.1' }, hpo: HpoLink = { uri: () => undefined }): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
+  const answers = new AnswerCache();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Not new URL(): it would resolve `..` segments before the artifact code could refuse them.
     const rawUrl = req.url ?? '/';
@@ -86,6 +95,12 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
       if (!route) return sendText(res, 404, 'Not Found');
       if (!isMethodOf(route, method)) return sendText(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
       const args = await readArgs(req, method, searchParams);
+      if (CACHED_READS.has(route.path)) {
+        // The generation is read before the answer is made (both synchronous: nothing writes between).
+        const key = `${route.path} ${method} ${JSON.stringify(args)}`;
+        const generation = deps.store.generation();
+        return sendAnswer(req, res, answers.get(key, generation) ?? answers.set(key, generation, toJson(route.handle(args, deps, method))));
+      }
       sendJson(res, 200, route.handle(args, deps, method));
       // A run that ended has its curves thinned for the web UI now, not at the first view.
       if (route.path === 'runs/update') warmSeriesAtRunEnd(args, deps.store);
@@ -93,7 +108,7 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
-    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo });
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo, answers });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res, req)) return;

@@ -16,13 +16,25 @@ export class TrackingStore {
   /** Metric histories thinned for charts (the web UI). */
   readonly series: SeriesReader;
   private readonly db: Database.Database;
+  private readonly versionSql: { other: Database.Statement; own: Database.Statement };
 
   constructor(readonly storeDir: string) {
     this.db = openDatabase(storeDir);
+    this.versionSql = { other: this.db.prepare('PRAGMA data_version').pluck(), own: this.db.prepare('SELECT total_changes()').pluck() };
     this.experiments = new ExperimentStore(this.db);
     this.runs = new RunStore(this.db, this.experiments);
     this.registry = new RegistryStore(this.db);
     this.series = new SeriesReader(this.db);
+  }
+
+  /**
+   * The store's write generation: it differs after any row written, by this server (SQLite's
+   * total_changes() of its connection: every insert, update and delete, of runs, metrics, params,
+   * tags, inputs, experiments and the registry) or by another process on the same file (PRAGMA
+   * data_version). An answer made from the store at one generation holds until it changes.
+   */
+  generation(): string {
+    return `${this.versionSql.other.get() as number}.${this.versionSql.own.get() as number}`;
   }
 
   /** Checkpoints the WAL and closes the database. */

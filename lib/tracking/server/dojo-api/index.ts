@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TrackingError } from '../../errors';
 import type { TrackingStore } from '../../store';
+import { sendAnswer, type AnswerCache, type CachedAnswer } from '../answer-cache';
 import { sendError, sendText } from '../http';
 import { fetchStudy } from './hpo-proxy';
 import { seriesRoute } from './series';
@@ -20,20 +21,28 @@ export interface HpoLink {
 export interface DojoApiDeps {
   readonly store: TrackingStore;
   readonly hpo: HpoLink;
+  /** Where answers are kept until what they were made from changes. */
+  readonly answers: AnswerCache;
 }
 
 /**
  * Serves `GET /dojo-api/v1/series` (thinned metric series of many runs) and
  * `GET /dojo-api/v1/hpo/studies/{id}` (the linked HPO service's study). Read-only: any other method
- * is a 405; answers are JSON that no other origin may read (no CORS headers) and is never cached.
+ * is a 405; answers are JSON that no other origin may read (no CORS headers), with an ETag (a
+ * browser that kept one is answered 304), kept here until the store is written (series) or the HPO
+ * service says its study changed.
  */
 export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams, deps: DojoApiDeps): Promise<void> {
   const method = req.method ?? 'GET';
   req.resume();
-  let text: string;
+  let answer: CachedAnswer;
   if (rest === 'series') {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
-    text = await seriesRoute(query, deps.store);
+    // The generation read before the series: a write while they are read (the route yields) makes
+    // this answer one of an older generation, never found again.
+    const key = `series ${query.toString()}`;
+    const generation = deps.store.generation();
+    answer = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await seriesRoute(query, deps.store));
   } else if (rest.startsWith('hpo/studies/') && !rest.slice('hpo/studies/'.length).includes('/')) {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
     let id: string;
@@ -42,14 +51,7 @@ export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, r
     } catch {
       return sendError(res, new TrackingError('INVALID_PARAMETER_VALUE', 'Invalid study id: bad percent-encoding.'));
     }
-    // Plain JSON.stringify (no replacer for MLflow's "NaN"): the HPO service's study is parsed JSON.
-    text = JSON.stringify(await fetchStudy(deps.hpo.uri(), id, deps.hpo.token));
+    answer = await fetchStudy(deps.hpo.uri(), id, deps.hpo.token, deps.answers);
   } else return sendText(res, 404, 'Not Found');
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(text);
+  sendAnswer(req, res, answer, { 'X-Content-Type-Options': 'nosniff' });
 }

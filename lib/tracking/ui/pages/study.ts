@@ -9,7 +9,8 @@ import { buildStudy, type Study } from '../core/study';
 import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
 import { h } from '../dom/h';
 import type { SeriesCache } from '../dom/series-cache';
-import { CompareSection, defaultKeys } from '../views/compare';
+import { defaultKeys, metricKeys, studyIdOf } from '../core/study-keys';
+import { CompareSection } from '../views/compare';
 import { contourView } from '../views/contour';
 import { markEvents, type ExploreContext } from '../views/explore-context';
 import { historyPlot } from '../views/history';
@@ -31,22 +32,11 @@ function painted(): Promise<void> {
 /** How often a running study's page looks for news, unless `?poll=MS` says otherwise. */
 const POLL_MS = 2000;
 
-/** The metric keys the trials have, sorted (`objective` last: it is one point per trial). */
-function metricKeys(study: Study): string[] {
-  const keys = [...new Set(study.trials.flatMap((t) => Object.keys(t.metrics)))].sort();
-  return [...keys.filter((k) => k !== 'objective'), ...keys.filter((k) => k === 'objective')];
-}
-
 /** What changed in a trial that its curves could show: its state, end and the last steps of its metrics. */
 function trialSignature(t: Study['trials'][number]): string {
   return `${t.state}|${t.endTime ?? ''}|${t.value ?? ''}|${t.intermediate.length}|${Object.entries(t.metrics)
     .map(([k, m]) => `${k}@${m.step}`)
     .join(',')}`;
-}
-
-/** The series a study page draws first: the default compare metrics, and the study's metric when no HPO view gives the pruner's values. */
-export function initialKeys(study: Study): string[] {
-  return [...new Set([...defaultKeys(study, metricKeys(study)), ...(study.live ? [] : [study.metric])])];
 }
 
 /** What runPage fetched for a study's page while it was still fetching the trials (started at once, awaited here). */
@@ -58,11 +48,6 @@ export interface StudyPrefetch {
   readonly details: Promise<HTMLElement>;
   /** The files of its `report/` folder. */
   readonly reportFiles: Promise<FileInfo[]>;
-}
-
-/** The HPO service's study id of a study's parent run, to ask for its live view. */
-export function studyIdOf(run: Run): string | undefined {
-  return run.data.tags?.find((t) => t.key === 'hpo.study_id')?.value;
 }
 
 /**
@@ -132,21 +117,39 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
    */
   function renderTable(visible: ReadonlySet<string>): void {
     timed('table', () => table.render(study, visible));
+    sizeTableSection();
+  }
+
+  function sizeTableSection(): void {
     const section = document.getElementById('s-trials');
     if (section) section.style.containIntrinsicSize = `auto ${100 + 28 * Number(table.el.getAttribute('data-rows'))}px`;
   }
 
-  /** Draws the views that explore the space (below the compare charts). */
-  function renderExplore(visible: ReadonlySet<string>): void {
+  /**
+   * The explore views of a fixed size (they need no layout: built off the page too), one step each,
+   * in order (the contour picks its pair by the importances), the largest last: a step that is under
+   * way when the curves arrive holds the top of the page back by its length.
+   */
+  function exploreSteps(ctx: ExploreContext): (() => void)[] {
+    return [
+      () => timed('history', () => explore.history.replaceChildren(historyPlot(ctx))),
+      () => {
+        // Importances use every complete trial (not the brushed ones): computed once per study update.
+        if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
+        explore.importance.replaceChildren(importanceBars(importances.values));
+      },
+      () => timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair))),
+      () => timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx))),
+    ];
+  }
+
+  /** Draws the views that explore the space (below the compare charts); `steps`: those still to draw of the first view. */
+  function renderExplore(visible: ReadonlySet<string>, steps?: readonly (() => void)[]): void {
     if (study.trials.length === 0) return;
     const ctx: ExploreContext = { study, axes: studyAxes(study), visible };
+    // As wide as the page: drawn on the page.
     timed('parallel', () => parallel.render(ctx, brushes));
-    timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
-    // Importances use every complete trial (not the brushed ones): computed once per study update.
-    if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
-    explore.importance.replaceChildren(importanceBars(importances.values));
-    timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx)));
-    timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair)));
+    for (const step of steps ?? exploreSteps(ctx)) step();
   }
 
   /** Draws every view of the study in one go (a forced layout per chart costs more than it saves to split it). */
@@ -206,13 +209,33 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   // Curves, the run's artifacts and its report were fetched with the trials (runPage): what is
   // still missing (a key only the HPO view named) is fetched now.
   const fetched = performance.now();
-  await prefetch.seriesLoaded;
-  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
+  const loaded = (async () => {
+    await prefetch.seriesLoaded;
+    return Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
+  })();
+  // While the curves are on their way, what needs no curves and no layout is built off the page,
+  // one step at a time for as long as they have not arrived: the trials table, then the explore
+  // views of a fixed size. What is left when they arrive is drawn as before.
+  const visible = selected(study, brushes);
+  let arrived = false;
+  loaded.then(
+    () => (arrived = true),
+    () => (arrived = true),
+  );
+  let tableBuilt = false;
+  const early: (() => void)[] = [() => ((tableBuilt = true), timed('table', () => table.render(study, visible))), ...(study.trials.length > 0 ? exploreSteps({ study, axes: studyAxes(study), visible }) : [])];
+  while (early.length > 0 && !arrived && !disposed) {
+    early.shift()!();
+    // A task boundary: the answers that came meanwhile are read before the next step.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  const [, details] = await loaded;
   performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
+  // The trials and explore sections are empty in the first frame (see below): their content goes in after it.
   const sections: [string, string, Node[]][] = [
     ['compare', 'Compare trials', [compare.el]],
-    ['explore', 'Explore the space', [exploreBox]],
-    ['trials', 'Trials', [table.el]],
+    ['explore', 'Explore the space', []],
+    ['trials', 'Trials', []],
     ['report', 'Study report', [report]],
     ['details', 'Study run', [details]],
   ];
@@ -226,17 +249,22 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     ...sections.map(([id, title, body]) => h('section', { id: `s-${id}`, class: `study-section ${id}${id === 'compare' || id === 'report' ? '' : ' below'}${id === 'explore' ? ' pending' : ''}` }, h('h2', {}, title), ...body)),
   );
   // First view: the top of the page (progress, compare charts) is drawn and painted, then the
-  // trials table is built below the screen (after that frame, which found its section off-screen:
-  // building it costs no layout or paint until it is scrolled to), then the views that explore
-  // the space; "top painted" and "all drawn" are marked for the benchmark.
-  const visible = selected(study, brushes);
+  // trials table goes in below the screen (after that frame, which found its section off-screen:
+  // it costs no layout or paint until it is scrolled to), then the views that explore the space;
+  // "top painted" and "all drawn" are marked for the benchmark.
   renderTop(visible, false);
   await painted();
-  renderTable(visible);
+  document.getElementById('s-trials')?.append(table.el);
+  if (tableBuilt) sizeTableSection();
+  else {
+    early.shift();
+    renderTable(visible);
+  }
   document.body.setAttribute('data-top-painted-at', performance.now().toFixed(1));
   // (Another page may have opened meanwhile: then nothing more is drawn or polled.)
   if (!disposed) {
-    renderExplore(visible);
+    document.getElementById('s-explore')?.append(exploreBox);
+    renderExplore(visible, early);
     document.getElementById('s-explore')?.classList.remove('pending');
     document.body.setAttribute('data-renders', String(++renders));
     if (!study.closed) timer = setTimeout(() => void poll(), pollMs);

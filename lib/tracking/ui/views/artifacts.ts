@@ -1,7 +1,7 @@
 // A run's artifacts: a tree opened directory by directory, every file downloadable, and shown inline
 // where it can be: images and SVG, HTML in a sandboxed frame, JSON indented, CSV as a table, text
 // (MLmodel included); anything else is a download.
-import type { Run } from '../../types';
+import type { FileInfo, Run } from '../../types';
 import { artifactKind, parseCsv } from '../core/csv';
 import { fmtNum } from '../core/format';
 import { artifactText, artifactUrl, listArtifacts } from '../dom/api';
@@ -44,9 +44,9 @@ export async function artifactViewer(run: Run, path: string): Promise<HTMLElemen
   return card;
 }
 
-/** The artifact tree of a run below `path`; viewing a file shows it in `pane`. */
-export async function artifactTree(run: Run, path: string, pane: HTMLElement): Promise<HTMLElement> {
-  const files = await listArtifacts(run, path);
+/** The artifact tree of a run below `path` (`listed`: its files, when already asked for); viewing a file shows it in `pane`. */
+export async function artifactTree(run: Run, path: string, pane: HTMLElement, listed?: Promise<FileInfo[]>): Promise<HTMLElement> {
+  const files = await (listed ?? listArtifacts(run, path));
   if (files.length === 0 && !path) return h('p', { class: 'muted' }, 'no artifacts');
   const show = async (p: string) => {
     pane.replaceChildren(h('p', { class: 'muted' }, `loading ${p}…`));

@@ -10,13 +10,6 @@ import { CurvesChart, type Line, type LineInfo } from './curves';
 /** Thinned series by run id, then metric key. */
 export type SeriesByRun = ReadonlyMap<string, ReadonlyMap<string, Series>>;
 
-/** The metrics charted first: the study's metric and train RMSE when the runs have them, else the first two. */
-export function defaultKeys(study: Study, available: readonly string[]): string[] {
-  // "objective" is one point per trial: a study's own metric (val_rmse) is its curve.
-  const wanted = [study.metric, 'val_rmse', 'train_rmse'].filter((k, i, a) => k !== 'objective' && available.includes(k) && a.indexOf(k) === i);
-  return wanted.length > 0 ? wanted.slice(0, 2) : available.filter((k) => k !== 'objective').slice(0, 2);
-}
-
 /** What the tooltip says of a trial: name, state, objective and params. */
 export function describeTrial(study: Study, t: Trial | undefined): LineInfo {
   if (!t) return { title: '?', details: [] };

@@ -1,5 +1,5 @@
 // The parts of a run page that any run has: parameters, latest metrics, tags, datasets, artifacts.
-import type { Run } from '../../types';
+import type { FileInfo, Run } from '../../types';
 import { fmtNum } from '../core/format';
 import { h } from '../dom/h';
 import { artifactTree } from './artifacts';
@@ -27,8 +27,8 @@ export function datasetsTable(run: Run): HTMLElement[] {
   ];
 }
 
-/** Parameters, latest metrics and tags side by side, datasets, and the artifacts with a viewer. */
-export async function runDetails(run: Run): Promise<HTMLElement> {
+/** Parameters, latest metrics and tags side by side, datasets, and the artifacts with a viewer (`files`: its top folder, when already asked for). */
+export async function runDetails(run: Run, files?: Promise<FileInfo[]>): Promise<HTMLElement> {
   const pane = h('div', { class: 'viewer-pane' });
   return h(
     'div',
@@ -42,6 +42,6 @@ export async function runDetails(run: Run): Promise<HTMLElement> {
     ),
     ...datasetsTable(run),
     h('h2', {}, 'Artifacts'),
-    h('div', { class: 'artifacts-view' }, await artifactTree(run, '', pane), pane),
+    h('div', { class: 'artifacts-view' }, await artifactTree(run, '', pane, files), pane),
   );
 }
