@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateVolumeCommand, DeleteVolumeCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import {
   DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListContainerInstancesCommand,
-  ListServicesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, type Task,
+  DeregisterTaskDefinitionCommand, ListServicesCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, type Task,
 } from '@aws-sdk/client-ecs';
 import { GetBucketPolicyCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
@@ -437,8 +437,14 @@ describe('the AWS path against an emulated account', () => {
     await c().ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
   }, 900_000);
 
-  it('rm ends with "0 billable resources remain" and moto holds nothing of the dojo', async () => {
+  it('rm ends with "0 billable resources remain" and moto holds nothing of the dojo, and nothing of a dojo whose name starts with its name', async () => {
     await agents?.stop();
+    // Another dojo's log group and command job task definition, under this dojo's name prefixes.
+    const other = `${cfg.id}-cmd-x`;
+    const otherGroup = `dojo-${other}-Logs8A1B2C3D-QW3E5R7T9Y`;
+    await c().logs.send(new CreateLogGroupCommand({ logGroupName: otherGroup }));
+    const otherFamily = `dojo-${other}-cmd-j1`;
+    await c().ecs.send(new RegisterTaskDefinitionCommand({ family: otherFamily, containerDefinitions: [{ name: 'replica', image: 'busybox', memory: 64 }], tags: [{ key: DOJO_TAG_KEY, value: other }] }));
     const r = await steps.run(['rm', cfg.id, '--yes']);
     expect(r.code, `${r.stdout}\n${r.stderr}\nmoto: ${aws.log().slice(-3000)}`).toBe(0);
     expect(r.stdout).toContain('0 billable resources remain');
@@ -457,9 +463,17 @@ describe('the AWS path against an emulated account', () => {
     expect(tasks).toEqual([]);
     expect((await c().ssm.send(new GetParametersByPathCommand({ Path: `/dojo/${cfg.id}/`, Recursive: true }))).Parameters ?? []).toEqual([]);
     await expect(c().ssm.send(new GetParameterCommand({ Name: `/dojo-cli/${cfg.id}/config` }))).rejects.toThrow();
-    expect((await c().logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `dojo-${cfg.id}-` }))).logGroups ?? []).toEqual([]);
+    expect(((await c().logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `dojo-${cfg.id}-` }))).logGroups ?? []).map((g) => g.logGroupName)).toEqual([otherGroup]);
     await expect(c().s3.send(new HeadBucketCommand({ Bucket: params.bucket }))).rejects.toThrow();
-    expect((await c().ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `dojo-${cfg.id}-`, status: 'ACTIVE' }))).taskDefinitionArns ?? []).toEqual([]);
+    // ListTaskDefinitions takes a whole family name (in moto too): the families come by prefix.
+    const families = (await c().ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: `dojo-${cfg.id}-` }))).families ?? [];
+    expect(families).toContain(otherFamily);
+    expect(families.length).toBeGreaterThan(1);
+    const defs: string[] = [];
+    for (const family of families) defs.push(...((await c().ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' }))).taskDefinitionArns ?? []));
+    expect(defs.map((a) => a.split('/').pop())).toEqual([`${otherFamily}:1`]);
+    await c().ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: defs[0]! }));
+    await c().logs.send(new DeleteLogGroupCommand({ logGroupName: otherGroup }));
     const repo = `cdk-hnb659fds-container-assets-123456789012-${REGION}`;
     const images = await c().ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: imageTags.map((imageTag) => ({ imageTag })) }));
     expect(images.images ?? []).toEqual([]);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLFLOW_BASE_IMAGE, MLFLOW_BOTO3_VERSION } from '../../lib/infra/constructs/images';
 import { INSTANCE_ALTERNATIVES, INSTANCE_VCPUS } from '../../lib/infra/instance-types';
 import { DOJO_PARAMETERS, DOJO_TAG_KEY, dojoParameterName, type DojoParameterKey } from '../../lib/infra/parameters';
+import { isStackLogGroup } from '../../lib/providers/aws/names';
 import { resourcesOf, synthDojo, type SynthesizedDojo } from './synth-helper';
 
 // One synthesis per configuration, shared by the tests of this file (synthesis takes seconds).
@@ -390,6 +391,14 @@ describe('logs', () => {
       expect(r.Properties?.RetentionInDays).toBe(14);
       expect(r.DeletionPolicy).toBe('Delete');
     }
+  });
+
+  it('every logical id starts with a capital: `dojo rm demo` tells its generated log group names from those of a dojo `demo-x` by it', () => {
+    const ids = Object.keys(resourcesOf(d.template));
+    expect(ids.length).toBeGreaterThan(20);
+    expect(ids.filter((id) => !/^[A-Z][A-Za-z0-9]*$/.test(id))).toEqual([]);
+    // The function and log group names CloudFormation would generate are the stack's, not a longer-named dojo's.
+    for (const id of ids) expect(isStackLogGroup('dojo-demo', `dojo-demo-${id.slice(0, 30)}-A1B2C3D4E5F6`)).toBe(true);
   });
 });
 

@@ -30,6 +30,18 @@ export function dojoLogGroupPrefixes(stackName: string): string[] {
   return [`${stackName}-`, `/aws/lambda/${stackName}-`];
 }
 
+/**
+ * Whether log group `name`, found under one of dojoLogGroupPrefixes(stackName), is the stack's own.
+ * CloudFormation names what it creates `<stack>-<LogicalId>-<suffix>`, and a dojo's stack name is a
+ * prefix of another dojo's (`dojo-demo` of `dojo-demo-x`, whose groups are `dojo-demo-x-…`): dojo ids
+ * are lower case and the stack's logical ids start with a capital (a test checks the synthesized
+ * template), so the character after `<stack>-` tells the two apart.
+ */
+export function isStackLogGroup(stackName: string, name: string): boolean {
+  const prefix = dojoLogGroupPrefixes(stackName).find((p) => name.startsWith(p));
+  return prefix !== undefined && /^[A-Z]/.test(name.slice(prefix.length));
+}
+
 /** The task definition family of jobs created with `--image` (deregistered by `dojo rm`). */
 export function jobTaskFamily(dojoId: string): string {
   return `dojo-${dojoId}-jobs`;

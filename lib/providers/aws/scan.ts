@@ -13,7 +13,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DOJO_TAG_KEY, dojoParameterPrefix } from '../../infra/parameters';
 import type { AwsClients } from './clients';
 import { isAwsError } from './errors';
-import { cliConfigParameterName, dojoLogGroupPrefixes } from './names';
+import { cliConfigParameterName, dojoLogGroupPrefixes, isStackLogGroup } from './names';
 import { listParameters } from './params';
 import { taggedResourceState } from './verify';
 
@@ -161,7 +161,7 @@ export async function paged<T>(fetch: (token: string | undefined) => Promise<{ i
   return out;
 }
 
-/** Names of the dojo's log groups (CDK-generated names and custom-resource Lambda logs). */
+/** Names of the dojo's log groups (CDK-generated names and custom-resource Lambda logs), not another dojo's under the same prefix. */
 export async function dojoLogGroups(c: AwsClients, stackName: string): Promise<string[]> {
   const out: string[] = [];
   for (const logGroupNamePrefix of dojoLogGroupPrefixes(stackName)) {
@@ -169,7 +169,7 @@ export async function dojoLogGroups(c: AwsClients, stackName: string): Promise<s
       const r = await c.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix, nextToken }));
       return { items: r.logGroups ?? [], next: r.nextToken };
     });
-    for (const g of groups) if (g.logGroupName) out.push(g.logGroupName);
+    for (const g of groups) if (g.logGroupName && isStackLogGroup(stackName, g.logGroupName)) out.push(g.logGroupName);
   }
   return out;
 }

@@ -5,21 +5,22 @@ import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudf
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand } from '@aws-sdk/client-ecr';
-import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DojoError } from '../../errors';
-import { DOJO_TAG_KEY, commandFamilyPrefix, dojoParameterPrefix, dojoStackName } from '../../infra/parameters';
+import { DOJO_TAG_KEY, dojoParameterPrefix, dojoStackName } from '../../infra/parameters';
 import type { DojoConfig, ProgressFn } from '../provider';
 import type { AwsClients } from './clients';
 import type { DeployTarget, StackDeployer } from './deploy';
 import { describeAsgs } from './describe';
 import { isAwsError } from './errors';
 import { stopJobTasks, type WaitSettings } from './lifecycle';
-import { cdkAssetRepository, cliConfigParameterName, jobTaskFamily } from './names';
+import { cdkAssetRepository, cliConfigParameterName } from './names';
 import { listParameters, managerServices, readDojoParams } from './params';
 import { dojoLogGroups, paged, scanLeftovers, type ScanResult } from './scan';
+import { dojoJobTaskDefinitions } from './task-families';
 import { deleteTrackingSecrets } from './tracking-secrets';
 
 /** What `dojo rm` needs. */
@@ -184,19 +185,8 @@ export async function removeDojo(d: TeardownDeps): Promise<ScanResult> {
     progress(`deleting log group ${g}`);
     await c.logs.send(new DeleteLogGroupCommand({ logGroupName: g }));
   }
-  // Command jobs' task definitions (and those of `--image` jobs of earlier versions): deregistered, then
-  // deleted. ListTaskDefinitions takes a whole family name; the families come by prefix.
-  const families = [jobTaskFamily(id), ...(await paged(async (nextToken) => {
-    const r = await c.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: commandFamilyPrefix(id), status: 'ACTIVE', nextToken }));
-    return { items: r.families ?? [], next: r.nextToken };
-  }))];
-  const defs: string[] = [];
-  for (const familyPrefix of families) {
-    defs.push(...(await paged(async (nextToken) => {
-      const r = await c.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix, status: 'ACTIVE', nextToken }));
-      return { items: r.taskDefinitionArns ?? [], next: r.nextToken };
-    })));
-  }
+  // Command jobs' task definitions (and those of `--image` jobs of earlier versions): deregistered, then deleted.
+  const defs = await dojoJobTaskDefinitions(c, id);
   for (const td of defs) await c.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: td }));
   if (defs.length > 0) {
     progress(`deregistered ${defs.length} job task definition(s)`);

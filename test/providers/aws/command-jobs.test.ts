@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand,
+  DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTagsForResourceCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand,
   RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HpoClient } from '../../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../../lib/hpo/service';
 import { DojoError } from '../../../lib/errors';
-import type { AwsJobRecord } from '../../../lib/providers/aws/jobs';
+import { jobTags, type AwsJobRecord } from '../../../lib/providers/aws/jobs';
 import { listJobRecords, loadJob } from '../../../lib/providers/state';
 import type { HpoSettings } from '../../../lib/providers/provider';
 import { DOJO_ID, REGION, RecordingDeployer, awsMocks, params, provider, tempHome } from './harness';
@@ -257,6 +257,7 @@ describe('rm', () => {
   it('deregisters and deletes the dojo\'s command job task definitions', async () => {
     mocks.ecs.on(ListTaskDefinitionFamiliesCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ families: [`dojo-${DOJO_ID}-cmd-x`] });
     mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-x` }).resolves({ taskDefinitionArns: [CMD_TD] });
+    mocks.ecs.on(ListTagsForResourceCommand, { resourceArn: CMD_TD }).resolves({ tags: jobTags(DOJO_ID, 'x') });
     await p().remove(DOJO_ID);
     expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([CMD_TD]);
     expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input.taskDefinitions)).toEqual([[CMD_TD]]);

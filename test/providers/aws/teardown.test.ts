@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { BatchDeleteImageCommand, BatchGetImageCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTasksCommand, ListTagsForResourceCommand, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, ListTasksCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, NotFound } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, DeleteParametersCommand, GetParameterCommand, GetParametersByPathCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
@@ -19,6 +19,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../../lib/cli/io';
 import { handler as rmHandler } from '../../../lib/cli/commands/rm/index';
+import { DOJO_TAG_KEY } from '../../../lib/infra/parameters';
 import { DOJO_ID, REGION, RecordingDeployer, STACK, awsMocks, params, provider, tempHome } from './harness';
 
 const mocks = awsMocks();
@@ -28,6 +29,9 @@ let destroyed: boolean;
 let order: string[];
 const TAGS = ['a'.repeat(64), 'b'.repeat(64)];
 const REPO = `cdk-hnb659fds-container-assets-111122223333-${REGION}`;
+const tdArn = (familyAndRevision: string) => `arn:aws:ecs:${REGION}:111122223333:task-definition/${familyAndRevision}`;
+const JOBS_TD = tdArn(`dojo-${DOJO_ID}-jobs:1`);
+const CMD_TD = tdArn(`dojo-${DOJO_ID}-cmd-job-1:2`);
 
 const notExist = () => Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' });
 
@@ -81,9 +85,10 @@ function deployedDojo() {
   mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `/aws/lambda/${STACK}-` }).callsFake(() => ({ logGroups: lambdaLogs ? [{ logGroupName: `/aws/lambda/${STACK}-AutoDelete` }] : [] }));
   mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-` }).resolves({ logGroups: [] });
   mocks.logs.on(DeleteLogGroupCommand).callsFake(() => ((lambdaLogs = false), {}));
-  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-jobs` }).resolves({ taskDefinitionArns: ['arn:td/dojo-jobs:1'] });
+  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-jobs` }).resolves({ taskDefinitionArns: [JOBS_TD] });
   mocks.ecs.on(ListTaskDefinitionFamiliesCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ families: [`dojo-${DOJO_ID}-cmd-job-1`] });
-  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1` }).resolves({ taskDefinitionArns: ['arn:td/dojo-cmd-job-1:2'] });
+  mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1` }).resolves({ taskDefinitionArns: [CMD_TD] });
+  mocks.ecs.on(ListTagsForResourceCommand, { resourceArn: CMD_TD }).resolves({ tags: [{ key: DOJO_TAG_KEY, value: DOJO_ID }, { key: 'dojo:job', value: 'job-1' }] });
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
   mocks.ecr.on(BatchDeleteImageCommand).resolves({ imageIds: TAGS.map((imageTag) => ({ imageTag })) });
   mocks.ecr.on(BatchGetImageCommand).resolves({ images: [] });
@@ -145,8 +150,8 @@ describe('dojo rm (AWS)', () => {
       { familyPrefix: `dojo-${DOJO_ID}-jobs`, status: 'ACTIVE', nextToken: undefined },
       { familyPrefix: `dojo-${DOJO_ID}-cmd-job-1`, status: 'ACTIVE', nextToken: undefined },
     ]);
-    expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: 'arn:td/dojo-jobs:1' }, { taskDefinition: 'arn:td/dojo-cmd-job-1:2' }]);
-    expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinitions: ['arn:td/dojo-jobs:1', 'arn:td/dojo-cmd-job-1:2'] }]);
+    expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinition: JOBS_TD }, { taskDefinition: CMD_TD }]);
+    expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input)).toEqual([{ taskDefinitions: [JOBS_TD, CMD_TD] }]);
     expect(mocks.ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ repositoryName: REPO, imageIds: TAGS.map((imageTag) => ({ imageTag })) }]);
     // The scan: every place, with the dojo's tag filter.
     const tag = { Name: 'tag:dojo:id', Values: [DOJO_ID] };
@@ -246,6 +251,25 @@ describe('dojo rm (AWS)', () => {
     ]);
     // The mock keeps listing the first two (as if deletion were refused): the scan reports them.
     expect(r.remaining).toEqual([`log group ${STACK}-Logs1`, `log group ${STACK}-FlowLogs2`]);
+  });
+
+  it('another dojo whose name starts with this one\'s (`<id>-cmd-x`): its log groups and job task definitions under the same prefixes are left alone', async () => {
+    const other = `${DOJO_ID}-cmd-x`;
+    const otherTd = tdArn(`dojo-${other}-cmd-j1:1`);
+    const otherJobsTd = tdArn(`dojo-${DOJO_ID}-jobs-x-jobs:1`);
+    mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `${STACK}-` }).resolves({ logGroups: [{ logGroupName: `${STACK}-Logs8A1B-QW3E5R7T9Y` }, { logGroupName: `dojo-${other}-Logs8A1B-ZX2C4V6B8N` }] });
+    mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: `/aws/lambda/${STACK}-` }).resolves({ logGroups: [{ logGroupName: `/aws/lambda/dojo-${other}-AutoDeleteHandler-1A2B3C` }] });
+    mocks.ecs.on(ListTaskDefinitionFamiliesCommand, { familyPrefix: `dojo-${DOJO_ID}-cmd-` }).resolves({ families: [`dojo-${DOJO_ID}-cmd-job-1`, `dojo-${other}-cmd-j1`] });
+    mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${other}-cmd-j1` }).resolves({ taskDefinitionArns: [otherTd] });
+    mocks.ecs.on(ListTagsForResourceCommand, { resourceArn: otherTd }).resolves({ tags: [{ key: DOJO_TAG_KEY, value: other }] });
+    // Some implementations match ListTaskDefinitions' familyPrefix as a prefix: dojo `<id>-jobs-x`'s family too.
+    mocks.ecs.on(ListTaskDefinitionsCommand, { familyPrefix: `dojo-${DOJO_ID}-jobs` }).resolves({ taskDefinitionArns: [JOBS_TD, otherJobsTd] });
+    const r = await provider(t.home, d).remove(DOJO_ID);
+    expect(mocks.logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input.logGroupName)).toEqual([`${STACK}-Logs8A1B-QW3E5R7T9Y`]);
+    expect(mocks.ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([JOBS_TD, CMD_TD]);
+    expect(mocks.ecs.commandCalls(DeleteTaskDefinitionsCommand).map((c) => c.args[0].input.taskDefinitions)).toEqual([[JOBS_TD, CMD_TD]]);
+    // The scan after it lists only this dojo's group (still there in the mock), not the other dojo's.
+    expect(r.remaining.filter((x) => x.startsWith('log group'))).toEqual([`log group ${STACK}-Logs8A1B-QW3E5R7T9Y`]);
   });
 
   it('a stack stuck by scale-in protection: destroy fails, protection is lifted, the instance terminated, destroy retried', async () => {
