@@ -4,6 +4,7 @@ import type { TrackingStore } from '../../store';
 import { sendAnswer, type AnswerCache, type CachedAnswer } from '../answer-cache';
 import { sendError, sendText } from '../http';
 import { fetchStudy } from './hpo-proxy';
+import { runPageRoute } from './run-page';
 import { seriesRoute } from './series';
 
 /** Where dojo's own read-only routes for the web UI live (beside MLflow's API, never inside it). */
@@ -25,24 +26,32 @@ export interface DojoApiDeps {
   readonly answers: AnswerCache;
 }
 
+/** The routes answered from the store alone, kept until its next write. */
+const STORE_ROUTES: ReadonlyMap<string, (query: URLSearchParams, store: TrackingStore) => Promise<string>> = new Map([
+  ['series', seriesRoute],
+  ['run-page', runPageRoute],
+]);
+
 /**
- * Serves `GET /dojo-api/v1/series` (thinned metric series of many runs) and
+ * Serves `GET /dojo-api/v1/series` (thinned metric series of many runs),
+ * `GET /dojo-api/v1/run-page?run_id=ID` (a run's page's first data in one answer: run-page.ts) and
  * `GET /dojo-api/v1/hpo/studies/{id}` (the linked HPO service's study). Read-only: any other method
  * is a 405; answers are JSON that no other origin may read (no CORS headers), with an ETag (a
- * browser that kept one is answered 304), kept here until the store is written (series) or the HPO
+ * browser that kept one is answered 304), kept here until the store is written (series, run page) or the HPO
  * service says its study changed.
  */
 export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams, deps: DojoApiDeps): Promise<void> {
   const method = req.method ?? 'GET';
   req.resume();
   let answer: CachedAnswer;
-  if (rest === 'series') {
+  const storeRoute = STORE_ROUTES.get(rest);
+  if (storeRoute) {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
-    // The generation read before the series: a write while they are read (the route yields) makes
-    // this answer one of an older generation, never found again.
-    const key = `series ${query.toString()}`;
+    // The generation read before the answer is made: a write while it is made (the series yield)
+    // makes this answer one of an older generation, never found again.
+    const key = `${rest} ${query.toString()}`;
     const generation = deps.store.generation();
-    answer = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await seriesRoute(query, deps.store));
+    answer = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await storeRoute(query, deps.store));
   } else if (rest.startsWith('hpo/studies/') && !rest.slice('hpo/studies/'.length).includes('/')) {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
     let id: string;

@@ -4,7 +4,8 @@ import type { Run } from '../../types';
 import { buildStudy } from '../core/study';
 import { defaultKeys, metricKeys } from '../core/study-keys';
 import { takeWave } from '../dom/boot-wave';
-import { mlflowGet, pointsPerRun, searchAllRuns } from '../dom/api';
+import { pointsPerRun } from '../../series-choice';
+import { mlflowGet, searchAllRuns } from '../dom/api';
 import { SeriesCache } from '../dom/series-cache';
 
 /** Most runs one compare page draws. */

@@ -6,7 +6,8 @@ import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, FileInfo, Run } from '../../types';
 import { OBJECTIVE_AXIS, selected, studyAxes, type Brush } from '../core/filter';
 import { buildStudy, type Study } from '../core/study';
-import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
+import { pointsPerRun } from '../../series-choice';
+import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet } from '../dom/api';
 import { h } from '../dom/h';
 import type { SeriesCache } from '../dom/series-cache';
 import { defaultKeys, metricKeys, studyIdOf } from '../core/study-keys';
@@ -41,9 +42,8 @@ function trialSignature(t: Study['trials'][number]): string {
 
 /** What runPage fetched for a study's page while it was still fetching the trials (started at once, awaited here). */
 export interface StudyPrefetch {
-  /** The trials' series, being loaded (initialKeys() of the study built from tracking alone). */
+  /** The trials' series the server sent with the run (those charted first, chosen from tracking alone). */
   readonly series: SeriesCache;
-  readonly seriesLoaded: Promise<void>;
   /** The parent run's details (params, metrics, tags, artifacts). */
   readonly details: Promise<HTMLElement>;
   /** The files of its `report/` folder. */
@@ -209,10 +209,7 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   // Curves, the run's artifacts and its report were fetched with the trials (runPage): what is
   // still missing (a key only the HPO view named) is fetched now.
   const fetched = performance.now();
-  const loaded = (async () => {
-    await prefetch.seriesLoaded;
-    return Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
-  })();
+  const loaded = Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
   // While the curves are on their way, what needs no curves and no layout is built off the page,
   // one step at a time for as long as they have not arrived: the trials table, then the explore
   // views of a fixed size. What is left when they arrive is drawn as before.
