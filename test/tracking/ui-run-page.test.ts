@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HpoClient } from '../../lib/hpo';
+import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
+import type { StudyDetail } from '../../lib/hpo/api';
 import { TAG } from '../../lib/hpo/tracking/tags';
 import { startTrackingServer, TrackingClient, type Metric, type Run, type TrackingServerHandle } from '../../lib/tracking';
 import { firstSeriesOf, pointsPerRun, studyMetricOf } from '../../lib/tracking/series-choice';
@@ -16,11 +19,14 @@ type RunPage = {
   experiment: { experiment_id: string; name: string };
   children: Run[];
   series: { keys: string[]; max_points: number; series: { run_id: string; key: string; steps: number[]; values: number[]; total: number }[] };
+  hpo: StudyDetail | null;
 };
 
 describe('the run-page route of the tracking server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dojo-run-page-'));
   let tracking: TrackingServerHandle;
+  let hpoService: HpoServiceHandle | undefined;
+  const link: { url?: string } = {};
   let c: TrackingClient;
   let exp: string;
   let parent: string;
@@ -30,7 +36,7 @@ describe('the run-page route of the tracking server', () => {
     Array.from({ length: 300 }, (_, s) => keys.map((key, k) => ({ key, value: 1 + k + r + 5 / (s + 1), timestamp: 1_700_000_000_000 + s, step: s }))).flat();
 
   beforeAll(async () => {
-    tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow') });
+    tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow'), hpoUri: () => link.url });
     c = new TrackingClient(tracking.url);
     exp = await c.createExperiment('run-page');
     parent = (await c.createRun({ experimentId: exp, runName: 'study', tags: { [TAG.metric]: 'val_rmse', [TAG.role]: 'study' } })).info.run_id;
@@ -45,6 +51,7 @@ describe('the run-page route of the tracking server', () => {
     await c.createRun({ experimentId: exp, runName: 'other' });
   });
   afterAll(async () => {
+    await hpoService?.close();
     await tracking.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -121,6 +128,38 @@ describe('the run-page route of the tracking server', () => {
     // A tag on the parent (its study's metric) changes the keys picked.
     await c.setTag(parent, TAG.metric, 'rows_per_sec');
     expect((await page(`?run_id=${parent}`)).json!.series.keys).toEqual(['rows_per_sec', 'val_rmse']);
+  });
+
+  it("answers a study's run with the HPO service's view of its study, as new as the service's, and null when there is none", async () => {
+    // No HPO service linked: none.
+    expect((await page(`?run_id=${parent}`)).json!.hpo).toBeNull();
+    hpoService = await startHpoService({ dbFile: join(dir, 'hpo.db'), trackingUri: tracking.url, log: () => undefined });
+    link.url = hpoService.url;
+    const h = new HpoClient(hpoService.url);
+    const info = await h.createStudy({ name: 'live', metric: 'val_rmse', space: { x: { type: 'float', low: 0, high: 1 } }, sampler: { name: 'random', seed: 1 }, maxTrials: 3 });
+    const t = (await h.ask('live'))!;
+    await h.report('live', t.number, 5, 0.5);
+    const first = await page(`?run_id=${info.parentRunId}`);
+    expect(first.json!.hpo).toEqual(await h.getStudy('live'));
+    expect(first.json!.hpo).toEqual(await (await fetch(`${tracking.url}/dojo-api/v1/hpo/studies/${first.json!.hpo!.id}`)).json());
+    expect(first.json!.children.map((k) => k.info.run_id)).toEqual([t.runId]);
+    // The service's study changes (nothing written to tracking): seen at once, with a new ETag.
+    await h.report('live', t.number, 10, 0.25);
+    const next = await page(`?run_id=${info.parentRunId}`, { headers: { 'If-None-Match': first.etag! } });
+    expect(next.status).toBe(200);
+    expect(next.etag).not.toBe(first.etag);
+    expect(next.json!.hpo!.trials[0]!.intermediate).toEqual({ 5: 0.5, 10: 0.25 });
+    expect((await page(`?run_id=${info.parentRunId}`, { headers: { 'If-None-Match': next.etag! } })).status).toBe(304);
+    // The service down: the rest is answered, without its view.
+    link.url = 'http://127.0.0.1:9'; // nothing listens on the discard port
+    try {
+      const down = await page(`?run_id=${info.parentRunId}`);
+      expect(down.status).toBe(200);
+      expect(down.json!.hpo).toBeNull();
+      expect(down.json!.children).toEqual(next.json!.children);
+    } finally {
+      link.url = hpoService.url;
+    }
   });
 
   it('refuses a missing or malformed run id with a 400, an unknown one with a 404, and anything but GET', async () => {

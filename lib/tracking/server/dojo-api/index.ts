@@ -4,7 +4,7 @@ import type { TrackingStore } from '../../store';
 import { sendAnswer, type AnswerCache, type CachedAnswer } from '../answer-cache';
 import { sendError, sendText } from '../http';
 import { fetchStudy } from './hpo-proxy';
-import { runPageRoute } from './run-page';
+import { runPageAnswer } from './run-page';
 import { seriesRoute } from './series';
 
 /** Where dojo's own read-only routes for the web UI live (beside MLflow's API, never inside it). */
@@ -26,12 +26,6 @@ export interface DojoApiDeps {
   readonly answers: AnswerCache;
 }
 
-/** The routes answered from the store alone, kept until its next write. */
-const STORE_ROUTES: ReadonlyMap<string, (query: URLSearchParams, store: TrackingStore) => Promise<string>> = new Map([
-  ['series', seriesRoute],
-  ['run-page', runPageRoute],
-]);
-
 /**
  * Serves `GET /dojo-api/v1/series` (thinned metric series of many runs),
  * `GET /dojo-api/v1/run-page?run_id=ID` (a run's page's first data in one answer: run-page.ts) and
@@ -44,14 +38,16 @@ export async function handleDojoApi(req: IncomingMessage, res: ServerResponse, r
   const method = req.method ?? 'GET';
   req.resume();
   let answer: CachedAnswer;
-  const storeRoute = STORE_ROUTES.get(rest);
-  if (storeRoute) {
+  if (rest === 'series') {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
-    // The generation read before the answer is made: a write while it is made (the series yield)
-    // makes this answer one of an older generation, never found again.
-    const key = `${rest} ${query.toString()}`;
+    // The generation read before the series: a write while they are read (the route yields) makes
+    // this answer one of an older generation, never found again.
+    const key = `series ${query.toString()}`;
     const generation = deps.store.generation();
-    answer = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await storeRoute(query, deps.store));
+    answer = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await seriesRoute(query, deps.store));
+  } else if (rest === 'run-page') {
+    if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
+    answer = await runPageAnswer(query, deps);
   } else if (rest.startsWith('hpo/studies/') && !rest.slice('hpo/studies/'.length).includes('/')) {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET' });
     let id: string;

@@ -4,7 +4,7 @@
 import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, FileInfo, Run } from '../../types';
 import { studyIdOf } from '../core/study-keys';
-import { hpoStudy, listArtifacts, mlflowGet, runPage } from '../dom/api';
+import { listArtifacts, mlflowGet, runPage } from '../dom/api';
 import { takeWave } from '../dom/boot-wave';
 import { SeriesCache } from '../dom/series-cache';
 
@@ -19,7 +19,7 @@ export interface RunData {
   /** Its parent run, when it is a child. */
   readonly parent: Promise<Run | undefined>;
   /** The HPO service's live view of its study, when linked. */
-  readonly live: Promise<StudyDetail | undefined>;
+  readonly live: StudyDetail | undefined;
   /** Its artifacts' top folder. */
   readonly files: Promise<FileInfo[]>;
   /** Its `report/` folder, when it is tagged as a study. */
@@ -35,18 +35,15 @@ export interface RunWave {
 }
 
 /**
- * Starts the requests of run `runId`'s page: the run with its experiment, its children and their
- * first curves in one request (`/dojo-api/v1/run-page`), then at once everything that depends on it.
+ * Starts the requests of run `runId`'s page: the run with its experiment, its children, their
+ * first curves and its study's HPO view in one request (`/dojo-api/v1/run-page`), then at once its
+ * artifacts, its report folder and its parent run.
  */
 export function startRunWave(runId: string): RunWave {
   const data = runPage(runId).then((first): RunData => {
     const { run } = first;
     const parentId = run.data.tags?.find((t) => t.key === 'mlflow.parentRunId')?.value;
-    const studyId = studyIdOf(run);
-    const tagged = studyId !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
-    // The HPO view first: the server fetches it from the HPO service (a second hop), so asked
-    // first it is not queued behind the other answers.
-    const live = studyId ? hpoStudy(studyId) : Promise.resolve(undefined);
+    const tagged = studyIdOf(run) !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
     const files = listArtifacts(run, '');
     const series = new SeriesCache();
     series.add(first.series.series);
@@ -54,7 +51,7 @@ export function startRunWave(runId: string): RunWave {
     const parent = parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined);
     // Each awaited where it is drawn (or not at all when the page fails first): no unhandled rejection meanwhile.
     for (const p of [files, reportFiles]) p?.catch(() => undefined);
-    return { run, tagged, exp: first.experiment, kids: first.children, parent, live, files, ...(reportFiles ? { reportFiles } : {}), series };
+    return { run, tagged, exp: first.experiment, kids: first.children, parent, live: first.hpo ?? undefined, files, ...(reportFiles ? { reportFiles } : {}), series };
   });
   data.catch(() => undefined);
   return { runId, data };

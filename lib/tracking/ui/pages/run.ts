@@ -28,8 +28,8 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
   const fetched = performance.now();
   const details = runDetails(run, wave.files);
   details.catch(() => undefined);
-  const { exp, kids } = wave;
-  const [parent, live] = await Promise.all([wave.parent, wave.live]);
+  const { exp, kids, live } = wave;
+  const parent = await wave.parent;
   performance.measure('dojo:fetch-runs', { start: fetched, end: performance.now() });
   if (kids.length > 0 || tagged) return studyPage(run, exp, kids, live, query, { series: wave.series, details, reportFiles: wave.reportFiles ?? listArtifacts(run, 'report') });
   const keys = (run.data.metrics ?? []).map((m) => m.key).sort();

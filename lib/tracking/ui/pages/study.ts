@@ -125,31 +125,19 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     if (section) section.style.containIntrinsicSize = `auto ${100 + 28 * Number(table.el.getAttribute('data-rows'))}px`;
   }
 
-  /**
-   * The explore views of a fixed size (they need no layout: built off the page too), one step each,
-   * in order (the contour picks its pair by the importances), the largest last: a step that is under
-   * way when the curves arrive holds the top of the page back by its length.
-   */
-  function exploreSteps(ctx: ExploreContext): (() => void)[] {
-    return [
-      () => timed('history', () => explore.history.replaceChildren(historyPlot(ctx))),
-      () => {
-        // Importances use every complete trial (not the brushed ones): computed once per study update.
-        if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
-        explore.importance.replaceChildren(importanceBars(importances.values));
-      },
-      () => timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair))),
-      () => timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx))),
-    ];
-  }
-
-  /** Draws the views that explore the space (below the compare charts); `steps`: those still to draw of the first view. */
-  function renderExplore(visible: ReadonlySet<string>, steps?: readonly (() => void)[]): void {
+  /** Draws the views that explore the space (below the compare charts). */
+  function renderExplore(visible: ReadonlySet<string>): void {
     if (study.trials.length === 0) return;
     const ctx: ExploreContext = { study, axes: studyAxes(study), visible };
     // As wide as the page: drawn on the page.
     timed('parallel', () => parallel.render(ctx, brushes));
-    for (const step of steps ?? exploreSteps(ctx)) step();
+    timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
+    // Importances use every complete trial (not the brushed ones): computed once per study update.
+    if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
+    explore.importance.replaceChildren(importanceBars(importances.values));
+    // (The contour picks its pair by the importances.)
+    timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair)));
+    timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx)));
   }
 
   /** Draws every view of the study in one go (a forced layout per chart costs more than it saves to split it). */
@@ -206,28 +194,17 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
 
-  // Curves, the run's artifacts and its report were fetched with the trials (runPage): what is
-  // still missing (a key only the HPO view named) is fetched now.
+  // The first curves came with the run (the run-page answer): what is still missing (a key only
+  // the HPO view named) is fetched now. The run's artifacts and its report folder were asked for
+  // with them; they go in below when they arrive (before the page is marked drawn).
   const fetched = performance.now();
-  const loaded = Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
-  // While the curves are on their way, what needs no curves and no layout is built off the page,
-  // one step at a time for as long as they have not arrived: the trials table, then the explore
-  // views of a fixed size. What is left when they arrive is drawn as before.
   const visible = selected(study, brushes);
-  let arrived = false;
-  loaded.then(
-    () => (arrived = true),
-    () => (arrived = true),
-  );
-  let tableBuilt = false;
-  const early: (() => void)[] = [() => ((tableBuilt = true), timed('table', () => table.render(study, visible))), ...(study.trials.length > 0 ? exploreSteps({ study, axes: studyAxes(study), visible }) : [])];
-  while (early.length > 0 && !arrived && !disposed) {
-    early.shift()!();
-    // A task boundary: the answers that came meanwhile are read before the next step.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  const [, details] = await loaded;
+  await fetchSeries(study.trials.map((t) => t.runId), wanted());
   performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
+  const details = h('div', { class: 'details-pending' });
+  const below = Promise.all([prefetch.details.then((d) => details.replaceWith(d)), renderReport(prefetch.reportFiles)]);
+  // (Awaited below, unless another page opened first.)
+  below.catch(() => undefined);
   // The trials and explore sections are empty in the first frame (see below): their content goes in after it.
   const sections: [string, string, Node[]][] = [
     ['compare', 'Compare trials', [compare.el]],
@@ -252,19 +229,16 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   renderTop(visible, false);
   await painted();
   document.getElementById('s-trials')?.append(table.el);
-  if (tableBuilt) sizeTableSection();
-  else {
-    early.shift();
-    renderTable(visible);
-  }
+  renderTable(visible);
   document.body.setAttribute('data-top-painted-at', performance.now().toFixed(1));
   // (Another page may have opened meanwhile: then nothing more is drawn or polled.)
   if (!disposed) {
     document.getElementById('s-explore')?.append(exploreBox);
-    renderExplore(visible, early);
+    renderExplore(visible);
     document.getElementById('s-explore')?.classList.remove('pending');
     document.body.setAttribute('data-renders', String(++renders));
-    if (!study.closed) timer = setTimeout(() => void poll(), pollMs);
+    await below;
+    if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
   return {
     dispose() {
