@@ -19,6 +19,8 @@ type RunPage = {
   experiment: { experiment_id: string; name: string };
   children: Run[];
   series: { keys: string[]; max_points: number; series: { run_id: string; key: string; steps: number[]; values: number[]; total: number }[] };
+  files: { path: string; is_dir: boolean }[];
+  report_files: { path: string; is_dir: boolean }[];
   hpo: StudyDetail | null;
 };
 
@@ -35,6 +37,12 @@ describe('the run-page route of the tracking server', () => {
   const points = (r: number, keys: readonly string[]): Metric[] =>
     Array.from({ length: 300 }, (_, s) => keys.map((key, k) => ({ key, value: 1 + k + r + 5 / (s + 1), timestamp: 1_700_000_000_000 + s, step: s }))).flat();
 
+  /** Puts a file into a run's artifacts through the server's artifact proxy. */
+  const upload = async (run: Run, path: string, body: string) => {
+    const res = await fetch(`${tracking.url}/api/2.0/mlflow-artifacts/artifacts/${run.info.artifact_uri.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/, '')}/${path}`, { method: 'PUT', body });
+    expect(res.status).toBe(200);
+  };
+
   beforeAll(async () => {
     tracking = await startTrackingServer({ storeDir: join(dir, 'mlflow'), hpoUri: () => link.url });
     c = new TrackingClient(tracking.url);
@@ -47,6 +55,7 @@ describe('the run-page route of the tracking server', () => {
       const metrics = points(r, r === 2 ? ['val_rmse', 'rows_per_sec'] : ['val_rmse', 'train_rmse', 'rows_per_sec']);
       for (let i = 0; i < metrics.length; i += 1000) await c.logBatch(id, { metrics: metrics.slice(i, i + 1000) });
     }
+    await upload(await c.getRun(parent), 'report/index.html', '<h1>report</h1>');
     // A run of the same experiment that is not a child.
     await c.createRun({ experimentId: exp, runName: 'other' });
   });
@@ -73,6 +82,10 @@ describe('the run-page route of the tracking server', () => {
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
     const a = r.json!;
     expect(a.run).toEqual(((await mlflow(`runs/get?run_id=${parent}`)) as { run: Run }).run);
+    for (const [field, path] of [['files', ''], ['report_files', 'report']] as const) {
+      expect(a[field]).toEqual(((await mlflow(`artifacts/list?run_id=${parent}&path=${path}`)) as { files?: unknown[] }).files ?? []);
+    }
+    expect(a.report_files.map((f) => f.path)).toEqual(['report/index.html']);
     expect(a.experiment).toEqual(((await mlflow(`experiments/get?experiment_id=${exp}`)) as { experiment: unknown }).experiment);
     // The search the page made itself (lib/tracking/ui/dom/api.ts childrenOf()).
     const search = (await mlflow('runs/search', { experiment_ids: [exp], filter: `tags.\`mlflow.parentRunId\` = '${parent}'`, max_results: 1000 })) as { runs: Run[] };
@@ -125,6 +138,12 @@ describe('the run-page route of the tracking server', () => {
       ['val_rmse', 300],
       ['train_rmse', 0],
     ]);
+    // A file uploaded (nothing written to the store) is listed at once.
+    const before = await page(`?run_id=${parent}`);
+    await upload(before.json!.run, 'notes.txt', 'hello');
+    const uploaded = await page(`?run_id=${parent}`, { headers: { 'If-None-Match': before.etag! } });
+    expect(uploaded.status).toBe(200);
+    expect(uploaded.json!.files.map((f) => f.path)).toContain('notes.txt');
     // A tag on the parent (its study's metric) changes the keys picked.
     await c.setTag(parent, TAG.metric, 'rows_per_sec');
     expect((await page(`?run_id=${parent}`)).json!.series.keys).toEqual(['rows_per_sec', 'val_rmse']);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TrackingError } from '../../errors';
 import type { TrackingStore } from '../../store';
 import { sendAnswer, type AnswerCache, type CachedAnswer } from '../answer-cache';
+import type { ArtifactRepository } from '../artifact-repo';
 import { sendError, sendText } from '../http';
 import { fetchStudy } from './hpo-proxy';
 import { runPageAnswer } from './run-page';
@@ -24,6 +25,8 @@ export interface DojoApiDeps {
   readonly hpo: HpoLink;
   /** Where answers are kept until what they were made from changes. */
   readonly answers: AnswerCache;
+  /** The runs' artifact files (a run's page lists its folder and its report's). */
+  readonly artifacts: ArtifactRepository;
 }
 
 /**

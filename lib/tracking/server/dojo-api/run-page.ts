@@ -1,12 +1,13 @@
-// A run's page read its run, then the run's children (a study's trials) and the HPO service's view
-// of its study, then the trials' curves: three round trips, each sent only when the browser's busy
-// main thread got to it. This route answers them (and the run's experiment) in one.
+// A run's page read its run, then the run's children (a study's trials), the HPO service's view of
+// its study and its artifacts, then the trials' curves: three round trips, each sent only when the
+// browser's busy main thread got to it. This route answers them all in one.
 import { invalidParam } from '../../errors';
 import { firstSeriesOf } from '../../series-choice';
 import type { TrackingStore } from '../../store';
 import type { Run } from '../../types';
 import { etagOf, type CachedAnswer } from '../answer-cache';
 import { toJson } from '../http';
+import { runArtifacts } from '../routes/artifacts';
 import { fetchStudy } from './hpo-proxy';
 import type { DojoApiDeps } from './index';
 import { seriesJson } from './series';
@@ -52,10 +53,11 @@ async function trackingPart(run: Run, store: TrackingStore): Promise<string> {
 
 /**
  * `GET /dojo-api/v1/run-page?run_id=ID`: what a run's page draws first, as one JSON text:
- * `{"run": …, "experiment": …, "children": [Run…], "series": {"keys": […], "max_points": N, "series": [SeriesAnswer…]}, "hpo": StudyDetail | null}`
+ * `{"run": …, "experiment": …, "children": [Run…], "series": {"keys": […], "max_points": N, "series": [SeriesAnswer…]}, "files": [FileInfo…], "report_files": [FileInfo…], "hpo": StudyDetail | null}`
  * — runs/get's run, experiments/get's experiment, the runs/search answer of its children, the
  * thinned series of the metrics its page charts first (firstSeriesOf(): the keys and point count
- * the page would ask `/dojo-api/v1/series` for), and for a study's run (tag `hpo.study_id`) the
+ * the page would ask `/dojo-api/v1/series` for), artifacts/list's files of its artifacts' top
+ * folder and of `report/`, and for a study's run (tag `hpo.study_id`) the
  * linked HPO service's view as `/dojo-api/v1/hpo/studies/{id}` answers it (null without one, or
  * when the service is down or does not know the study). A 400 for a missing or malformed run id,
  * MLflow's 404 for a run that does not exist. The store's part is kept in `answers` until the
@@ -72,8 +74,10 @@ export async function runPageAnswer(query: URLSearchParams, deps: DojoApiDeps): 
   const hpo = studyId && hpoUri ? fetchStudy(hpoUri, studyId, deps.hpo.token, deps.answers).catch(() => undefined) : Promise.resolve(undefined);
   const key = `run-page ${run.info.run_id}`;
   const tracking = deps.answers.get(key, generation) ?? deps.answers.set(key, generation, await trackingPart(run, deps.store));
+  // Files are not in the store (its generation does not see them): listed on every request.
+  const files = `"files":${toJson(runArtifacts(run, '', deps.artifacts))},"report_files":${toJson(runArtifacts(run, 'report', deps.artifacts))}`;
   const live = await hpo;
-  const body = Buffer.concat([Buffer.from('{'), tracking.body, Buffer.from(',"hpo":'), live?.body ?? Buffer.from('null'), Buffer.from('}')]);
-  // Either part changed, the ETag changes.
-  return { body, version: generation, etag: etagOf(Buffer.from(`${tracking.etag} ${live?.etag ?? 'none'}`)) };
+  const body = Buffer.concat([Buffer.from('{'), tracking.body, Buffer.from(`,${files},"hpo":`), live?.body ?? Buffer.from('null'), Buffer.from('}')]);
+  // Any part changed, the ETag changes.
+  return { body, version: generation, etag: etagOf(Buffer.from(`${tracking.etag} ${live?.etag ?? 'none'} ${files}`)) };
 }

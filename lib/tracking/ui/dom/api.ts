@@ -126,11 +126,14 @@ export interface RunPageAnswer {
   readonly children: Run[];
   /** The children's curves of the metrics charted first (lib/tracking/series-choice.ts's firstSeriesOf()). */
   readonly series: { readonly keys: string[]; readonly max_points: number; readonly series: SeriesOfRun[] };
+  /** The files of its artifacts' top folder and of its `report/` folder (as listArtifacts() reads them). */
+  readonly files: FileInfo[];
+  readonly report_files: FileInfo[];
   /** The HPO service's live view of its study (as hpoStudy() reads it), null when there is none. */
   readonly hpo: StudyDetail | null;
 }
 
-/** The run `runId`, its experiment, its children, their first curves and its study's HPO view in one request. */
+/** The run `runId`, its experiment, its children, their first curves, its artifacts and its study's HPO view in one request. */
 export function runPage(runId: string): Promise<RunPageAnswer> {
   return json<RunPageAnswer>(`${DOJO}run-page${query({ run_id: runId })}`);
 }

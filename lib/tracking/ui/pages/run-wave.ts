@@ -4,7 +4,7 @@
 import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, FileInfo, Run } from '../../types';
 import { studyIdOf } from '../core/study-keys';
-import { listArtifacts, mlflowGet, runPage } from '../dom/api';
+import { mlflowGet, runPage } from '../dom/api';
 import { takeWave } from '../dom/boot-wave';
 import { SeriesCache } from '../dom/series-cache';
 
@@ -21,9 +21,9 @@ export interface RunData {
   /** The HPO service's live view of its study, when linked. */
   readonly live: StudyDetail | undefined;
   /** Its artifacts' top folder. */
-  readonly files: Promise<FileInfo[]>;
-  /** Its `report/` folder, when it is tagged as a study. */
-  readonly reportFiles?: Promise<FileInfo[]>;
+  readonly files: FileInfo[];
+  /** Its `report/` folder. */
+  readonly reportFiles: FileInfo[];
   /** The trials' curves charted first (those of the run-page answer). */
   readonly series: SeriesCache;
 }
@@ -36,22 +36,18 @@ export interface RunWave {
 
 /**
  * Starts the requests of run `runId`'s page: the run with its experiment, its children, their
- * first curves and its study's HPO view in one request (`/dojo-api/v1/run-page`), then at once its
- * artifacts, its report folder and its parent run.
+ * first curves, its artifacts and its study's HPO view in one request (`/dojo-api/v1/run-page`),
+ * then its parent run, if any.
  */
 export function startRunWave(runId: string): RunWave {
   const data = runPage(runId).then((first): RunData => {
     const { run } = first;
     const parentId = run.data.tags?.find((t) => t.key === 'mlflow.parentRunId')?.value;
     const tagged = studyIdOf(run) !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
-    const files = listArtifacts(run, '');
     const series = new SeriesCache();
     series.add(first.series.series);
-    const reportFiles = tagged ? listArtifacts(run, 'report') : undefined;
     const parent = parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined);
-    // Each awaited where it is drawn (or not at all when the page fails first): no unhandled rejection meanwhile.
-    for (const p of [files, reportFiles]) p?.catch(() => undefined);
-    return { run, tagged, exp: first.experiment, kids: first.children, parent, live: first.hpo ?? undefined, files, ...(reportFiles ? { reportFiles } : {}), series };
+    return { run, tagged, exp: first.experiment, kids: first.children, parent, live: first.hpo ?? undefined, files: first.files, reportFiles: first.report_files, series };
   });
   data.catch(() => undefined);
   return { runId, data };

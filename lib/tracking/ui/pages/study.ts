@@ -47,7 +47,7 @@ export interface StudyPrefetch {
   /** The parent run's details (params, metrics, tags, artifacts). */
   readonly details: Promise<HTMLElement>;
   /** The files of its `report/` folder. */
-  readonly reportFiles: Promise<FileInfo[]>;
+  readonly reportFiles: readonly FileInfo[];
 }
 
 /**
@@ -148,8 +148,8 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     document.body.setAttribute('data-renders', String(++renders));
   }
 
-  async function renderReport(listed?: Promise<FileInfo[]>): Promise<void> {
-    const files = await (listed ?? listArtifacts(run, 'report')).catch(() => []);
+  async function renderReport(listed?: readonly FileInfo[]): Promise<void> {
+    const files = listed ?? (await listArtifacts(run, 'report').catch(() => []));
     const index = files.find((f) => f.path === 'report/index.html');
     report.replaceChildren(
       index
