@@ -7,7 +7,7 @@ import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
 import type { StudyDetail } from '../../lib/hpo/api';
 import { TAG } from '../../lib/hpo/tracking/tags';
 import { startTrackingServer, TrackingClient, type Metric, type Run, type TrackingServerHandle } from '../../lib/tracking';
-import { firstSeriesOf, pointsPerRun, studyMetricOf } from '../../lib/tracking/series-choice';
+import { defaultMetricKeys, firstSeriesOf, pointsPerRun, sortedMetricKeys, studyMetricOf } from '../../lib/tracking/series-choice';
 import { buildStudy } from '../../lib/tracking/ui/core/study';
 import { defaultKeys, metricKeys } from '../../lib/tracking/ui/core/study-keys';
 
@@ -109,6 +109,9 @@ describe('the run-page route of the tracking server', () => {
     const plain = buildStudy(untagged, a.children);
     expect(firstSeriesOf(untagged, a.children).keys).toEqual([...new Set([...defaultKeys(plain, metricKeys(plain)), plain.metric])]);
     expect(plain.metric).toBe('objective');
+    // The compare page's wave (no parent run) picks what its page's buildStudy(undefined, runs) gives.
+    const selection = buildStudy(undefined, a.children);
+    expect(defaultMetricKeys('objective', sortedMetricKeys(a.children.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key))))).toEqual(defaultKeys(selection, metricKeys(selection)));
   });
 
   it('answers a run without children with none, and a child run with its own data', async () => {

@@ -40,7 +40,7 @@ function trialSignature(t: Study['trials'][number]): string {
     .join(',')}`;
 }
 
-/** What runPage fetched for a study's page while it was still fetching the trials (started at once, awaited here). */
+/** What runPage has for a study's page besides its trials (it came with them: the run-page answer). */
 export interface StudyPrefetch {
   /** The trials' series the server sent with the run (those charted first, chosen from tracking alone). */
   readonly series: SeriesCache;
@@ -194,17 +194,12 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
 
-  // The first curves came with the run (the run-page answer): what is still missing (a key only
-  // the HPO view named) is fetched now. The run's artifacts and its report folder were asked for
-  // with them; they go in below when they arrive (before the page is marked drawn).
+  // The first curves, the run's artifacts and its report folder came with the run (the run-page
+  // answer): what is still missing (a key only the HPO view named) is fetched now.
   const fetched = performance.now();
   const visible = selected(study, brushes);
-  await fetchSeries(study.trials.map((t) => t.runId), wanted());
+  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
   performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
-  const details = h('div', { class: 'details-pending' });
-  const below = Promise.all([prefetch.details.then((d) => details.replaceWith(d)), renderReport(prefetch.reportFiles)]);
-  // (Awaited below, unless another page opened first.)
-  below.catch(() => undefined);
   // The trials and explore sections are empty in the first frame (see below): their content goes in after it.
   const sections: [string, string, Node[]][] = [
     ['compare', 'Compare trials', [compare.el]],
@@ -237,8 +232,7 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     renderExplore(visible);
     document.getElementById('s-explore')?.classList.remove('pending');
     document.body.setAttribute('data-renders', String(++renders));
-    await below;
-    if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
+    if (!study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
   return {
     dispose() {
