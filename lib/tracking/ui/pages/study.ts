@@ -198,7 +198,7 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   // answer): what is still missing (a key only the HPO view named) is fetched now.
   const fetched = performance.now();
   const visible = selected(study, brushes);
-  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
+  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details]);
   performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
   // The trials and explore sections are empty in the first frame (see below): their content goes in after it.
   const sections: [string, string, Node[]][] = [
@@ -228,6 +228,9 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   document.body.setAttribute('data-top-painted-at', performance.now().toFixed(1));
   // (Another page may have opened meanwhile: then nothing more is drawn or polled.)
   if (!disposed) {
+    // The report's frame once the top is painted: the report page it loads parses and runs its
+    // scripts on this thread (about 20 ms), which held back the frame that paints the top.
+    await renderReport(prefetch.reportFiles);
     document.getElementById('s-explore')?.append(exploreBox);
     renderExplore(visible);
     document.getElementById('s-explore')?.classList.remove('pending');
