@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HpoClient } from '../../lib/hpo';
 import { startHpoService, type HpoServiceHandle } from '../../lib/hpo/service';
 import { startTrackingServer, TrackingClient, type Metric, type TrackingServerHandle } from '../../lib/tracking';
-import { warmSeriesAtRunEnd, UI_SERIES_POINTS } from '../../lib/tracking/server/dojo-api/warm';
+import { pointsPerRun, SERIES_POINTS } from '../../lib/tracking/series-choice';
+import { warmSeriesAtRunEnd } from '../../lib/tracking/server/dojo-api/warm';
 import { TrackingStore } from '../../lib/tracking/store';
 import { downsample } from '../../lib/tracking/store/downsample';
 import { roundForChart, SeriesReader } from '../../lib/tracking/store/series';
-import { pointsPerRun, SERIES_POINTS } from '../../lib/tracking/ui/dom/api';
 
 // The embedded server's read-only routes for its web UI: thinned metric series of many runs at once
 // (GET /dojo-api/v1/series) and the linked HPO service's view of a study (GET /dojo-api/v1/hpo/studies/ID).
@@ -277,7 +277,7 @@ describe('curves thinned when a run ends (before the first view asks)', () => {
     expect(warm.mock.results.map((r) => r.value)).toEqual([true, true]);
     warm.mockRestore();
     const reads = historyReads();
-    for (const p of UI_SERIES_POINTS) {
+    for (const p of SERIES_POINTS) {
       const s = store.series.read(ids[1]!, 'loss', p)!;
       expect(s.total).toBe(1000);
       expect(s.steps.length).toBeLessThanOrEqual(p + 2);
@@ -303,8 +303,7 @@ describe('curves thinned when a run ends (before the first view asks)', () => {
   });
 
   it('ends up with the UI asking for one of the point counts the server thinned to', () => {
-    expect([...SERIES_POINTS]).toEqual([...UI_SERIES_POINTS]);
-    for (let runs = 0; runs <= 2000; runs++) expect(UI_SERIES_POINTS).toContain(pointsPerRun(runs));
+    for (let runs = 0; runs <= 2000; runs++) expect(SERIES_POINTS).toContain(pointsPerRun(runs));
     expect([1, 50, 51, 100, 101, 200, 201, 5000].map(pointsPerRun)).toEqual([400, 400, 200, 200, 100, 100, 60, 60]);
   });
 });

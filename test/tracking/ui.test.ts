@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Response as PageResponse } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtNum } from '../../lib/tracking/ui/core/format';
 import { objectiveOf, SHOTS, UiFixture, type TrialPlan } from './ui-fixture';
@@ -151,37 +151,49 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     await page.screenshot({ path: join(SHOTS, '3-study.png'), fullPage: true });
   });
 
-  it('loads a study in one wave, started by the boot script before app.js ran: each request made once; the top of the page is marked painted, at or before the whole page', async () => {
-    const asked: string[] = [];
+  it('loads a study in one wave, started by the boot script before app.js ran: its first data in one request, each request made once; the top of the page is marked painted, at or before the whole page', async () => {
+    const series: string[] = [];
     const api: string[] = [];
+    type RunPage = { children: { info: { run_id: string } }[]; series: { keys: string[]; max_points: number; series: { run_id: string; key: string }[] }; hpo: { trials: unknown[] } | null };
+    const first: Promise<RunPage>[] = [];
     const listen = (r: { url(): string; postData(): string | null }) => {
-      if (r.url().includes('/dojo-api/v1/series')) asked.push(r.url());
+      if (r.url().includes('/dojo-api/v1/series')) series.push(r.url());
       if (/\/(ajax-api|dojo-api)\//.test(r.url())) api.push(`${r.url()} ${r.postData() ?? ''}`);
+    };
+    const answered = (res: PageResponse) => {
+      if (res.url().includes('/dojo-api/v1/run-page?')) first.push(res.json() as Promise<RunPage>);
     };
     // A fresh load (the previous test left the page on the study: the same URL would not reload).
     await page.goto('about:blank');
     page.on('request', listen);
+    page.on('response', answered);
     try {
       await openStudy();
     } finally {
       page.off('request', listen);
+      page.off('response', answered);
     }
-    // 12 trials: one request (100 runs each) with every trial and both charted metrics; none again
-    // once the HPO view arrived.
-    expect(asked).toHaveLength(1);
-    const q = new URL(asked[0]!).searchParams;
-    expect(q.get('run_ids')!.split(',').sort()).toEqual(plans.map((p) => p.runId).sort());
-    expect(q.get('keys')!.split(',')).toEqual(expect.arrayContaining(['val_rmse', 'train_rmse']));
-    expect(q.get('max_points')).toBe('400');
+    // The run, its trials and their first curves in one answer: every trial, both charted metrics,
+    // 400 points for 12 trials; no series asked for after it (none again once the HPO view arrived).
+    expect(first).toHaveLength(1);
+    const body = await first[0]!;
+    const ids = plans.map((p) => p.runId).sort();
+    expect(body.children.map((k) => k.info.run_id).sort()).toEqual(ids);
+    expect(body.series.keys).toEqual(expect.arrayContaining(['val_rmse', 'train_rmse']));
+    expect(body.series.max_points).toBe(400);
+    for (const key of ['val_rmse', 'train_rmse']) expect(body.series.series.filter((s) => s.key === key).map((s) => s.run_id).sort()).toEqual(ids);
+    expect(series).toEqual([]);
+    expect(body.hpo?.trials).toHaveLength(plans.length);
     const marks = await page.evaluate(() => ({ top: Number(document.body.getAttribute('data-top-painted-at')), ready: Number(document.body.getAttribute('data-ready-at')) }));
     expect(marks.top).toBeGreaterThan(0);
     expect(marks.top).toBeLessThanOrEqual(marks.ready);
     // Nothing asked twice (the boot script's wave is taken over by the page, not made again) ...
-    expect(api.length).toBeGreaterThanOrEqual(6);
+    // (the run's page, with the HPO view of its study and the run's artifacts, is the only request).
+    expect(api.map((a) => new URL(a).pathname)).toEqual(['/dojo-api/v1/run-page']);
     expect(new Set(api).size).toBe(api.length);
-    // ... and the run was asked for before the page's code started.
+    // ... and the run's page was asked for before the page's code started.
     const timing = await page.evaluate(() => ({
-      run: performance.getEntriesByType('resource').find((e) => e.name.includes('/runs/get?'))!.startTime,
+      run: performance.getEntriesByType('resource').find((e) => e.name.includes('/dojo-api/v1/run-page?'))!.startTime,
       app: performance.getEntriesByName('dojo:app.js started')[0]!.duration,
     }));
     expect(timing.run).toBeLessThan(timing.app);

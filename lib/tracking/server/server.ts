@@ -108,7 +108,7 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
-    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo, answers });
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo, answers, artifacts: deps.artifacts });
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res, req)) return;

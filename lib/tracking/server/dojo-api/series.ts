@@ -44,8 +44,7 @@ function listOf(query: URLSearchParams, field: string, max: number): string[] {
  * `GET /dojo-api/v1/series?run_ids=A,B&keys=val_rmse,train_rmse&max_points=500`: each run's history
  * of each key thinned to about max_points (SeriesReader; values to 7 significant digits), as columns (steps, values) rather than
  * MLflow's one object per point, which is 5× the bytes: the answer's JSON text ({series: SeriesAnswer[]}).
- * Runs that do not exist are left out. The event loop is given back every 10 ms, so a large first
- * read does not stall metric logging.
+ * Runs that do not exist are left out.
  */
 export async function seriesRoute(query: URLSearchParams, store: TrackingStore): Promise<string> {
   const runIds = listOf(query, 'run_ids', SERIES_LIMITS.runs);
@@ -55,6 +54,15 @@ export async function seriesRoute(query: URLSearchParams, store: TrackingStore):
   if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > SERIES_LIMITS.maxPoints) {
     throw invalidParam(`Invalid value '${raw}' for 'max_points': a whole number from 2 to ${SERIES_LIMITS.maxPoints}.`);
   }
+  return `{"series":${await seriesJson(runIds, keys, maxPoints, store)}}`;
+}
+
+/**
+ * The JSON array (SeriesAnswer[]) of each run's history of each key thinned to about `maxPoints`;
+ * runs that do not exist and keys a run lacks are left out. The event loop is given back every
+ * 10 ms, so a large first read does not stall metric logging.
+ */
+export async function seriesJson(runIds: readonly string[], keys: readonly string[], maxPoints: number, store: TrackingStore): Promise<string> {
   const parts: string[] = [];
   let since = performance.now();
   for (const runId of runIds) {
@@ -68,5 +76,5 @@ export async function seriesRoute(query: URLSearchParams, store: TrackingStore):
       since = performance.now();
     }
   }
-  return `{"series":[${parts.join(',')}]}`;
+  return `[${parts.join(',')}]`;
 }

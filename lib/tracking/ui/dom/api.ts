@@ -2,7 +2,7 @@
 // this is the one place that adds them.
 import type { StudyDetail } from '../../../hpo/api';
 import type { Series } from '../../store/downsample';
-import type { FileInfo, Run } from '../../types';
+import type { Experiment, FileInfo, Run } from '../../types';
 
 const MLFLOW = '/ajax-api/2.0/mlflow/';
 const DOJO = '/dojo-api/v1/';
@@ -91,18 +91,20 @@ export async function metricHistory(runId: string, key: string): Promise<{ step:
   return points;
 }
 
-/** The point counts pointsPerRun() picks from: the server thins each run's curves to these when it ends (dojo-api/warm.ts). */
-export const SERIES_POINTS = [400, 200, 100, 60] as const;
+/** One run's thinned series of one key, as `/dojo-api/v1/series` answers them. */
+export interface SeriesOfRun {
+  readonly run_id: string;
+  readonly key: string;
+  readonly steps: number[];
+  readonly values: number[];
+}
 
-/**
- * Points per run and curve for a chart of `runs` lines: 400 for a few runs, fewer for many (a chart
- * is a few hundred pixels wide; 200 lines × 100 points, each bucket's low and high kept, look the
- * same as 200 × 1,000 and cost a tenth to send and draw). One of SERIES_POINTS, so that the
- * series of a run that has ended are already thinned on the server.
- */
-export function pointsPerRun(runs: number): number {
-  const budget = Math.floor(20_000 / Math.max(1, runs));
-  return SERIES_POINTS.find((p) => p <= budget) ?? SERIES_POINTS.at(-1)!;
+/** Adds answered series to `out` (by run id, then key). */
+export function addSeries(out: Map<string, Map<string, Series>>, series: readonly SeriesOfRun[]): void {
+  for (const s of series) {
+    if (!out.has(s.run_id)) out.set(s.run_id, new Map());
+    out.get(s.run_id)!.set(s.key, { steps: s.steps, values: s.values });
+  }
 }
 
 /** Thinned series per run and key (GET /dojo-api/v1/series, 100 runs per request, requests in parallel). */
@@ -111,16 +113,29 @@ export async function seriesOf(runIds: readonly string[], keys: readonly string[
   if (runIds.length === 0 || keys.length === 0) return out;
   const chunks: string[][] = [];
   for (let i = 0; i < runIds.length; i += 100) chunks.push(runIds.slice(i, i + 100));
-  const answers = await Promise.all(
-    chunks.map((ids) => json<{ series?: { run_id: string; key: string; steps: number[]; values: number[] }[] }>(`${DOJO}series${query({ run_ids: ids.join(','), keys: keys.join(','), max_points: maxPoints })}`)),
-  );
-  for (const a of answers) {
-    for (const s of a.series ?? []) {
-      if (!out.has(s.run_id)) out.set(s.run_id, new Map());
-      out.get(s.run_id)!.set(s.key, { steps: s.steps, values: s.values });
-    }
-  }
+  const answers = await Promise.all(chunks.map((ids) => json<{ series?: SeriesOfRun[] }>(`${DOJO}series${query({ run_ids: ids.join(','), keys: keys.join(','), max_points: maxPoints })}`)));
+  for (const a of answers) addSeries(out, a.series ?? []);
   return out;
+}
+
+/** What a run's page draws first, in one answer (GET /dojo-api/v1/run-page: the server's run-page.ts). */
+export interface RunPageAnswer {
+  readonly run: Run;
+  readonly experiment: Experiment;
+  /** Its child runs (a study's trials), as runs/search answers them. */
+  readonly children: Run[];
+  /** The children's curves of the metrics charted first (lib/tracking/series-choice.ts's firstSeriesOf()). */
+  readonly series: { readonly keys: string[]; readonly max_points: number; readonly series: SeriesOfRun[] };
+  /** The files of its artifacts' top folder and of its `report/` folder (as listArtifacts() reads them). */
+  readonly files: FileInfo[];
+  readonly report_files: FileInfo[];
+  /** The HPO service's live view of its study (as hpoStudy() reads it), null when there is none. */
+  readonly hpo: StudyDetail | null;
+}
+
+/** The run `runId`, its experiment, its children, their first curves, its artifacts and its study's HPO view in one request. */
+export function runPage(runId: string): Promise<RunPageAnswer> {
+  return json<RunPageAnswer>(`${DOJO}run-page${query({ run_id: runId })}`);
 }
 
 /** The HPO service's live view of a study, or undefined when the server has no link to it (or it is down). */

@@ -1,7 +1,7 @@
 // The thinned series a page has fetched, so that a page (or its prefetch, started before the page
 // knows which views it draws) asks the server for each run and key once.
 import type { Series } from '../../store/downsample';
-import { seriesOf } from './api';
+import { addSeries, seriesOf, type SeriesOfRun } from './api';
 
 /** Thinned series by run id, then metric key; each fetched once, again only after forget(). */
 export class SeriesCache {
@@ -16,6 +16,11 @@ export class SeriesCache {
       if (!this.byRun.has(id)) this.byRun.set(id, new Map());
       for (const [k, s] of byKey) this.byRun.get(id)!.set(k, s);
     }
+  }
+
+  /** Keeps series the server sent with another answer (a run's page's first answer). */
+  add(series: readonly SeriesOfRun[]): void {
+    addSeries(this.byRun, series);
   }
 
   /** Drops a run's series (it logged since): the next load() reads them again. */

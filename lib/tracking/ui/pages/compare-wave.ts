@@ -1,10 +1,9 @@
 // The requests of the compare page (`#/compare?exp=E&runs=ID,...`) as one wave: the runs, then at
 // once the curves charted first. No DOM: the page's boot script starts it while app.js loads.
 import type { Run } from '../../types';
-import { buildStudy } from '../core/study';
-import { defaultKeys, metricKeys } from '../core/study-keys';
 import { takeWave } from '../dom/boot-wave';
-import { mlflowGet, pointsPerRun, searchAllRuns } from '../dom/api';
+import { defaultMetricKeys, pointsPerRun, sortedMetricKeys } from '../../series-choice';
+import { mlflowGet, searchAllRuns } from '../dom/api';
 import { SeriesCache } from '../dom/series-cache';
 
 /** Most runs one compare page draws. */
@@ -41,10 +40,9 @@ export function startCompareWave(query: URLSearchParams): CompareWave {
   // Runs of one experiment come in a few searches; otherwise one by one.
   const runs = wanted.length === 0 ? Promise.resolve([]) : exp && /^\d+$/.test(exp) ? runsOf(exp, wanted) : Promise.all(wanted.map((id) => mlflowGet<{ run: Run }>('runs/get', { run_id: id }).then((r) => r.run)));
   const series = new SeriesCache();
-  const seriesLoaded = runs.then((rs) => {
-    const study = buildStudy(undefined, rs);
-    return series.load(rs.map((r) => r.info.run_id), defaultKeys(study, metricKeys(study)), pointsPerRun(rs.length));
-  });
+  // The keys the page charts first: defaultKeys() of buildStudy(undefined, runs), whose metric is
+  // "objective" (no parent run), chosen here without building the study.
+  const seriesLoaded = runs.then((rs) => series.load(rs.map((r) => r.info.run_id), defaultMetricKeys('objective', sortedMetricKeys(rs.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))), pointsPerRun(rs.length)));
   // Awaited by the page (or not at all when it fails first): no unhandled rejection meanwhile.
   seriesLoaded.catch(() => undefined);
   return { runs, series, seriesLoaded };

@@ -1,7 +1,7 @@
 // Any selection of runs side by side: a chart per chosen metric with a line per run, and the runs
 // table with sortable param and metric columns.
 import { buildStudy } from '../core/study';
-import { pointsPerRun } from '../dom/api';
+import { pointsPerRun } from '../../series-choice';
 import { h } from '../dom/h';
 import { defaultKeys } from '../core/study-keys';
 import { CompareSection } from '../views/compare';

@@ -3,9 +3,8 @@
 // app.js is still loading, and the page then takes it over (takeRunWave).
 import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, FileInfo, Run } from '../../types';
-import { buildStudy } from '../core/study';
-import { initialKeys, studyIdOf } from '../core/study-keys';
-import { childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
+import { studyIdOf } from '../core/study-keys';
+import { mlflowGet, runPage } from '../dom/api';
 import { takeWave } from '../dom/boot-wave';
 import { SeriesCache } from '../dom/series-cache';
 
@@ -14,20 +13,19 @@ export interface RunData {
   readonly run: Run;
   /** Whether it is a study's parent run (an HPO study id or role tag): the study page, even without trials yet. */
   readonly tagged: boolean;
-  readonly exp: Promise<Experiment>;
+  readonly exp: Experiment;
   /** Its child runs (a study's trials). */
-  readonly kids: Promise<Run[]>;
+  readonly kids: Run[];
   /** Its parent run, when it is a child. */
   readonly parent: Promise<Run | undefined>;
   /** The HPO service's live view of its study, when linked. */
-  readonly live: Promise<StudyDetail | undefined>;
+  readonly live: StudyDetail | undefined;
   /** Its artifacts' top folder. */
-  readonly files: Promise<FileInfo[]>;
-  /** Its `report/` folder, when it is tagged as a study. */
-  readonly reportFiles?: Promise<FileInfo[]>;
-  /** The trials' curves charted first (initialKeys()), being loaded into `series`. */
+  readonly files: FileInfo[];
+  /** Its `report/` folder. */
+  readonly reportFiles: FileInfo[];
+  /** The trials' curves charted first (those of the run-page answer). */
   readonly series: SeriesCache;
-  readonly seriesLoaded: Promise<void>;
 }
 
 /** A wave of requests under way for one run. */
@@ -36,26 +34,20 @@ export interface RunWave {
   readonly data: Promise<RunData>;
 }
 
-/** Starts the requests of run `runId`'s page: the run, then at once everything that depends on it. */
+/**
+ * Starts the requests of run `runId`'s page: the run with its experiment, its children, their
+ * first curves, its artifacts and its study's HPO view in one request (`/dojo-api/v1/run-page`),
+ * then its parent run, if any.
+ */
 export function startRunWave(runId: string): RunWave {
-  const data = mlflowGet<{ run: Run }>('runs/get', { run_id: runId }).then(({ run }): RunData => {
+  const data = runPage(runId).then((first): RunData => {
+    const { run } = first;
     const parentId = run.data.tags?.find((t) => t.key === 'mlflow.parentRunId')?.value;
-    const studyId = studyIdOf(run);
-    const tagged = studyId !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
-    // The HPO view first: the server fetches it from the HPO service (a second hop), so asked
-    // first it is not queued behind the other answers.
-    const live = studyId ? hpoStudy(studyId) : Promise.resolve(undefined);
-    const kids = childrenOf(run);
-    const files = listArtifacts(run, '');
+    const tagged = studyIdOf(run) !== undefined || run.data.tags?.some((t) => t.key === 'hpo.role' && t.value === 'study') === true;
     const series = new SeriesCache();
-    // A study's trial curves as soon as its trials are known.
-    const seriesLoaded = kids.then((k) => (k.length > 0 ? series.load(k.map((r) => r.info.run_id), initialKeys(buildStudy(run, k)), pointsPerRun(k.length)) : undefined));
-    const reportFiles = tagged ? listArtifacts(run, 'report') : undefined;
-    const exp = mlflowGet<{ experiment: Experiment }>('experiments/get', { experiment_id: run.info.experiment_id }).then((r) => r.experiment);
+    series.add(first.series.series);
     const parent = parentId ? mlflowGet<{ run: Run }>('runs/get', { run_id: parentId }).then((r) => r.run, () => undefined) : Promise.resolve(undefined);
-    // Each awaited where it is drawn (or not at all when the page fails first): no unhandled rejection meanwhile.
-    for (const p of [kids, files, seriesLoaded, reportFiles, exp]) p?.catch(() => undefined);
-    return { run, tagged, exp, kids, parent, live, files, ...(reportFiles ? { reportFiles } : {}), series, seriesLoaded };
+    return { run, tagged, exp: first.experiment, kids: first.children, parent, live: first.hpo ?? undefined, files: first.files, reportFiles: first.report_files, series };
   });
   data.catch(() => undefined);
   return { runId, data };

@@ -2,7 +2,7 @@
 import type { Run } from '../../types';
 import { fmtDuration, fmtTime } from '../core/format';
 import { buildStudy } from '../core/study';
-import { listArtifacts, metricHistory } from '../dom/api';
+import { metricHistory } from '../dom/api';
 import { h } from '../dom/h';
 import { metricChart } from '../views/run-charts';
 import { runDetails } from '../views/run-details';
@@ -28,9 +28,10 @@ export async function runPage(runId: string, query: URLSearchParams): Promise<Pa
   const fetched = performance.now();
   const details = runDetails(run, wave.files);
   details.catch(() => undefined);
-  const [exp, kids, parent, live] = await Promise.all([wave.exp, wave.kids, wave.parent, wave.live]);
+  const { exp, kids, live } = wave;
+  const parent = await wave.parent;
   performance.measure('dojo:fetch-runs', { start: fetched, end: performance.now() });
-  if (kids.length > 0 || tagged) return studyPage(run, exp, kids, live, query, { series: wave.series, seriesLoaded: wave.seriesLoaded, details, reportFiles: wave.reportFiles ?? listArtifacts(run, 'report') });
+  if (kids.length > 0 || tagged) return studyPage(run, exp, kids, live, query, { series: wave.series, details, reportFiles: wave.reportFiles });
   const keys = (run.data.metrics ?? []).map((m) => m.key).sort();
   const charts = h('div', { class: 'charts' });
   show(

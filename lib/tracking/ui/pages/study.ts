@@ -6,7 +6,8 @@ import type { StudyDetail } from '../../../hpo/api';
 import type { Experiment, FileInfo, Run } from '../../types';
 import { OBJECTIVE_AXIS, selected, studyAxes, type Brush } from '../core/filter';
 import { buildStudy, type Study } from '../core/study';
-import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet, pointsPerRun } from '../dom/api';
+import { pointsPerRun } from '../../series-choice';
+import { artifactUrl, childrenOf, hpoStudy, listArtifacts, mlflowGet } from '../dom/api';
 import { h } from '../dom/h';
 import type { SeriesCache } from '../dom/series-cache';
 import { defaultKeys, metricKeys, studyIdOf } from '../core/study-keys';
@@ -39,15 +40,14 @@ function trialSignature(t: Study['trials'][number]): string {
     .join(',')}`;
 }
 
-/** What runPage fetched for a study's page while it was still fetching the trials (started at once, awaited here). */
+/** What runPage has for a study's page besides its trials (it came with them: the run-page answer). */
 export interface StudyPrefetch {
-  /** The trials' series, being loaded (initialKeys() of the study built from tracking alone). */
+  /** The trials' series the server sent with the run (those charted first, chosen from tracking alone). */
   readonly series: SeriesCache;
-  readonly seriesLoaded: Promise<void>;
   /** The parent run's details (params, metrics, tags, artifacts). */
   readonly details: Promise<HTMLElement>;
   /** The files of its `report/` folder. */
-  readonly reportFiles: Promise<FileInfo[]>;
+  readonly reportFiles: readonly FileInfo[];
 }
 
 /**
@@ -125,31 +125,19 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     if (section) section.style.containIntrinsicSize = `auto ${100 + 28 * Number(table.el.getAttribute('data-rows'))}px`;
   }
 
-  /**
-   * The explore views of a fixed size (they need no layout: built off the page too), one step each,
-   * in order (the contour picks its pair by the importances), the largest last: a step that is under
-   * way when the curves arrive holds the top of the page back by its length.
-   */
-  function exploreSteps(ctx: ExploreContext): (() => void)[] {
-    return [
-      () => timed('history', () => explore.history.replaceChildren(historyPlot(ctx))),
-      () => {
-        // Importances use every complete trial (not the brushed ones): computed once per study update.
-        if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
-        explore.importance.replaceChildren(importanceBars(importances.values));
-      },
-      () => timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair))),
-      () => timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx))),
-    ];
-  }
-
-  /** Draws the views that explore the space (below the compare charts); `steps`: those still to draw of the first view. */
-  function renderExplore(visible: ReadonlySet<string>, steps?: readonly (() => void)[]): void {
+  /** Draws the views that explore the space (below the compare charts). */
+  function renderExplore(visible: ReadonlySet<string>): void {
     if (study.trials.length === 0) return;
     const ctx: ExploreContext = { study, axes: studyAxes(study), visible };
     // As wide as the page: drawn on the page.
     timed('parallel', () => parallel.render(ctx, brushes));
-    for (const step of steps ?? exploreSteps(ctx)) step();
+    timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
+    // Importances use every complete trial (not the brushed ones): computed once per study update.
+    if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
+    explore.importance.replaceChildren(importanceBars(importances.values));
+    // (The contour picks its pair by the importances.)
+    timed('contour', () => explore.contour.replaceChildren(contourView(ctx, importances.values, pair)));
+    timed('slices', () => explore.slices.replaceChildren(slicePlots(ctx)));
   }
 
   /** Draws every view of the study in one go (a forced layout per chart costs more than it saves to split it). */
@@ -160,8 +148,8 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     document.body.setAttribute('data-renders', String(++renders));
   }
 
-  async function renderReport(listed?: Promise<FileInfo[]>): Promise<void> {
-    const files = await (listed ?? listArtifacts(run, 'report')).catch(() => []);
+  async function renderReport(listed?: readonly FileInfo[]): Promise<void> {
+    const files = listed ?? (await listArtifacts(run, 'report').catch(() => []));
     const index = files.find((f) => f.path === 'report/index.html');
     report.replaceChildren(
       index
@@ -206,30 +194,11 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     if (!disposed && !study.closed) timer = setTimeout(() => void poll(), pollMs);
   }
 
-  // Curves, the run's artifacts and its report were fetched with the trials (runPage): what is
-  // still missing (a key only the HPO view named) is fetched now.
+  // The first curves, the run's artifacts and its report folder came with the run (the run-page
+  // answer): what is still missing (a key only the HPO view named) is fetched now.
   const fetched = performance.now();
-  const loaded = (async () => {
-    await prefetch.seriesLoaded;
-    return Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details, renderReport(prefetch.reportFiles)]);
-  })();
-  // While the curves are on their way, what needs no curves and no layout is built off the page,
-  // one step at a time for as long as they have not arrived: the trials table, then the explore
-  // views of a fixed size. What is left when they arrive is drawn as before.
   const visible = selected(study, brushes);
-  let arrived = false;
-  loaded.then(
-    () => (arrived = true),
-    () => (arrived = true),
-  );
-  let tableBuilt = false;
-  const early: (() => void)[] = [() => ((tableBuilt = true), timed('table', () => table.render(study, visible))), ...(study.trials.length > 0 ? exploreSteps({ study, axes: studyAxes(study), visible }) : [])];
-  while (early.length > 0 && !arrived && !disposed) {
-    early.shift()!();
-    // A task boundary: the answers that came meanwhile are read before the next step.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  const [, details] = await loaded;
+  const [, details] = await Promise.all([fetchSeries(study.trials.map((t) => t.runId), wanted()), prefetch.details]);
   performance.measure('dojo:fetch-series', { start: fetched, end: performance.now() });
   // The trials and explore sections are empty in the first frame (see below): their content goes in after it.
   const sections: [string, string, Node[]][] = [
@@ -255,16 +224,15 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
   renderTop(visible, false);
   await painted();
   document.getElementById('s-trials')?.append(table.el);
-  if (tableBuilt) sizeTableSection();
-  else {
-    early.shift();
-    renderTable(visible);
-  }
+  renderTable(visible);
   document.body.setAttribute('data-top-painted-at', performance.now().toFixed(1));
   // (Another page may have opened meanwhile: then nothing more is drawn or polled.)
   if (!disposed) {
+    // The report's frame once the top is painted: the report page it loads parses and runs its
+    // scripts on this thread (about 20 ms), which held back the frame that paints the top.
+    await renderReport(prefetch.reportFiles);
     document.getElementById('s-explore')?.append(exploreBox);
-    renderExplore(visible, early);
+    renderExplore(visible);
     document.getElementById('s-explore')?.classList.remove('pending');
     document.body.setAttribute('data-renders', String(++renders));
     if (!study.closed) timer = setTimeout(() => void poll(), pollMs);

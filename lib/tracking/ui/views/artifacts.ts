@@ -45,8 +45,8 @@ export async function artifactViewer(run: Run, path: string): Promise<HTMLElemen
 }
 
 /** The artifact tree of a run below `path` (`listed`: its files, when already asked for); viewing a file shows it in `pane`. */
-export async function artifactTree(run: Run, path: string, pane: HTMLElement, listed?: Promise<FileInfo[]>): Promise<HTMLElement> {
-  const files = await (listed ?? listArtifacts(run, path));
+export async function artifactTree(run: Run, path: string, pane: HTMLElement, listed?: readonly FileInfo[]): Promise<HTMLElement> {
+  const files = listed ?? (await listArtifacts(run, path));
   if (files.length === 0 && !path) return h('p', { class: 'muted' }, 'no artifacts');
   const show = async (p: string) => {
     pane.replaceChildren(h('p', { class: 'muted' }, `loading ${p}…`));

@@ -28,7 +28,7 @@ export function datasetsTable(run: Run): HTMLElement[] {
 }
 
 /** Parameters, latest metrics and tags side by side, datasets, and the artifacts with a viewer (`files`: its top folder, when already asked for). */
-export async function runDetails(run: Run, files?: Promise<FileInfo[]>): Promise<HTMLElement> {
+export async function runDetails(run: Run, files?: readonly FileInfo[]): Promise<HTMLElement> {
   const pane = h('div', { class: 'viewer-pane' });
   return h(
     'div',
