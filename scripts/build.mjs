@@ -3,7 +3,8 @@
 // code-split: an external package (aws-cdk-lib, …) is then imported only by the chunk of a command
 // that uses it, so the image, which installs better-sqlite3 alone, starts every command it runs.
 import { build } from 'esbuild';
-import { chmodSync, cpSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 // Native and very large packages stay outside the bundles and are resolved from node_modules.
 const external = ['better-sqlite3', 'aws-cdk-lib', 'constructs', 'cdk-nag', '@aws-cdk/toolkit-lib', 'playwright-core', 'onnxruntime-web'];
@@ -26,9 +27,22 @@ const thread = await build({
 });
 const define = { DOJO_HPO_THREAD_JS: JSON.stringify(thread.outputFiles[0].text) };
 
-await build({
+// A rebuild must not pull a file from under a CLI process of the previous build (a local dojo's manager,
+// a test's command): a lazily imported chunk half-written by esbuild fails to link. Each file is written
+// beside its place and renamed over it, so a reader sees the old file or the new one, whole.
+function writeWhole(result) {
+  for (const f of result.outputFiles) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+}
+
+writeWhole(await build({
   entryPoints: { 'bin/dojo': 'bin/dojo.ts' },
   outdir: 'dist',
+  write: false,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -39,7 +53,7 @@ await build({
   banner,
   define,
   logLevel: 'warning',
-});
+}));
 chmodSync('dist/bin/dojo.js', 0o755);
 
 // The tracking web UI: its page and style sheet, its TypeScript bundled for the browser (uPlot inside; the

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../e2e/harness';
 import { writeFareCsv } from './helpers';
 
 // The runtime image runs dist/runtime/dojo.mjs (and its chunks) with only better-sqlite3 installed
@@ -13,7 +14,9 @@ let dir: string;
 let app: string;
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+  // Built when missing or stale (`npm test` builds first), never again beside other test files: a
+  // rebuild rewrites dist/ under the CLI processes they run, which can then import a half-written chunk.
+  ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'dojo-bundle-'));
   app = join(dir, 'app');
   cpSync(join(root, 'dist/runtime'), app, { recursive: true });
