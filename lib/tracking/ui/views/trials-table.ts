@@ -31,27 +31,40 @@ export class TrialsTable {
     });
     const lead = cols.findIndex((c) => c.group);
     // Thousands of cells for a large study: made with the plain DOM calls (no attribute object to
-    // walk, the text set directly), which is about twice as fast as h() per cell.
-    const body = rows.map((t) => {
+    // walk, the text set directly), which is about twice as fast as h() per cell, into one
+    // fragment; each column's kind is looked up once, not per cell.
+    const kinds = cols.map((c, i) => (i === 0 ? 'link' : c.id === 'state' ? 'state' : c.num ? 'num' : 'text'));
+    const body = document.createDocumentFragment();
+    for (const t of rows) {
       const tr = document.createElement('tr');
-      tr.className = `${t.state}${t === best ? ' best' : ''}`;
+      tr.className = t === best ? `${t.state} best` : t.state;
       tr.setAttribute('data-run-id', t.runId);
-      cols.forEach((c, i) => {
-        const text = c.show ? c.show(t) : String(c.get(t) ?? '');
+      for (let i = 0; i < cols.length; i++) {
+        const c = cols[i]!;
+        const kind = kinds[i]!;
         const td = document.createElement('td');
-        if (i === 0) td.append(h('a', { href: `#/runs/${t.runId}` }, t.number !== undefined ? `trial ${t.number}` : t.name));
-        else if (c.id === 'state') {
+        if (kind === 'link') {
+          const a = document.createElement('a');
+          a.href = `#/runs/${t.runId}`;
+          a.textContent = t.number !== undefined ? `trial ${t.number}` : t.name;
+          td.append(a);
+        } else if (kind === 'state') {
           td.className = 'state';
-          td.append(h('span', { class: `state ${t.state}`, title: t.reason ?? null }, text));
+          const span = document.createElement('span');
+          span.className = `state ${t.state}`;
+          if (t.reason) span.title = t.reason;
+          span.textContent = c.show ? c.show(t) : String(c.get(t) ?? '');
+          td.append(span);
         } else {
-          td.className = c.num ? 'num' : 'text';
+          const text = c.show ? c.show(t) : String(c.get(t) ?? '');
+          td.className = kind;
           if (text.length > 24) td.title = text;
           td.textContent = text;
         }
         tr.append(td);
-      });
-      return tr;
-    });
+      }
+      body.append(tr);
+    }
     this.el.replaceChildren(
       h(
         'table',
