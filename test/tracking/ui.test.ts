@@ -262,16 +262,31 @@ describe.skipIf(EXTERNAL_URI)('tracking web UI (headless chromium)', () => {
     expect(await page.locator('.history path.best-line').count()).toBe(1);
     expect(await page.locator('figure.slice').evaluateAll((els) => els.map((e) => e.getAttribute('data-param')))).toEqual(['lr', 'layers', 'batch_size', 'optimizer']);
     expect(await page.locator('figure.slice[data-param="lr"] circle').count()).toBe(complete.length);
-    expect((await page.locator('table.importance tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-param')))).sort()).toEqual(['batch_size', 'layers', 'lr', 'optimizer']);
+    // The importances the HPO service's view sent (the study report's), not computed again here.
+    const shown = Object.fromEntries(await page.locator('table.importance tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-param')!, r.querySelector('td.num')!.textContent!])));
+    const sent = (await f.hpo.getStudy('fare')).importances!;
+    expect(Object.keys(shown).sort()).toEqual(['batch_size', 'layers', 'lr', 'optimizer']);
+    expect(shown).toEqual(Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v.toFixed(3)])));
     await page.selectOption('select[name="contour-x"]', 'batch_size');
     await page.selectOption('select[name="contour-y"]', 'optimizer');
     const ticks = (axis: 'x' | 'y') => page.locator(`.contour-plot text.tick.${axis}`).allTextContents();
     expect(await ticks('x')).toEqual(['256', '512', '1024']);
     expect(await ticks('y')).toEqual(['Adam', 'SGD']);
-    // One cell per pair of choices: 3 × 2.
-    expect(await page.locator('.contour-plot .cells rect').count()).toBe(6);
+    // One cell per pair of choices: 3 × 2, a pixel each of the picture stretched over the plot.
+    const grid = async () => {
+      const cells = page.locator('.contour-plot image.cells');
+      const href = (await cells.getAttribute('href'))!;
+      const size = await page.evaluate(async (src) => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        return `${img.naturalWidth}x${img.naturalHeight}`;
+      }, href);
+      return { said: await cells.getAttribute('data-grid'), size };
+    };
+    expect(await grid()).toEqual({ said: '3x2', size: '3x2' });
     await page.selectOption('select[name="contour-x"]', 'lr');
-    expect(await page.locator('.contour-plot .cells rect').count()).toBe(30 * 2);
+    expect(await grid()).toEqual({ said: '30x2', size: '30x2' });
     expect(await ticks('x')).toEqual(['1e-4', '0.001', '0.01', '0.1']);
     await page.locator('#s-explore').screenshot({ path: join(SHOTS, '6-explore.png') });
   });

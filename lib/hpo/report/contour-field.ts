@@ -57,13 +57,26 @@ export function cellsOf(axis: ContourAxis, numericCells = 30): { readonly from: 
 export function idwField(points: readonly FieldPoint[], xs: readonly number[], ys: readonly number[]): Float64Array {
   const out = new Float64Array(points.length === 0 ? 0 : xs.length * ys.length);
   if (points.length === 0) return out;
+  // Columns of plain numbers and the x distances once per column: a web page runs this once, cold
+  // (interpreted), so every operation saved in the inner loop counts.
+  const n = points.length;
+  const pv = Float64Array.from(points, (p) => p.v);
+  const pval = Float64Array.from(points, (p) => p.value);
+  const dx2 = new Float64Array(n);
   for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    for (let k = 0; k < n; k++) {
+      const d = points[k]!.u - x;
+      dx2[k] = d * d + 1e-9;
+    }
     for (let j = 0; j < ys.length; j++) {
+      const y = ys[j]!;
       let num = 0;
       let den = 0;
-      for (const p of points) {
-        const w = 1 / ((p.u - xs[i]!) ** 2 + (p.v - ys[j]!) ** 2 + 1e-9);
-        num += w * p.value;
+      for (let k = 0; k < n; k++) {
+        const d = pv[k]! - y;
+        const w = 1 / (dx2[k]! + d * d);
+        num += w * pval[k]!;
         den += w;
       }
       out[i * ys.length + j] = num / den;

@@ -2,7 +2,7 @@
 import { cellsOf, idwField, unitOf } from '../../../hpo/report/contour-field';
 import { OBJECTIVE_AXIS } from '../core/filter';
 import { fmtNum } from '../core/format';
-import { viridis } from '../core/colors';
+import { viridisRgb } from '../core/colors';
 import { h, s } from '../dom/h';
 import { type ExploreContext } from './explore-context';
 import { frame, ticksOf } from './plot';
@@ -26,16 +26,29 @@ export function contourPlot(ctx: ExploreContext, x: string, y: string, size = 42
   let hi = -Infinity;
   for (const v of field) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   // Dark is good: the scale is reversed when the study maximises.
-  const tone = (v: number) => viridis(hi > lo ? (study.direction === 'maximize' ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo)) : 0.5);
-  const cells = s('g', { class: 'cells' });
-  xc.forEach((cx, i) =>
-    yc.forEach((cy, j) => {
-      const v = field[i * yc.length + j]!;
-      // Cells overlap by half a pixel so that no seam shows between them.
-      cells.append(s('rect', { x: f.x(cx.from), y: f.y(cy.to), width: f.x(cx.to) - f.x(cx.from) + 0.5, height: f.y(cy.from) - f.y(cy.to) + 0.5, fill: tone(v) }));
-    }),
-  );
-  f.marks.append(cells);
+  const tone = (v: number) => viridisRgb(hi > lo ? (study.direction === 'maximize' ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo)) : 0.5);
+  // The cells are equal parts of the unit square: one pixel each of a picture stretched over the
+  // plot (sharp edges: pixelated), not 900 elements to build, style and hit-test.
+  if (field.length > 0) {
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [xc.length, yc.length];
+    const c2d = canvas.getContext('2d');
+    if (c2d) {
+      const img = c2d.createImageData(xc.length, yc.length);
+      for (let i = 0; i < xc.length; i++) {
+        for (let j = 0; j < yc.length; j++) {
+          // Row 0 of the picture is the top: the last cell of the y axis.
+          const o = ((yc.length - 1 - j) * xc.length + i) * 4;
+          const [r, g, b] = tone(field[i * yc.length + j]!);
+          img.data.set([r, g, b, 255], o);
+        }
+      }
+      c2d.putImageData(img, 0, 0);
+      f.marks.append(
+        s('image', { class: 'cells', href: canvas.toDataURL('image/png'), x: f.x(0), y: f.y(1), width: f.x(1) - f.x(0), height: f.y(0) - f.y(1), preserveAspectRatio: 'none', style: 'image-rendering: pixelated', 'data-grid': `${xc.length}x${yc.length}` }),
+      );
+    }
+  }
   for (const p of pts) {
     f.marks.append(s('circle', { cx: f.x(p.u), cy: f.y(p.v), r: 3.5, fill: 'white', stroke: 'black', 'stroke-width': 0.7, 'data-run': p.t.runId }));
   }
