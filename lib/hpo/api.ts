@@ -109,5 +109,10 @@ export interface StudyDetail extends StudyInfo {
   readonly best: BestTrial | null;
   /** Absent until the ended study's best model is promoted (never without a tracking server). */
   readonly bestModel?: BestModel;
+  /**
+   * Each parameter's importance by PED-ANOVA over the complete trials, as the study's report shows
+   * them (summing to 1; all 0 before 4 trials are complete). Absent from services older than it.
+   */
+  readonly importances?: Record<string, number>;
   readonly trials: TrialInfo[];
 }

@@ -1,4 +1,5 @@
 import type { BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
+import { pedAnovaImportances } from './report/importance';
 import type { ResolvedStudySpec } from './spec';
 export type { BestModel, BestTrial, StudyDetail, StudyInfo, TrialInfo } from './api';
 import type { QueuedParams, StoredStudy, StoredTrial } from './storage/sqlite';
@@ -85,7 +86,9 @@ export class StudyRuntime {
   /** The full view with every trial. */
   detail(): StudyDetail {
     const bestModel = this.row.bestModel;
-    return { ...this.info(), space: this.spec.space, best: this.best(), ...(bestModel ? { bestModel } : {}), trials: this.trials.map(trialInfo) };
+    const trials = this.trials.map(trialInfo);
+    const importances = pedAnovaImportances({ space: this.spec.space, direction: this.spec.direction, trials });
+    return { ...this.info(), space: this.spec.space, best: this.best(), ...(bestModel ? { bestModel } : {}), importances, trials };
   }
 }
 

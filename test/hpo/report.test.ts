@@ -39,6 +39,18 @@ describe('study report', () => {
     expect(imp.x).toBeGreaterThan(imp.lr! * 3);
   });
 
+  it("the study's view carries the same importances as its report, and all 0 before 4 trials are complete", async () => {
+    const d = await studyDetail();
+    expect(d.importances).toEqual(pedAnovaImportances(d));
+    expect(d.importances!['x']).toBeGreaterThan(d.importances!['noise']! * 3);
+    const engine = new HpoEngine(new SqliteStore(':memory:'));
+    await engine.createStudy({ name: 'few', space, sampler: { name: 'random', seed: 2 } });
+    for (let i = 0; i < 3; i++) await engine.tell('few', (await engine.ask('few')).number, 'complete', i);
+    await engine.ask('few');
+    expect(engine.getStudy('few').importances).toEqual({ x: 0, noise: 0, lr: 0, opt: 0 });
+    engine.close();
+  });
+
   it('describe() matches pandas: count, mean, std (n-1), quartiles by linear interpolation', async () => {
     expect(quantile([1, 2, 3, 4], 0.25)).toBe(1.75);
     const rows = describeStats(await studyDetail());

@@ -7,6 +7,8 @@ import { fmtClock, fmtNum, logTicks, niceTicks } from '../../lib/tracking/ui/cor
 import { progressLine, progressOf } from '../../lib/tracking/ui/core/progress';
 import { bestTrial, buildStudy, parseParam } from '../../lib/tracking/ui/core/study';
 import { compareBy, trialColumns } from '../../lib/tracking/ui/core/table';
+import { importancesOf } from '../../lib/tracking/ui/views/importance';
+import { pedAnovaImportances } from '../../lib/hpo/report/importance';
 
 // The web UI's pure helpers (bundled for the browser, tested here in Node).
 
@@ -78,6 +80,10 @@ describe('the study of a parent run', () => {
     expect(s.trials[1]!.intermediate).toEqual([[20, 3.3], [60, 3.1]]);
     expect(s.trials[2]!.sampler).toBe('gp');
     expect(bestTrial(s)?.number).toBe(3);
+    // Importances: the service's when its view has them, else computed from the trials.
+    expect(importancesOf(s)).toEqual(pedAnovaImportances({ space: SPACE, direction: 'minimize', trials: s.trials.map((t) => ({ state: t.state, params: { ...t.params }, ...(t.value !== undefined ? { value: t.value } : {}) })) }));
+    const sent = { lr: 0.75, optimizer: 0.25 };
+    expect(importancesOf(buildStudy(parent, kids, { ...hpo, importances: sent }))).toEqual(sent);
   });
 
   it('progress as `dojo job wait` says it: counts, best, elapsed and ETA at the pace so far', () => {

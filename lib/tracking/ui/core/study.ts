@@ -57,6 +57,8 @@ export interface Study {
   readonly pruner?: string;
   /** True when the HPO service's view was merged in (live states and intermediate values). */
   readonly live: boolean;
+  /** The parameters' importances the HPO service's view sent (PED-ANOVA over its complete trials). */
+  readonly importances?: Record<string, number>;
   /** No trial will start or end any more. */
   readonly finished: boolean;
   /** Its run has ended too: the HPO service writes the report and then ends the parent run. */
@@ -164,6 +166,7 @@ export function buildStudy(parent: Run | undefined, children: readonly Run[], hp
     ...((hpo?.sampler.name ?? ptag(TAG.sampler)) ? { sampler: hpo?.sampler.name ?? ptag(TAG.sampler) } : {}),
     ...((hpo?.pruner.name ?? ptag(TAG.pruner) ?? spec?.pruner?.name) ? { pruner: hpo?.pruner.name ?? ptag(TAG.pruner) ?? spec?.pruner?.name } : {}),
     live: hpo !== undefined,
+    ...(hpo?.importances ? { importances: hpo.importances } : {}),
     finished,
     closed: parent ? finished && parent.info.status !== 'RUNNING' : finished,
     startTime: parent ? Number(parent.info.start_time) : Math.min(...trials.map((t) => t.startTime)),

@@ -132,7 +132,8 @@ export async function studyPage(run: Run, exp: Experiment, kids: Run[], live: St
     // As wide as the page: drawn on the page.
     timed('parallel', () => parallel.render(ctx, brushes));
     timed('history', () => explore.history.replaceChildren(historyPlot(ctx)));
-    // Importances use every complete trial (not the brushed ones): computed once per study update.
+    // Importances use every complete trial (not the brushed ones): the HPO service's (as its report
+    // shows them) when linked, else computed here once per study update.
     if (importances.of !== study) timed('importances', () => Object.assign(importances, { of: study, values: importancesOf(study) }));
     explore.importance.replaceChildren(importanceBars(importances.values));
     // (The contour picks its pair by the importances.)

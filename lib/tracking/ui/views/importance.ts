@@ -3,8 +3,13 @@ import { pedAnovaImportances } from '../../../hpo/report/importance';
 import type { Study } from '../core/study';
 import { h } from '../dom/h';
 
-/** Importances of the study's parameters from its complete trials; empty without a known space. */
+/**
+ * Importances of the study's parameters from its complete trials: those of the HPO service's view
+ * when it sent them (the same computation over the same trials, made once per change of the study
+ * by the service instead of on every view in the browser), else computed here; empty without a known space.
+ */
 export function importancesOf(study: Study): Record<string, number> {
+  if (study.importances) return study.importances;
   if (!study.space) return {};
   const trials = study.trials.map((t) => ({ state: t.state, params: { ...t.params }, ...(t.value !== undefined ? { value: t.value } : {}) }));
   return pedAnovaImportances({ space: study.space, direction: study.direction, trials });
