@@ -87,8 +87,28 @@ export class StudyRuntime {
   detail(): StudyDetail {
     const bestModel = this.row.bestModel;
     const trials = this.trials.map(trialInfo);
-    const importances = pedAnovaImportances({ space: this.spec.space, direction: this.spec.direction, trials });
-    return { ...this.info(), space: this.spec.space, best: this.best(), ...(bestModel ? { bestModel } : {}), importances, trials };
+    return { ...this.info(), space: this.spec.space, best: this.best(), ...(bestModel ? { bestModel } : {}), importances: this.importances(trials), trials };
+  }
+
+  private kept: { readonly key: string; readonly values: Record<string, number> } | undefined;
+
+  /**
+   * The PED-ANOVA importances over the complete trials, computed again only when those changed (a
+   * view is asked for every few seconds while a study page is open; a trial's completion is final).
+   */
+  private importances(trials: readonly TrialInfo[]): Record<string, number> {
+    let n = 0;
+    let numbers = 0;
+    let values = 0;
+    for (const t of this.trials) {
+      if (t.state !== 'complete' || t.value === undefined) continue;
+      n++;
+      numbers += t.number;
+      values += t.value;
+    }
+    const key = `${n} ${numbers} ${values}`;
+    if (this.kept?.key !== key) this.kept = { key, values: pedAnovaImportances({ space: this.spec.space, direction: this.spec.direction, trials }) };
+    return this.kept.values;
   }
 }
 
