@@ -12,8 +12,8 @@ import type { ApiMethod, ApiRoute, ServerDeps } from './route';
 import { API_ROUTES } from './routes';
 import { StaticFiles } from './static';
 import { allowedHostsFromEnv, guardRequest, tokenCookie, tokenMatches, type GuardOptions } from '../../guard';
-import { DOJO_API_PREFIX, handleDojoApi, type HpoLink } from './dojo-api';
-import { warmSeriesAtRunEnd } from './dojo-api/warm';
+import { DOJO_API_PREFIX, handleDojoApi, type DojoApiDeps, type HpoLink } from './dojo-api';
+import { warmRunPageAtRunEnd, warmSeriesAtRunEnd } from './dojo-api/warm';
 
 /** Options of startTrackingServer. */
 export interface TrackingServerOptions {
@@ -82,6 +82,7 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
   const routes = new Map<string, ApiRoute>(API_ROUTES.map((r) => [r.path, r]));
   const ui = new StaticFiles();
   const answers = new AnswerCache();
+  const dojoDeps: DojoApiDeps = { store: deps.store, hpo, answers, artifacts: deps.artifacts };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Not new URL(): it would resolve `..` segments before the artifact code could refuse them.
     const rawUrl = req.url ?? '/';
@@ -102,13 +103,17 @@ export function createHandler(deps: ServerDeps, guard: GuardOptions = { host: '1
         return sendAnswer(req, res, answers.get(key, generation) ?? answers.set(key, generation, toJson(route.handle(args, deps, method))));
       }
       sendJson(res, 200, route.handle(args, deps, method));
-      // A run that ended has its curves thinned for the web UI now, not at the first view.
-      if (route.path === 'runs/update') warmSeriesAtRunEnd(args, deps.store);
+      // A run that ended has its curves thinned for the web UI now, not at the first view; a
+      // study's run that ended, its page's answer made.
+      if (route.path === 'runs/update') {
+        warmSeriesAtRunEnd(args, deps.store);
+        warmRunPageAtRunEnd(args, dojoDeps);
+      }
       return;
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((p) => path === p || path.startsWith(p + '/'));
     if (artifactPrefix) return handleProxiedArtifact(req, res, path.slice(artifactPrefix.length), searchParams, deps.artifacts);
-    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, { store: deps.store, hpo, answers, artifacts: deps.artifacts });
+    if (path.startsWith(DOJO_API_PREFIX)) return handleDojoApi(req, res, path.slice(DOJO_API_PREFIX.length), searchParams, dojoDeps);
     if (path === '/health') return sendText(res, 200, 'OK');
     if (path === '/version') return sendText(res, 200, SERVER_VERSION);
     if ((method === 'GET' || method === 'HEAD') && ui.serve(path, res, req)) return;
