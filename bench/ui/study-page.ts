@@ -10,8 +10,9 @@
 //   - "all drawn": every view drawn with every handler attached (the router's data-ready mark);
 // for the first view right after the study ended (same server: each trial's curves were thinned
 // when its run ended), the first view after a server restart (nothing cached) and later views;
-// then the CPU a view costs and how long a brush takes to filter every view.
-//   npx tsx bench/ui/study-page.ts [--trials 200] [--points 1000] [--views 5]
+// then the CPU a view costs and how long a brush takes to filter every view. Nothing of
+// Playwright's runs in the page while it loads (the wait is a promise of the page's own).
+//   npx tsx bench/ui/study-page.ts [--trials 200] [--points 1000] [--views 9]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ function arg(name: string, def: number): number {
 }
 const TRIALS = arg('--trials', 200);
 const POINTS = arg('--points', 1000);
-const VIEWS = arg('--views', 5);
+const VIEWS = arg('--views', 9);
 const KEYS = ['train_rmse', 'val_rmse', 'rows_per_sec'];
 
 const dir = mkdtempSync(join(tmpdir(), 'dojo-bench-ui-'));
